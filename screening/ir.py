@@ -1,0 +1,307 @@
+"""The rule tree (IR): small frozen nodes that a trial compiles to and a patient is evaluated against.
+
+Every node carries an optional source ``span`` (offsets into the trial's criteria text). Spans are
+excluded from equality, so a tree parsed back from its printed rules text equals the compiled one.
+Values are in canonical units (see ``screening.units``), fixed when the node is built.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+OPS: frozenset[str] = frozenset({"<", "<=", ">", ">=", "=="})
+KINDS: tuple[str, ...] = ("inclusion", "exclusion")
+VERDICTS: tuple[str, ...] = ("met", "not_met", "unknown", "review")
+WINDOW_UNITS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 30.4375, "year": 365.25, "hour": 1 / 24}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Half-open character range ``[start, end)`` in the trial's criteria text."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"bad span {self.start}..{self.end}")
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A look-back period ending at the screening date: ``within 6 months``; amount 0 means 'now'."""
+
+    amount: float
+    unit: str = "day"
+
+    def __post_init__(self) -> None:
+        if self.unit not in WINDOW_UNITS:
+            raise ValueError(f"window unit must be one of {sorted(WINDOW_UNITS)}, not {self.unit!r}")
+        if self.amount < 0:
+            raise ValueError("window amount must not be negative")
+
+    @property
+    def days(self) -> float:
+        return self.amount * WINDOW_UNITS[self.unit]
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """A dose threshold in a canonical dose unit (``mg/d``, ``mg/kg/d``, ``mg``, ``mg/kg``, ``[IU]/d`` ...)."""
+
+    op: str
+    value: float
+    unit: str
+
+    def __post_init__(self) -> None:
+        if self.op not in OPS:
+            raise ValueError(f"unknown comparator {self.op!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """Base of all rule nodes."""
+
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
+    #: short name used by the printer, the evaluator and the coverage report
+    key: ClassVar[str] = "node"
+
+
+# --- logic -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class All(Node):
+    """Every part holds (Kleene AND)."""
+
+    items: tuple[Node, ...]
+    key: ClassVar[str] = "all"
+
+    def __post_init__(self) -> None:
+        if len(self.items) < 2:
+            raise ValueError("all() needs at least two parts")
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf(Node):
+    """At least one part holds (Kleene OR)."""
+
+    items: tuple[Node, ...]
+    key: ClassVar[str] = "any"
+
+    def __post_init__(self) -> None:
+        if len(self.items) < 2:
+            raise ValueError("any() needs at least two parts")
+
+
+@dataclass(frozen=True, slots=True)
+class AtLeast(Node):
+    """At least ``n`` of the parts hold."""
+
+    n: int
+    items: tuple[Node, ...]
+    key: ClassVar[str] = "at_least"
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.n <= len(self.items):
+            raise ValueError(f"at_least({self.n}, ...) needs between 1 and {len(self.items)} as its count")
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Node):
+    """Negation (Kleene NOT: unknown stays unknown)."""
+
+    item: Node
+    key: ClassVar[str] = "not"
+
+
+# --- facts about the patient -------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Measure(Node):
+    """A numeric quantity compared with a threshold: a lab, a vital sign, a score, age or body weight.
+
+    ``unit`` is the canonical unit of ``quantity`` (``"ULN"``/``"LLN"`` for multiples of the
+    reference range). With no window the newest recent-enough value decides; with one, any value in
+    the window that satisfies the comparison makes it hold.
+    """
+
+    quantity: str
+    op: str
+    value: float
+    unit: str
+    window: Window | None = None
+    key: ClassVar[str] = "measure"
+
+    def __post_init__(self) -> None:
+        if self.op not in OPS:
+            raise ValueError(f"unknown comparator {self.op!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class TestResult(Node):
+    """A qualitative test reads ``positive`` or ``negative``."""
+
+    __test__: ClassVar[bool] = False  # not a pytest test class
+    analyte: str
+    result: str
+    window: Window | None = None
+    key: ClassVar[str] = "test"
+
+    def __post_init__(self) -> None:
+        if self.result not in ("positive", "negative"):
+            raise ValueError("test result must be 'positive' or 'negative'")
+
+
+@dataclass(frozen=True, slots=True)
+class Condition(Node):
+    """A diagnosis. No window: ever recorded; ``window``: present at some time in it (0 = now).
+
+    ``exceptions`` are concepts that do not count (``except in situ carcinoma of the cervix``).
+    """
+
+    concept: str
+    window: Window | None = None
+    exceptions: tuple[str, ...] = ()
+    key: ClassVar[str] = "condition"
+
+
+@dataclass(frozen=True, slots=True)
+class Medication(Node):
+    """A drug or drug class taken at some time in the window (None: ever; 0: now), optionally above a dose."""
+
+    concept: str
+    window: Window | None = None
+    dose: Dose | None = None
+    key: ClassVar[str] = "medication"
+
+
+@dataclass(frozen=True, slots=True)
+class Procedure(Node):
+    """A procedure performed in the window (None: ever)."""
+
+    concept: str
+    window: Window | None = None
+    key: ClassVar[str] = "procedure"
+
+
+@dataclass(frozen=True, slots=True)
+class Immunization(Node):
+    """A vaccine (or class such as ``live_vaccine``) given in the window (None: ever)."""
+
+    concept: str
+    window: Window | None = None
+    key: ClassVar[str] = "immunization"
+
+
+@dataclass(frozen=True, slots=True)
+class StudyParticipation(Node):
+    """Took part in another clinical study in the window (None: ever)."""
+
+    window: Window | None = None
+    key: ClassVar[str] = "study"
+
+
+@dataclass(frozen=True, slots=True)
+class Sex(Node):
+    """Recorded sex is ``female`` or ``male``."""
+
+    value: str
+    key: ClassVar[str] = "sex"
+
+    def __post_init__(self) -> None:
+        if self.value not in ("female", "male"):
+            raise ValueError("sex must be 'female' or 'male'")
+
+
+FLAGS: frozenset[str] = frozenset({"pregnant", "lactating"})
+
+
+@dataclass(frozen=True, slots=True)
+class Flag(Node):
+    """A yes/no state the record carries as a top-level field: ``pregnant``, ``lactating``."""
+
+    name: str
+    key: ClassVar[str] = "flag"
+
+    def __post_init__(self) -> None:
+        if self.name not in FLAGS:
+            raise ValueError(f"flag must be one of {sorted(FLAGS)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Attestation(Node):
+    """A statement only a person can make, read from ``attestations[key]`` in the record."""
+
+    name: str
+    key: ClassVar[str] = "attestation"
+
+
+@dataclass(frozen=True, slots=True)
+class Review(Node):
+    """Not machine-decidable: keeps the source text and why, so a person judges it."""
+
+    text: str
+    reason: str
+    key: ClassVar[str] = "review"
+
+
+LEAF_TYPES: tuple[type[Node], ...] = (Measure, TestResult, Condition, Medication, Procedure, Immunization,
+                                      StudyParticipation, Sex, Flag, Attestation, Review)
+LOGIC_TYPES: tuple[type[Node], ...] = (All, AnyOf, AtLeast, Not)
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct sub-rules of a node (empty for leaves)."""
+    if isinstance(node, Not):
+        return (node.item,)
+    return getattr(node, "items", ())
+
+
+def walk(node: Node):  # type: ignore[no-untyped-def]
+    """Every node of the tree, parents first."""
+    yield node
+    for child in children(node):
+        yield from walk(child)
+
+
+def is_executable(node: Node) -> bool:
+    """True when no part of the rule is a ``review`` node."""
+    return not any(isinstance(n, Review) for n in walk(node))
+
+
+# --- compiled trial ----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One eligibility criterion: its id (``inc-3``, ``exc-2.1``, ``age``), source text and rule.
+
+    ``role`` is ``criterion`` (counts for the trial status), ``part`` (a sub-item folded into its
+    parent's rule, shown for reading) or ``header`` (introduces sub-items; no verdict of its own).
+    """
+
+    id: str
+    kind: str
+    text: str
+    rule: Node
+    span: Span | None = field(default=None, compare=False)
+    role: str = "criterion"
+    parent: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}")
+        if self.role not in ("criterion", "part", "header"):
+            raise ValueError("role must be criterion, part or header")
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledTrial:
+    """A trial ready to screen: picklable, immutable, evaluated many times."""
+
+    trial_id: str
+    title: str
+    source: str
+    source_hash: str
+    criteria: tuple[Criterion, ...]
+    #: a reason the whole trial needs review (e.g. the page had no criteria section)
+    note: str = ""
