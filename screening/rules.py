@@ -1,0 +1,642 @@
+"""The canonical rule language: compiled rules as text a research coordinator reads, corrects and keeps.
+
+``format_rule``/``parse_rule`` print and read one rule (grammar: ``grammars/rules.lark``);
+``dump_rules``/``load_rules`` write and read a whole trial as a rules file; ``check_drift`` says what
+changed between a reviewed rules file and a fresh compile of the same trial.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Callable, Literal
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.tree import Meta
+
+from . import units, vocab
+from .errors import CriteriaSyntaxError, ScreeningError, UnitError, VocabularyError
+from .ir import (KINDS, LEAF_TYPES, LOGIC_TYPES, All, AnyOf, AtLeast, Attestation, CompiledTrial, Condition,
+                 Criterion, Dose, Flag, Immunization, Measure, Medication, Node, Not, Procedure, Review, Sex,
+                 Span, StudyParticipation, TestResult, Window)
+
+__all__ = ["format_rule", "parse_rule", "dump_rules", "load_rules", "loads_rules", "check_drift", "Drift",
+           "RuleUnitError", "RuleVocabularyError", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 1
+WIDTH = 88  # a rule longer than this is laid out over several lines
+INDENT = "  "
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_UNIT = re.compile(r'[^\s,()#"]+')
+_DIMENSIONLESS = ("", "1")
+
+
+class RuleUnitError(CriteriaSyntaxError, UnitError):
+    """A unit problem in rules text: catchable as ``UnitError``, and says where like a syntax error."""
+
+
+class RuleVocabularyError(CriteriaSyntaxError, VocabularyError):
+    """An unknown or misplaced name in rules text: catchable as ``VocabularyError``, with its position."""
+
+
+# --- printing ------------------------------------------------------------------------------------
+
+def _num(x: float) -> str:
+    """Shortest text that reads back as exactly the same float (``100``, ``0.5``, ``1e-05``)."""
+    if not math.isfinite(x):
+        raise ValueError(f"{x!r} cannot be written in a rule")
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _window(w: Window) -> str:
+    if w.amount == 0 and w.unit == "day":
+        return "now"
+    return f"within {_num(w.amount)} {w.unit}{'' if w.amount == 1 else 's'}"
+
+
+def _unit(unit: str) -> str:
+    if not _UNIT.fullmatch(unit):
+        raise ValueError(f"unit {unit!r} cannot be written in a rule (no spaces, commas, quotes or parentheses)")
+    return unit
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+class _Printer:
+    """Canonical text of a rule tree: one ``_print_<Class>`` per node type, dispatched through a table.
+
+    ``level`` is the indentation depth of a multi-line layout, or None to force one line.
+    """
+
+    def __init__(self, width: int = WIDTH) -> None:
+        self.width = width
+
+    def print(self, node: Node, level: int | None = 0) -> str:
+        try:
+            method = _PRINTERS[type(node)]
+        except KeyError:
+            raise TypeError(f"cannot print a {type(node).__name__}") from None
+        return method(self, node, level)
+
+    def _group(self, head: str, args: list[str], parts: tuple[Node, ...], level: int | None) -> str:
+        flat = f"{head}({', '.join([*args, *(self.print(p, None) for p in parts)])})"
+        if level is None or len(INDENT) * level + len(flat) <= self.width:
+            return flat
+        lines = [f"{head}(" + " ".join(f"{a}," for a in args)]
+        lines += [INDENT * (level + 1) + self.print(p, level + 1) + "," for p in parts]
+        lines[-1] = lines[-1][:-1]
+        return "\n".join([*lines, INDENT * level + ")"])
+
+    def _call(self, head: str, *args: str | None) -> str:
+        return f"{head}({', '.join(a for a in args if a)})"
+
+    def _print_All(self, node: All, level: int | None) -> str:
+        return self._group("all", [], node.items, level)
+
+    def _print_AnyOf(self, node: AnyOf, level: int | None) -> str:
+        return self._group("any", [], node.items, level)
+
+    def _print_AtLeast(self, node: AtLeast, level: int | None) -> str:
+        return self._group("at_least", [str(node.n)], node.items, level)
+
+    def _print_Not(self, node: Not, level: int | None) -> str:
+        return "not " + self.print(node.item, level)
+
+    def _print_Measure(self, node: Measure, level: int | None) -> str:
+        unit = "" if node.unit in _DIMENSIONLESS else " " + _unit(node.unit)
+        window = f" {_window(node.window)}" if node.window else ""
+        return f"{node.quantity} {node.op} {_num(node.value)}{unit}{window}"
+
+    def _print_TestResult(self, node: TestResult, level: int | None) -> str:
+        return f"{node.analyte} is {node.result}" + (f" {_window(node.window)}" if node.window else "")
+
+    def _print_Condition(self, node: Condition, level: int | None) -> str:
+        exceptions = f"except [{', '.join(node.exceptions)}]" if node.exceptions else None
+        return self._call("condition", node.concept, node.window and _window(node.window), exceptions)
+
+    def _print_Medication(self, node: Medication, level: int | None) -> str:
+        d = node.dose
+        dose = d and f"dose {d.op} {_num(d.value)} {_unit(d.unit)}"
+        return self._call("medication", node.concept, node.window and _window(node.window), dose)
+
+    def _print_Procedure(self, node: Procedure, level: int | None) -> str:
+        return self._call("procedure", node.concept, node.window and _window(node.window))
+
+    def _print_Immunization(self, node: Immunization, level: int | None) -> str:
+        return self._call("immunization", node.concept, node.window and _window(node.window))
+
+    def _print_StudyParticipation(self, node: StudyParticipation, level: int | None) -> str:
+        return f"study({_window(node.window)})" if node.window else "study"
+
+    def _print_Sex(self, node: Sex, level: int | None) -> str:
+        return f"sex is {node.value}"
+
+    def _print_Flag(self, node: Flag, level: int | None) -> str:
+        return node.name
+
+    def _print_Attestation(self, node: Attestation, level: int | None) -> str:
+        return self._call("attestation", node.name if _NAME.fullmatch(node.name) else _quote(node.name))
+
+    def _print_Review(self, node: Review, level: int | None) -> str:
+        return f"review({_quote(node.text)}, {_quote(node.reason)})"
+
+
+_PRINTERS: dict[type[Node], Callable[[_Printer, Node, int | None], str]] = {
+    cls: getattr(_Printer, f"_print_{cls.__name__}") for cls in (*LOGIC_TYPES, *LEAF_TYPES)}
+
+
+def format_rule(node: Node, *, width: int = WIDTH) -> str:
+    """Canonical text of a rule: one line when it fits in ``width``, else one part per indented line."""
+    return _Printer(width).print(node)
+
+
+# --- parsing -------------------------------------------------------------------------------------
+
+@cache
+def _parser() -> Lark:
+    return Lark.open_from_package("screening.grammars", "rules.lark", parser="lalr", propagate_positions=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """The text being parsed and where it sits in its file, so errors and spans point at the real place."""
+
+    text: str
+    source: str | None
+    line_offset: int = 0
+    char_offset: int = 0
+
+    def error(self, pos: int, message: str, *, cls: type[CriteriaSyntaxError] = CriteriaSyntaxError,
+              suggestion: str | None = None, expected: tuple[str, ...] = (), context: str | None = None,
+              ) -> CriteriaSyntaxError:
+        line = self.text.count("\n", 0, pos) + 1
+        column = pos - (self.text.rfind("\n", 0, pos) + 1) + 1
+        return cls(message, line=line + self.line_offset, column=column, source=self.source,
+                   context=context if context is not None else _context(self.text, pos),
+                   expected=expected, suggestion=suggestion)
+
+
+def _context(text: str, pos: int, span: int = 40) -> str:
+    """The caret snippet, laid out as ``UnexpectedInput.get_context`` does."""
+    before = text[max(pos - span, 0):pos].rsplit("\n", 1)[-1]
+    after = text[pos:pos + span].split("\n", 1)[0]
+    return before + after + "\n" + " " * len(before.expandtabs()) + "^\n"
+
+
+def _did_you_mean(suggestion: str | None) -> str | None:
+    if suggestion and _NAME.fullmatch(suggestion):
+        return f"did you mean '{suggestion}'?"
+    return suggestion
+
+
+_CONCEPT_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "condition": ("condition",), "medication": ("drug", "drug_class"),
+    "procedure": ("procedure",), "immunization": ("vaccine",)}
+_CONSTRUCT_FOR = {c: construct for construct, cats in _CONCEPT_CATEGORIES.items() for c in cats}
+
+
+@v_args(inline=True, meta=True)
+class _Builder(Transformer):  # type: ignore[type-arg]
+    """Builds IR from the parse tree, one method per grammar rule; checks names and units as it goes."""
+
+    def __init__(self, where: _Where) -> None:
+        super().__init__()
+        self.where = where
+
+    def _span(self, meta: Meta) -> Span | None:
+        if meta.empty:
+            return None
+        return Span(meta.start_pos + self.where.char_offset, meta.end_pos + self.where.char_offset)
+
+    def _number(self, tok: Token) -> float:
+        value = float(tok)
+        if not math.isfinite(value):
+            raise self.where.error(tok.start_pos, f"the number {tok} is too large")
+        return value
+
+    def _string(self, tok: Token) -> str:
+        try:
+            return str(json.loads(tok, strict=False))
+        except json.JSONDecodeError as e:
+            raise self.where.error(tok.start_pos + e.pos, "invalid escape in quoted text",
+                                   suggestion='inside quotes write \\" for a quote, \\\\ for a backslash, '
+                                              '\\n for a new line') from None
+
+    def _parts(self, meta: Meta, head: str, parts: tuple[Node, ...]) -> tuple[Node, ...]:
+        if len(parts) < 2:
+            raise self.where.error(meta.start_pos, f"{head}(...) needs at least two parts",
+                                   suggestion=f"a single rule needs no {head}(...): write it alone")
+        return parts
+
+    def _quantity(self, tok: Token) -> units.QuantityDef:
+        try:
+            return units.get_quantity(str(tok))
+        except VocabularyError as e:
+            raise self.where.error(tok.start_pos, f"unknown quantity '{tok}'", cls=RuleVocabularyError,
+                                   suggestion=_did_you_mean(e.suggestion)) from None
+
+    def _concept(self, tok: Token, construct: str) -> str:
+        try:
+            concept = vocab.get_concept(str(tok))
+        except VocabularyError as e:
+            raise self.where.error(tok.start_pos, f"unknown {construct} '{tok}'", cls=RuleVocabularyError,
+                                   suggestion=_did_you_mean(e.suggestion)) from None
+        if concept.category not in _CONCEPT_CATEGORIES[construct]:
+            kind = concept.category.replace("_", " ")
+            other = _CONSTRUCT_FOR.get(concept.category)
+            raise self.where.error(tok.start_pos, f"'{concept.key}' is a {kind}, not a {construct}",
+                                   cls=RuleVocabularyError,
+                                   suggestion=other and f"write {other}({concept.key})")
+        return str(concept.key)
+
+    def _measured(self, q: units.QuantityDef, number: Token, unit: Token | None) -> tuple[float, str]:
+        """The threshold in the quantity's canonical unit (a text already in that unit is kept exactly)."""
+        value = self._number(number)
+        if unit is None:
+            if q.unit in _DIMENSIONLESS:
+                return value, q.unit
+            raise self.where.error(number.end_pos, f"{q.key} needs a unit after {number}", cls=RuleUnitError,
+                                   suggestion=f"{q.key} is measured in {q.unit}: write '{number} {q.unit}'")
+        if str(unit) == q.unit:
+            return value, q.unit
+        reference = units.is_reference_multiple(str(unit))
+        if reference:
+            return value, reference
+        try:
+            return units.to_canonical(value, str(unit), q.key), q.unit
+        except UnitError as e:
+            raise self._unit_error(unit, q, e) from None
+
+    def _unit_error(self, unit: Token, q: units.QuantityDef, e: UnitError) -> CriteriaSyntaxError:
+        try:
+            units.dose_to_canonical(1.0, str(unit))
+            hint = f"'{unit}' is a dose unit; {q.key} is measured in {q.unit}"
+        except UnitError:
+            hint = e.suggestion or f"{q.key} is measured in {q.unit or 'plain numbers (no unit)'}"
+        err = self.where.error(unit.start_pos, e.message, cls=RuleUnitError, suggestion=hint)
+        err.unit = str(unit)  # type: ignore[attr-defined]
+        return err
+
+    # one method per grammar rule
+    def all_of(self, meta: Meta, *parts: Node) -> Node:
+        return All(self._parts(meta, "all", parts), span=self._span(meta))
+
+    def any_of(self, meta: Meta, *parts: Node) -> Node:
+        return AnyOf(self._parts(meta, "any", parts), span=self._span(meta))
+
+    def at_least(self, meta: Meta, count: Token, *parts: Node) -> Node:
+        n = int(count)
+        if not 1 <= n <= len(parts):
+            raise self.where.error(count.start_pos, f"at_least({n}, ...) lists {len(parts)} "
+                                   f"part{'s' if len(parts) != 1 else ''}",
+                                   suggestion=f"the count must be between 1 and {len(parts)}")
+        return AtLeast(n, parts, span=self._span(meta))
+
+    def negation(self, meta: Meta, item: Node) -> Node:
+        return Not(item, span=self._span(meta))
+
+    def measure(self, meta: Meta, name: Token, op: Token, number: Token, unit: Token | None,
+                window: Window | None) -> Node:
+        q = self._quantity(name)
+        if q.kind == "qualitative":
+            raise self.where.error(op.start_pos, f"{q.key} is a qualitative test: it is read as positive "
+                                   "or negative, not compared with a number",
+                                   suggestion=f"write '{q.key} is positive' or '{q.key} is negative'")
+        if op == "==" and q.kind != "ordinal":
+            raise self.where.error(op.start_pos, f"'==' is only for scores and grades; {q.key} is measured "
+                                   "on a continuous scale", suggestion="use <=, >= or both inside all(...)")
+        value, canonical = self._measured(q, number, unit)
+        return Measure(q.key, str(op), value, canonical, window, span=self._span(meta))
+
+    def test(self, meta: Meta, name: Token, result: Token, window: Window | None) -> Node:
+        q = self._quantity(name)
+        if q.kind != "qualitative":
+            raise self.where.error(result.start_pos, f"{q.key} is measured as a number, not read as "
+                                   f"{result}", suggestion=f"compare it with a threshold, such as "
+                                   f"'{q.key} > ...{' ' + q.unit if q.unit not in _DIMENSIONLESS else ''}'")
+        return TestResult(q.key, str(result), window, span=self._span(meta))
+
+    def sex(self, meta: Meta, value: Token) -> Node:
+        return Sex(str(value), span=self._span(meta))
+
+    def flag(self, meta: Meta, name: Token) -> Node:
+        return Flag(str(name), span=self._span(meta))
+
+    def condition(self, meta: Meta, name: Token, window: Window | None,
+                  exceptions: tuple[str, ...] | None) -> Node:
+        return Condition(self._concept(name, "condition"), window, exceptions or (), span=self._span(meta))
+
+    def exceptions(self, meta: Meta, *names: Token) -> tuple[str, ...]:
+        return tuple(self._concept(n, "condition") for n in names)
+
+    def medication(self, meta: Meta, name: Token, window: Window | None, dose: Dose | None) -> Node:
+        return Medication(self._concept(name, "medication"), window, dose, span=self._span(meta))
+
+    def dose(self, meta: Meta, op: Token, number: Token, unit: Token) -> Dose:
+        value = self._number(number)
+        try:
+            converted, canonical = units.dose_to_canonical(value, str(unit))
+        except UnitError as e:
+            err = self.where.error(unit.start_pos, e.message, cls=RuleUnitError,
+                                   suggestion=e.suggestion or "a dose is written like 20 mg/d or 0.5 mg/kg/d")
+            err.unit = str(unit)  # type: ignore[attr-defined]
+            raise err from None
+        return Dose(str(op), value if str(unit) == canonical else converted, canonical)
+
+    def procedure(self, meta: Meta, name: Token, window: Window | None) -> Node:
+        return Procedure(self._concept(name, "procedure"), window, span=self._span(meta))
+
+    def immunization(self, meta: Meta, name: Token, window: Window | None) -> Node:
+        return Immunization(self._concept(name, "immunization"), window, span=self._span(meta))
+
+    def study(self, meta: Meta, window: Window | None) -> Node:
+        return StudyParticipation(window, span=self._span(meta))
+
+    def attestation(self, meta: Meta, name: Token) -> Node:
+        text = self._string(name) if name.type == "ESCAPED_STRING" else str(name)
+        return Attestation(text, span=self._span(meta))
+
+    def review(self, meta: Meta, text: Token, reason: Token) -> Node:
+        return Review(self._string(text), self._string(reason), span=self._span(meta))
+
+    def within(self, meta: Meta, amount: Token, unit: Token) -> Window:
+        return Window(self._number(amount), str(unit).removesuffix("s"))
+
+    def now(self, meta: Meta) -> Window:
+        return Window(0, "day")
+
+
+# Names of what the parser expected, in words a coordinator knows, most helpful first.
+_EXPECTED_WORDS: dict[str, str] = {
+    "COMP": "a comparator such as <, <=, >", "IS": "'is'", "NUMBER": "a number", "INT": "a whole number",
+    "UNIT": "a unit such as g/L", "NAME": "a name such as platelet_count",
+    "TIME_UNIT": "a time unit (days, weeks, months, years)", "RESULT": "'positive' or 'negative'",
+    "SEX_VALUE": "'female' or 'male'", "ESCAPED_STRING": 'a "quoted text"', "WITHIN": "'within'",
+    "NOW": "'now'", "EXCEPT": "'except'", "DOSE": "'dose'", "LPAR": "'('", "RPAR": "')'", "COMMA": "','",
+    "LSQB": "'['", "RSQB": "']'", "$END": "the end of the rule"}
+_RULE_STARTS = frozenset({"ALL", "ANY", "AT_LEAST", "NOT", "SEX", "PREGNANT", "LACTATING", "CONDITION",
+                          "MEDICATION", "PROCEDURE", "IMMUNIZATION", "STUDY", "ATTESTATION", "REVIEW"})
+_COMPARATOR_TYPOS = {"=>": ">=", "=<": "<=", "≥": ">=", "≤": "<=", "=": "==", "≠": "not ... ==", "!=": "not ... =="}
+
+
+def _expected(names: set[str]) -> tuple[str, ...]:
+    if _RULE_STARTS & names:
+        names = (names - _RULE_STARTS - {"NAME", "LPAR"}) | {"A_RULE"}
+    words = {"A_RULE": "a rule such as hemoglobin >= 90 g/L, condition(...) or all(...)", **_EXPECTED_WORDS}
+    order = list(words)
+    return tuple(words[n] if n in words else f"'{n.lower()}'"
+                 for n in sorted(names, key=lambda n: order.index(n) if n in order else len(order)))
+
+
+def _syntax_error(e: UnexpectedInput, where: _Where) -> CriteriaSyntaxError:
+    """A lark parse error in the coordinator's words: what was found, what would fit, how to fix it."""
+    text = where.text
+    if isinstance(e, UnexpectedToken):
+        expected = _expected(set(e.accepts or e.expected))
+        tok = e.token
+        if tok.type == "$END":
+            pos = tok.end_pos if tok.end_pos is not None else len(text)
+            message = "the rule is empty" if not text.strip() else "the rule ends too early"
+            err = where.error(pos, message, expected=expected)
+        else:
+            err = where.error(tok.start_pos, f"unexpected '{tok}'", expected=expected, context=e.get_context(text))
+        found = str(tok)
+    else:
+        assert isinstance(e, UnexpectedCharacters)
+        found = text[e.pos_in_stream]
+        err = where.error(e.pos_in_stream, f"unexpected character '{found}'",
+                          expected=_expected(set(e.allowed or ())), context=e.get_context(text))
+    if found in _COMPARATOR_TYPOS:
+        err.suggestion = f"write '{_COMPARATOR_TYPOS[found]}'"
+    elif "')'" in err.expected and isinstance(e, UnexpectedToken) and e.token.type == "$END":
+        err.suggestion = "a '(' is not closed: add ')'"
+    return err
+
+
+def parse_rule(text: str, *, source: str | None = None, line_offset: int = 0, _char_offset: int = 0) -> Node:
+    """Parse rule text into IR; units become the quantity's canonical unit and every name is checked.
+
+    ``line_offset`` is the number of lines before ``text`` in its file, so errors report the file's line.
+    """
+    where = _Where(text, source, line_offset, _char_offset)
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as e:
+        raise _syntax_error(e, where) from None
+    try:
+        node = _Builder(where).transform(tree)
+    except VisitError as e:
+        if isinstance(e.orig_exc, ScreeningError):
+            raise e.orig_exc from None
+        if isinstance(e.orig_exc, ValueError) and isinstance(e.obj, Tree):
+            pos = e.obj.meta.start_pos if not e.obj.meta.empty else 0
+            raise where.error(pos, str(e.orig_exc)) from None
+        raise
+    assert isinstance(node, Node)
+    return node
+
+
+# --- rules files ---------------------------------------------------------------------------------
+
+_HEADER = """\
+# Eligibility rules for {trial_id}, in the screening rule language (format {version}).
+# One block per criterion:
+#   [id] inclusion|exclusion [header|part] [of <parent id>]
+#   # the criterion's source text: the '#' lines right under the block line
+#   the rule, e.g. all(age >= 18 year, hemoglobin >= 90 g/L within 3 months)
+# Correct the rules, keep the ids and source text. Any other line starting with '#' is a comment.
+"""
+_META_KEYS = ("format", "trial", "title", "source", "source-sha256", "note")
+_BLOCK = re.compile(r"\[(?P<id>[^\[\]\s]+)\](?P<rest>.*)")
+
+
+def _meta_value(value: str) -> str:
+    """A header value as written: plain when that reads back exactly, else JSON-quoted."""
+    if value and (value != value.strip() or value.startswith('"') or any(c < " " for c in value)):
+        return _quote(value)
+    return value
+
+
+def dump_rules(trial: CompiledTrial, *, source: str = "") -> str:
+    """The rules file of a compiled trial; ``source`` replaces ``trial.source`` in the header if given."""
+    out = [_HEADER.format(trial_id=trial.trial_id, version=FORMAT_VERSION)]
+    meta = {"format": str(FORMAT_VERSION), "trial": trial.trial_id, "title": trial.title,
+            "source": source or trial.source, "source-sha256": trial.source_hash, "note": trial.note}
+    for key, value in meta.items():
+        if value or key != "note":
+            out.append(f"{key}: {_meta_value(value)}".rstrip() + "\n")
+    for c in trial.criteria:
+        if not re.fullmatch(r"[^\[\]\s]+", c.id) or (c.parent is not None and not re.fullmatch(r"\S+", c.parent)):
+            raise ValueError(f"criterion id {c.id!r} or its parent cannot be written in a rules file")
+        role = "" if c.role == "criterion" else f" {c.role}"
+        parent = f" of {c.parent}" if c.parent is not None else ""
+        out.append(f"\n[{c.id}] {c.kind}{role}{parent}\n")
+        out.extend(f"# {line}".rstrip(" ") + "\n" for line in (c.text.split("\n") if c.text else ()))
+        out.append(format_rule(c.rule) + "\n")
+    return "".join(out)
+
+
+def load_rules(path: str | Path) -> CompiledTrial:
+    """Read a rules file; errors name the file, line and column."""
+    return loads_rules(Path(path).read_text(encoding="utf-8"), str(path))
+
+
+def loads_rules(text: str, source: str = "<rules>") -> CompiledTrial:
+    """Parse rules-file text (see ``dump_rules``) back into the CompiledTrial it was written from."""
+    return _RulesReader(text.replace("\r\n", "\n"), source).read()
+
+
+class _RulesReader:
+    """Reads a rules file line by line: header metadata, then blocks of header line, source text, rule."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.text, self.source = text, source
+        self.lines = text.split("\n")
+        self.starts = [0]
+        for line in self.lines:
+            self.starts.append(self.starts[-1] + len(line) + 1)
+
+    def error(self, index: int, column: int, message: str, suggestion: str | None = None) -> CriteriaSyntaxError:
+        line = self.lines[index]
+        return CriteriaSyntaxError(message, line=index + 1, column=column, source=self.source,
+                                   context=line + "\n" + " " * len(line[:column - 1].expandtabs()) + "^\n",
+                                   suggestion=suggestion)
+
+    def read(self) -> CompiledTrial:
+        i, meta = 0, dict.fromkeys(_META_KEYS, "")
+        seen: set[str] = set()
+        while i < len(self.lines) and not self.lines[i].startswith("["):
+            line = self.lines[i].strip()
+            if line and not line.startswith("#"):
+                key, colon, value = line.partition(":")
+                key = key.strip()
+                if not colon or key not in _META_KEYS:
+                    close = difflib.get_close_matches(key, _META_KEYS, 1)
+                    raise self.error(i, 1, f"expected 'key: value' with a key among {', '.join(_META_KEYS)}",
+                                     suggestion=close and f"did you mean '{close[0]}:'?" or None)
+                meta[key] = self._value(i, value.strip())
+                seen.add(key)
+            i += 1
+        for key in ("format", "trial"):
+            if key not in seen:
+                raise self.error(min(i, len(self.lines) - 1), 1, f"the header lacks '{key}:'",
+                                 suggestion=f"add a line such as '{key}: " +
+                                 (f"{FORMAT_VERSION}'" if key == "format" else "NCT01234567'"))
+        if meta["format"] != str(FORMAT_VERSION):
+            raise self.error(0, 1, f"unsupported rules format {meta['format']!r}",
+                             suggestion=f"this version reads format {FORMAT_VERSION}")
+        criteria: list[Criterion] = []
+        while i < len(self.lines):
+            criterion, j = self._block(i)
+            if any(c.id == criterion.id for c in criteria):
+                raise self.error(i, 2, f"duplicate criterion id '{criterion.id}'",
+                                 suggestion="every block needs its own id; rename one of them")
+            criteria.append(criterion)
+            i = j
+        self._check_parents(criteria)
+        return CompiledTrial(meta["trial"], meta["title"], meta["source"], meta["source-sha256"],
+                             tuple(criteria), meta["note"])
+
+    def _value(self, index: int, value: str) -> str:
+        if not value.startswith('"'):
+            return value
+        try:
+            return str(json.loads(value))
+        except json.JSONDecodeError:
+            raise self.error(index, self.lines[index].index('"') + 1, "malformed quoted value",
+                             suggestion='a quoted value is JSON text: "like \\"this\\""') from None
+
+    def _block(self, i: int) -> tuple[Criterion, int]:
+        """One block starting at line ``i``; returns it and the index of the line after it."""
+        header = self.lines[i].rstrip()
+        m = _BLOCK.fullmatch(header)
+        if not m:
+            raise self.error(i, 1, "malformed block line", suggestion="write it as '[inc-1] inclusion'")
+        cid = m["id"]
+        words = [(w.group(), w.start() + 1) for w in re.finditer(r"\S+", header[m.end("id") + 1:])]
+        words = [(w, col + m.end("id") + 1) for w, col in words]
+        kind, role, parent = self._roles(i, words, len(header) + 1)
+        j = i + 1
+        text_lines: list[str] = []
+        while j < len(self.lines) and self.lines[j].startswith("#"):
+            text_lines.append(self.lines[j][1:].removeprefix(" "))
+            j += 1
+        start = j
+        while j < len(self.lines) and not self.lines[j].startswith("["):
+            j += 1
+        chunk = "\n".join(self.lines[start:j])
+        if not re.sub(r"#[^\n]*", "", chunk).strip():
+            raise self.error(i, 1, f"block [{cid}] has no rule",
+                             suggestion='write its rule under the source text, or review("...", "why") '
+                                        "if a person must judge it")
+        rule = parse_rule(chunk, source=self.source, line_offset=start, _char_offset=self.starts[start])
+        return Criterion(cid, kind, "\n".join(text_lines), rule, role=role, parent=parent), j
+
+    def _roles(self, i: int, words: list[tuple[str, int]], end: int) -> tuple[str, str, str | None]:
+        """Kind, role and parent from the words after ``[id]``: ``exclusion part of exc-1``."""
+        if not words or words[0][0] not in KINDS:
+            word, col = words[0] if words else ("", end)
+            close = difflib.get_close_matches(word, KINDS, 1)
+            raise self.error(i, col, "expected 'inclusion' or 'exclusion' after the block id",
+                             suggestion=close and f"did you mean '{close[0]}'?" or None)
+        kind, role, parent = words[0][0], "criterion", None
+        rest = words[1:]
+        if rest and rest[0][0] in ("header", "part"):
+            role, rest = rest[0][0], rest[1:]
+        if rest and rest[0][0] == "of" and len(rest) == 2:
+            parent, rest = rest[1][0], []
+        if rest:
+            raise self.error(i, rest[0][1], f"unexpected '{rest[0][0]}' in the block line",
+                             suggestion="write '[id] inclusion', '[id] exclusion header' or "
+                                        "'[id] exclusion part of <parent id>'")
+        return kind, role, parent
+
+    def _check_parents(self, criteria: list[Criterion]) -> None:
+        ids = {c.id for c in criteria}
+        for c in criteria:
+            if c.parent is not None and c.parent not in ids:
+                index = next(k for k, line in enumerate(self.lines) if line.startswith(f"[{c.id}]"))
+                col = self.lines[index].rindex(c.parent) + 1
+                close = difflib.get_close_matches(c.parent, sorted(ids), 1)
+                raise self.error(index, col, f"'{c.parent}' is not the id of any block",
+                                 suggestion=close and f"did you mean '{close[0]}'?" or None)
+
+
+# --- drift ---------------------------------------------------------------------------------------
+
+DriftKind = Literal["source-changed", "rule-differs", "missing", "added"]
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """One difference between a reviewed rules file and a fresh compile of the same trial."""
+
+    criterion_id: str | None
+    kind: DriftKind
+    message: str
+
+
+def check_drift(reviewed: CompiledTrial, fresh: CompiledTrial) -> list[Drift]:
+    """What a reviewer must look at again: a changed source, rules that differ, criteria gone or new."""
+    drifts: list[Drift] = []
+    if reviewed.source_hash != fresh.source_hash:
+        drifts.append(Drift(None, "source-changed", "the trial's source text changed since the rules were "
+                            f"reviewed (sha256 {reviewed.source_hash[:12]} -> {fresh.source_hash[:12]})"))
+    old = {c.id: c for c in reviewed.criteria}
+    new = {c.id: c for c in fresh.criteria}
+    for cid, c in old.items():
+        if cid not in new:
+            drifts.append(Drift(cid, "missing", f"[{cid}] is in the reviewed rules but not in the fresh compile"))
+        elif new[cid].rule != c.rule:
+            drifts.append(Drift(cid, "rule-differs", f"[{cid}] reviewed: {format_rule(c.rule, width=10**6)}\n"
+                                f"[{cid}] fresh:    {format_rule(new[cid].rule, width=10**6)}"))
+    drifts += [Drift(cid, "added", f"[{cid}] is new in the fresh compile") for cid in new if cid not in old]
+    return drifts
