@@ -1,0 +1,149 @@
+"""The `screening` command line: screen, compile, check, coverage, schema.
+
+Exit codes: 0 success; 1 a problem with the input (the message names the file, line or JSON path);
+2 wrong usage; 3 `check` found drift between reviewed rules and their trial.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from .errors import ScreeningError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich", help=(
+    "Screen patients against clinical-trial eligibility criteria.\n\n"
+    "A TRIAL is a trial page (.txt), a ClinicalTrials.gov API v2 JSON study, a CT.gov XML record, "
+    "or a reviewed rules file (.rules). A PATIENT is a JSON record (see `screening schema patient`).\n\n"
+    "Workflow: [bold]compile[/] a trial to a rules file, review and edit it, [bold]screen[/] patients "
+    "from it, and [bold]check[/] that the trial has not changed since."))
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+
+def _fail(exc: ScreeningError) -> None:
+    print(f"error: {exc}", file=sys.stderr)
+    raise typer.Exit(1)
+
+
+@app.command()
+def screen(trial: str = typer.Argument(..., help="trial file or rules file"),
+           patient: str = typer.Argument(..., help="patient JSON file"),
+           as_of: Optional[str] = typer.Option(None, "--as-of", help="screening date YYYY-MM-DD "
+                                               "(default: the record's as_of, else today)"),
+           as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
+    """Screen one patient: every criterion with its verdict (met / not_met / unknown / review) and reason.
+
+    Example: screening screen seeds/001_7d39c3c5b17d728e.txt examples/patient_sle.json
+    """
+    from .evaluate import screen as run
+    from .report import print_screening, screening_json
+    try:
+        date = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        print(f"error: --as-of {as_of!r} is not a date like 2026-01-15", file=sys.stderr)
+        raise typer.Exit(2)
+    try:
+        result = run(trial, patient, as_of=date)
+    except ScreeningError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(screening_json(result), indent=2, ensure_ascii=False) + "\n")
+    else:
+        print_screening(result, out)
+
+
+@app.command("compile")
+def compile_cmd(trial: str = typer.Argument(..., help="trial file"),
+                output: Optional[Path] = typer.Option(None, "-o", "--output", help="write a rules file here"),
+                as_json: bool = typer.Option(False, "--json", help="print the compiled rules as JSON")) -> None:
+    """Show what each criterion compiled to, and how many items compiled versus went to review.
+
+    With -o, write the rules file a coordinator reviews and edits (see README: compile, review, edit, screen).
+    """
+    from .compile import compile_any
+    from .report import compiled_json, print_compiled
+    from .rules import dump_rules
+    try:
+        compiled = compile_any(trial)
+    except ScreeningError as exc:
+        _fail(exc)
+        return
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(dump_rules(compiled, source=trial), encoding="utf-8")
+        err.print(f"wrote {output}")
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(compiled_json(compiled), indent=2, ensure_ascii=False) + "\n")
+    else:
+        print_compiled(compiled, out)
+
+
+@app.command()
+def check(paths: list[Path] = typer.Argument(..., help="rules files or directories of them")) -> None:
+    """Recompile each rules file's trial and report drift: a changed source or a rule that differs.
+
+    Exit 3 when anything drifted, so a changed trial is never screened silently with stale rules.
+    """
+    from .compile import compile_any
+    from .rules import check_drift, load_rules
+    files = [f for p in paths for f in (sorted(p.glob("*.rules")) if p.is_dir() else [p])]
+    if not files:
+        print("error: no .rules files found", file=sys.stderr)
+        raise typer.Exit(1)
+    drifted = 0
+    for f in files:
+        try:
+            reviewed = load_rules(f)
+            fresh = compile_any(reviewed.source)
+        except ScreeningError as exc:
+            _fail(exc)
+            return
+        drifts = check_drift(reviewed, fresh)
+        drifted += bool(drifts)
+        status = "ok" if not drifts else f"{len(drifts)} drift(s)"
+        out.print(f"{f}: {status}", highlight=False)
+        for d in drifts:
+            out.print(f"  {d.criterion_id or '-'}: {d.kind}: {d.message}", highlight=False)
+    if drifted:
+        raise typer.Exit(3)
+
+
+@app.command()
+def coverage(corpus: Path = typer.Argument(..., help="a .jsonl file of CT.gov API v2 studies, or a trial file"),
+             as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+             top: int = typer.Option(25, help="how many frequent review phrases to list"),
+             limit: Optional[int] = typer.Option(None, help="read only the first N trials")) -> None:
+    """Compile every trial of a corpus; report the share of items compiled to executable rules,
+    a breakdown by construct, and the phrases that most often fell to review."""
+    from .coverage import measure, print_report
+    try:
+        report = measure(corpus, top=top, limit=limit)
+    except ScreeningError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    else:
+        print_report(report, out)
+
+
+@app.command()
+def schema(what: str = typer.Argument("patient", help="which schema: patient")) -> None:
+    """Print the JSON Schema of a patient record."""
+    from .patient import patient_schema
+    if what != "patient":
+        print(f"error: unknown schema {what!r}; try: patient", file=sys.stderr)
+        raise typer.Exit(2)
+    sys.stdout.write(json.dumps(patient_schema(), indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    app()

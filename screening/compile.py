@@ -1,0 +1,505 @@
+"""Compile criteria text into rule trees (IR) with grammars/criteria.lark.
+
+One ``CriteriaTransformer`` turns a parse tree into IR nodes, converting quantities to canonical
+units as it goes. Whatever does not parse, or parses into something ambiguous, becomes a
+``Review`` node carrying its text and the reason: nothing in the source is dropped.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import LarkError, VisitError
+from lark.lexer import Lexer
+
+from . import ir, units
+from .errors import ScreeningError
+from .lexer import lexicon, tokenize
+from .trial import SourceItem, Trial
+
+
+class Uncompilable(Exception):
+    """Raised inside the transformer when text parses but cannot mean one thing; becomes review."""
+
+
+class _TokenListLexer(Lexer):
+    """Feeds lark the tokens ``screening.lexer.tokenize`` already made."""
+
+    def __init__(self, lexer_conf: Any) -> None:
+        pass
+
+    def lex(self, data: Any) -> Any:  # type: ignore[override]
+        yield from data
+
+
+@lru_cache(maxsize=1)
+def criteria_parser() -> Lark:
+    return Lark.open_from_package("screening.grammars", "criteria.lark", parser="earley", lexer=_TokenListLexer,
+                                  ambiguity="resolve")
+
+
+@dataclass(frozen=True, slots=True)
+class _Value:
+    kind: str  # plain | uln | lln | titer
+    number: float
+    unit: str | None = None
+
+
+def _years(value: float, unit: str | None) -> float:
+    return value * {"year": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25, None: 1.0}.get(unit, 1.0)
+
+
+@v_args(inline=True)
+class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
+    """Parse tree -> IR. ``kind`` (inclusion/exclusion) decides what a bare comma list means."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    # --- structure -----------------------------------------------------------------------------
+    def start(self, *parts: Any) -> ir.Node:
+        body = parts[-1]
+        return ir.Not(body) if len(parts) == 2 else body
+
+    def group_list(self, *parts: Any) -> ir.Node:
+        nodes = [p for p in parts if isinstance(p, ir.Node)]
+        seps = {s for p in parts if isinstance(p, tuple) for s in p}
+        if "and" in seps and "or" in seps:
+            raise Uncompilable("mixes 'and' and 'or' without saying which binds tighter")
+        if "or" in seps:
+            return ir.AnyOf(tuple(nodes))
+        if "and" in seps and self.kind == "exclusion":
+            raise Uncompilable("'and' between exclusion conditions may mean 'or'")
+        return ir.All(tuple(nodes)) if self.kind == "inclusion" or "and" in seps else ir.AnyOf(tuple(nodes))
+
+    def sep(self, *toks: Token) -> tuple[str, ...]:
+        return tuple({"AND": "and", "OR": "or", "COMMA": "comma"}[t.type] for t in toks)
+
+    def lsep(self, *toks: Token) -> None:
+        return None
+
+    def group(self, *parts: Any) -> ir.Node:  # "( body )"
+        return next(p for p in parts if isinstance(p, ir.Node))
+
+    # --- measurements --------------------------------------------------------------------------
+    def quantity(self, *toks: Token) -> tuple[str, ...]:
+        named = [t for t in toks if t.type in ("QUANTITY", "QGROUP", "CONDITION")]
+        if any(t.type == "QUANTITY" for t in named):
+            return (next(t for t in named if t.type == "QUANTITY").value,)
+        t = named[0]
+        if t.type == "QGROUP":
+            return tuple(t.value)
+        q = lexicon().condition_quantities.get(t.value)
+        if q is None:
+            raise Uncompilable(f"'{t}' is a condition, not a measurement")
+        return (q,)
+
+    def plain_value(self, number: Token, unit: Token | None = None) -> _Value:
+        return _Value("plain", number.value, unit.value if unit is not None else None)
+
+    def uln_value(self, number: Token, _uln: Token) -> _Value:
+        return _Value("uln", number.value)
+
+    def uln_one(self, _t: Token) -> _Value:
+        return _Value("uln", 1.0)
+
+    def lln_one(self, _t: Token) -> _Value:
+        return _Value("lln", 1.0)
+
+    def titer_value(self, t: Token) -> _Value:
+        return _Value("titer", t.value)
+
+    def bound(self, cmp: Token, value: _Value) -> list[tuple[str, _Value]]:
+        return [(cmp.value, value)]
+
+    def postfix_bound(self, value: _Value, cmp: Token) -> list[tuple[str, _Value]]:
+        return [(cmp.value, value)]
+
+    def range(self, *parts: Any) -> list[tuple[str, _Value]]:
+        lo, hi = [p for p in parts if isinstance(p, _Value)]
+        if lo.unit is None and hi.unit is not None:
+            lo = _Value(lo.kind, lo.number, hi.unit)
+        if lo.number > hi.number:
+            raise Uncompilable("range runs backwards")
+        return [(">=", lo), ("<=", hi)]
+
+    def equals(self, _eq: Token, value: _Value) -> list[tuple[str, _Value]]:
+        return [("==", value)]
+
+    def comparison(self, *parts: Any) -> list[tuple[str, _Value]]:  # parenthesised
+        return next(p for p in parts if isinstance(p, list))
+
+    def measures(self, *parts: Any) -> ir.Node:
+        keys = [k for p in parts if isinstance(p, tuple) for k in p]
+        comparison = next(p for p in parts if isinstance(p, list))
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        nodes = [self._measure(k, op, v, window) for k in keys for op, v in comparison]
+        return _any([_all(nodes[i:i + len(comparison)]) for i in range(0, len(nodes), len(comparison))])
+
+    def _measure(self, key: str, op: str, v: _Value, window: ir.Window | None) -> ir.Node:
+        q = units.get_quantity(key)
+        if q.kind == "qualitative":
+            raise Uncompilable(f"{q.name} is a positive/negative test, not a number")
+        if op == "==" and q.kind != "ordinal":
+            raise Uncompilable(f"'=' on a continuous measurement ({q.name}): the comparator was probably lost")
+        if v.kind in ("uln", "lln"):
+            return ir.Measure(key, op, v.number, v.kind.upper(), window)
+        if v.kind == "titer":
+            if q.kind != "titer":
+                raise Uncompilable(f"a titer given for {q.name}")
+            return ir.Measure(key, op, v.number, q.unit, window)
+        if q.unit in ("1", ""):
+            if v.unit not in (None, "%", "1"):
+                raise Uncompilable(f"{q.name} is a score; '{v.unit}' is not its unit")
+            return ir.Measure(key, op, v.number, q.unit, window)
+        if v.unit is None:
+            raise Uncompilable(f"no unit given for {q.name}")
+        try:
+            value = units.to_canonical(v.number, v.unit, key)
+        except ScreeningError as exc:
+            raise Uncompilable(f"unit: {exc.message}") from None
+        return ir.Measure(key, op, value, q.unit, window)
+
+    def decreased(self, _t: Token, *qs: Any) -> ir.Node:
+        return _any([ir.Measure(k, "<", 1.0, "LLN") for q in qs if isinstance(q, tuple) for k in q])
+
+    def elevated(self, _t: Token, *qs: Any) -> ir.Node:
+        return _any([ir.Measure(k, ">", 1.0, "ULN") for q in qs if isinstance(q, tuple) for k in q])
+
+    # --- age and sex ---------------------------------------------------------------------------
+    def age(self, *parts: Any) -> ir.Node:
+        return next(p for p in parts if isinstance(p, ir.Node))
+
+    def age_bound(self, cmp: Token, number: Token, unit: Token | None = None) -> ir.Node:
+        return _age(cmp.value, _years(number.value, unit.value if unit else None), unit is None or unit.value == "year")
+
+    def age_postfix(self, number: Token, *rest: Token) -> ir.Node:
+        unit = rest[0].value if len(rest) == 2 else None
+        return _age(rest[-1].value, _years(number.value, unit), unit in (None, "year"))
+
+    def age_between(self, *parts: Token) -> ir.Node:
+        nums = [p for p in parts if p.type == "NUMBER"]
+        units_ = [p.value for p in parts if p.type == "TIMEUNIT"]
+        unit = units_[-1] if units_ else None
+        lo, hi = (_years(n.value, unit) for n in nums)
+        if lo > hi:
+            raise Uncompilable("age range runs backwards")
+        return ir.All((_age(">=", lo, True), _age("<=", hi, unit in (None, "year"))))
+
+    def demographic(self, sexes: ir.Node, age: ir.Node) -> ir.Node:
+        return ir.All((sexes, age))
+
+    def sexes(self, *parts: Any) -> ir.Node:
+        values = sorted({t.value for t in parts if isinstance(t, Token) and t.type == "SEX"})
+        return _any([ir.Sex(v) for v in values])
+
+    # --- tests ---------------------------------------------------------------------------------
+    def _tests(self, parts: tuple[Any, ...], result: str) -> ir.Node:
+        keys = [k for p in parts if isinstance(p, tuple) for k in p]
+        nodes = []
+        for k in keys:
+            q = units.get_quantity(k)
+            if q.kind != "qualitative":
+                raise Uncompilable(f"'{result}' said of {q.name}, which is measured, not tested positive/negative")
+            nodes.append(ir.TestResult(k, result))
+        return _all(nodes) if result == "negative" else _any(nodes)
+
+    def positive(self, *parts: Any) -> ir.Node:
+        return self._tests(parts, "positive")
+
+    def negative(self, *parts: Any) -> ir.Node:
+        return self._tests(parts, "negative")
+
+    def negative_for(self, *parts: Any) -> ir.Node:
+        tests = lexicon().condition_tests
+        nodes = []
+        for t in parts:
+            if isinstance(t, Token) and t.type == "CONDITION":
+                if t.value not in tests:
+                    raise Uncompilable(f"no test is known that shows '{t}' negative")
+                nodes.append(ir.TestResult(tests[t.value], "negative"))
+        return _all(nodes)
+
+    # --- events --------------------------------------------------------------------------------
+    def cond(self, t: Token) -> ir.Node:
+        return ir.Condition(t.value)
+
+    def cond_defined(self, _t: Token, *parts: Any) -> ir.Node:
+        return next(p for p in parts if isinstance(p, ir.Node))  # the definition decides
+
+    def cond_examples(self, t: Token, *parts: Any) -> ir.Node:
+        return _any([ir.Condition(t.value)] + [p for p in parts if isinstance(p, ir.Node)])
+
+    def exception(self, *parts: Token) -> tuple[str, ...]:
+        return tuple(t.value for t in parts if t.type == "CONDITION")
+
+    def conditions(self, *parts: Any) -> ir.Node:
+        history = any(isinstance(p, Token) and p.type == "HISTORY" for p in parts)
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        if window is None and not history:
+            window = ir.Window(0)
+        exceptions = next((p for p in parts if isinstance(p, tuple)), ())
+        return _any([_retime(p, window, exceptions) for p in parts if isinstance(p, ir.Node)])
+
+    def drug(self, t: Token) -> ir.Node:
+        return ir.Medication(t.value)
+
+    def drug_examples(self, t: Token, *parts: Any) -> ir.Node:
+        return _any([ir.Medication(x.value) for x in (t, *parts) if isinstance(x, Token) and x.type == "DRUG"])
+
+    def dose(self, *parts: Token) -> ir.Dose:
+        if isinstance(parts[-1], ir.Dose) or any(isinstance(p, ir.Dose) for p in parts):
+            return next(p for p in parts if isinstance(p, ir.Dose))  # type: ignore[return-value]
+        cmp = next(p for p in parts if p.type == "CMP")
+        number = next(p for p in parts if p.type == "NUMBER")
+        unit = next(p for p in parts if p.type == "UNIT")
+        try:
+            value, canonical = units.dose_to_canonical(number.value, unit.value)
+        except ScreeningError as exc:
+            raise Uncompilable(f"dose unit: {exc.message}") from None
+        return ir.Dose(cmp.value, value, canonical)
+
+    def medications(self, *parts: Any) -> ir.Node:
+        history = any(isinstance(p, Token) and p.type == "HISTORY" for p in parts)
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        if window is None and not history:
+            window = ir.Window(0)
+        dose = next((p for p in parts if isinstance(p, ir.Dose)), None)
+        meds = [m for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
+        return _any([ir.Medication(m.concept, window, dose) for m in meds])
+
+    def immunizations(self, *parts: Any) -> ir.Node:
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        return _any([ir.Immunization(t.value, window) for t in parts if isinstance(t, Token) and t.type == "VACCINE"])
+
+    def procedures(self, *parts: Any) -> ir.Node:
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        return _any([ir.Procedure(t.value, window) for t in parts if isinstance(t, Token) and t.type == "PROCEDURE"])
+
+    def study(self, _t: Token, window: ir.Window | None = None) -> ir.Node:
+        return ir.StudyParticipation(window if window is not None else ir.Window(0))
+
+    def window(self, *parts: Token) -> ir.Window:
+        number = next(p for p in parts if p.type == "NUMBER")
+        unit = next(p for p in parts if p.type == "TIMEUNIT")
+        return ir.Window(number.value, unit.value)
+
+    def window_one(self, *parts: Token) -> ir.Window:
+        return ir.Window(1, next(p for p in parts if p.type == "TIMEUNIT").value)
+
+    # --- states, statements, counts ------------------------------------------------------------
+    def flag(self, t: Token) -> ir.Node:
+        return ir.Flag("pregnant" if t.type == "PREGNANT" else "lactating")
+
+    def flags(self, *parts: Any) -> ir.Node:
+        return _any(list(dict.fromkeys(p for p in parts if isinstance(p, ir.Node))))
+
+    def attest(self, t: Token) -> ir.Node:
+        name, negated = t.value
+        node = ir.Attestation(name)
+        return ir.Not(node) if negated else node
+
+    def bare_test(self, t: Token) -> ir.Node:
+        return self._tests(((t.value,),), "positive")
+
+    def at_least(self, *parts: Any) -> ir.Node:
+        n = int(next(p for p in parts if isinstance(p, Token) and p.type == "NUMBER").value)
+        members = tuple(p for p in parts if isinstance(p, ir.Node))
+        if len(members) < 2 or n > len(members):
+            raise Uncompilable(f"'at least {n}' of {len(members)} listed items")
+        return ir.AtLeast(n, members)
+
+
+def _age(op: str, years: float, whole_years: bool) -> ir.Node:
+    # "up to 65 years" means until the 66th birthday: completed years <= 65
+    if op == "<=" and whole_years and years == int(years):
+        return ir.Measure("age", "<", years + 1, "year")
+    return ir.Measure("age", op, years, "year")
+
+
+def _any(nodes: list[ir.Node]) -> ir.Node:
+    nodes = list(dict.fromkeys(nodes))
+    return nodes[0] if len(nodes) == 1 else ir.AnyOf(tuple(nodes))
+
+
+def _all(nodes: list[ir.Node]) -> ir.Node:
+    nodes = list(dict.fromkeys(nodes))
+    return nodes[0] if len(nodes) == 1 else ir.All(tuple(nodes))
+
+
+def _leaves(node: ir.Node) -> list[ir.Node]:
+    kids = ir.children(node)
+    return [node] if not kids else [x for k in kids for x in _leaves(k)]
+
+
+def _retime(node: ir.Node, window: ir.Window | None, exceptions: tuple[str, ...]) -> ir.Node:
+    """Give the list's window and exceptions to every condition in it."""
+    if isinstance(node, ir.Condition):
+        return ir.Condition(node.concept, window, exceptions)
+    if isinstance(node, ir.AnyOf):
+        return ir.AnyOf(tuple(_retime(n, window, exceptions) for n in node.items))
+    return node
+
+
+# ---------------------------------------------------------------------------------------------
+# Items and trials
+# ---------------------------------------------------------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[^\d\s][.;])\s+|(?<=\d[.;])\s+(?=[A-Za-z])|;\s*")
+
+
+def split_sentences(text: str) -> list[tuple[int, str]]:
+    """Sentences of an item at parenthesis depth 0, with their offsets."""
+    out, start, depth = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch in "([" and 1 or 0
+        depth -= ch in ")]" and 1 or 0
+        if depth <= 0 and ch in ".;" and (i + 1 == len(text) or text[i + 1] == " ") and not (
+                ch == "." and i > 0 and text[i - 1].isdigit() and i + 1 < len(text) and text[i + 1:i + 2].isdigit()):
+            out.append((start, text[start:i]))
+            start = i + 1
+    out.append((start, text[start:]))
+    return [(s + len(t) - len(t.lstrip()), t.strip(" .;:")) for s, t in out if t.strip(" .;:")]
+
+
+def _review_reason(toks: list[Token], text: str) -> str:
+    if text.count("(") != text.count(")") or text.lstrip().startswith((")", ",")):
+        return "fragment: unbalanced parentheses, the text was probably mangled"
+    if any(t.type == "EQ" for t in toks):
+        return "'=' on a continuous measurement: the comparator (≤ or ≥) was probably lost"
+    words = list(dict.fromkeys(str(t) for t in toks if t.type == "WORD"))
+    if words:
+        shown = ", ".join(f"'{w}'" for w in words[:6])
+        return f"wording the grammar does not cover ({shown})"
+    return "the grammar does not cover this combination of phrases"
+
+
+def compile_sentence(text: str, kind: str, offset: int = 0) -> ir.Node:
+    """One sentence -> IR, or a Review node saying why not."""
+    try:
+        toks, norm = tokenize(text)
+    except ScreeningError as exc:
+        return ir.Review(text, f"cannot read: {exc.message}")
+    if not toks:
+        return ir.Review(text, "nothing to check in this text")
+    if any(t.type == "WORD" for t in toks) or text.count("(") != text.count(")"):
+        return ir.Review(text, _review_reason(toks, text))
+    try:
+        tree = criteria_parser().parse(toks)
+        return CriteriaTransformer(kind).transform(tree)
+    except VisitError as exc:
+        orig = exc.orig_exc
+        if isinstance(orig, (Uncompilable, ScreeningError, ValueError)):
+            return ir.Review(text, str(orig.message if isinstance(orig, ScreeningError) else orig))
+        raise
+    except LarkError:
+        return ir.Review(text, _review_reason(toks, text))
+
+
+def compile_text(text: str, kind: str) -> ir.Node:
+    """An item's own text -> IR. Sentences that compile are combined; one that does not becomes a
+    review part, unless some sentence could change the meaning of the rest (then the whole item)."""
+    sentences = split_sentences(text)
+    if not sentences:
+        return ir.Review(text, "empty item")
+    nodes = [compile_sentence(s, kind, off) for off, s in sentences]
+    if len(nodes) == 1:
+        return nodes[0]
+    reviews = [n for n in nodes if isinstance(n, ir.Review)]
+    if reviews and (len(reviews) == len(nodes) or _has_modifier(text)):
+        return ir.Review(text, "; ".join(dict.fromkeys(r.reason for r in reviews)))
+    return _all(nodes) if kind == "inclusion" else _any(nodes)
+
+
+def _has_modifier(text: str) -> bool:
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    return not words.isdisjoint(lexicon().modifiers)
+
+
+_AT_LEAST = re.compile(r"\bat least (\d+|one|two|three|four|five)\b[^:]*?(?:following|below|criteria)", re.I)
+_HEADER = re.compile(r"(following|below)\b[^:]*:\s*$|^\W*[\w\s/,&-]{0,40}:\s*$", re.I)
+
+
+def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None, role: str) -> None:
+    text = item.text
+    if item.children:
+        m = _AT_LEAST.search(text)
+        if m and role != "part":
+            word = m.group(1).lower()
+            n = int(word) if word.isdigit() else lexicon().numbers[word]
+            parts: list[ir.Criterion] = []
+            for child in item.children:
+                _criteria_for(child, parts, item.id, "part")
+            members = tuple(c.rule for c in parts if c.parent == item.id)
+            own = text[:m.start()].strip()
+            rule: ir.Node = ir.Review(text, "the sentence around 'at least N of the following' needs a person") \
+                if own and len(own) > 3 else (ir.AtLeast(n, members) if 1 <= n <= len(members) else
+                                              ir.Review(text, f"'at least {n}' of {len(members)} sub-items"))
+            out.append(ir.Criterion(item.id, item.kind, text, rule, item.span, role, parent))
+            out.extend(parts)
+            return
+        if _HEADER.search(text):
+            out.append(ir.Criterion(item.id, item.kind, text, ir.Review(text, "heading of the sub-items below"),
+                                    item.span, "header", parent))
+            for child in item.children:
+                _criteria_for(child, out, item.id, role)
+            return
+    out.append(ir.Criterion(item.id, item.kind, text, compile_text(text, item.kind), item.span, role, parent))
+    for child in item.children:
+        _criteria_for(child, out, item.id, role)
+
+
+def _structured(trial: Trial) -> list[ir.Criterion]:
+    out = []
+    ages: list[ir.Node] = []
+    if trial.min_age_years is not None and trial.min_age_years > 0:
+        ages.append(ir.Measure("age", ">=", trial.min_age_years, "year"))
+    if trial.max_age_years is not None:
+        ages.append(_age("<=", trial.max_age_years, trial.max_age_years >= 1))
+    if ages:
+        text = "; ".join(filter(None, [
+            f"minimum age {trial.min_age_years:g} years" if trial.min_age_years else "",
+            f"maximum age {trial.max_age_years:g} years" if trial.max_age_years is not None else ""]))
+        out.append(ir.Criterion("age", "inclusion", text, _all(ages)))
+    if trial.sex in ("female", "male"):
+        out.append(ir.Criterion("sex", "inclusion", f"sex: {trial.sex}", ir.Sex(trial.sex)))
+    return out
+
+
+def source_hash(trial: Trial) -> str:
+    """What a rules file is checked against: the criteria text and structured fields."""
+    basis = "\n".join([trial.criteria_text or "", repr(trial.min_age_years), repr(trial.max_age_years), repr(trial.sex)])
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+
+
+def compile_trial(trial: Trial) -> ir.CompiledTrial:
+    """Every source item becomes a criterion; nothing is dropped."""
+    criteria = _structured(trial)
+    for item in trial.items:
+        _criteria_for(item, criteria, None, "criterion")
+    note = ""
+    if trial.criteria_text is None:
+        note = "the trial page has no eligibility criteria section"
+    elif not trial.items:
+        note = "no criteria items could be read from the eligibility section"
+    return ir.CompiledTrial(trial.id, trial.title, trial.source, source_hash(trial), tuple(criteria), note)
+
+
+def compile_any(trial: Any) -> ir.CompiledTrial:
+    """A CompiledTrial, Trial, rules file or trial file path -> CompiledTrial."""
+    if isinstance(trial, ir.CompiledTrial):
+        return trial
+    if isinstance(trial, Trial):
+        return compile_trial(trial)
+    path = os.fspath(trial)
+    if path.endswith(".rules"):
+        from .rules import load_rules
+        return load_rules(path)
+    from .ingest import load_trial
+    return compile_trial(load_trial(path))

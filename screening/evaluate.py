@@ -1,0 +1,517 @@
+"""Evaluate compiled rules against a patient: Kleene three-valued logic plus ``review``.
+
+Each IR node is turned once into a closure (``_build_<Node>``), with its operator, thresholds,
+display names and window lengths bound at build time; evaluating a patient is then plain number
+and set comparisons. Reasons are kept as (template, args) and formatted only when read.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable
+
+from . import ir, units, vocab
+from .patient import Entry, Obs, Patient, parse_patient
+
+MET, NOT_MET, UNKNOWN, REVIEW = "met", "not_met", "unknown", "review"
+ELIGIBLE, INELIGIBLE, NEEDS_REVIEW = "eligible", "ineligible", "needs_review"
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
+_OP_TEXT = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "="}
+_NEGATE = {MET: NOT_MET, NOT_MET: MET, UNKNOWN: UNKNOWN, REVIEW: REVIEW}
+
+
+class Outcome:
+    """A verdict with a lazily formatted reason and the record entries it used."""
+
+    __slots__ = ("verdict", "template", "args", "evidence")
+
+    def __init__(self, verdict: str, template: str, args: tuple[Any, ...] = (), evidence: tuple[str, ...] = ()):
+        self.verdict = verdict
+        self.template = template
+        self.args = args
+        self.evidence = evidence
+
+    @property
+    def reason(self) -> str:
+        return self.template.format(*self.args) if self.args else self.template
+
+    def __repr__(self) -> str:
+        return f"Outcome({self.verdict!r}, {self.reason!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """The screening date, as a date and as an ordinal."""
+
+    as_of: dt.date
+    day: int
+
+
+Check = Callable[[Patient, Context], Outcome]
+
+
+def _window_text(w: ir.Window | None) -> str:
+    if w is None:
+        return ""
+    if w.amount == 0:
+        return " now"
+    return f" within {w.amount:g} {w.unit}{'' if w.amount == 1 else 's'}"
+
+
+def _concept_name(key: str) -> str:
+    try:
+        return vocab.get_concept(key).name
+    except Exception:  # noqa: BLE001 - a name for display only
+        return key.replace("_", " ")
+
+
+def age_years(p: Patient, ctx: Context) -> float | None:
+    """Exact age: completed years plus the fraction of the current year of life."""
+    if p.birth_date is not None:
+        b, d = p.birth_date, ctx.as_of
+        years = d.year - b.year - ((d.month, d.day) < (b.month, b.day))
+        last = _anniversary(b, b.year + years)
+        nxt = _anniversary(b, b.year + years + 1)
+        return years + (d - last).days / (nxt - last).days
+    if p.age is not None:
+        if p.as_of is not None:
+            return p.age + (ctx.as_of - p.as_of).days / 365.25
+        return p.age
+    return None
+
+
+def _anniversary(b: dt.date, year: int) -> dt.date:
+    try:
+        return b.replace(year=year)
+    except ValueError:  # 29 February
+        return dt.date(year, 3, 1)
+
+
+def _combine_undecided(outcomes: list[Outcome]) -> str:
+    return REVIEW if any(o.verdict == REVIEW for o in outcomes) else UNKNOWN
+
+
+class Builder:
+    """Turns IR nodes into closures; dispatch by node class, resolved once per node."""
+
+    def build(self, node: ir.Node) -> Check:
+        return getattr(self, "_build_" + type(node).__name__)(node)
+
+    # --- logic ---------------------------------------------------------------------------------
+
+    def _build_All(self, node: ir.All) -> Check:
+        parts = tuple(self.build(n) for n in node.items)
+
+        def check(p: Patient, c: Context) -> Outcome:
+            outs = [f(p, c) for f in parts]
+            failed = [o for o in outs if o.verdict == NOT_MET]
+            if failed:
+                return Outcome(NOT_MET, "; ".join(o.reason for o in failed), (), _ev(failed))
+            open_ = [o for o in outs if o.verdict != MET]
+            if open_:
+                return Outcome(_combine_undecided(open_), "; ".join(o.reason for o in open_), (), _ev(open_))
+            return Outcome(MET, "; ".join(o.reason for o in outs), (), _ev(outs))
+        return check
+
+    def _build_AnyOf(self, node: ir.AnyOf) -> Check:
+        parts = tuple(self.build(n) for n in node.items)
+
+        def check(p: Patient, c: Context) -> Outcome:
+            outs = [f(p, c) for f in parts]
+            hits = [o for o in outs if o.verdict == MET]
+            if hits:
+                return Outcome(MET, "; ".join(o.reason for o in hits), (), _ev(hits))
+            open_ = [o for o in outs if o.verdict != NOT_MET]
+            if open_:
+                return Outcome(_combine_undecided(open_), "; ".join(o.reason for o in open_), (), _ev(open_))
+            return Outcome(NOT_MET, "; ".join(o.reason for o in outs), (), _ev(outs))
+        return check
+
+    def _build_AtLeast(self, node: ir.AtLeast) -> Check:
+        parts = tuple(self.build(n) for n in node.items)
+        n = node.n
+
+        def check(p: Patient, c: Context) -> Outcome:
+            outs = [f(p, c) for f in parts]
+            hits = [o for o in outs if o.verdict == MET]
+            open_ = [o for o in outs if o.verdict in (UNKNOWN, REVIEW)]
+            if len(hits) >= n:
+                return Outcome(MET, "{} of {} hold (at least {} needed): {}",
+                               (len(hits), len(outs), n, "; ".join(o.reason for o in hits)), _ev(hits))
+            if len(hits) + len(open_) < n:
+                return Outcome(NOT_MET, "only {} of {} hold (at least {} needed)", (len(hits), len(outs), n), _ev(outs))
+            return Outcome(_combine_undecided(open_), "{} of {} hold, {} undecided (at least {} needed): {}",
+                           (len(hits), len(outs), len(open_), n, "; ".join(o.reason for o in open_)), _ev(open_))
+        return check
+
+    def _build_Not(self, node: ir.Not) -> Check:
+        inner = self.build(node.item)
+
+        def check(p: Patient, c: Context) -> Outcome:
+            o = inner(p, c)
+            return Outcome(_NEGATE[o.verdict], o.template, o.args, o.evidence)
+        return check
+
+    # --- measurements --------------------------------------------------------------------------
+
+    def _build_Measure(self, node: ir.Measure) -> Check:
+        cmp = _OPS[node.op]
+        threshold = node.value
+        q = units.get_quantity(node.quantity)
+        name = q.name
+        ref = node.unit if node.unit in ("ULN", "LLN") else None
+        wanted = f"{_OP_TEXT[node.op]} {units.format_quantity(threshold, node.unit)}"
+        if node.quantity == "age":
+            def check_age(p: Patient, c: Context) -> Outcome:
+                a = age_years(p, c)
+                if a is None:
+                    return Outcome(UNKNOWN, "no birth date or age in the record")
+                verdict = MET if cmp(a, threshold) else NOT_MET
+                return Outcome(verdict, "age {:.1f} years {}", (a, wanted), ("birth_date" if p.birth_date else "age",))
+            return check_age
+        window_days = node.window.days if node.window else None
+        max_age = q.max_age_days
+        wtext = _window_text(node.window)
+
+        def compare(o: Obs) -> bool | None:
+            if o.value is None:
+                return None
+            if ref is None:
+                return cmp(o.value, threshold)
+            limit = o.uln if ref == "ULN" else o.lln
+            return None if limit is None else cmp(o.value, threshold * limit)
+
+        def check(p: Patient, c: Context) -> Outcome:
+            series = p.observations.get(node.quantity, ())
+            if window_days is not None:
+                lo = c.day - window_days
+                inside = [o for o in series if o.day is not None and lo <= o.day <= c.day]
+                if not inside:
+                    return Outcome(UNKNOWN, "no {} in the record{}", (name, wtext))
+                results = [(o, compare(o)) for o in inside]
+                hits = [o for o, r in results if r]
+                if hits:
+                    return Outcome(MET, "{} {}", (hits[0].summary, wanted), (hits[0].path,))
+                if any(r is None for _, r in results):
+                    return Outcome(UNKNOWN, "{}: no reference range to compare with {}", (name, wanted),
+                                   tuple(o.path for o in inside))
+                return Outcome(NOT_MET, "no {}{} is {} ({})", (name, wtext, wanted, ", ".join(o.summary for o in inside)),
+                               tuple(o.path for o in inside))
+            for o in series:  # newest first
+                if o.day is None or o.day > c.day:
+                    continue
+                if max_age is not None and c.day - o.day > max_age:
+                    return Outcome(UNKNOWN, "newest {} ({}) is older than {} days", (name, o.summary, max_age), (o.path,))
+                r = compare(o)
+                if r is None:
+                    why = "no value" if o.value is None else "no reference range recorded"
+                    return Outcome(UNKNOWN, "{}: {} to compare with {}", (o.summary, why, wanted), (o.path,))
+                return Outcome(MET if r else NOT_MET, "{} {} {}", (o.summary, "is" if r else "is not", wanted), (o.path,))
+            if series and max_age is None:
+                o = series[0]
+                r = compare(o)
+                if r is not None:
+                    return Outcome(MET if r else NOT_MET, "{} {} {}", (o.summary, "is" if r else "is not", wanted), (o.path,))
+            return Outcome(UNKNOWN, "no {} in the record", (name,))
+        return check
+
+    def _build_TestResult(self, node: ir.TestResult) -> Check:
+        q = units.get_quantity(node.analyte)
+        name, want = q.name, node.result
+        window_days = node.window.days if node.window else q.max_age_days
+        limit_text = _window_text(node.window) if node.window else (f" within {q.max_age_days} days" if q.max_age_days else "")
+
+        def check(p: Patient, c: Context) -> Outcome:
+            for o in p.observations.get(node.analyte, ()):
+                if o.day is None or o.day > c.day:
+                    continue
+                if window_days is not None and c.day - o.day > window_days:
+                    break
+                if o.result is None:
+                    return Outcome(UNKNOWN, "{}: no result recorded", (o.summary,), (o.path,))
+                return Outcome(MET if o.result == want else NOT_MET, "{}", (o.summary,), (o.path,))
+            return Outcome(UNKNOWN, "no {} result in the record{}", (name, limit_text))
+        return check
+
+    # --- events --------------------------------------------------------------------------------
+
+    def _entry_check(self, field: str, concept: str | None, window: ir.Window | None,
+                     exceptions: tuple[str, ...] = (), kind: str = "") -> Callable[[Patient, Context], tuple[list[Entry], list[Entry], Outcome | None]]:
+        """Shared matching for conditions, medications, procedures, immunizations and studies.
+
+        Returns (matching entries, entries that might match, a ready 'absent' outcome or None).
+        """
+        exc = frozenset(exceptions)
+        days = window.days if window is not None else None
+        now_only = window is not None and window.amount == 0
+        label = (_concept_name(concept) if concept else "participation in another study") + _window_text(window)
+        is_class = concept is not None and not concept.startswith("drug:")
+
+        def in_window(e: Entry, c: Context) -> bool | None:
+            if days is None:
+                return True
+            if now_only:
+                return e.ongoing or (e.end is not None and e.end >= c.day and (e.start or c.day) <= c.day)
+            lo = c.day - days
+            start = e.start if e.start is not None else e.end
+            end = c.day if e.ongoing else e.end
+            if start is None and end is None:
+                return None
+            if end is None:  # ended, date unknown
+                return None if (start is not None and start <= c.day) else False
+            return end >= lo and (start is None or start <= c.day)
+
+        def match(p: Patient, c: Context) -> tuple[list[Entry], list[Entry], Outcome | None]:
+            entries = getattr(p, field)
+            if entries is None:
+                return [], [], Outcome(UNKNOWN, "the record has no {} list", (field,))
+            hits: list[Entry] = []
+            maybe: list[Entry] = []
+            for e in entries:
+                if e.keys is None or (is_class and not e.classified):
+                    if in_window(e, c) is not False:
+                        maybe.append(e)
+                    continue
+                if concept is not None and concept not in e.keys:
+                    continue
+                if exc and not exc.isdisjoint(e.keys):
+                    continue
+                w = in_window(e, c)
+                if w:
+                    hits.append(e)
+                elif w is None:
+                    maybe.append(e)
+            if hits or maybe:
+                return hits, maybe, None
+            return [], [], Outcome(NOT_MET, "no record of {}", (label,))
+        match.label = label  # type: ignore[attr-defined]
+        return match
+
+    def _simple_event(self, field: str, concept: str | None, window: ir.Window | None,
+                      exceptions: tuple[str, ...] = ()) -> Check:
+        match = self._entry_check(field, concept, window, exceptions)
+        label = match.label  # type: ignore[attr-defined]
+
+        def check(p: Patient, c: Context) -> Outcome:
+            hits, maybe, absent = match(p, c)
+            if absent is not None:
+                return absent
+            if hits:
+                return Outcome(MET, "{}: {}", (label, ", ".join(e.summary for e in hits)), tuple(e.path for e in hits))
+            return Outcome(UNKNOWN, "cannot rule out {}: {} (not recognised or undated)",
+                           (label, ", ".join(e.summary for e in maybe)), tuple(e.path for e in maybe))
+        return check
+
+    def _build_Condition(self, node: ir.Condition) -> Check:
+        return self._simple_event("conditions", node.concept, node.window, node.exceptions)
+
+    def _build_Procedure(self, node: ir.Procedure) -> Check:
+        return self._simple_event("procedures", node.concept, node.window)
+
+    def _build_Immunization(self, node: ir.Immunization) -> Check:
+        return self._simple_event("immunizations", node.concept, node.window)
+
+    def _build_StudyParticipation(self, node: ir.StudyParticipation) -> Check:
+        return self._simple_event("studies", None, node.window)
+
+    def _build_Medication(self, node: ir.Medication) -> Check:
+        if node.dose is None:
+            return self._simple_event("medications", node.concept, node.window)
+        match = self._entry_check("medications", node.concept, node.window)
+        label = match.label  # type: ignore[attr-defined]
+        dose = node.dose
+        cmp = _OPS[dose.op]
+        wanted = f"dose {_OP_TEXT[dose.op]} {units.format_quantity(dose.value, dose.unit)}"
+        per_kg = "/kg" in dose.unit
+        base_unit = dose.unit.replace("/kg", "")
+        steroid_class = node.concept == "glucocorticoid"
+
+        def dose_of(e: Entry, p: Patient, c: Context) -> float | None:
+            if e.dose is None or e.dose_unit is None:
+                return None
+            value = e.dose * (e.prednisone_factor or 1.0 if steroid_class else 1.0)
+            entry_per_kg = "/kg" in e.dose_unit
+            if e.dose_unit.replace("/kg", "") != base_unit:
+                return None
+            if per_kg == entry_per_kg:
+                return value
+            weight = _latest_weight(p, c)
+            if weight is None:
+                return None
+            return value / weight if per_kg else value * weight
+
+        def check(p: Patient, c: Context) -> Outcome:
+            hits, maybe, absent = match(p, c)
+            if absent is not None:
+                return absent
+            undecided = list(maybe)
+            for e in hits:
+                d = dose_of(e, p, c)
+                if d is None:
+                    undecided.append(e)
+                elif cmp(d, dose.value):
+                    return Outcome(MET, "{}: {} ({} {})", (label, e.summary, units.format_quantity(d, dose.unit), wanted), (e.path,))
+            if undecided:
+                return Outcome(UNKNOWN, "cannot tell whether {} with {}: {} (dose, weight or drug unknown)",
+                               (label, wanted, ", ".join(e.summary for e in undecided)), tuple(e.path for e in undecided))
+            return Outcome(NOT_MET, "{} but not at {}: {}", (label, wanted, ", ".join(e.summary for e in hits)),
+                           tuple(e.path for e in hits))
+        return check
+
+    # --- demographics and statements -----------------------------------------------------------
+
+    def _build_Sex(self, node: ir.Sex) -> Check:
+        want = node.value
+
+        def check(p: Patient, c: Context) -> Outcome:
+            if p.sex not in ("female", "male"):
+                return Outcome(UNKNOWN, "sex not recorded" if p.sex is None else "recorded sex is {}", (p.sex,) if p.sex else ())
+            return Outcome(MET if p.sex == want else NOT_MET, "sex {}", (p.sex,), ("sex",))
+        return check
+
+    def _build_Flag(self, node: ir.Flag) -> Check:
+        name = node.name
+
+        def check(p: Patient, c: Context) -> Outcome:
+            value = getattr(p, name)
+            if value is None:
+                if p.sex == "male":
+                    return Outcome(NOT_MET, "not {}: recorded sex is male", (name,), ("sex",))
+                return Outcome(UNKNOWN, "the record does not say whether the patient is {}", (name,))
+            return Outcome(MET if value else NOT_MET, "{}{}", ("" if value else "not ", name), (name,))
+        return check
+
+    def _build_Attestation(self, node: ir.Attestation) -> Check:
+        name = node.name
+        label = name.replace("_", " ")
+
+        def check(p: Patient, c: Context) -> Outcome:
+            if p.attestations is None or name not in p.attestations:
+                return Outcome(UNKNOWN, "no attestation '{}' in the record", (name,))
+            value = p.attestations[name]
+            return Outcome(MET if value else NOT_MET, "attested: {}{}", ("" if value else "not ", label),
+                           (f"attestations.{name}",))
+        return check
+
+    def _build_Review(self, node: ir.Review) -> Check:
+        outcome = Outcome(REVIEW, node.reason)
+        return lambda p, c: outcome
+
+
+def _latest_weight(p: Patient, c: Context) -> float | None:
+    max_age = units.get_quantity("body_weight").max_age_days
+    for o in p.observations.get("body_weight", ()):
+        if o.day is None or o.day > c.day:
+            continue
+        if max_age is not None and c.day - o.day > max_age:
+            return None
+        return o.value
+    return None
+
+
+def _ev(outs: list[Outcome]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for o in outs:
+        for e in o.evidence:
+            seen[e] = None
+    return tuple(seen)
+
+
+# ---------------------------------------------------------------------------------------------
+# Trial-level screening
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
+    criterion: ir.Criterion
+    verdict: str
+    reason: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    trial_id: str
+    patient_id: str
+    as_of: dt.date
+    status: str
+    results: tuple[CriterionResult, ...]
+    note: str = ""
+
+
+class Screener:
+    """A compiled trial with its checks built: screen many patients with it."""
+
+    def __init__(self, trial: ir.CompiledTrial) -> None:
+        self.trial = trial
+        builder = Builder()
+        self.checks = tuple((c, builder.build(c.rule)) for c in trial.criteria)
+
+    def __getstate__(self) -> ir.CompiledTrial:
+        return self.trial
+
+    def __setstate__(self, trial: ir.CompiledTrial) -> None:
+        self.__init__(trial)  # type: ignore[misc]
+
+    def status(self, patient: Patient, as_of: dt.date | None = None) -> str:
+        """Only the trial-level status: the fast path for cohorts (no reasons formatted)."""
+        ctx = _context(patient, as_of)
+        return _status(self.trial, [(c, f(patient, ctx).verdict) for c, f in self.checks])
+
+    def screen(self, patient: Patient, as_of: dt.date | None = None) -> Screening:
+        ctx = _context(patient, as_of)
+        results = []
+        for crit, f in self.checks:
+            if crit.role == "header":
+                results.append(CriterionResult(crit, REVIEW if isinstance(crit.rule, ir.Review) else f(patient, ctx).verdict,
+                                               "introduces the sub-items below", ()))
+                continue
+            o = f(patient, ctx)
+            results.append(CriterionResult(crit, o.verdict, o.reason, o.evidence))
+        status = _status(self.trial, [(r.criterion, r.verdict) for r in results])
+        return Screening(self.trial.trial_id, patient.id, ctx.as_of, status, tuple(results), self.trial.note)
+
+
+def _context(patient: Patient, as_of: dt.date | None) -> Context:
+    d = as_of or patient.as_of or dt.date.today()
+    return Context(d, d.toordinal())
+
+
+def _status(trial: ir.CompiledTrial, verdicts: list[tuple[ir.Criterion, str]]) -> str:
+    counted = [(c, v) for c, v in verdicts if c.role == "criterion"]
+    if any((c.kind == "inclusion" and v == NOT_MET) or (c.kind == "exclusion" and v == MET) for c, v in counted):
+        return INELIGIBLE
+    if trial.note or not counted:
+        return NEEDS_REVIEW
+    if all((c.kind == "inclusion" and v == MET) or (c.kind == "exclusion" and v == NOT_MET) for c, v in counted):
+        return ELIGIBLE
+    return NEEDS_REVIEW
+
+
+@lru_cache(maxsize=64)
+def prepare(trial: ir.CompiledTrial) -> Screener:
+    """The cached Screener of a compiled trial."""
+    return Screener(trial)
+
+
+def screen(trial: Any, patient: Any, *, as_of: dt.date | str | None = None) -> Screening:
+    """Screen one patient against one trial.
+
+    ``trial``: a CompiledTrial, a Trial, or a path to a trial page / CT.gov file / rules file.
+    ``patient``: a Patient, a dict decoded from JSON, or a path to a patient JSON file.
+    """
+    from .compile import compile_any
+    from .patient import load_patient
+
+    compiled = compile_any(trial)
+    if isinstance(patient, dict):
+        patient = parse_patient(patient)
+    elif not isinstance(patient, Patient):
+        patient = load_patient(patient)
+    if isinstance(as_of, str):
+        as_of = dt.date.fromisoformat(as_of)
+    return prepare(compiled).screen(patient, as_of)

@@ -1,0 +1,303 @@
+"""The criteria lexer: eligibility text -> tokens of grammars/criteria.lark.
+
+Longest-match over phrase tables (``data/phrases.toml``) and the vocabularies; numbers take their
+unit, ULN multiple or titer with them, converted later by the grammar's transformer. A word that
+matches nothing becomes WORD, which the grammar rejects: unknown wording goes to review.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from lark import Token
+
+from . import units, vocab
+from .errors import ScreeningError
+
+_RAW = re.compile(r"""
+ (?P<titer>(?<![\d.])1\s*:\s*\d+(?:,\d{3})*)
+|(?P<num>\d+(?:,\d{3})+(?:\.\d+)?|\d*\.\d+|\d+)
+|(?P<cmp>>=|<=|=>|=<|>|<|=)
+|(?P<word>[a-z][a-z0-9']*)
+|(?P<punct>[(),;:\[\]/+\-%])
+""", re.VERBOSE)
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
+_CMP_SYMBOL = {">=": ">=", "=>": ">=", "<=": "<=", "=<": "<=", ">": ">", "<": "<"}
+_TRANSLATE = str.maketrans({"≥": ">=", "≤": "<=", "≧": ">=", "≦": "<=", "×": " x ", "µ": "u", "μ": "u", "–": "-",
+                            "—": "-", "’": "'", "‘": "'", "＞": ">", "＜": "<", "⩾": ">=", "⩽": "<=", "²": "2", "³": "3",
+                            "\u00a0": " ", "*": "*"})
+
+
+def normalize_text(text: str) -> str:
+    """Lower-case, comparators and micro signs in one spelling, markdown escapes removed."""
+    text = text.replace("\\", "").replace("> or =", ">=").replace("< or =", "<=").replace(">/=", ">=").replace("</=", "<=")
+    return text.translate(_TRANSLATE).lower()
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    """Words of a phrase as the lexer sees them (hyphens between words dropped)."""
+    return tuple(m.group() for m in _RAW.finditer(normalize_text(phrase)) if m.group() not in ("-",))
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Every phrase the lexer knows, built once from the data files."""
+
+    phrases: dict[tuple[str, ...], tuple[str, Any]]
+    longest: int
+    uln: frozenset[tuple[str, ...]]
+    anchors: frozenset[tuple[str, ...]]
+    unit_words: frozenset[str]
+    time_units: dict[str, str]
+    ordinal_leads: frozenset[tuple[str, ...]]
+    numbers: dict[str, int]
+    modifiers: frozenset[str]
+    condition_tests: dict[str, str]
+    condition_quantities: dict[str, str]
+
+
+def _data() -> dict[str, Any]:
+    return tomllib.loads(resources.files("screening.data").joinpath("phrases.toml").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    d = _data()
+    table: dict[tuple[str, ...], tuple[str, Any]] = {}
+
+    def add(phrases: list[str], kind: str, value: Any = None) -> None:
+        for p in phrases:
+            key = phrase_key(p)
+            if key and key not in table:
+                table[key] = (kind, value)
+
+    for key, phrases in d["attestation"].items():
+        negated = key.startswith("not_")
+        add(phrases, "ATTEST", (key.removeprefix("not_"), negated))
+    add(d["study"]["phrases"], "STUDY")
+    for name, ks in d["quantity_groups"].items():
+        add([name], "QGROUP", tuple(ks))
+    # vocabularies: quantities, then concepts
+    for q in units.quantities().values():
+        add([q.name, q.key.replace("_", " "), *q.synonyms], "QUANTITY", q.key)
+    for c in vocab.concepts().values():
+        kind = {"condition": "CONDITION", "drug": "DRUG", "drug_class": "DRUG", "vaccine": "VACCINE",
+                "procedure": "PROCEDURE"}[c.category]
+        add([c.name, *c.synonyms], kind, c.key)
+    for op, phrases in d["comparators"].items():
+        add(phrases, "CMP", op)
+    for op, phrases in d["postfix_comparators"].items():
+        add(phrases, "POSTCMP", op)
+    simple = [("window", "WINDOW"), ("prior", "PRIOR"), ("history", "HISTORY"), ("negation", "NEG"),
+              ("positive", "POS"), ("negative", "NEGRES"), ("high_dose", "HIGHDOSE"), ("use", "USE"),
+              ("procedure_use", "PROCUSE"), ("age", "AGE"), ("age_tail", "AGETAIL"), ("pregnant", "PREGNANT"),
+              ("lactating", "LACTATING"), ("such_as", "SUCHAS"), ("except", "EXCEPT"), ("and", "AND"), ("or", "OR"),
+              ("between", "BETWEEN"), ("at_least_of", "ATLEASTOF"), ("test_word", "TESTWORD"),
+              ("decreased", "DECREASED"), ("elevated", "ELEVATED")]
+    for section, kind in simple:
+        add(d[section]["phrases"], kind)
+    for sex, phrases in d["sex"].items():
+        add(phrases, "SEX", sex)
+    add(["to"], "TO")
+    add(d["uln_bare"]["phrases"], "ULNBARE")
+    add(d["fillers"]["phrases"], "FILLER")
+    time_units = {w: unit for unit, words in d["time_units"].items() for w in words}
+    return Lexicon(
+        phrases=table, longest=max(len(k) for k in table),
+        uln=frozenset(phrase_key(p) for p in d["uln"]["phrases"]),
+        anchors=frozenset(phrase_key(p) for p in d["anchors"]["phrases"]),
+        unit_words=frozenset(d["unit_words"]["words"]), time_units=time_units,
+        ordinal_leads=frozenset(phrase_key(p) for p in d["ordinal_leads"]["phrases"]),
+        numbers=dict(d["number_words"]), modifiers=frozenset(d["modifiers"]["phrases"]),
+        condition_tests=dict(d["condition_tests"]), condition_quantities=dict(d["condition_quantities"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def raw_tokens(text: str) -> list[Raw]:
+    out = [Raw(m.lastgroup or "", m.group(), m.start(), m.end()) for m in _RAW.finditer(text)]
+    # a hyphen joining two words is part of the word ("anti-dsDNA"): drop it
+    return [r for i, r in enumerate(out)
+            if not (r.text == "-" and 0 < i < len(out) - 1 and out[i - 1].kind == "word" and out[i + 1].kind == "word"
+                    and out[i - 1].end == r.start and out[i + 1].start == r.end)]
+
+
+def _tok(kind: str, value: Any, r: Raw) -> Token:
+    return Token(kind, value, start_pos=r.start, end_pos=r.end)
+
+
+class LexError(ScreeningError):
+    """Text the lexer cannot turn into tokens the grammar accepts (never shown to users as a crash)."""
+
+
+def tokenize(text: str) -> tuple[list[Token], str]:
+    """Tokens of one normalized sentence, and the sentence text they index into."""
+    lx = lexicon()
+    text = normalize_text(text)
+    raws = raw_tokens(text)
+    toks: list[Token] = []
+    i, n = 0, len(raws)
+    swallow = False
+    while i < n:
+        r = raws[i]
+        if swallow:  # after an attestation: the rest only says what is attested to
+            hit = _match(raws, i, lx)
+            if hit and hit[1][0] == "ATTEST":
+                toks.append(Token("AND", "and", start_pos=r.start, end_pos=r.start))
+                j, (kind, value) = hit
+                toks.append(_tok(kind, value, r))
+                i = j
+            else:
+                i += 1
+            continue
+        if r.kind == "titer":
+            toks.append(_tok("TITER", float(r.text.split(":")[1].replace(",", "")), r))
+            i += 1
+            continue
+        if r.kind == "num" or (r.kind == "word" and r.text in lx.numbers and not _match(raws, i, lx, exclude_single=False)):
+            value = float(r.text.replace(",", "")) if r.kind == "num" else float(lx.numbers[r.text])
+            toks.append(_tok("NUMBER", value, r))
+            i = _after_number(raws, i + 1, text, toks, lx)
+            continue
+        if r.kind == "cmp":
+            toks.append(_tok("EQ" if r.text == "=" else "CMP", _CMP_SYMBOL.get(r.text, "=="), r))
+            i += 1
+            continue
+        if r.kind == "punct":
+            kind = {"(": "LPAR", "[": "LPAR", ")": "RPAR", "]": "RPAR", ",": "COMMA", ":": "COLON", "-": "TO",
+                    "/": "OR", "+": "WORD", "%": "WORD", ";": "COMMA"}.get(r.text, "WORD")
+            toks.append(_tok(kind, r.text, r))
+            i += 1
+            continue
+        # ordinal lead: "class III", "grade 3"
+        lead = next((len(k) for k in sorted(lx.ordinal_leads, key=len, reverse=True)
+                     if tuple(x.text for x in raws[i:i + len(k)]) == k), 0)
+        if lead and i + lead < n and (raws[i + lead].text in _ROMAN or raws[i + lead].kind == "num"):
+            nxt = raws[i + lead]
+            value = float(_ROMAN.get(nxt.text) or nxt.text)
+            toks.append(_tok("NUMBER", value, nxt))
+            i += lead + 1
+            continue
+        hit = _match(raws, i, lx)
+        if hit is None:
+            toks.append(_tok("WORD", r.text, r))
+            i += 1
+            continue
+        j, (kind, value) = hit
+        if kind != "FILLER":
+            toks.append(Token(kind, value if value is not None else text[r.start:raws[j - 1].end],
+                              start_pos=r.start, end_pos=raws[j - 1].end))
+        if kind == "PRIOR":
+            j = _anchor(raws, j, lx, toks)
+        if kind == "ATTEST":
+            swallow = True
+        i = j
+    return _collapse(toks), text
+
+
+def _match(raws: list[Raw], i: int, lx: Lexicon, exclude_single: bool = False) -> tuple[int, tuple[str, Any]] | None:
+    words: list[str] = []
+    best = None
+    for j in range(i, min(len(raws), i + lx.longest)):
+        words.append(raws[j].text)
+        hit = lx.phrases.get(tuple(words))
+        if hit is not None:
+            best = (j + 1, hit)
+    return best
+
+
+def _anchor(raws: list[Raw], i: int, lx: Lexicon, toks: list[Token]) -> int:
+    for size in range(min(8, len(raws) - i), 0, -1):
+        words = tuple(r.text for r in raws[i:i + size])
+        if words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors):
+            toks.append(Token("ANCHOR", " ".join(words), start_pos=raws[i].start, end_pos=raws[i + size - 1].end))
+            return i + size
+    return i
+
+
+def _after_number(raws: list[Raw], i: int, text: str, toks: list[Token], lx: Lexicon) -> int:
+    """What follows a number: 'N' (x ULN), a ULN phrase, a time unit, or a clinical unit."""
+    prev_end = raws[i - 1].end
+    if i < len(raws) and raws[i].text == "n" and raws[i].start == prev_end:
+        toks.append(_tok("ULN", "ULN", raws[i]))
+        return i + 1
+    for size in range(min(10, len(raws) - i), 0, -1):
+        words = tuple(r.text for r in raws[i:i + size])
+        if words in lx.uln and words != ("n",):
+            toks.append(Token("ULN", "ULN", start_pos=raws[i].start, end_pos=raws[i + size - 1].end))
+            return i + size
+    if i < len(raws) and raws[i].text in lx.time_units:
+        toks.append(_tok("TIMEUNIT", lx.time_units[raws[i].text], raws[i]))
+        return i + 1
+    unit, end = _unit_at(text, prev_end, lx)
+    if unit is None:
+        return i
+    toks.append(Token("UNIT", unit, start_pos=prev_end, end_pos=end))
+    while i < len(raws) and raws[i].start < end:
+        i += 1
+    return i
+
+
+_PIECE = re.compile(r"\S+")
+
+
+def _unit_at(text: str, pos: int, lx: Lexicon) -> tuple[str | None, int]:
+    """The longest clinical unit starting at ``pos`` (at most four space-separated pieces)."""
+    pieces = []
+    for m in _PIECE.finditer(text, pos):
+        if len(pieces) == 4 or m.start() - (pieces[-1][1] if pieces else pos) > 2:
+            break
+        piece = m.group()
+        stripped = piece.rstrip(",;.)]:")
+        while stripped.count("(") > stripped.count(")") and stripped.endswith("("):
+            stripped = stripped[:-1]
+        pieces.append((stripped, m.start() + len(stripped)))
+        if stripped != piece:
+            break
+    for k in range(len(pieces), 0, -1):
+        cand = " ".join(p for p, _ in pieces[:k])
+        if not cand or not all(_unitlike(p, lx) for p, _ in pieces[:k]):
+            continue
+        for variant in (cand, cand.replace(" ", "")):
+            try:
+                return units.normalize_unit(variant), pieces[k - 1][1]
+            except ScreeningError:
+                continue
+    return None, pos
+
+
+def _unitlike(piece: str, lx: Lexicon) -> bool:
+    if piece in lx.unit_words or piece == "x":
+        return True
+    return bool(re.search(r"[/^*%\d]", piece)) and bool(re.fullmatch(r"[a-z0-9/^*%.()\-]+", piece))
+
+
+def _collapse(toks: list[Token]) -> list[Token]:
+    """'systemic lupus erythematosus (SLE)': a concept repeated in parentheses is one concept."""
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if (out and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR"
+                and toks[i + 1].type == out[-1].type and toks[i + 1].value == out[-1].value):
+            i += 3
+            continue
+        if out and t.type == out[-1].type and t.type in ("QUANTITY", "CONDITION", "DRUG", "VACCINE", "PROCEDURE") \
+                and t.value == out[-1].value:
+            i += 1
+            continue
+        out.append(t)
+        i += 1
+    return out

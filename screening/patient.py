@@ -1,0 +1,400 @@
+"""Patient records: a pydantic model for the JSON people send, normalized once into a fast view.
+
+Normalizing at load (units to canonical, names to vocabulary keys, dates to ordinals) is what lets
+evaluation compare plain numbers. Lists the record carries are complete (no entry means none);
+lists or fields it leaves out are ``None`` and evaluate to ``unknown``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import units, vocab
+from .errors import PatientDataError, ScreeningError, UnitError
+
+# ---------------------------------------------------------------------------------------------
+# The record as sent (JSON Schema published by `screening schema patient`)
+# ---------------------------------------------------------------------------------------------
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class QuantityIn(_In):
+    value: float
+    unit: str = Field(min_length=1)
+
+
+class ReferenceRange(_In):
+    """Normal range of a lab; either bound may be missing. Same unit as the value unless ``unit`` is given."""
+
+    low: float | None = None
+    high: float | None = None
+    unit: str | None = None
+
+
+class ObservationIn(_In):
+    name: str | None = None
+    code: str | None = Field(default=None, description="LOINC code")
+    value: float | str | bool | None = None
+    unit: str | None = None
+    date: dt.date | None = None
+    reference_range: ReferenceRange | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> "ObservationIn":
+        if not self.name and not self.code:
+            raise ValueError("an observation needs a name or a code")
+        return self
+
+
+class ConditionIn(_In):
+    name: str | None = None
+    code: str | None = Field(default=None, description="SNOMED CT or ICD-10-CM code")
+    onset: dt.date | None = None
+    end: dt.date | None = None
+    status: Literal["active", "resolved", "remission", "inactive", "recurrence", "relapse"] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "ConditionIn":
+        if not self.name and not self.code:
+            raise ValueError("a condition needs a name or a code")
+        if self.onset and self.end and self.end < self.onset:
+            raise ValueError("end is before onset")
+        return self
+
+
+class MedicationIn(_In):
+    name: str | None = None
+    code: str | None = Field(default=None, description="RxNorm or ATC code")
+    dose: QuantityIn | None = None
+    route: str | None = None
+    frequency: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "MedicationIn":
+        if not self.name and not self.code:
+            raise ValueError("a medication needs a name or a code")
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+class EventIn(_In):
+    name: str | None = None
+    code: str | None = None
+    date: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> "EventIn":
+        if not self.name and not self.code:
+            raise ValueError("an entry needs a name or a code")
+        return self
+
+
+class StudyIn(_In):
+    id: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+class PatientRecord(_In):
+    """One patient as an intake system sends it."""
+
+    id: str = Field(min_length=1)
+    as_of: dt.date | None = None
+    birth_date: dt.date | None = None
+    age: float | None = Field(default=None, ge=0, le=130)
+    sex: Literal["female", "male", "other", "unknown"] | None = None
+    weight: QuantityIn | None = None
+    height: QuantityIn | None = None
+    pregnant: bool | None = None
+    lactating: bool | None = None
+    conditions: list[ConditionIn] | None = None
+    observations: list[ObservationIn] | None = None
+    medications: list[MedicationIn] | None = None
+    procedures: list[EventIn] | None = None
+    immunizations: list[EventIn] | None = None
+    studies: list[StudyIn] | None = None
+    attestations: dict[str, bool] | None = None
+
+    @field_validator("sex", mode="before")
+    @classmethod
+    def _sex(cls, v: Any) -> Any:
+        aliases = {"f": "female", "m": "male", "woman": "female", "man": "male"}
+        return aliases.get(v.strip().lower(), v.strip().lower()) if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _dates(self) -> "PatientRecord":
+        if self.birth_date and self.as_of and self.birth_date > self.as_of:
+            raise ValueError("birth_date is after as_of")
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# The normalized view evaluation reads
+# ---------------------------------------------------------------------------------------------
+
+POSITIVE_WORDS = frozenset({"positive", "pos", "+", "reactive", "detected", "present", "yes", "true", "abnormal"})
+NEGATIVE_WORDS = frozenset({"negative", "neg", "-", "non-reactive", "nonreactive", "not detected", "undetectable",
+                            "absent", "no", "false", "normal", "non reactive"})
+
+
+@dataclass(frozen=True, slots=True)
+class Obs:
+    """One observation in canonical units; ``day`` is a date ordinal (None: undated)."""
+
+    value: float | None  # numeric value in the quantity's canonical unit
+    result: str | None  # "positive" / "negative" for qualitative tests
+    day: int | None
+    uln: float | None  # upper/lower reference limits, canonical unit
+    lln: float | None
+    path: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A condition, medication, procedure, immunization or study, resolved to vocabulary keys.
+
+    ``keys`` is None when the vocabularies do not recognise the entry: it may be anything.
+    ``start``/``end`` are date ordinals; ``end`` None with ``ongoing`` True means still going on.
+    """
+
+    keys: frozenset[str] | None
+    start: int | None
+    end: int | None
+    ongoing: bool
+    path: str
+    summary: str
+    dose: float | None = None
+    dose_unit: str | None = None
+    classified: bool = True  # False: a drug known to exist but absent from our class tables
+    prednisone_factor: float | None = None  # mg prednisone per mg, for glucocorticoids
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    """The normalized record. Built once per record; cheap to evaluate against many trials."""
+
+    id: str
+    as_of: dt.date | None
+    birth_date: dt.date | None
+    age: float | None
+    sex: str | None
+    pregnant: bool | None
+    lactating: bool | None
+    observations: dict[str, tuple[Obs, ...]]  # quantity key -> newest first
+    unrecognized_observations: tuple[str, ...]
+    conditions: tuple[Entry, ...] | None
+    medications: tuple[Entry, ...] | None
+    procedures: tuple[Entry, ...] | None
+    immunizations: tuple[Entry, ...] | None
+    studies: tuple[Entry, ...] | None
+    attestations: dict[str, bool] | None
+
+
+def _day(d: dt.date | None) -> int | None:
+    return d.toordinal() if d else None
+
+
+def _range_bound(v: float | None, unit: str | None, key: str, path: str) -> float | None:
+    if v is None:
+        return None
+    if not unit:
+        return None
+    return _convert(v, unit, key, path)
+
+
+def _convert(value: float, unit: str, key: str, path: str) -> float:
+    try:
+        return units.to_canonical(value, unit, key)
+    except UnitError as exc:
+        raise PatientDataError(str(exc.message), path=path) from exc
+
+
+def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
+    day = _day(o.date)
+    when = f" on {o.date}" if o.date else ""
+    label = o.name or o.code or q.name
+    v = o.value
+    if q.kind == "qualitative":
+        word = str(v).strip().lower() if v is not None else None
+        result = "positive" if word in POSITIVE_WORDS else "negative" if word in NEGATIVE_WORDS else None
+        if v is not None and result is None:
+            raise PatientDataError(f"{v!r} is not a test result: use positive or negative", path=f"{path}.value")
+        return Obs(None, result, day, None, None, path, f"{label} {word}{when}")
+    value: float | None
+    if v is None:
+        value = None
+    elif isinstance(v, bool):
+        raise PatientDataError("a measurement needs a number, not true/false", path=f"{path}.value")
+    elif q.kind == "titer" and isinstance(v, str):
+        value = units.parse_titer(v)
+        if value is None:
+            raise PatientDataError(f"{v!r} is not a titer like 1:160", path=f"{path}.value")
+    elif q.kind == "ordinal" and isinstance(v, str):
+        table = {name.lower(): num for name, num in q.ordinals}
+        text = v.strip().lower()
+        for prefix in ("class ", "grade ", "stage "):
+            text = text.removeprefix(prefix)
+        if text in table:
+            value = table[text]
+        else:
+            try:
+                value = float(text)
+            except ValueError:
+                raise PatientDataError(f"{v!r} is not a value of {q.name}", path=f"{path}.value") from None
+    elif isinstance(v, str):
+        text = v.strip()
+        if "/" in text and q.unit == "1":  # a score written as 142/150
+            text = text.split("/", 1)[0]
+        try:
+            value = float(text)
+        except ValueError:
+            raise PatientDataError(f"{v!r} is not a number", path=f"{path}.value") from None
+    else:
+        value = float(v)
+    shown = o.value
+    unit = o.unit
+    if value is not None and q.kind == "numeric" and q.unit not in ("1", ""):
+        if not unit:
+            raise PatientDataError(f"{label} needs a unit ({q.name} is measured in {q.unit})", path=f"{path}.unit")
+        value = _convert(value, unit, q.key, f"{path}.unit")
+    if value is not None and ((q.min is not None and value < q.min) or (q.max is not None and value > q.max)):
+        raise PatientDataError(f"{shown} {unit or ''} is not a possible {q.name}".replace("  ", " "),
+                               path=f"{path}.value")
+    uln = lln = None
+    rr = o.reference_range
+    if rr is not None and value is not None and q.kind == "numeric":
+        rr_unit = rr.unit or unit or q.unit
+        uln = _range_bound(rr.high, rr_unit, q.key, f"{path}.reference_range.high")
+        lln = _range_bound(rr.low, rr_unit, q.key, f"{path}.reference_range.low")
+    summary = f"{label} {shown}{' ' + unit if unit else ''}{when}"
+    return Obs(value, None, day, uln, lln, path, summary)
+
+
+def _entries(items: list[Any] | None, category: str, field: str) -> tuple[Entry, ...] | None:
+    if items is None:
+        return None
+    out = []
+    for i, it in enumerate(items):
+        path = f"{field}[{i}]"
+        keys = vocab.resolve(category, it.name, it.code)
+        classified = keys is None or any(not k.startswith("drug:") for k in keys)
+        if category == "drug":
+            start, end = _day(it.start), _day(it.end)
+            ongoing = it.end is None
+        elif category == "condition":
+            start, end = _day(it.onset), _day(it.end)
+            ongoing = it.end is None and it.status not in ("resolved", "remission", "inactive")
+        else:
+            start = end = _day(it.date)
+            ongoing = False
+        dose = dose_unit = None
+        if category == "drug" and it.dose is not None:
+            try:
+                dose, dose_unit = units.dose_to_canonical(it.dose.value, it.dose.unit)
+            except UnitError as exc:
+                raise PatientDataError(exc.message, path=f"{path}.dose.unit") from exc
+            if dose < 0:
+                raise PatientDataError("a dose cannot be negative", path=f"{path}.dose.value")
+        label = it.name or it.code
+        summary = label + (f" {it.dose.value:g} {it.dose.unit}" if category == "drug" and it.dose else "")
+        if category == "condition" and it.status:
+            summary += f" ({it.status})"
+        factor = None
+        if category == "drug" and keys:
+            factor = next((f for k in keys if (f := vocab.prednisone_equivalent_factor(k)) is not None), None)
+        out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor))
+    return tuple(out)
+
+
+def _studies(items: list[StudyIn] | None) -> tuple[Entry, ...] | None:
+    if items is None:
+        return None
+    return tuple(Entry(frozenset({"study"}), _day(s.start), _day(s.end), s.end is None, f"studies[{i}]",
+                       f"study {s.id or '(no id)'}") for i, s in enumerate(items))
+
+
+def normalize(record: PatientRecord) -> Patient:
+    """Resolve names to vocabulary keys and values to canonical units, once."""
+    by_key: dict[str, list[Obs]] = {}
+    unrecognized: list[str] = []
+    for i, o in enumerate(record.observations or ()):
+        q = units.find_quantity(o.name, o.code)
+        if q is None:
+            unrecognized.append(o.name or o.code or "?")
+            continue
+        by_key.setdefault(q.key, []).append(_observation(o, f"observations[{i}]", q))
+    for field, key in (("weight", "body_weight"), ("height", "height")):
+        qin = getattr(record, field)
+        if qin is not None:
+            value = _convert(qin.value, qin.unit, key, f"{field}.unit")
+            q = units.get_quantity(key)
+            if (q.min is not None and value < q.min) or (q.max is not None and value > q.max) or value <= 0:
+                raise PatientDataError(f"{qin.value} {qin.unit} is not a possible {field}", path=f"{field}.value")
+            day = _day(record.as_of)
+            by_key.setdefault(key, []).append(Obs(value, None, day, None, None, field, f"{field} {qin.value:g} {qin.unit}"))
+    observations = {k: tuple(sorted(v, key=lambda ob: ob.day if ob.day is not None else -1, reverse=True))
+                    for k, v in by_key.items()}
+    return Patient(
+        id=record.id, as_of=record.as_of, birth_date=record.birth_date, age=record.age, sex=record.sex,
+        pregnant=record.pregnant, lactating=record.lactating, observations=observations,
+        unrecognized_observations=tuple(unrecognized),
+        conditions=_entries(record.conditions, "condition", "conditions"),
+        medications=_entries(record.medications, "drug", "medications"),
+        procedures=_entries(record.procedures, "procedure", "procedures"),
+        immunizations=_entries(record.immunizations, "vaccine", "immunizations"),
+        studies=_studies(record.studies), attestations=record.attestations,
+    )
+
+
+def _json_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not str(part).startswith(("function-", "float", "str", "bool", "literal", "date")):
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def parse_patient(data: Any, *, source: str | None = None) -> Patient:
+    """Validate and normalize a record already decoded from JSON."""
+    try:
+        record = PatientRecord.model_validate(data)
+    except ValidationError as exc:
+        errors = tuple((_json_path(e["loc"]), e["msg"]) for e in exc.errors())
+        raise PatientDataError(errors[0][1], path=errors[0][0], errors=errors, source=source) from None
+    try:
+        return normalize(record)
+    except PatientDataError as exc:
+        exc.source = source
+        raise
+
+
+def load_patient(path: str | os.PathLike[str]) -> Patient:
+    """Read one patient JSON file."""
+    try:
+        raw = open(path, "rb").read()
+    except OSError as exc:
+        raise ScreeningError(f"cannot read patient file: {exc.strerror}", source=str(path)) from None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise PatientDataError(f"not valid JSON: {exc}", source=str(path)) from None
+    return parse_patient(data, source=str(path))
+
+
+def patient_schema() -> dict[str, Any]:
+    """The published JSON Schema of a patient record."""
+    return PatientRecord.model_json_schema()
