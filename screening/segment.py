@@ -1,0 +1,442 @@
+"""Split a trial's eligibility text into nested inclusion/exclusion items with exact source spans.
+
+Registries lay criteria out in many ways (classic CT.gov indented dashes, markdown ``*`` bullets,
+numbered/lettered/roman lists, old NCI ``PATIENT CHARACTERISTICS:`` sections, whole lists run
+together on one line). One pass handles them all: the text is cut into *lines* (physical lines,
+further cut at headers found mid-line), lines are grouped into *blocks* (a marker line plus its
+wrapped continuation lines), blocks are placed in a tree by indentation, marker style and list
+sequence, and finally each block is cut at *inline* markers (``1. a 2. b``, ``: - x; - y``,
+``• a • b``, NCI sub-headers like ``Hepatic:``). Every non-blank character that is not a header or
+a list marker ends up in exactly one item.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .ir import Span
+from .trial import SourceItem
+
+__all__ = ["split_criteria", "unescape_markdown"]
+
+# --- patterns ----------------------------------------------------------------------------------
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
+          "xi": 11, "xii": 12, "xiii": 13, "xiv": 14, "xv": 15}
+_BULLETS = "-–—*•●▪◦○·➢►■□"
+_ORD = r"\(?(?:\d{1,2}|[A-Za-z]|[ivxIVX]{2,4})[.)]"
+#: a list marker at the start of a line: bullet (maybe glued to a word, maybe followed by an ordinal)
+_LINE_MARK = re.compile(
+    rf"(?P<b>[{_BULLETS}])(?:[ \t]+|(?=[A-Za-z(]))(?:(?P<bo>{_ORD})[ \t]+)?"
+    rf"|(?P<o>{_ORD})(?:[ \t]+|$)"
+    r"|(?P<oo>o)[ \t]+(?=[A-Z])")
+#: markers inside a line: ``2. Next``, ``2) x``, ``(2) x``, ``b) x``, ``(b) x``, ``• x``, ``: - x``
+_INLINE_MARK = re.compile(
+    r"(?<!\S)(?P<n>\d{1,2})(?P<nd>\.(?=\s+[^\sa-z])|\)(?=\s+\S))\s+"
+    r"|(?<!\S)\((?P<pn>\d{1,2})\)\s+(?=\S)"
+    r"|(?<!\S)(?P<r>i{1,3}|iv|vi{0,3}|ix|x)(?P<rd>[.)])\s+(?=\S)"
+    r"|(?<!\S)(?P<a>[a-z])\)\s+(?=\S)"
+    r"|(?<!\S)\((?P<pa>[a-z])\)\s+(?=\S)"
+    r"|(?P<bul>[•●▪◦○])\s*(?=\S)"
+    r"|(?:(?<=:)|;)\s*(?P<dash>[-–])\s+(?:(?P<dn>\d{1,2})(?P<dnd>[.)])\s+)?(?=\S)")
+_CRIT = r"(?:criteria|criterion|requirements?|requirments?)"
+#: an inclusion/exclusion/eligibility header at the start of a line (rest: ``:`` or end of line)
+_HEADER = re.compile(
+    r"[-*•]?[ \t]*(?:\*\*|__)?[ \t]*"
+    r"(?:(?:key|main|primary|major|general|additional|other|specific|subject|study|patient)\s+)?"
+    r"(?P<kw>in(?:c)?lusion\s*(?:/|and|&|or)\s*ex(?:c)?lusion|in(?:c)?lusions?|ex(?:c)?lusions?"
+    r"|eligibility|protocol\s+entry|entry|selection)"
+    rf"(?P<crit>\s+{_CRIT})?"
+    r"(?P<qual>\s*[-–(][^:\n]{0,80}?|\s+(?:for|in)\s[^:\n]{1,80}?)?"
+    r"[ \t]*(?:\*\*|__)?[ \t]*(?:(?P<colon>:)(?:\*\*|__)?|$)", re.I)
+#: the same header in the middle of a line, followed by a list marker (one-line criteria pages)
+_MID_HEADER = re.compile(
+    rf"(?<=\S)[ \t]+(?=(?:Key |Main )?(?:Inclusion|Exclusion|INCLUSION|EXCLUSION) (?:Criteria|criteria|CRITERIA)"
+    rf"[ \t]*:[ \t]*(?:[-•*][ \t]|\d{{1,2}}[.)][ \t]))")
+#: old NCI section headings: dropped, their items kept
+_NCI_HEADING = re.compile(
+    r"[ \t-]*(?:disease\s+characteristics|patient\s+characteristics|donor\s+characteristics"
+    r"|prior\s*/?\s*concurrent\s+therapy)[ \t]*(?:--|:|$)", re.I)
+_NCI_LABELS = ("Age", "Sex", "Menopausal status", "Performance status", "Life expectancy",
+               "Hematopoietic", "Hematologic", "Hepatic", "Renal", "Cardiovascular", "Pulmonary",
+               "Neurologic", "Neurological", "Immunologic", "Gastrointestinal", "Psychiatric", "Other",
+               "Biologic therapy", "Chemotherapy", "Endocrine therapy", "Radiotherapy", "Surgery",
+               "Hormone receptor status", "Weight", "Nutrition")
+#: NCI sub-headers (``Hepatic:``): first letter as written (or all caps), rest in any case
+_LABEL = re.compile(
+    r"(?<!\S)(?:" + "|".join(
+        lab[0] + "(?i:" + r"\s+".join(re.escape(w) for w in lab[1:].split(" ")) + ")" for lab in _NCI_LABELS)
+    + r")[ \t]*:")
+_DECORATION = re.compile(r"[-=_*~#.\s]{3,}")
+_UNESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~=^])")
+
+
+def unescape_markdown(text: str) -> str:
+    r"""Undo markdown escapes (``\>`` -> ``>``) that current CT.gov records carry."""
+    return _UNESCAPE.sub(r"\1", text) if "\\" in text else text
+
+
+# --- internal model ----------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Line:
+    """A line of content: ``[start, end)`` without indentation or trailing space."""
+
+    start: int
+    end: int
+    indent: int
+    blank_before: bool
+    phys_len: int  # length of the physical line it sits on (for the hard-wrap test)
+    header: str | None = None  # "inclusion" | "exclusion" | "neutral" | "nci" for header lines
+    tail: bool = False  # not the first content of its physical line
+
+
+@dataclass(slots=True, eq=False)
+class _Node:
+    kind: str
+    indent: float
+    style: str  # "plain", "label", bullet char, or ordinal style such as "num." / "(alpha)"
+    ordinal: int = 0
+    segs: list[tuple[int, int]] = field(default_factory=list)
+    children: list["_Node"] = field(default_factory=list)
+    colon: bool = False
+
+
+def _ordinal(tok: str, stack: list[_Node]) -> tuple[str, int] | None:
+    """Style and 1-based position of an ordinal marker like ``3.``, ``(b)``, ``iv)``, ``C.``."""
+    pre = "(" if tok[0] == "(" else ""
+    suf = tok[-1]
+    core = tok[len(pre):-1]
+    if core.isdigit():
+        return f"{pre}num{suf}", int(core)
+    low = core.lower()
+    upper = core.isupper()
+    alpha = (f"{pre}{'ALPHA' if upper else 'alpha'}{suf}", ord(low) - 96) if len(core) == 1 else None
+    roman = (f"{pre}{'ROMAN' if upper else 'roman'}{suf}", _ROMAN[low]) if low in _ROMAN else None
+    if alpha and roman:  # i, v, x: a letter when it continues a lettered list
+        return alpha if any(e.style == alpha[0] and e.ordinal == alpha[1] - 1 for e in stack) else roman
+    return alpha or roman
+
+
+def _strip(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def _lines(text: str) -> list[_Line]:
+    """Cut the text into content lines; header lines carry their kind."""
+    out: list[_Line] = []
+    pos, blank = 0, False
+    n = len(text)
+    while pos <= n:
+        nl = text.find("\n", pos)
+        end = n if nl < 0 else nl
+        s, e = _strip(text, pos, end)
+        if s == e or _DECORATION.fullmatch(text, s, e):
+            blank = True
+        else:
+            _split_line(text, s, e, s - pos, blank, e - pos, out)
+            blank = False
+        if nl < 0:
+            break
+        pos = nl + 1
+    return out
+
+
+def _header_kind(text: str, s: int, e: int) -> tuple[str, int] | None:
+    """(kind, end) of a header at ``s``: inclusion, exclusion, neutral (eligibility) or nci."""
+    m = _NCI_HEADING.match(text, s, e)
+    if m:
+        return "nci", m.end()
+    m = _HEADER.match(text, s, e)
+    if not m or not (m.group("crit") or not m.group("qual")):
+        return None
+    kw = m.group("kw").lower()
+    if not kw.startswith(("in", "ex")) or "/" in kw or " " in kw or "&" in kw:
+        return ("neutral", m.end()) if m.group("crit") else None
+    return ("inclusion" if kw.startswith("in") else "exclusion"), m.end()
+
+
+def _split_line(text: str, s: int, e: int, indent: int, blank: bool, plen: int, out: list[_Line]) -> None:
+    """Emit one physical line's content, cutting off headers at its start and in its middle."""
+    tail = False
+    while s < e:
+        hdr = _header_kind(text, s, e)
+        if hdr is not None:
+            out.append(_Line(s, hdr[1], indent, blank, plen, hdr[0], tail))
+            s, e = _strip(text, hdr[1], e)
+            blank, tail = False, True
+            continue
+        if "riteria" in text[s + 1:e] or "RITERIA" in text[s + 1:e]:
+            mid = _MID_HEADER.search(text, s + 1, e)
+            if mid:
+                out.append(_Line(s, _strip(text, s, mid.start())[1], indent, blank, plen, None, tail))
+                s, blank, tail = _strip(text, mid.end(), e)[0], False, True
+                continue
+        out.append(_Line(s, e, indent, blank, plen, None, tail))
+        return
+
+
+# --- the splitter ------------------------------------------------------------------------------
+
+class _Splitter:
+    """Builds the item tree for one text; state is the stack of open items."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = _lines(text)
+        lens = [ln.phys_len for ln in self.lines]
+        width = max(lens, default=0)
+        #: hard-wrapped text (classic CT.gov, ~90 columns): a full line continues on the next one
+        self.wrap = width if 60 <= width <= 110 else 0
+        self.roots: list[_Node] = []
+        self.stack: list[_Node] = []
+        self.kind = "inclusion"
+        self.nci = False
+        self.block: _Node | None = None
+
+    # placement ---------------------------------------------------------------------------------
+    def _attach(self, node: _Node, parent: _Node | None) -> None:
+        (parent.children if parent else self.roots).append(node)
+        self.stack.append(node)
+
+    def _place(self, node: _Node) -> None:
+        """Put a block's node in the tree by indentation, marker style, list sequence and colons."""
+        st, d = self.stack, node.indent
+        while st and st[-1].indent > d:
+            st.pop()
+        marker = node.style not in ("plain", "label")
+        while st and st[-1].indent == d:
+            if not marker:
+                st.pop()
+                continue
+            k = len(st) - 1
+            while k >= 0 and st[k].indent == d and st[k].style != node.style:
+                k -= 1
+            if k >= 0 and st[k].indent == d:  # same list at this indentation: a sibling
+                del st[k:]
+                break
+            if st[-1].colon:  # "... the following:" then a different marker: its sub-list
+                break
+            st.pop()
+        if marker and node.ordinal > 1 and st and st[-1].indent < d:
+            # deeper than it should be, but continues an open list: a sibling in that list
+            k = next((k for k in range(len(st) - 1, -1, -1)
+                      if st[k].style == node.style and st[k].ordinal == node.ordinal - 1), None)
+            if k is not None:
+                node.indent = st[k].indent
+                del st[k:]
+        while st and st[-1].style == "plain" and not st[-1].colon:
+            st.pop()
+        self._attach(node, st[-1] if st else None)
+
+    # line-level markers ------------------------------------------------------------------------
+    def _marker(self, ln: _Line, strict: bool) -> tuple[str, int, int] | None:
+        """(style, ordinal, text start) of a list marker opening ``ln``; ``strict`` at wrap positions."""
+        m = _LINE_MARK.match(self.text, ln.start, ln.end)
+        if not m:
+            return None
+        tok = m.group("bo") or m.group("o")
+        if tok is None:
+            return (m.group("b") or "o"), 0, m.end()
+        if tok[0] == "(" and tok[-1] != ")":
+            return None
+        sn = _ordinal(tok, self.stack)
+        if sn is None:
+            return None
+        style, n = sn
+        if strict and n != 1 and not any(e.style == style and e.ordinal == n - 1 for e in self.stack):
+            return None
+        return style, n, m.end()
+
+    def _full(self, prev: _Line, nxt: _Line) -> bool:
+        """Was ``prev`` cut by hard wrapping (the next word would not have fitted)?"""
+        if not self.wrap:
+            return False
+        word = self.text[nxt.start:nxt.end].split(None, 1)[0]
+        return prev.phys_len + 1 + len(word) >= self.wrap
+
+    # main loop ---------------------------------------------------------------------------------
+    def run(self) -> list[_Node]:
+        lines, i = self.lines, 0
+        while i < len(lines):
+            ln = lines[i]
+            i += 1
+            if ln.header:
+                self.stack.clear()
+                if ln.header == "nci":
+                    self.nci = True
+                elif ln.header != "neutral":
+                    self.kind, self.nci = ln.header, False
+                continue
+            mk = self._marker(ln, strict=False)
+            if mk:
+                style, n, start = mk
+                node = _Node(self.kind, ln.indent, style, n)
+            else:
+                label = _LABEL.match(self.text, ln.start, ln.end) if self.nci else None
+                node = _Node(self.kind, ln.indent, "label" if label else "plain")
+                start = ln.start
+            self._place(node)
+            self.block = node
+            segs = [(start, ln.end)] if start < ln.end else []
+            prev, absorbed = ln, False
+            while i < len(lines):
+                nx = lines[i]
+                if nx.blank_before:
+                    break
+                if nx.tail:  # rest of a physical line cut at a header
+                    if not absorbed:
+                        break
+                else:
+                    deeper = nx.indent > ln.indent
+                    full = self._full(prev, nx)
+                    if nx.header:  # a header word at a wrap position is just text
+                        if not full or not (deeper or self.text[nx.start].islower()):
+                            break
+                    elif segs and not (deeper or full):
+                        break
+                    elif self._marker(nx, strict=deeper and not full):
+                        break
+                absorbed = nx.header is not None
+                segs.append((nx.start, nx.end))
+                prev = nx
+                i += 1
+            self._fill(node, segs)
+        return self.roots
+
+    # inline splitting --------------------------------------------------------------------------
+    def _fill(self, node: _Node, segs: list[tuple[int, int]]) -> None:
+        """Give ``node`` its text, cutting it at inline markers into siblings and children."""
+        if not segs:
+            return
+        lo, hi = segs[0][0], segs[-1][1]
+        cur, frm = node, lo
+        if node.style == "label":  # "Hepatic: Bilirubin normal": the rest is the label's child
+            m = _LABEL.match(self.text, lo, hi)
+            assert m is not None
+            node.segs, node.colon = [(lo, m.end())], True
+            cur, frm = self._child(node, "plain", 0), m.end()
+        cands = list(_INLINE_MARK.finditer(self.text, frm, hi))
+        if self.nci:
+            cands = sorted(cands + list(_LABEL.finditer(self.text, frm, hi)), key=lambda m: m.start())
+        for k, m in enumerate(cands):
+            if m.start() < frm or m.start() == lo:
+                continue
+            new = self._inline(m, cands[k + 1:], cur, frm, segs)
+            if new is not None:
+                self._give(cur, segs, frm, m.start())
+                cur, frm = new, m.end()
+        self._give(cur, segs, frm, hi)
+
+    def _give(self, node: _Node, segs: list[tuple[int, int]], a: int, b: int) -> None:
+        """Append the parts of ``segs`` inside ``[a, b)`` to the node's text."""
+        for s, e in segs:
+            s, e = _strip(self.text, max(s, a), min(e, b))
+            if s < e:
+                node.segs.append((s, e))
+        if node.segs:
+            node.colon = self.text[node.segs[-1][1] - 1] == ":"
+
+    def _sibling(self, k: int, style: str, n: int) -> _Node:
+        """Close stack entry ``k`` and open the next item of its list."""
+        st, sib = self.stack, self.stack[k]
+        del st[k:]
+        node = _Node(sib.kind, sib.indent, style, n)
+        self._attach(node, st[-1] if st else None)
+        return node
+
+    def _child(self, parent: _Node, style: str, n: int) -> _Node:
+        while self.stack and self.stack[-1] is not parent:
+            self.stack.pop()
+        node = _Node(parent.kind, parent.indent + 0.5, style, n)
+        self._attach(node, parent)
+        return node
+
+    def _inline(self, m: re.Match[str], later: list[re.Match[str]], cur: _Node, frm: int,
+                segs: list[tuple[int, int]]) -> _Node | None:
+        """The node that text after inline marker ``m`` goes to, or None when ``m`` is just text."""
+        st = self.stack
+        if m.re is _LABEL:  # NCI sub-header: sibling of the previous one, else of the interrupted block
+            k = next((k for k in range(len(st) - 1, -1, -1) if st[k].style == "label"), None)
+            if k is None:
+                k = next((k for k in range(len(st)) if st[k] is self.block), len(st) - 1)
+            ref = st[k]
+            del st[k:]
+            while st and st[-1].style == "plain" and not st[-1].colon:
+                st.pop()
+            label = _Node(ref.kind, ref.indent, "label")
+            self._give(label, segs, m.start(), m.end())
+            self._attach(label, st[-1] if st else None)
+            return self._child(label, "plain", 0)
+        ordn = _inline_ordinal(m)
+        if ordn:
+            for style, n in ordn:
+                for k in range(len(st) - 1, -1, -1):
+                    if st[k].style == style and st[k].ordinal == n - 1:
+                        return self._sibling(k, style, n)
+            style, n = ordn[0]
+            after_colon = m.group("dash") is not None or self.text[frm:m.start()].rstrip()[-1:] in (":", "")
+            if n == 1 and after_colon and any((style, 2) in (_inline_ordinal(x) or ()) for x in later):
+                return self._child(cur, style, 1)
+            return None
+        style = "i" + (m.group("bul") or "-")
+        for k in range(len(st) - 1, -1, -1):
+            if st[k].style == style:
+                return self._sibling(k, style, 0)
+        return self._child(cur, style, 0)
+
+
+def _inline_ordinal(m: re.Match[str]) -> list[tuple[str, int]]:
+    """Readings (style, position) of an inline ordinal marker; empty for bullets, dashes, labels."""
+    if m.re is not _INLINE_MARK:
+        return []
+    g = m.group
+    if g("n"):
+        return [(f"num{g('nd')}", int(g("n")))]
+    if g("dn"):
+        return [(f"num{g('dnd')}", int(g("dn")))]
+    if g("pn"):
+        return [("(num)", int(g("pn")))]
+    if g("r"):  # "i." is roman unless it continues a lettered list ("h) ... i) ...")
+        r, d = g("r"), g("rd")
+        return [(f"roman{d}", _ROMAN[r])] + ([(f"alpha{d}", ord(r) - 96)] if len(r) == 1 else [])
+    if g("a"):
+        return [("alpha)", ord(g("a")) - 96)]
+    if g("pa"):
+        return [("(alpha)", ord(g("pa")) - 96)]
+    return []
+
+
+# --- public ------------------------------------------------------------------------------------
+
+def _items(text: str, nodes: list[_Node], prefix: str | None, counters: dict[str, int]) -> list[SourceItem]:
+    out: list[SourceItem] = []
+    for node in nodes:
+        if not node.segs:  # a bare marker: its children take its place
+            out.extend(_items(text, node.children, prefix, counters))
+            continue
+        key = prefix or node.kind
+        counters[key] = counters.get(key, 0) + 1
+        ident = f"{prefix}.{counters[key]}" if prefix else f"{'inc' if node.kind == 'inclusion' else 'exc'}-{counters[key]}"
+        body = " ".join(text[s:e] for s, e in node.segs)
+        kids = _items(text, node.children, ident, counters)
+        out.append(SourceItem(ident, node.kind, unescape_markdown(body),
+                              Span(node.segs[0][0], node.segs[-1][1]), tuple(kids)))
+    return out
+
+
+def split_criteria(text: str) -> tuple[SourceItem, ...]:
+    """Split eligibility text into inclusion then exclusion items (ids by position, spans exact).
+
+    Text with no inclusion/exclusion header is all inclusion; NCI section headings are dropped but
+    their items kept.
+    """
+    if not text or text.isspace():
+        return ()
+    roots = _Splitter(text).run()
+    items = _items(text, roots, None, {})
+    return tuple(i for i in items if i.kind == "inclusion") + tuple(i for i in items if i.kind == "exclusion")
