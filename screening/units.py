@@ -1,0 +1,433 @@
+"""Clinical units and the table of measurable quantities.
+
+Units come from our own pint definitions file (``data/units.txt``) loaded into a dedicated
+registry that holds nothing else, so an unknown unit is an error, never a guess. Unit text is
+first cleaned (micro signs, superscripts, ``x10^9``, UCUM brackets, ``/1.73 m2``, ``x ULN``)
+and rewritten by the alias table in ``data/quantities.toml``; then each term is read by pint.
+Quantities (``data/quantities.toml``) name a canonical unit each; ``to_canonical`` converts to it.
+Everything parsed or looked up is cached.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import operator
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache, lru_cache, reduce
+from importlib import resources
+from typing import Any
+
+import pint
+
+from .errors import UnitError, VocabularyError
+
+__all__ = ["QuantityDef", "quantities", "get_quantity", "find_quantity", "normalize_unit", "to_canonical",
+           "from_canonical", "is_reference_multiple", "dose_to_canonical", "parse_titer", "format_quantity",
+           "ordinal_value", "registry"]
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityDef:
+    """One measurable quantity: a lab, vital sign, score or qualitative test."""
+
+    key: str
+    name: str
+    synonyms: tuple[str, ...]
+    loinc: tuple[str, ...]
+    unit: str
+    kind: str
+    molar_mass: float | None = None
+    ordinals: tuple[tuple[str, float], ...] = ()
+    min: float | None = None
+    max: float | None = None
+    max_age_days: int | None = 90
+
+
+KINDS = ("numeric", "ordinal", "titer", "qualitative")
+_DATA = resources.files("screening.data")
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+@cache
+def _toml() -> dict[str, Any]:
+    return tomllib.loads((_DATA / "quantities.toml").read_text(encoding="utf-8"))
+
+
+@cache
+def registry() -> pint.UnitRegistry:
+    """The clinical unit registry: only the units of ``data/units.txt``."""
+    ureg = pint.UnitRegistry(None, on_redefinition="raise", cache_folder=None)
+    with resources.as_file(_DATA / "units.txt") as path:
+        ureg.load_definitions(str(path))
+    return ureg
+
+
+def _quantity(key: str, d: dict[str, Any]) -> QuantityDef:
+    if d.get("kind") not in KINDS:
+        raise ValueError(f"quantities.toml [{key}]: kind must be one of {KINDS}")
+    age = d.get("max_age_days", 90)
+    return QuantityDef(
+        key=key, name=d["name"], synonyms=tuple(d.get("synonyms", ())), loinc=tuple(d.get("loinc", ())),
+        unit=d["unit"], kind=d["kind"], molar_mass=d.get("molar_mass"),
+        ordinals=tuple((k, float(v)) for k, v in d.get("ordinals", {}).items()),
+        min=d.get("min"), max=d.get("max"), max_age_days=None if age is False else int(age))
+
+
+@cache
+def quantities() -> dict[str, QuantityDef]:
+    """Every quantity by key, loaded once from ``data/quantities.toml``."""
+    return {key: _quantity(key, d) for key, d in _toml()["quantity"].items()}
+
+
+@lru_cache(maxsize=None)
+def get_quantity(key: str) -> QuantityDef:
+    """The quantity named ``key``; VocabularyError with a close match when there is none."""
+    table = quantities()
+    if key in table:
+        return table[key]
+    known = find_quantity(key)
+    close = [known.key] if known else difflib.get_close_matches(key, list(table), n=1)
+    raise VocabularyError(f"unknown quantity {key!r}", suggestion=f"did you mean '{close[0]}'?" if close else None)
+
+
+def _norm_name(text: str) -> str:
+    """Case, space and punctuation blind, but % stays: 'Lymphocytes %' is not the count."""
+    return re.sub(r"[^0-9a-z%]+", "", text.casefold().replace("µ", "u").replace("μ", "u"))
+
+
+_LOOSE_DROP = re.compile(r"\[[^\]]*\]|\((?![^)]*%)[^)]*\)|\bby\b.*$|\b(?:in|of|or|and|the|serum|plasma|blood|"
+                         r"whole|bld|ser|plas|level|levels|value|result|concentration|conc|measurement)\b")
+
+
+def _loose(text: str) -> str:
+    """A lab system's long name with its specimen, method and property words dropped."""
+    return _norm_name(_LOOSE_DROP.sub(" ", text.casefold()))
+
+
+@cache
+def _name_index() -> tuple[dict[str, str], dict[str, str]]:
+    exact: dict[str, str] = {}
+    loose: dict[str, str | None] = {}
+    for q in quantities().values():
+        for text in (q.key, q.name, *q.synonyms):
+            exact.setdefault(_norm_name(text), q.key)
+            lk = _loose(text)
+            if lk:
+                loose[lk] = q.key if loose.get(lk, q.key) == q.key else None
+    return exact, {k: v for k, v in loose.items() if v is not None}
+
+
+@cache
+def _code_index() -> dict[str, str]:
+    return {code: q.key for q in quantities().values() for code in q.loinc}
+
+
+@lru_cache(maxsize=4096)
+def find_quantity(name: str | None, code: str | None = None) -> QuantityDef | None:
+    """The quantity an observation reports, by LOINC code or by name; None when unrecognized
+    (or when its code and its name name two different quantities)."""
+    by_code = by_name = None
+    if code:
+        by_code = _code_index().get(re.sub(r"^(?:https?://loinc\.org\||loinc:)", "", code.strip(), flags=re.I))
+    if name:
+        exact, loose = _name_index()
+        by_name = exact.get(_norm_name(name)) or loose.get(_loose(name))
+    if by_code and by_name and by_code != by_name:
+        return None
+    key = by_code or by_name
+    return quantities()[key] if key else None
+
+
+# --- unit text -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    spelling: str
+    display: str
+    factor: float
+    terms: tuple[tuple[str, str, int], ...]  # (prefix, unit name, exponent)
+
+    @property
+    def pint(self) -> pint.Unit:
+        ureg = registry()
+        parts = [ureg.Unit(prefix + name) ** exp for prefix, name, exp in self.terms]
+        return reduce(operator.mul, parts) if parts else ureg.dimensionless
+
+
+_SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+_CLEAN: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(a, re.I), b) for a, b in (
+    (r"[µμ]", "u"), (r"[×✕⨯]", "x"), (r"[·⋅•]", "*"), (r"°\s*([CF])\b", r"deg\1"), (r"℃", "degC"),
+    (r"\s+per\s+|^per\s+", "/"),
+    (r"/\s*\(?\{?\s*1[.,]73\s*(?:_|\s)*(?:sq\.?\s*)?m(?:\s*\^?\s*2)?\s*\}?\)?", "/standard_body_surface"),
+    (r"/\s*24\s*-?\s*h(?:ours?|rs?)?\b", "/d"),
+    (r"\{[^}]*\}", ""), (r"\[([A-Za-z]+)(?:_[a-z]+)?\]", r"\1"),
+    (r"^(?:x|\*|times)\s*(?=10|ULN\b|LLN\b|upper\b|lower\b|institutional\b|the\b)", ""), (r"^the\s+", ""),
+    (r"\s*\((?:ULN|LLN)\)$", ""), (r"\s+", " ")))
+_FACTOR = re.compile(r"(?:10\s*(?:\^|\*\*|\*|[eE])\s*\+?(-?\d+)|1[eE]\+?(-?\d+))(?![\d.])\s*")
+_TERM = re.compile(r"\s*(?P<op>[/*.]?)\s*(?P<name>[A-Za-z_%]+)(?:\^|\*\*)?(?P<exp>-?\d+)?")
+_STANDALONE = {"day", "week", "month", "year", "hour"}
+_SPELL = {"standard_body_surface": "1.73m2"}
+_DISPLAY = {**_SPELL, "degree_Celsius": "°C", "degree_Fahrenheit": "°F"}
+
+
+def _clean(text: str) -> str:
+    s = re.sub(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+", lambda m: "^" + m.group().translate(_SUPER), text.strip())
+    for pattern, repl in _CLEAN:
+        s = pattern.sub(repl, s)
+    return s.strip()
+
+
+@cache
+def _aliases() -> tuple[dict[str, str], dict[str, str]]:
+    table: dict[str, str] = _toml().get("unit_aliases", {})
+    return table, {k.casefold(): v for k, v in table.items()}
+
+
+@cache
+def _known_spellings() -> tuple[str, ...]:
+    ureg = registry()
+    names = {s for name in ureg._units for s in (name, ureg.get_symbol(name))}  # noqa: SLF001
+    return tuple(sorted(names | set(_aliases()[0]) | {q.unit for q in quantities().values() if q.unit}))
+
+
+def _unknown(text: str, why: str) -> UnitError:
+    close = difflib.get_close_matches(_clean(text), _known_spellings(), n=3, cutoff=0.5)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "write a unit such as mg/dL, 10^9/L or U/L"
+    return UnitError(f"unknown unit {text!r}: {why}", unit=text, suggestion=hint)
+
+
+def _resolve(name: str, text: str, case_sensitive: bool) -> tuple[str, str]:
+    """(prefix, unit) of one term; an exact (unprefixed) unit wins over a prefixed reading."""
+    found = registry().parse_unit_name(name if case_sensitive else name.lower(), case_sensitive)
+    if not found:
+        raise _unknown(text, f"'{name}' is not a unit")
+    symbols = {registry().get_symbol(p + u) for p, u, _ in found}
+    if not case_sensitive and len(symbols) > 1:  # only case told them apart, and it is lost
+        options = " or ".join(sorted(symbols))
+        raise UnitError(f"ambiguous unit {text!r}: '{name}' may be {options}", unit=text,
+                        suggestion=f"write the unit with its exact case, e.g. {options}")
+    plain = [c for c in found if not c[0]] or list(found)
+    if len({(p, u) for p, u, _ in plain}) > 1:
+        options = " or ".join(sorted({registry().get_symbol(p + u) for p, u, _ in plain}))
+        raise UnitError(f"ambiguous unit {text!r}: '{name}' may be {options}", unit=text,
+                        suggestion=f"write the unit with its exact case, e.g. {options}")
+    return plain[0][0], plain[0][1]
+
+
+def _symbol(prefix: str, name: str, display: bool) -> str:
+    if name in (_DISPLAY if display else _SPELL):
+        return (_DISPLAY if display else _SPELL)[name]
+    if display and prefix == "micro":
+        return "µ" + registry().get_symbol(name)
+    return registry().get_symbol(prefix + name)
+
+
+def _render(factor: float, terms: tuple[tuple[str, str, int], ...], display: bool) -> str:
+    if not terms and factor == 1:
+        return "1"
+    if len(terms) == 1 and factor == 1 and terms[0][2] == 1 and not terms[0][0] and terms[0][1] in _STANDALONE:
+        return terms[0][1]
+    head = f"10^{round(math.log10(factor))}" if factor != 1 else ""
+
+    def term(p: str, n: str, e: int) -> str:
+        return _symbol(p, n, display) + (str(abs(e)) if abs(e) != 1 else "")
+    num = "*".join(term(*t) for t in terms if t[2] > 0)
+    den = "".join("/" + term(*t) for t in terms if t[2] < 0)
+    return (head + " " + num if head and num else head or num) + den
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> _Unit:
+    s = _clean(text)
+    table, folded = _aliases()
+    s = table.get(s) or folded.get(s.casefold()) or s
+    factor, pos = 1.0, 0
+    if s in ("", "1"):
+        return _Unit("1", "1", 1.0, ())
+    if m := _FACTOR.match(s):
+        factor, pos = 10.0 ** int(m.group(1) or m.group(2)), m.end()
+    raw: list[tuple[str, int]] = []
+    while pos < len(s):
+        m = _TERM.match(s, pos)
+        if not m:
+            raise _unknown(text, f"cannot read {s[pos:]!r}")
+        exp = int(m.group("exp") or 1)
+        raw.append((m.group("name"), -exp if m.group("op") == "/" else exp))
+        pos = m.end()
+    try:
+        resolved = [(*_resolve(n, text, True), e) for n, e in raw]
+    except UnitError:
+        # all-caps lab output has lost its case: read every term without it, and refuse when that
+        # is ambiguous ("MIU/ML" may be million or milli international units)
+        lost = not any(c.islower() for c in s)
+        resolved = [(*_resolve(n, text, not lost and _ok(n)), e) for n, e in raw]
+    terms = tuple(resolved)
+    return _Unit(_render(factor, terms, False), _render(factor, terms, True), factor, terms)
+
+
+def _ok(name: str) -> bool:
+    return bool(registry().parse_unit_name(name, True))
+
+
+def normalize_unit(text: str) -> str:
+    """The canonical spelling of a clinical unit (``x10^9/l`` -> ``10^9/L``); UnitError if unknown."""
+    return _parse(text).spelling
+
+
+def is_reference_multiple(unit: str) -> str | None:
+    """'ULN' or 'LLN' when ``unit`` is a multiple of a reference limit (``x ULN``), else None."""
+    try:
+        spelling = _parse(unit).spelling
+    except UnitError:
+        return None
+    return spelling if spelling in ("ULN", "LLN") else None
+
+
+# --- conversion ----------------------------------------------------------------------------------
+
+def _local(q: QuantityDef, unit: str) -> tuple[float, pint.Unit, str]:
+    """(factor, pint unit, spelling) of ``unit`` as quantity ``q`` reads it."""
+    parsed = _parse(unit)
+    local = _toml()["quantity"][q.key].get("local_units", {}).get(parsed.spelling)
+    if local is None:
+        return parsed.factor, parsed.pint, parsed.spelling
+    scale, name = (1.0, local) if isinstance(local, str) else (float(local[0]), local[1])
+    target = _parse(name)
+    return parsed.factor * scale * target.factor, target.pint, parsed.spelling
+
+
+@lru_cache(maxsize=4096)
+def _converter(unit: str, key: str) -> tuple[float, float]:
+    """(a, b) with canonical = a * value + b, for ``unit`` into the canonical unit of ``key``."""
+    q = get_quantity(key)
+    if q.kind == "qualitative":
+        raise UnitError(f"{key} is a qualitative test (positive/negative), it has no unit", unit=unit)
+    sf, su, sname = _local(q, unit)
+    tf, tu, tname = _local(q, q.unit)
+    if tname in ("1", "titer") and su.dimensionless and (sf * registry().Quantity(1, su).to("").magnitude != 1):
+        raise UnitError(f"{unit!r} is not a unit of {key} ({q.name} is a plain number)", unit=unit,
+                        suggestion=f"give {key} without a unit")
+    ureg = registry()
+
+    def convert(x: float) -> float:
+        source = ureg.Quantity(x * sf, su)
+        try:
+            return float(source.to(tu).magnitude) / tf
+        except pint.DimensionalityError:
+            if q.molar_mass is None:
+                raise
+            return float(source.to(tu, "clinical", mw=ureg.Quantity(q.molar_mass, "g/mol")).magnitude) / tf
+    try:
+        b = convert(0.0)
+        return convert(1.0) - b, b
+    except pint.DimensionalityError:
+        raise UnitError(f"cannot convert {unit!r} to {q.unit!r} for {key}", unit=unit,
+                        suggestion=f"{q.name} is measured in {q.unit} or a unit convertible to it") from None
+
+
+def to_canonical(value: float, unit: str, quantity: str) -> float:
+    """``value unit`` in the canonical unit of ``quantity``; UnitError when not convertible or
+    when the result is outside the quantity's plausible range (almost always a wrong unit).
+    Multiples of ULN/LLN come back unchanged: the caller compares them with reference limits."""
+    if is_reference_multiple(unit):
+        q = get_quantity(quantity)
+        if q.kind != "numeric" or value < 0:
+            raise UnitError(f"{quantity} cannot be given as a multiple of {unit!r}", unit=unit)
+        return float(value)
+    a, b = _converter(unit, quantity)
+    result = _tidy(a * value + b)
+    q = get_quantity(quantity)
+    if (q.min is not None and result < q.min) or (q.max is not None and result > q.max) or math.isnan(result):
+        given, shown = format_quantity(value, unit), format_quantity(result, q.unit)
+        raise UnitError(f"{given}{f' (= {shown})' if shown != given else ''} is not a plausible {q.name}", unit=unit,
+                        suggestion=f"{q.name} lies between {format_quantity(q.min or 0, q.unit)} and "
+                                   f"{format_quantity(q.max or 0, q.unit)}: check the unit")
+    return result
+
+
+def from_canonical(value: float, unit: str, quantity: str) -> float:
+    """The inverse of ``to_canonical``: a canonical value expressed in ``unit`` (no range check)."""
+    a, b = _converter(unit, quantity)
+    return _tidy((value - b) / a)
+
+
+def _tidy(x: float) -> float:
+    """Drop binary noise (350.00000000000006 -> 350.0): 12 significant digits are plenty."""
+    return float(f"{x:.12g}")
+
+
+_DOSE_PARTS = {("[mass]", 1): "mg", ("[biological_activity]", 1): "IU",
+               ("[mass]", -1): "/kg", ("[length]", -2): "/m2", ("[time]", -1): "/d"}
+
+
+@lru_cache(maxsize=1024)
+def _dose(unit: str) -> tuple[float, str]:
+    parsed = _parse(unit)
+    parts: list[str] = []
+    for prefix, name, exp in parsed.terms:
+        dims = dict(registry().get_dimensionality(prefix + name))
+        part = _DOSE_PARTS.get((next(iter(dims)), exp)) if len(dims) == 1 and next(iter(dims.values())) == 1 else None
+        if part is None or part in parts or (not parts and part.startswith("/")) or (parts and not part.startswith("/")):
+            raise UnitError(f"{unit!r} is not a dose unit", unit=unit,
+                            suggestion="write a dose as mg, mg/d, mg/kg, mg/kg/d, mg/m2, IU or IU/d")
+        parts.append(part)
+    if not parts:
+        raise UnitError(f"{unit!r} is not a dose unit", unit=unit, suggestion="write a dose as mg, mg/d or mg/kg/d")
+    canon = parts[0] + "".join(p for p in ("/kg", "/m2", "/d") if p in parts)
+    factor = registry().Quantity(parsed.factor, parsed.pint).to(_parse(canon).pint).magnitude
+    return _tidy(float(factor)), canon
+
+
+def dose_to_canonical(value: float, unit: str) -> tuple[float, str]:
+    """A dose in its canonical dose unit: mg, mg/d, mg/kg, mg/kg/d, mg/m2, IU, IU/d ..."""
+    factor, canon = _dose(unit)
+    return _tidy(value * factor), canon
+
+
+# --- values and text -----------------------------------------------------------------------------
+
+_TITER = re.compile(r"\s*1\s*[:/]\s*(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*")
+
+
+def parse_titer(text: str) -> float | None:
+    """The dilution of a titer (``1:160`` -> 160.0), or None when ``text`` is not one."""
+    m = _TITER.fullmatch(text)
+    value = float(m.group(1).replace(",", "")) if m else 0.0
+    return value if value >= 1 else None
+
+
+def ordinal_value(text: str, quantity: str) -> float | None:
+    """The number of an ordinal level (NYHA 'class III' -> 3.0), or None when not a level."""
+    table = dict(get_quantity(quantity).ordinals)
+    key = re.sub(r"\s+", " ", text.strip().casefold())
+    return table.get(key)
+
+
+def _number(value: float) -> str:
+    text = f"{value:.6g}"
+    if "e" in text:
+        text = f"{value:.12f}".rstrip("0").rstrip(".") if abs(value) < 1 else f"{value:.0f}"
+    return text
+
+
+def format_quantity(value: float, unit: str) -> str:
+    """``value unit`` for people: '100 ×10^9/L', '1.5 mg/kg/d', '3 × ULN', '1:160', '45%'."""
+    number = _number(value)
+    try:
+        parsed = _parse(unit) if unit else None
+    except UnitError:
+        return f"{number} {unit}"
+    if parsed is None or parsed.spelling == "1":
+        return number
+    if parsed.spelling == "titer":
+        return f"1:{number}"
+    if parsed.spelling in ("ULN", "LLN"):
+        return f"{number} × {parsed.spelling}"
+    if parsed.spelling in _STANDALONE:
+        return f"{number} {parsed.spelling}{'' if value == 1 else 's'}"
+    if parsed.spelling == "%" or parsed.display.startswith("/"):
+        return number + parsed.display
+    return f"{number} {'×' if parsed.factor != 1 else ''}{parsed.display}"
