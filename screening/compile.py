@@ -73,10 +73,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if "and" in seps and "or" in seps:
             raise Uncompilable("mixes 'and' and 'or' without saying which binds tighter")
         if "or" in seps:
-            return ir.AnyOf(tuple(nodes))
+            return _any(nodes)
         if "and" in seps and self.kind == "exclusion":
             raise Uncompilable("'and' between exclusion conditions may mean 'or'")
-        return ir.All(tuple(nodes)) if self.kind == "inclusion" or "and" in seps else ir.AnyOf(tuple(nodes))
+        return _all(nodes) if self.kind == "inclusion" else _any(nodes)
 
     def sep(self, *toks: Token) -> tuple[str, ...]:
         return tuple({"AND": "and", "OR": "or", "COMMA": "comma"}[t.type] for t in toks)
@@ -323,13 +323,18 @@ def _age(op: str, years: float, whole_years: bool) -> ir.Node:
     return ir.Measure("age", op, years, "year")
 
 
+def _flat(nodes: list[ir.Node], kind: type) -> list[ir.Node]:
+    out = [x for n in nodes for x in (n.items if type(n) is kind else (n,))]  # type: ignore[attr-defined]
+    return list(dict.fromkeys(out))
+
+
 def _any(nodes: list[ir.Node]) -> ir.Node:
-    nodes = list(dict.fromkeys(nodes))
+    nodes = _flat(nodes, ir.AnyOf)
     return nodes[0] if len(nodes) == 1 else ir.AnyOf(tuple(nodes))
 
 
 def _all(nodes: list[ir.Node]) -> ir.Node:
-    nodes = list(dict.fromkeys(nodes))
+    nodes = _flat(nodes, ir.All)
     return nodes[0] if len(nodes) == 1 else ir.All(tuple(nodes))
 
 

@@ -84,6 +84,8 @@ def lexicon() -> Lexicon:
         add([name], "QGROUP", tuple(ks))
     # vocabularies: quantities, then concepts
     for q in units.quantities().values():
+        if q.key == "age":  # ages have their own grammar (AGE ... years)
+            continue
         add([q.name, q.key.replace("_", " "), *q.synonyms], "QUANTITY", q.key)
     for c in vocab.concepts().values():
         kind = {"condition": "CONDITION", "drug": "DRUG", "drug_class": "DRUG", "vaccine": "VACCINE",
@@ -300,4 +302,8 @@ def _collapse(toks: list[Token]) -> list[Token]:
             continue
         out.append(t)
         i += 1
+    while out and out[-1].type in ("COMMA", "COLON", "AND", "OR"):  # left by dropped filler words
+        out.pop()
+    while out and out[0].type in ("COMMA", "COLON"):
+        out.pop(0)
     return out
