@@ -190,7 +190,9 @@ def _aliases() -> tuple[dict[str, str], dict[str, str]]:
 def _known_spellings() -> tuple[str, ...]:
     ureg = registry()
     names = {s for name in ureg._units for s in (name, ureg.get_symbol(name))}  # noqa: SLF001
-    return tuple(sorted(names | set(_aliases()[0]) | {q.unit for q in quantities().values() if q.unit}))
+    common = {"mg/dL", "g/dL", "ng/mL", "10^3/uL", "/uL", "IU/L", "mg/d", "mg/kg/d", "mg/m2", "IU/d"}
+    table = _aliases()[0]
+    return tuple(sorted(names | common | set(table) | set(table.values()) | {q.unit for q in quantities().values()}))
 
 
 def _unknown(text: str, why: str) -> UnitError:
