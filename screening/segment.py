@@ -57,6 +57,10 @@ _MID_HEADER = re.compile(
 _NCI_HEADING = re.compile(
     r"[ \t-]*(?:disease\s+characteristics|patient\s+characteristics|donor\s+characteristics"
     r"|prior\s*/?\s*concurrent\s+therapy)[ \t]*(?:--|:|$)", re.I)
+#: separators of flattened lists: `` - Next item`` mid-line, and headers inside such text
+_FLAT_MARK = re.compile(
+    r"(?<=\S)\s+(?P<hk>Inclusion|INCLUSION|Exclusion|EXCLUSION)\s+(?:Criteria|CRITERIA)[ \t]*:(?:\s*-\s+)?"
+    r"|(?<=[^\s-])\s+-\s+(?=[A-Z])")
 _NCI_LABELS = ("Age", "Sex", "Menopausal status", "Performance status", "Life expectancy",
                "Hematopoietic", "Hematologic", "Hepatic", "Renal", "Cardiovascular", "Pulmonary",
                "Neurologic", "Neurological", "Immunologic", "Gastrointestinal", "Psychiatric", "Other",
@@ -196,6 +200,8 @@ class _Splitter:
         self.stack: list[_Node] = []
         self.kind = "inclusion"
         self.nci = False
+        #: "Inclusion Criteria: - a - b Exclusion Criteria: - c": lists flattened into running text
+        self.flat = False
         self.block: _Node | None = None
 
     # placement ---------------------------------------------------------------------------------
@@ -252,6 +258,10 @@ class _Splitter:
             return None
         return style, n, m.end()
 
+    def _flattened(self, ln: _Line) -> bool:
+        """Does the list after this header run on as `` - item - item`` (line breaks lost)?"""
+        return len(_FLAT_MARK.findall(self.text, ln.start, ln.start + 2000)) >= 2
+
     def _full(self, prev: _Line, nxt: _Line) -> bool:
         """Was ``prev`` cut by hard wrapping (the next word would not have fitted)?"""
         if not self.wrap:
@@ -273,6 +283,8 @@ class _Splitter:
                     self.kind, self.nci = ln.header, False
                 continue
             mk = self._marker(ln, strict=False)
+            if mk and mk[0] == "-" and ln.tail and not self.flat:
+                self.flat = self._flattened(ln)
             if mk:
                 style, n, start = mk
                 node = _Node(self.kind, ln.indent, style, n)
@@ -299,7 +311,7 @@ class _Splitter:
                             break
                     elif segs and not (deeper or full):
                         break
-                    elif self._marker(nx, strict=deeper and not full):
+                    elif self._marker(nx, strict=deeper or full):
                         break
                 absorbed = nx.header is not None
                 segs.append((nx.start, nx.end))
@@ -321,10 +333,18 @@ class _Splitter:
             node.segs, node.colon = [(lo, m.end())], True
             cur, frm = self._child(node, "plain", 0), m.end()
         cands = list(_INLINE_MARK.finditer(self.text, frm, hi))
-        if self.nci:
-            cands = sorted(cands + list(_LABEL.finditer(self.text, frm, hi)), key=lambda m: m.start())
+        for extra, on in ((_LABEL, self.nci), (_FLAT_MARK, self.flat)):
+            if on:
+                cands = sorted(cands + list(extra.finditer(self.text, frm, hi)), key=lambda m: m.start())
         for k, m in enumerate(cands):
             if m.start() < frm or m.start() == lo:
+                continue
+            if m.re is _FLAT_MARK and m.group("hk"):  # a header inside flattened text
+                self._give(cur, segs, frm, m.start())
+                self.kind = "inclusion" if m.group("hk")[:2].lower() == "in" else "exclusion"
+                self.stack.clear()
+                cur, frm = _Node(self.kind, node.indent, "-"), m.end()
+                self._attach(cur, None)
                 continue
             new = self._inline(m, cands[k + 1:], cur, frm, segs)
             if new is not None:
@@ -383,7 +403,7 @@ class _Splitter:
             if n == 1 and after_colon and any((style, 2) in (_inline_ordinal(x) or ()) for x in later):
                 return self._child(cur, style, 1)
             return None
-        style = "i" + (m.group("bul") or "-")
+        style = "-" if m.re is _FLAT_MARK else "i" + (m.group("bul") or "-")
         for k in range(len(st) - 1, -1, -1):
             if st[k].style == style:
                 return self._sibling(k, style, 0)

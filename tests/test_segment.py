@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,6 +99,23 @@ def test_one_line_criteria_with_inline_lists() -> None:
             ("exc-1.2", "Class III heart failure. 2002 classification", []),
             ("exc-1.3", "Pregnancy.", [])]),
     ]
+
+
+def test_flattened_dash_lists_with_a_wrapped_header() -> None:
+    flat = ("Inclusion Criteria: - Informed consent obtained before any trial-related activities - Male or "
+            "female, age 18 - 75 years - HbA1c 7.0-9.5% (both inclusive) Exclusion Criteria: - Female who is "
+            "pregnant - History of pancreatitis (acute or chronic)")
+    wrapped = (textwrap.fill(flat, w, initial_indent=" " * 8, subsequent_indent=" " * 8) for w in range(70, 100))
+    text = "\n" + next(t for t in wrapped if "Exclusion\n" in t) + "\n      "  # the wrap cuts the header
+    items = split_criteria(text)
+    assert [(it.id, it.text) for it in items] == [
+        ("inc-1", "Informed consent obtained before any trial-related activities"),
+        ("inc-2", "Male or female, age 18 - 75 years"),
+        ("inc-3", "HbA1c 7.0-9.5% (both inclusive)"),
+        ("exc-1", "Female who is pregnant"),
+        ("exc-2", "History of pancreatitis (acute or chronic)"),
+    ]
+    check_spans(text, items)
 
 
 def test_numbers_inside_text_are_not_markers() -> None:
