@@ -160,7 +160,7 @@ class _Unit:
 _SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _CLEAN: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(a, re.I), b) for a, b in (
     (r"[µμ]", "u"), (r"[×✕⨯]", "x"), (r"[·⋅•]", "*"), (r"°\s*([CF])\b", r"deg\1"), (r"℃", "degC"),
-    (r"\s+per\s+|^per\s+", "/"),
+    (r"\s+per\s+|^per\s+|^1\s*/", "/"),
     (r"/\s*\(?\{?\s*1[.,]73\s*(?:_|\s)*(?:sq\.?\s*)?m(?:\s*\^?\s*2)?\s*\}?\)?", "/standard_body_surface"),
     (r"/\s*24\s*-?\s*h(?:ours?|rs?)?\b", "/d"),
     (r"\{[^}]*\}", ""), (r"\[([A-Za-z]+)(?:_[a-z]+)?\]", r"\1"),
@@ -206,14 +206,11 @@ def _resolve(name: str, text: str, case_sensitive: bool) -> tuple[str, str]:
     found = registry().parse_unit_name(name if case_sensitive else name.lower(), case_sensitive)
     if not found:
         raise _unknown(text, f"'{name}' is not a unit")
-    symbols = {registry().get_symbol(p + u) for p, u, _ in found}
-    if not case_sensitive and len(symbols) > 1:  # only case told them apart, and it is lost
-        options = " or ".join(sorted(symbols))
-        raise UnitError(f"ambiguous unit {text!r}: '{name}' may be {options}", unit=text,
-                        suggestion=f"write the unit with its exact case, e.g. {options}")
     plain = [c for c in found if not c[0]] or list(found)
-    if len({(p, u) for p, u, _ in plain}) > 1:
-        options = " or ".join(sorted({registry().get_symbol(p + u) for p, u, _ in plain}))
+    symbols = {registry().get_symbol(p + u) for p, u, _ in found}
+    # with its case lost, a text whose readings differ only in case ("MIU": MIU or mIU) is refused
+    if (not case_sensitive and len(symbols) > 1) or len({(p, u) for p, u, _ in plain}) > 1:
+        options = " or ".join(sorted(symbols))
         raise UnitError(f"ambiguous unit {text!r}: '{name}' may be {options}", unit=text,
                         suggestion=f"write the unit with its exact case, e.g. {options}")
     return plain[0][0], plain[0][1]
@@ -367,18 +364,17 @@ _DOSE_PARTS = {("[mass]", 1): "mg", ("[biological_activity]", 1): "IU",
 
 @lru_cache(maxsize=1024)
 def _dose(unit: str) -> tuple[float, str]:
+    """(factor, canonical dose unit): one mass or IU term, then optional /kg, /m2 and /time."""
     parsed = _parse(unit)
-    parts: list[str] = []
+    parts: list[str | None] = []
     for prefix, name, exp in parsed.terms:
-        dims = dict(registry().get_dimensionality(prefix + name))
-        part = _DOSE_PARTS.get((next(iter(dims)), exp)) if len(dims) == 1 and next(iter(dims.values())) == 1 else None
-        if part is None or part in parts or (not parts and part.startswith("/")) or (parts and not part.startswith("/")):
-            raise UnitError(f"{unit!r} is not a dose unit", unit=unit,
-                            suggestion="write a dose as mg, mg/d, mg/kg, mg/kg/d, mg/m2, IU or IU/d")
-        parts.append(part)
-    if not parts:
-        raise UnitError(f"{unit!r} is not a dose unit", unit=unit, suggestion="write a dose as mg, mg/d or mg/kg/d")
-    canon = parts[0] + "".join(p for p in ("/kg", "/m2", "/d") if p in parts)
+        dims = list(registry().get_dimensionality(prefix + name).items())
+        parts.append(_DOSE_PARTS.get((dims[0][0], exp)) if len(dims) == 1 and dims[0][1] == 1 else None)
+    head, *tail = parts or [None]
+    if head not in ("mg", "IU") or None in tail or len(set(tail)) < len(tail) or {"mg", "IU"} & set(tail):
+        raise UnitError(f"{unit!r} is not a dose unit", unit=unit,
+                        suggestion="write a dose as mg, mg/d, mg/kg, mg/kg/d, mg/m2, IU or IU/d")
+    canon = str(head) + "".join(p for p in ("/kg", "/m2", "/d") if p in tail)
     factor = registry().Quantity(parsed.factor, parsed.pint).to(_parse(canon).pint).magnitude
     return _tidy(float(factor)), canon
 
@@ -403,9 +399,7 @@ def parse_titer(text: str) -> float | None:
 
 def ordinal_value(text: str, quantity: str) -> float | None:
     """The number of an ordinal level (NYHA 'class III' -> 3.0), or None when not a level."""
-    table = dict(get_quantity(quantity).ordinals)
-    key = re.sub(r"\s+", " ", text.strip().casefold())
-    return table.get(key)
+    return dict(get_quantity(quantity).ordinals).get(re.sub(r"\s+", " ", text.strip().casefold()))
 
 
 def _number(value: float) -> str:

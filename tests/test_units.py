@@ -315,6 +315,39 @@ def test_every_quantity_has_a_usable_canonical_unit() -> None:
             assert q.min < q.max, key
 
 
+def test_canonical_units_are_one_word() -> None:
+    # the rules language reads a unit as one word (grammars/rules.lark UNIT)
+    for key, q in Q.items():
+        assert not re.search(r"\s", q.unit), key
+
+
+def test_alias_and_local_unit_targets_parse() -> None:
+    table = units._toml()  # noqa: SLF001
+    for text, target in table["unit_aliases"].items():
+        assert units.normalize_unit(target) == units.normalize_unit(text), text
+    for key, d in table["quantity"].items():
+        for text, target in d.get("local_units", {}).items():
+            assert units.normalize_unit(text) == text, (key, text)
+            units.normalize_unit(target if isinstance(target, str) else target[1])
+
+
+@pytest.mark.parametrize(("name", "key"), [
+    ("Hemoglobin A1c/Hemoglobin.total in Blood", "hba1c"),
+    ("Glomerular filtration rate/1.73 sq M.predicted", "egfr"),
+    ("CD3+CD4+ (T4 helper) cells [#/volume] in Blood", "cd4_count"),
+    ("Protein/Creatinine [Mass Ratio] in Urine", "upcr"),
+    ("Hepatitis B virus surface Ag [Presence] in Serum", "hbsag"),
+])
+def test_find_quantity_by_loinc_long_name(name: str, key: str) -> None:
+    found = units.find_quantity(name)
+    assert found is not None and found.key == key
+
+
+def test_loinc_percent_names_are_not_counts() -> None:
+    assert units.find_quantity("Lymphocytes/100 leukocytes in Blood by Automated count") is None
+    assert units.find_quantity("Neutrophils/100 leukocytes in Blood") is None
+
+
 def test_synonyms_name_one_quantity_each() -> None:
     seen: dict[str, str] = {}
     for key, q in Q.items():
