@@ -73,11 +73,13 @@ def _quote(text: str) -> str:
 class _Printer:
     """Canonical text of a rule tree: one ``_print_<Class>`` per node type, dispatched through a table.
 
-    ``level`` is the indentation depth of a multi-line layout, or None to force one line.
+    ``level`` is the indentation depth of a multi-line layout, or None to force one line; ``extra`` is
+    what else shares the current line (a ``not`` before, a comma after), so laid-out lines fit ``width``.
     """
 
     def __init__(self, width: int = WIDTH) -> None:
         self.width = width
+        self.extra = 0
 
     def print(self, node: Node, level: int | None = 0) -> str:
         try:
@@ -88,10 +90,11 @@ class _Printer:
 
     def _group(self, head: str, args: list[str], parts: tuple[Node, ...], level: int | None) -> str:
         flat = f"{head}({', '.join([*args, *(self.print(p, None) for p in parts)])})"
-        if level is None or len(INDENT) * level + len(flat) <= self.width:
+        if level is None or len(INDENT) * level + self.extra + len(flat) <= self.width:
             return flat
-        lines = [f"{head}(" + " ".join(f"{a}," for a in args)]
+        lines, saved, self.extra = [f"{head}(" + " ".join(f"{a}," for a in args)], self.extra, 1
         lines += [INDENT * (level + 1) + self.print(p, level + 1) + "," for p in parts]
+        self.extra = saved
         lines[-1] = lines[-1][:-1]
         return "\n".join([*lines, INDENT * level + ")"])
 
@@ -108,12 +111,18 @@ class _Printer:
         return self._group("at_least", [str(node.n)], node.items, level)
 
     def _print_Not(self, node: Not, level: int | None) -> str:
-        return "not " + self.print(node.item, level)
+        self.extra += 4
+        text = "not " + self.print(node.item, level)
+        self.extra -= 4
+        return text
 
     def _print_Measure(self, node: Measure, level: int | None) -> str:
-        unit = "" if node.unit in _DIMENSIONLESS else " " + _unit(node.unit)
+        if node.unit == "titer" and node.value > 0:
+            value = f"1:{_num(node.value)}"
+        else:
+            value = _num(node.value) + ("" if node.unit in _DIMENSIONLESS else " " + _unit(node.unit))
         window = f" {_window(node.window)}" if node.window else ""
-        return f"{node.quantity} {node.op} {_num(node.value)}{unit}{window}"
+        return f"{node.quantity} {node.op} {value}{window}"
 
     def _print_TestResult(self, node: TestResult, level: int | None) -> str:
         return f"{node.analyte} is {node.result}" + (f" {_window(node.window)}" if node.window else "")
@@ -191,6 +200,14 @@ def _context(text: str, pos: int, span: int = 40) -> str:
     return before + after + "\n" + " " * len(before.expandtabs()) + "^\n"
 
 
+def _fails(f: Callable[..., object], *args: object) -> bool:
+    try:
+        f(*args)
+    except UnitError:
+        return True
+    return False
+
+
 def _did_you_mean(suggestion: str | None) -> str | None:
     if suggestion and _NAME.fullmatch(suggestion):
         return f"did you mean '{suggestion}'?"
@@ -217,7 +234,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return Span(meta.start_pos + self.where.char_offset, meta.end_pos + self.where.char_offset)
 
     def _number(self, tok: Token) -> float:
-        value = float(tok)
+        value = float(tok[2:] if tok.type == "TITER" else tok)
         if not math.isfinite(value):
             raise self.where.error(tok.start_pos, f"the number {tok} is too large")
         return value
@@ -258,31 +275,45 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return str(concept.key)
 
     def _measured(self, q: units.QuantityDef, number: Token, unit: Token | None) -> tuple[float, str]:
-        """The threshold in the quantity's canonical unit (a text already in that unit is kept exactly)."""
+        """The threshold in the quantity's canonical unit, range-checked; text in that unit is kept exactly."""
         value = self._number(number)
-        if unit is None:
-            if q.unit in _DIMENSIONLESS:
-                return value, q.unit
+        if number.type == "TITER" or q.unit == "titer":
+            written = self._titer(q, number, unit)
+        elif unit is None and q.unit not in _DIMENSIONLESS:
             raise self.where.error(number.end_pos, f"{q.key} needs a unit after {number}", cls=RuleUnitError,
                                    suggestion=f"{q.key} is measured in {q.unit}: write '{number} {q.unit}'")
-        if str(unit) == q.unit:
-            return value, q.unit
-        reference = units.is_reference_multiple(str(unit))
+        else:
+            written = q.unit if unit is None else str(unit)
+        try:
+            converted = units.to_canonical(value, written, q.key)
+        except UnitError as e:
+            raise self._unit_error(number, unit, q, e) from None
+        reference = units.is_reference_multiple(written)
         if reference:
             return value, reference
-        try:
-            return units.to_canonical(value, str(unit), q.key), q.unit
-        except UnitError as e:
-            raise self._unit_error(unit, q, e) from None
+        return (value if written == q.unit else converted), q.unit
 
-    def _unit_error(self, unit: Token, q: units.QuantityDef, e: UnitError) -> CriteriaSyntaxError:
-        try:
-            units.dose_to_canonical(1.0, str(unit))
-            hint = f"'{unit}' is a dose unit; {q.key} is measured in {q.unit}"
-        except UnitError:
-            hint = e.suggestion or f"{q.key} is measured in {q.unit or 'plain numbers (no unit)'}"
-        err = self.where.error(unit.start_pos, e.message, cls=RuleUnitError, suggestion=hint)
-        err.unit = str(unit)  # type: ignore[attr-defined]
+    def _titer(self, q: units.QuantityDef, number: Token, unit: Token | None) -> str:
+        """A titer is written as the dilution 1:N and kept as N."""
+        if q.unit != "titer":
+            raise self.where.error(number.start_pos, f"{number} is a titer, but {q.key} is measured in "
+                                   f"{q.unit or 'plain numbers'}", cls=RuleUnitError)
+        if not (number.type == "TITER" and unit is None or unit == "titer"):
+            raise self.where.error((unit or number).start_pos, f"{q.key} is a titer", cls=RuleUnitError,
+                                   suggestion="write it as a dilution, such as 1:160")
+        return "titer"
+
+    def _unit_error(self, number: Token, unit: Token | None, q: units.QuantityDef,
+                    e: UnitError) -> CriteriaSyntaxError:
+        """Point at the unit when it is the problem, else at the value (a plausible-range failure)."""
+        text = q.unit if unit is None else str(unit)
+        wrong_unit = unit is not None and _fails(units.from_canonical, 1.0, text, q.key)
+        hint = e.suggestion
+        if wrong_unit and not _fails(units.dose_to_canonical, 1.0, text):
+            hint = f"'{text}' is a dose unit; {q.key} is measured in {q.unit}"
+        err = self.where.error((unit if wrong_unit and unit else number).start_pos, e.message,
+                               cls=RuleUnitError, suggestion=hint)
+        err.unit = text  # type: ignore[attr-defined]
         return err
 
     # one method per grammar rule
@@ -310,7 +341,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
             raise self.where.error(op.start_pos, f"{q.key} is a qualitative test: it is read as positive "
                                    "or negative, not compared with a number",
                                    suggestion=f"write '{q.key} is positive' or '{q.key} is negative'")
-        if op == "==" and q.kind != "ordinal":
+        if op == "==" and q.kind != "ordinal" and q.unit != "1":
             raise self.where.error(op.start_pos, f"'==' is only for scores and grades; {q.key} is measured "
                                    "on a continuous scale", suggestion="use <=, >= or both inside all(...)")
         value, canonical = self._measured(q, number, unit)
@@ -418,6 +449,8 @@ def _syntax_error(e: UnexpectedInput, where: _Where) -> CriteriaSyntaxError:
         err.suggestion = f"write '{_COMPARATOR_TYPOS[found]}'"
     elif "')'" in err.expected and isinstance(e, UnexpectedToken) and e.token.type == "$END":
         err.suggestion = "a '(' is not closed: add ')'"
+    elif err.expected == (_EXPECTED_WORDS["$END"],):
+        err.suggestion = "a criterion has one rule: combine rules with all(...) or any(...)"
     return err
 
 
@@ -467,7 +500,7 @@ def _meta_value(value: str) -> str:
 
 def dump_rules(trial: CompiledTrial, *, source: str = "") -> str:
     """The rules file of a compiled trial; ``source`` replaces ``trial.source`` in the header if given."""
-    out = [_HEADER.format(trial_id=trial.trial_id, version=FORMAT_VERSION)]
+    out = [_HEADER.format(trial_id=_meta_value(trial.trial_id), version=FORMAT_VERSION)]
     meta = {"format": str(FORMAT_VERSION), "trial": trial.trial_id, "title": trial.title,
             "source": source or trial.source, "source-sha256": trial.source_hash, "note": trial.note}
     for key, value in meta.items():
@@ -479,7 +512,7 @@ def dump_rules(trial: CompiledTrial, *, source: str = "") -> str:
         role = "" if c.role == "criterion" else f" {c.role}"
         parent = f" of {c.parent}" if c.parent is not None else ""
         out.append(f"\n[{c.id}] {c.kind}{role}{parent}\n")
-        out.extend(f"# {line}".rstrip(" ") + "\n" for line in (c.text.split("\n") if c.text else ()))
+        out.extend(f"# {line}\n" if line else "#\n" for line in (c.text.split("\n") if c.text else ()))
         out.append(format_rule(c.rule) + "\n")
     return "".join(out)
 
