@@ -71,6 +71,7 @@ _LABEL = re.compile(
     r"(?<!\S)(?:" + "|".join(
         lab[0] + "(?i:" + r"\s+".join(re.escape(w) for w in lab[1:].split(" ")) + ")" for lab in _NCI_LABELS)
     + r")[ \t]*:")
+_WORD = re.compile(r"\S*")
 _DECORATION = re.compile(r"[-=_*~#.\s]{3,}")
 _UNESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~=^])")
 
@@ -150,8 +151,18 @@ def _lines(text: str) -> list[_Line]:
     return out
 
 
+_VERBS = frozenset("include includes included are is were was be must will should may apply applies given "
+                   "determined outlined satisfy have has can".split())
+
+
 def _header_kind(text: str, s: int, e: int) -> tuple[str, int] | None:
-    """(kind, end) of a header at ``s``: inclusion, exclusion, neutral (eligibility) or nci."""
+    """(kind, end) of a header at ``s``: inclusion, exclusion, neutral (eligibility) or nci.
+
+    A qualifier (``for donors``, ``(phase II)``, ``- Controls``) is part of the header only when it
+    is short and not a sentence. A sentence (``Exclusion criteria for patients include:``) still
+    switches the kind but stays text: the header then ends early (at ``s`` itself, or at the dash of
+    ``INCLUSION CRITERIA - All patients must ...``).
+    """
     m = _NCI_HEADING.match(text, s, e)
     if m:
         return "nci", m.end()
@@ -160,17 +171,31 @@ def _header_kind(text: str, s: int, e: int) -> tuple[str, int] | None:
         return None
     kw = m.group("kw").lower()
     if not kw.startswith(("in", "ex")) or "/" in kw or " " in kw or "&" in kw:
-        return ("neutral", m.end()) if m.group("crit") else None
-    return ("inclusion" if kw.startswith("in") else "exclusion"), m.end()
+        kind = "neutral" if m.group("crit") else None
+    else:
+        kind = "inclusion" if kw.startswith("in") else "exclusion"
+    if kind is None:
+        return None
+    end = m.end()
+    qual = m.group("qual")
+    if qual:
+        words = qual.lower().replace("(", " ").replace(")", " ").split()
+        if len(words) > 10 or _VERBS.intersection(words) or (not m.group("colon") and e - s > 60):
+            # a sentence: switch the kind, but keep the sentence as an item
+            lead = qual.lstrip()[0]
+            end = m.start("qual") + (qual.index(lead) + 1 if lead in "-–" else 0) if lead in "-–(" else s
+    return kind, end
 
 
 def _split_line(text: str, s: int, e: int, indent: int, blank: bool, plen: int, out: list[_Line]) -> None:
     """Emit one physical line's content, cutting off headers at its start and in its middle."""
-    tail = False
+    tail, look = False, True
     while s < e:
-        hdr = _header_kind(text, s, e)
+        hdr = _header_kind(text, s, e) if look else None
+        look = True
         if hdr is not None:
             out.append(_Line(s, hdr[1], indent, blank, plen, hdr[0], tail))
+            look = hdr[1] > s  # a sentence header consumed nothing: its text is an item
             s, e = _strip(text, hdr[1], e)
             blank, tail = False, True
             continue
@@ -266,8 +291,8 @@ class _Splitter:
         """Was ``prev`` cut by hard wrapping (the next word would not have fitted)?"""
         if not self.wrap:
             return False
-        word = self.text[nxt.start:nxt.end].split(None, 1)[0]
-        return prev.phys_len + 1 + len(word) >= self.wrap
+        word = _WORD.match(self.text, nxt.start)
+        return prev.phys_len + 1 + (word.end() - word.start() if word else 0) >= self.wrap
 
     # main loop ---------------------------------------------------------------------------------
     def run(self) -> list[_Node]:
@@ -442,7 +467,9 @@ def _items(text: str, nodes: list[_Node], prefix: str | None, counters: dict[str
         key = prefix or node.kind
         counters[key] = counters.get(key, 0) + 1
         ident = f"{prefix}.{counters[key]}" if prefix else f"{'inc' if node.kind == 'inclusion' else 'exc'}-{counters[key]}"
-        body = " ".join(text[s:e] for s, e in node.segs)
+        # wrapped lines joined by one space; runs of blanks inside a line too (lines flattened upstream)
+        body = " ".join(" ".join(text[s:e].split()) if "  " in text[s:e] or "\t" in text[s:e] else text[s:e]
+                        for s, e in node.segs)
         kids = _items(text, node.children, ident, counters)
         out.append(SourceItem(ident, node.kind, unescape_markdown(body),
                               Span(node.segs[0][0], node.segs[-1][1]), tuple(kids)))
