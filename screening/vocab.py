@@ -1,0 +1,425 @@
+"""Concept vocabularies: conditions, drugs and drug classes, vaccines, procedures.
+
+The concepts are data (``screening/data/*.toml``, built from SNOMED CT, ICD-10-CM, RxNorm, ATC, MeSH);
+this module loads them once, checks them, and maps a patient record entry (a name and/or a code) to
+the set of concept keys it *is*. An entry the vocabularies do not know resolves to ``None``
+(unrecognised), never to an empty set: "not that concept" is only said about things we recognise.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .errors import VocabularyError
+
+__all__ = ["Concept", "concepts", "get_concept", "ancestors", "resolve", "prednisone_equivalent_factor",
+           "is_live_vaccine", "normalize"]
+
+CATEGORIES: tuple[str, ...] = ("condition", "drug", "drug_class", "vaccine", "procedure")
+#: record category -> concept categories its names are looked up in
+RECORD_CATEGORIES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "condition": ("condition",), "drug": ("drug", "drug_class"), "vaccine": ("vaccine",),
+    "procedure": ("procedure",)})
+#: code systems a bare code may belong to, per record category (a code may also be written "SYSTEM:code")
+CODE_SYSTEMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "condition": ("ICD10CM", "SNOMED"), "drug": ("RXNORM", "ATC", "MESH"),
+    "vaccine": ("CVX", "SNOMED", "ATC"), "procedure": ("SNOMED", "ICD10PCS", "CPT")})
+FILES: tuple[str, ...] = ("conditions.toml", "drugs.toml", "vaccines.toml", "procedures.toml")
+_FIELDS = frozenset({"name", "synonyms", "codes", "parents", "prednisone_equivalent", "stems", "mesh_tree",
+                     "heads", "leads"})
+_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_ICD_RE = re.compile(r"^([A-Z][0-9][0-9A-Z])\.?([0-9A-Z]{0,4})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One concept: a key, what it is called, its codes and its direct is-a parents."""
+
+    key: str
+    category: str
+    name: str
+    synonyms: tuple[str, ...]
+    codes: tuple[tuple[str, str], ...]
+    parents: tuple[str, ...]
+
+
+# ---------------------------------------------------------------- normalisation
+
+_SPELLING = (("haem", "hem"), ("anaem", "anem"), ("aemia", "emia"), ("oedem", "edem"), ("oesoph", "esoph"),
+             ("tumour", "tumor"), ("ischaem", "ischem"), ("paed", "ped"), ("diarrhoea", "diarrhea"),
+             ("coeliac", "celiac"), ("oestr", "estr"), ("foet", "fet"), ("sulph", "sulf"), ("tumours", "tumors"),
+             ("ciclosporin", "cyclosporine"), ("aluminium", "aluminum"), ("orrhoea", "orrhea"))
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+
+
+def normalize(text: str) -> str:
+    """Fold case, accents, punctuation, spacing and British spelling so equal phrases compare equal."""
+    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    t = re.sub(r"['\u2019`]", "", t)
+    t = re.sub(r"[^a-z0-9]+", " ", t).strip()
+    for brit, amer in _SPELLING:
+        t = t.replace(brit, amer)
+    t = re.sub(r"\b(type|grade|stage|class) (iv|iii|ii|i)\b", lambda m: f"{m[1]} {_ROMAN[m[2]]}", t)
+    t = re.sub(r"\b(non|anti) (?=[a-z0-9])", r"\1", t)      # non-melanoma = nonmelanoma, anti-PD-1 = antipd1
+    t = re.sub(r"(?<=[a-z]) (?=\d)", "", t)                # covid 19 = covid19, il-2 = il2
+    return t
+
+
+# ---------------------------------------------------------------- loading
+
+@dataclass(frozen=True, slots=True)
+class _Vocab:
+    concepts: Mapping[str, Concept]
+    names: Mapping[str, Mapping[str, str]]            # record category -> normalized phrase -> key
+    codes: Mapping[tuple[str, str], frozenset[str]]   # (system, code) -> keys
+    ranges: tuple[tuple[str, str, str], ...]          # ICD-10-CM category ranges (lo, hi, key)
+    atc_classes: tuple[tuple[str, str], ...]          # (ATC prefix, class key), longest first
+    factors: Mapping[str, float]
+    stems: tuple[tuple[str, str], ...]                # (USAN/INN stem suffix, class key)
+    mesh_trees: tuple[tuple[str, str], ...]           # (MeSH tree prefix, class key)
+    heads: Mapping[str, str]                          # last word of a condition name -> key
+    leads: tuple[tuple[str, str], ...]                # leading phrase of a condition name -> key
+
+
+def _read(file: str) -> dict[str, Any]:
+    text = resources.files("screening.data").joinpath(file).read_text(encoding="utf-8")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise VocabularyError(f"malformed vocabulary file: {exc}", source=file) from exc
+
+
+def _codes(raw: Any, where: str, file: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, dict):
+        raise VocabularyError(f"{where}: codes must be a table of SYSTEM = [codes]", source=file)
+    out: list[tuple[str, str]] = []
+    for system, values in raw.items():
+        for value in [values] if isinstance(values, str) else values:
+            out.append((system.upper(), str(value).strip().upper()))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _vocab() -> _Vocab:
+    """Load and check every vocabulary file once."""
+    table: dict[str, Concept] = {}
+    extra: dict[str, dict[str, Any]] = {}
+    origin: dict[str, str] = {}
+    for file in FILES:
+        for category, entries in _read(file).items():
+            if category not in CATEGORIES:
+                raise VocabularyError(f"unknown category [{category}]", source=file,
+                                      suggestion=f"use one of {', '.join(CATEGORIES)}")
+            for key, body in entries.items():
+                where = f"[{category}.{key}]"
+                if not _KEY_RE.match(key):
+                    raise VocabularyError(f"{where}: key must be snake_case", source=file)
+                if key in table:
+                    raise VocabularyError(f"{where}: key already defined in {origin[key]}", source=file)
+                unknown = set(body) - _FIELDS
+                if unknown or "name" not in body:
+                    raise VocabularyError(f"{where}: unknown fields {sorted(unknown)} or no name", source=file,
+                                          suggestion=f"fields are {', '.join(sorted(_FIELDS))}")
+                table[key] = Concept(key, category, body["name"],
+                                     tuple(s.lower() for s in body.get("synonyms", ())),
+                                     _codes(body.get("codes", {}), where, file), tuple(body.get("parents", ())))
+                extra[key], origin[key] = body, file
+    _check_graph(table, origin)
+    return _index(table, extra, origin)
+
+
+def _check_graph(table: Mapping[str, Concept], origin: Mapping[str, str]) -> None:
+    for c in table.values():
+        for p in c.parents:
+            if p not in table:
+                raise VocabularyError(f"{c.key}: unknown parent {p!r}", source=origin[c.key],
+                                      suggestion=_suggest(p, table))
+            if p == c.key:
+                raise VocabularyError(f"{c.key} is its own parent", source=origin[c.key])
+    state: dict[str, int] = {}
+
+    def visit(key: str, path: tuple[str, ...]) -> None:
+        if state.get(key) == 2:
+            return
+        if state.get(key) == 1:
+            raise VocabularyError(f"is-a cycle: {' -> '.join(path + (key,))}", source=origin[key])
+        state[key] = 1
+        for p in table[key].parents:
+            visit(p, path + (key,))
+        state[key] = 2
+
+    for key in table:
+        visit(key, ())
+
+
+def _index(table: Mapping[str, Concept], extra: Mapping[str, Mapping[str, Any]],
+           origin: Mapping[str, str]) -> _Vocab:
+    names: dict[str, dict[str, str]] = {group: {} for group in RECORD_CATEGORIES}
+    codes: dict[tuple[str, str], set[str]] = {}
+    ranges: list[tuple[str, str, str]] = []
+    atc: list[tuple[str, str]] = []
+    factors: dict[str, float] = {}
+    stems: list[tuple[str, str]] = []
+    trees: list[tuple[str, str]] = []
+    heads: dict[str, str] = {}
+    leads: list[tuple[str, str]] = []
+    for c in table.values():
+        group = "drug" if c.category == "drug_class" else c.category
+        for phrase in (c.name, c.key.replace("_", " "), *c.synonyms):
+            norm = normalize(phrase)
+            other = names[group].setdefault(norm, c.key)
+            if other != c.key:
+                raise VocabularyError(f"phrase {phrase!r} names both {other} and {c.key}", source=origin[c.key])
+        for system, code in c.codes:
+            if system == "ICD10CM" and "-" in code:
+                lo, hi = code.split("-")
+                ranges.append((lo, hi, c.key))
+            else:
+                codes.setdefault((system, _code_key(system, code)), set()).add(c.key)
+            if system == "ATC" and c.category == "drug_class":
+                atc.append((code, c.key))
+        body = extra[c.key]
+        if "prednisone_equivalent" in body:
+            factors[c.key] = float(body["prednisone_equivalent"])
+        stems += [(s.lstrip("-").lower(), c.key) for s in body.get("stems", ())]
+        trees += [(t, c.key) for t in body.get("mesh_tree", ())]
+        heads.update({normalize(h): c.key for h in body.get("heads", ())})
+        leads += [(normalize(p) + " ", c.key) for p in body.get("leads", ())]
+    atc.sort(key=lambda item: -len(item[0]))
+    return _Vocab(MappingProxyType(dict(table)), MappingProxyType({g: MappingProxyType(d) for g, d in names.items()}),
+                  MappingProxyType({k: frozenset(v) for k, v in codes.items()}), tuple(ranges), tuple(atc),
+                  MappingProxyType(factors), tuple(stems), tuple(trees), MappingProxyType(heads), tuple(leads))
+
+
+def _code_key(system: str, code: str) -> str:
+    """The form a code is indexed under: ICD-10-CM without its dot, CVX without leading zeros."""
+    if system == "ICD10CM":
+        return code.replace(".", "")
+    return code.lstrip("0") or "0" if system == "CVX" else code
+
+
+def _suggest(key: str, pool: Mapping[str, object]) -> str | None:
+    close = difflib.get_close_matches(key, list(pool), n=3)
+    return f"did you mean {' or '.join(repr(k) for k in close)}?" if close else None
+
+
+# ---------------------------------------------------------------- lookups
+
+@lru_cache(maxsize=None)
+def concepts(category: str | None = None) -> dict[str, Concept]:
+    """All concepts, or those of one category, by key (loaded once; do not mutate)."""
+    table = _vocab().concepts
+    if category is None:
+        return dict(table)
+    if category not in CATEGORIES:
+        raise VocabularyError(f"unknown concept category {category!r}", suggestion=_suggest(category, dict.fromkeys(CATEGORIES)))
+    return {k: c for k, c in table.items() if c.category == category}
+
+
+def get_concept(key: str) -> Concept:
+    """The concept with this key; a VocabularyError naming the closest keys if there is none."""
+    table = _vocab().concepts
+    if key not in table:
+        raise VocabularyError(f"unknown concept {key!r}", suggestion=_suggest(key, table))
+    return table[key]
+
+
+@lru_cache(maxsize=None)
+def ancestors(key: str) -> frozenset[str]:
+    """The key itself plus all its transitive is-a parents; a ``drug:<generic>`` key is its own only ancestor."""
+    if key.startswith("drug:"):
+        return frozenset({key})
+    out = {key}
+    for parent in get_concept(key).parents:
+        out |= ancestors(parent)
+    return frozenset(out)
+
+
+def prednisone_equivalent_factor(drug_key: str) -> float | None:
+    """Milligrams of prednisone equivalent to one milligram of this glucocorticoid; None if not one we know."""
+    return _vocab().factors.get(drug_key)
+
+
+def is_live_vaccine(key: str) -> bool:
+    """Whether this vaccine concept is a live (attenuated) vaccine.
+
+    False also for vaccines whose kind the name leaves open (``influenza_vaccine``); only an ancestor
+    ``non_live_vaccine`` makes "not live" certain.
+    """
+    return "live_vaccine" in ancestors(key)
+
+
+def resolve(category: str, name: str | None, code: str | None = None) -> frozenset[str] | None:
+    """The concept keys a record entry IS (itself plus ancestors), or None when neither name nor code is known."""
+    if category not in RECORD_CATEGORIES:
+        raise VocabularyError(f"unknown record category {category!r}",
+                              suggestion=f"use one of {', '.join(RECORD_CATEGORIES)}")
+    found: set[str] = set()
+    if code and code.strip():
+        found |= _resolve_code(category, code.strip()) or frozenset()
+    if name and name.strip():
+        found |= _resolve_name(category, name.strip()) or frozenset()
+    return frozenset(found) if found else None
+
+
+def _closure(keys: set[str] | frozenset[str]) -> frozenset[str]:
+    out: set[str] = set()
+    for k in keys:
+        out |= ancestors(k)
+    return frozenset(out)
+
+
+# ---------------------------------------------------------------- by code
+
+@lru_cache(maxsize=4096)
+def _resolve_code(category: str, code: str) -> frozenset[str] | None:
+    system, _, value = code.rpartition(":") if ":" in code else code.rpartition("|")
+    systems = (system.upper().replace("-", "").replace(" ", ""),) if system else CODE_SYSTEMS[category]
+    systems = tuple("SNOMED" if s in ("SNOMEDCT", "SCT", "SNOMEDCTUS") else "ICD10CM" if s == "ICD10" else s
+                    for s in systems)
+    value = value.strip().upper()
+    allowed = set(RECORD_CATEGORIES[category])
+    found: set[str] = set()
+    for s in systems:
+        keys = _icd_keys(value) if s == "ICD10CM" else _atc_keys(value) if s == "ATC" else \
+            _vocab().codes.get((s, _code_key(s, value)), frozenset())
+        found |= {k for k in keys if _vocab().concepts[k].category in allowed}
+    return _closure(found) if found else None
+
+
+def _icd_keys(code: str) -> set[str]:
+    """ICD-10-CM: the code's own concepts and those of every ancestor code or block range holding it."""
+    m = _ICD_RE.match(code.replace(" ", ""))
+    if not m:
+        return set()
+    import simple_icd_10_cm as cm   # slow to import: only when an ICD code is first resolved
+    if not cm.is_valid_item(m[1] + ("." + m[2] if m[2] else "")):
+        return set()
+    flat, vocab = m[1] + m[2], _vocab()
+    found: set[str] = set()
+    for n in range(3, len(flat) + 1):
+        found |= vocab.codes.get(("ICD10CM", flat[:n]), frozenset())
+    found |= {key for lo, hi, key in vocab.ranges if lo <= m[1] <= hi}
+    return found
+
+
+def _atc_keys(code: str) -> set[str]:
+    """ATC: the drug with this exact code, else the classes whose ATC group is a prefix of it."""
+    exact = _vocab().codes.get(("ATC", code), frozenset())
+    if exact:
+        return set(exact)
+    return {key for prefix, key in _vocab().atc_classes if code.startswith(prefix) and len(code) > len(prefix)}
+
+
+# ---------------------------------------------------------------- by name
+
+_LEADS_DROPPED = ("history of ", "hx of ", "h o ", "known ", "diagnosis of ", "diagnosed ")
+_MODIFIERS = frozenset({"chronic", "acute", "severe", "mild", "moderate", "active", "uncontrolled", "recurrent",
+                        "relapsed", "refractory", "advanced", "stable", "confirmed", "documented", "primary"})
+_HEDGES = frozenset({"no", "not", "without", "benign", "suspected", "suspicion", "possible", "probable", "risk",
+                     "screening", "family", "fhx", "precancerous", "premalignant", "rule", "negative", "denies",
+                     "absent", "excluded", "query", "questionable", "borderline", "pre"})
+_DOSE_WORDS = frozenset("""mg mcg ug g kg ml l iu units unit mg/kg tablet tablets tab tabs capsule capsules cap caps
+    injection inj solution suspension oral po iv im sc sq subcutaneous intravenous intramuscular topical cream
+    ointment gel patch er xr sr dr xl la cr ec extended delayed release daily bid tid qid qd prn weekly once twice
+    dose doses per day film coated chewable syrup drops spray inhaler inhalation powder vial pen prefilled syringe
+    extra strength forte""".split())
+_DOSE_RE = re.compile(r"(?<![a-z])\d[\d.,]*\s*(?:mg|mcg|ug|g|ml|l|iu|units?|%)?(?:\s*/\s*(?:kg|m2|day|d|dose|ml))*(?![a-z])")
+_FREQ_RE = re.compile(r"q\d*[a-z]{0,2}|\d+x|x\d+|every|weeks?|months?|days?|hours?|monthly|nightly|hs|qhs")
+_SALTS = frozenset("""hydrochloride hcl sulfate sodium potassium acetate phosphate succinate mesylate maleate
+    citrate tartrate besylate hyclate fumarate bromide chloride dipropionate valerate propionate""".split())
+
+
+def _variants(norm: str) -> list[str]:
+    """Progressively less specific forms of a name that still denote a broader concept of the same thing."""
+    out = [norm]
+    for lead in _LEADS_DROPPED:
+        if norm.startswith(lead):
+            out.append(norm[len(lead):])
+    words = out[-1].split()
+    while words and words[0] in _MODIFIERS:
+        words = words[1:]
+        out.append(" ".join(words))
+    last = out[-1]
+    if re.search(r"[^su]s$", last) and len(last) > 4:
+        out.append(last[:-1])
+    return [v for v in out if v]
+
+
+@lru_cache(maxsize=8192)
+def _resolve_name(category: str, name: str) -> frozenset[str] | None:
+    vocab, table = _vocab(), _vocab().names[category]
+    raw_forms = [name, re.sub(r"\([^)]*\)", " ", name), name.split(",")[0]]
+    for form in dict.fromkeys(normalize(f) for f in raw_forms):
+        for v in _variants(form):
+            if v in table:
+                return _closure({table[v]})
+    norm = normalize(re.sub(r"\([^)]*\)", " ", name))
+    if category == "drug":
+        return _resolve_drug(name, norm)
+    if category == "condition" and not (set(norm.split()) & _HEDGES):
+        words = norm.split()
+        if words and words[-1] in vocab.heads:
+            return _closure({vocab.heads[words[-1]]})
+        for lead, key in vocab.leads:
+            if norm.startswith(lead):
+                return _closure({key})
+    return None
+
+
+def _resolve_drug(name: str, norm: str) -> frozenset[str] | None:
+    """A drug name not in our table: strip dose and form words, then ask the drug NER library."""
+    table = _vocab().names["drug"]
+    clean = _DOSE_RE.sub(" ", re.sub(r"\([^)]*\)", " ", name.lower()))
+    words = [w for w in normalize(clean).split() if w not in _DOSE_WORDS and not _FREQ_RE.fullmatch(w)]
+    bare = [w for w in words if w not in _SALTS] or words
+    for form in (" ".join(words), " ".join(bare)):
+        if form in table:
+            return _closure({table[form]})
+    tokens = tuple(t for t in (t.strip(",;:[]") for t in clean.split())
+                   if normalize(t) and normalize(t) not in _DOSE_WORDS and not _FREQ_RE.fullmatch(normalize(t)))
+    generics = _ner(tokens) if tokens else None
+    if not generics:
+        return None
+    found: set[str] = set()
+    for generic, trees in generics:
+        key = table.get(normalize(generic))
+        found |= _closure({key}) if key else _unknown_generic(generic, trees)
+    return frozenset(found)
+
+
+def _unknown_generic(generic: str, trees: tuple[str, ...]) -> frozenset[str]:
+    """A generic the NER library knows and we do not list: ``drug:<generic>`` plus classes from stems/MeSH trees."""
+    vocab = _vocab()
+    word = normalize(generic).replace(" ", "")
+    hits = [(stem, key) for stem, key in vocab.stems if word.endswith(stem) and len(word) > len(stem) + 2]
+    # the most specific stem wins: "-citinib" (JAK inhibitor) over "-tinib" (kinase inhibitor)
+    classes = {key for stem, key in hits if not any(len(s) > len(stem) and s.endswith(stem) for s, _ in hits)}
+    classes |= {key for prefix, key in vocab.mesh_trees if any(t.startswith(prefix) for t in trees)}
+    return frozenset({"drug:" + normalize(generic).replace(" ", "_")}) | _closure(classes)
+
+
+@lru_cache(maxsize=4096)
+def _ner(tokens: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """Generic names (with MeSH tree numbers) the NER library finds, if its matches cover every non-salt token."""
+    from drug_named_entity_recognition import find_drugs   # slow to import: only on a table miss
+    matches = find_drugs(list(tokens))
+    covered = {i for _, start, end in matches for i in range(start, end)}
+    needed = {i for i, t in enumerate(tokens) if normalize(t) not in _SALTS}
+    if not matches or not needed <= covered:
+        return None
+    out: dict[str, tuple[str, ...]] = {}
+    for data, _, _ in matches:
+        generic = re.sub(r"-[a-z]{4}$", "", str(data.get("name", "")).lower())  # biologic suffix: anifrolumab-fnia
+        parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", generic) if " and " in generic else [generic]
+        for part in parts:
+            if part.strip():
+                out[part.strip()] = tuple(data.get("mesh_tree") or ())
+    return tuple(out.items()) or None
