@@ -408,6 +408,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 # Names of what the parser expected, in words a coordinator knows, most helpful first.
 _EXPECTED_WORDS: dict[str, str] = {
     "COMP": "a comparator such as <, <=, >", "IS": "'is'", "NUMBER": "a number", "INT": "a whole number",
+    "TITER": "a titer such as 1:160",
     "UNIT": "a unit such as g/L", "NAME": "a name such as platelet_count",
     "TIME_UNIT": "a time unit (days, weeks, months, years)", "RESULT": "'positive' or 'negative'",
     "SEX_VALUE": "'female' or 'male'", "ESCAPED_STRING": 'a "quoted text"', "WITHIN": "'within'",
@@ -638,7 +639,7 @@ class _RulesReader:
             if c.parent is not None and c.parent not in ids:
                 index = next(k for k, line in enumerate(self.lines) if line.startswith(f"[{c.id}]"))
                 col = self.lines[index].rindex(c.parent) + 1
-                close = difflib.get_close_matches(c.parent, sorted(ids), 1)
+                close = difflib.get_close_matches(c.parent, sorted(ids - {c.id}), 1)
                 raise self.error(index, col, f"'{c.parent}' is not the id of any block",
                                  suggestion=close and f"did you mean '{close[0]}'?" or None)
 
