@@ -35,9 +35,9 @@ _INLINE_MARK = re.compile(
     r"(?<!\S)(?P<n>\d{1,2})(?P<nd>\.(?=\s+[^\sa-z])|\)(?=\s+\S))\s+"
     r"|(?<!\S)\((?P<pn>\d{1,2})\)\s+(?=\S)"
     r"|(?<!\S)(?P<r>i{1,3}|iv|vi{0,3}|ix|x)(?P<rd>[.)])\s+(?=\S)"
-    r"|(?<!\S)(?P<a>[a-z])\)\s+(?=\S)"
+    r"|(?<!\S)(?P<a>[a-z])(?P<ad>[.)])\s+(?=\S)"
     r"|(?<!\S)\((?P<pa>[a-z])\)\s+(?=\S)"
-    r"|(?P<bul>[•●▪◦○])\s*(?=\S)"
+    r"|(?<![^\W_])(?P<bul>[•●▪◦○])\s*(?=\S)"
     r"|(?:(?<=:)|;)\s*(?P<dash>[-–])\s+(?:(?P<dn>\d{1,2})(?P<dnd>[.)])\s+)?(?=\S)")
 _CRIT = r"(?:criteria|criterion|requirements?|requirments?)"
 #: an inclusion/exclusion/eligibility header at the start of a line (rest: ``:`` or end of line)
@@ -450,7 +450,7 @@ def _inline_ordinal(m: re.Match[str]) -> list[tuple[str, int]]:
         r, d = g("r"), g("rd")
         return [(f"roman{d}", _ROMAN[r])] + ([(f"alpha{d}", ord(r) - 96)] if len(r) == 1 else [])
     if g("a"):
-        return [("alpha)", ord(g("a")) - 96)]
+        return [(f"alpha{g('ad')}", ord(g("a")) - 96)]
     if g("pa"):
         return [("(alpha)", ord(g("pa")) - 96)]
     return []

@@ -124,6 +124,21 @@ def test_numbers_inside_text_are_not_markers() -> None:
         "Serum level 1.3 x ULN within 3 months, class III, 2002 classification", "Other"]
 
 
+def test_bullet_used_as_times_sign_is_text() -> None:
+    text = "Inclusion Criteria:\n- Absolute neutrophil count \u22651.5\u2022109/L\n- Platelets"
+    assert [it.text for it in split_criteria(text)] == ["Absolute neutrophil count \u22651.5\u2022109/L", "Platelets"]
+
+
+def test_inline_lettered_items_continue_a_lettered_list() -> None:
+    text = ("Exclusion Criteria:\n\n  7. Substance dependence, defined as:\n\n     a. Heavy alcohol use: i. Men: more "
+            "than 4 drinks ii. Women: more than 3 drinks. b. Use of cocaine\n\n     c. Use of marijuana\n")
+    assert tree(split_criteria(text)) == [("exc-1", "Substance dependence, defined as:", [
+        ("exc-1.1", "Heavy alcohol use:", [("exc-1.1.1", "Men: more than 4 drinks", []),
+                                           ("exc-1.1.2", "Women: more than 3 drinks.", [])]),
+        ("exc-1.2", "Use of cocaine", []),
+        ("exc-1.3", "Use of marijuana", [])])]
+
+
 def test_lettered_roman_and_paren_lists() -> None:
     text = ("Exclusion Criteria:\n\n  1. Organ function:\n     a. ANC < 1500\n     b. Platelets < 100000\n"
             "  2. Infection: (i) HIV; (ii) hepatitis B\n  3. Heart:\n     i. angina\n     ii. infarction\n")
