@@ -244,6 +244,12 @@ def _is_stop(line: str) -> bool:
     return line.lower().rstrip(":") in _STOPS
 
 
+#: keys of the classic dump that follow the criteria (criteria items may look like keys: "Age: 18")
+_CLASSIC_KEYS = re.compile(r"(?:Healthy Volunteers|Accepts Healthy Volunteers|Sex|Gender|Gender Based|Minimum Age"
+                           r"|Maximum Age|Std Ages?|Sampling Method|Study Population|Study Oversight|Has Oversight DMC"
+                           r"|Contacts and Locations|Sponsor|Organization)\b\s*:?")
+
+
 def _classic_page(page: _Page, source: str) -> Trial:
     """Old CT.gov 'Viewing Study NCT...' dump: ``Key: value`` lines."""
     nct = page.value(r"Viewing Study " + _NCT + r".*") or page.value(r"Study NCT ID:\s*" + _NCT)
@@ -252,16 +258,18 @@ def _classic_page(page: _Page, source: str) -> Trial:
     hit = page.find(r"(?:Eligibility Criteria|Criteria):\s*(.*)")
     if hit:
         i, m = hit
-        criteria = page.section(i, lambda s: bool(re.match(r"[A-Z][A-Za-z ,?#/()-]{1,60}: ", s + " "))
-                                and not re.match(r"(?i)(?:key |main )?(?:in|ex)clusion", s),
-                                offset=page.lines[i][1].index(m.group(1)) if m.group(1) else len(page.lines[i][1]))
+        line = page.lines[i][1]
+        start = line.index(m.group(1)) if m.group(1) else len(line)
+        if not m.group(1) and (nxt := page.next_nonblank(i + 1)) is not None:
+            i, start = nxt, 0
+        criteria = page.section(i, lambda s: _is_stop(s) or bool(_CLASSIC_KEYS.match(s)), offset=start)
     conds = page.value(r"Conditions?:\s*(.+)")
     lo = parse_age(page.value(r"Minimum Age:\s*(.+)"))
     hi = parse_age(page.value(r"Maximum Age:\s*(.+)"))
     if lo is None and hi is None:
         lo, hi = page.age_fallback()
     return _make(nct=nct, title=title, source=source, fmt="ctgov-classic-page", criteria=criteria,
-                 conditions=tuple(c.strip() for c in conds.split(",")) if conds else (), min_age=lo, max_age=hi,
+                 conditions=(conds,) if conds else (), min_age=lo, max_age=hi,
                  sex=parse_sex(page.value(r"(?:Sex|Gender):\s*(.+)")),
                  healthy=_healthy(page.value(r"(?:Accepts )?Healthy Volunteers:\s*(.+)")))
 

@@ -141,6 +141,42 @@ def test_seed_004_mirror_page_labelled_facts() -> None:
     assert_spans_exact(t)
 
 
+CLASSIC_WITH_CRITERIA = """Viewing Study NCT09000004
+
+
+
+Study NCT ID: NCT09000004
+Brief Title: Vitamin D in Older Adults
+Conditions: Vitamin D Deficiency
+
+Eligibility Criteria: Inclusion Criteria:
+
+* Age: 65 or older
+* Serum 25(OH)D below 20 ng/mL
+
+Exclusion Criteria:
+
+* Hypercalcemia
+Healthy Volunteers: False
+Sex: ALL
+Minimum Age: 65 Years
+Maximum Age: N/A
+"""
+
+
+def test_classic_page_with_criteria_and_fields(tmp_path: Path) -> None:
+    path = tmp_path / "classic.txt"
+    path.write_text(CLASSIC_WITH_CRITERIA)
+    t = load_trial(path)
+    assert (t.format, t.id, t.title, t.conditions) == (
+        "ctgov-classic-page", "NCT09000004", "Vitamin D in Older Adults", ("Vitamin D Deficiency",))
+    assert (t.min_age_years, t.max_age_years, t.sex, t.healthy_volunteers) == (65.0, None, "all", False)
+    assert t.criteria_text == ("Inclusion Criteria:\n\n* Age: 65 or older\n* Serum 25(OH)D below 20 ng/mL\n\n"
+                               "Exclusion Criteria:\n\n* Hypercalcemia")
+    assert [(it.id, it.text) for it in t.items] == [
+        ("inc-1", "Age: 65 or older"), ("inc-2", "Serum 25(OH)D below 20 ng/mL"), ("exc-1", "Hypercalcemia")]
+
+
 @pytest.mark.parametrize("prefix", ["001", "002", "003", "004"])
 def test_seed_criteria_text_is_an_exact_slice_of_the_page(prefix: str) -> None:
     t = seed(prefix)
