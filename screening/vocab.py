@@ -329,9 +329,10 @@ _HEDGES = frozenset({"no", "not", "without", "benign", "suspected", "suspicion",
 _DOSE_WORDS = frozenset("""mg mcg ug g kg ml l iu units unit mg/kg tablet tablets tab tabs capsule capsules cap caps
     injection inj solution suspension oral po iv im sc sq subcutaneous intravenous intramuscular topical cream
     ointment gel patch er xr sr dr xl la cr ec extended delayed release daily bid tid qid qd prn weekly once twice
-    dose doses per day film coated chewable syrup drops spray inhaler inhalation powder vial pen prefilled syringe
+    dose doses per day film coated chewable syrup drops spray inhaler inhalation powder vial pen prefilled syringe implant
     extra strength forte""".split())
 _DOSE_RE = re.compile(r"(?<![a-z])\d[\d.,]*\s*(?:mg|mcg|ug|g|ml|l|iu|units?|%)?(?:\s*/\s*(?:kg|m2|day|d|dose|ml))*(?![a-z])")
+_FORMULATION = frozenset("liposomal lipid complex implant pegylated conventional protein bound albumin".split())
 _FREQ_RE = re.compile(r"q\d*[a-z]{0,2}|\d+x|x\d+|every|weeks?|months?|days?|hours?|monthly|nightly|hs|qhs")
 _SALTS = frozenset("""hydrochloride hcl sulfate sodium potassium acetate phosphate succinate mesylate maleate
     citrate tartrate besylate hyclate fumarate bromide chloride dipropionate valerate propionate""".split())
@@ -390,8 +391,10 @@ def _resolve_drug(name: str, norm: str) -> frozenset[str] | None:
         return None
     found: set[str] = set()
     for generic, trees in generics:
-        key = table.get(normalize(generic))
-        found |= _closure({key}) if key else _unknown_generic(generic, trees)
+        words = normalize(generic).split()
+        core = [w for w in words if w not in _SALTS and w not in _DOSE_WORDS and w not in _FORMULATION] or words
+        key = table.get(" ".join(words)) or table.get(" ".join(core))
+        found |= _closure({key}) if key else _unknown_generic(" ".join(core), trees)
     return frozenset(found)
 
 
@@ -417,8 +420,10 @@ def _ner(tokens: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...] | N
         return None
     out: dict[str, tuple[str, ...]] = {}
     for data, _, _ in matches:
-        generic = re.sub(r"-[a-z]{4}$", "", str(data.get("name", "")).lower())  # biologic suffix: anifrolumab-fnia
-        parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", generic) if " and " in generic else [generic]
+        generic = re.sub(r"\s*\([^)]*\)", "", str(data.get("name", "")).lower())   # "paclitaxel (with albumin)"
+        generic = re.sub(r"-[a-z]{4}$", "", generic)                                 # biologic suffix: anifrolumab-fnia
+        combo = " and " in generic or "/" in generic                                  # "abacavir, lamivudine, and zidovudine"
+        parts = re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*/\s*", generic) if combo else [generic]
         for part in parts:
             if part.strip():
                 out[part.strip()] = tuple(data.get("mesh_tree") or ())
