@@ -280,10 +280,8 @@ def _closure(keys: set[str] | frozenset[str]) -> frozenset[str]:
 
 @lru_cache(maxsize=4096)
 def _resolve_code(category: str, code: str) -> frozenset[str] | None:
-    system, _, value = code.rpartition(":") if ":" in code else code.rpartition("|")
-    systems = (system.upper().replace("-", "").replace(" ", ""),) if system else CODE_SYSTEMS[category]
-    systems = tuple("SNOMED" if s in ("SNOMEDCT", "SCT", "SNOMEDCTUS") else "ICD10CM" if s == "ICD10" else s
-                    for s in systems)
+    system, _, value = code.rpartition("|") if "|" in code else code.rpartition(":")
+    systems = (_system(system),) if system else CODE_SYSTEMS[category]
     value = value.strip().upper()
     allowed = set(RECORD_CATEGORIES[category])
     found: set[str] = set()
@@ -292,6 +290,16 @@ def _resolve_code(category: str, code: str) -> frozenset[str] | None:
             _vocab().codes.get((s, _code_key(s, value)), frozenset())
         found |= {k for k in keys if _vocab().concepts[k].category in allowed}
     return _closure(found) if found else None
+
+
+def _system(name: str) -> str:
+    """Our name for a code system written as ``SNOMED-CT``, ``sct``, ``http://snomed.info/sct``, ``ICD-10-CM`` ..."""
+    s = re.sub(r"[^A-Z0-9]", "", name.upper())
+    for ours, marks in (("SNOMED", ("SNOMED", "SCT")), ("ICD10CM", ("ICD10",)), ("RXNORM", ("RXNORM",)),
+                        ("CVX", ("CVX",)), ("ATC", ("ATC",)), ("MESH", ("MESH",))):
+        if any(m in s for m in marks):
+            return ours
+    return s
 
 
 def _icd_keys(code: str) -> set[str]:
