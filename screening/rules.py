@@ -136,11 +136,10 @@ class _Printer:
         dose = d and f"dose {d.op} {_num(d.value)} {_unit(d.unit)}"
         return self._call("medication", node.concept, node.window and _window(node.window), dose)
 
-    def _print_Procedure(self, node: Procedure, level: int | None) -> str:
-        return self._call("procedure", node.concept, node.window and _window(node.window))
+    def _print_Procedure(self, node: Procedure | Immunization, level: int | None) -> str:
+        return self._call(node.key, node.concept, node.window and _window(node.window))
 
-    def _print_Immunization(self, node: Immunization, level: int | None) -> str:
-        return self._call("immunization", node.concept, node.window and _window(node.window))
+    _print_Immunization = _print_Procedure
 
     def _print_StudyParticipation(self, node: StudyParticipation, level: int | None) -> str:
         return f"study({_window(node.window)})" if node.window else "study"
@@ -446,7 +445,9 @@ def _syntax_error(e: UnexpectedInput, where: _Where) -> CriteriaSyntaxError:
         found = text[e.pos_in_stream]
         err = where.error(e.pos_in_stream, f"unexpected character '{found}'",
                           expected=_expected(set(e.allowed or ())), context=e.get_context(text))
-    if found in _COMPARATOR_TYPOS:
+    if found == '"':
+        err.suggestion = 'a quoted text ends with " on the same line; write \\n for a new line inside it'
+    elif found in _COMPARATOR_TYPOS:
         err.suggestion = f"write '{_COMPARATOR_TYPOS[found]}'"
     elif "')'" in err.expected and isinstance(e, UnexpectedToken) and e.token.type == "$END":
         err.suggestion = "a '(' is not closed: add ')'"
@@ -455,14 +456,18 @@ def _syntax_error(e: UnexpectedInput, where: _Where) -> CriteriaSyntaxError:
     return err
 
 
-def parse_rule(text: str, *, source: str | None = None, line_offset: int = 0, _char_offset: int = 0) -> Node:
+def parse_rule(text: str, *, source: str | None = None, line_offset: int = 0) -> Node:
     """Parse rule text into IR; units become the quantity's canonical unit and every name is checked.
 
     ``line_offset`` is the number of lines before ``text`` in its file, so errors report the file's line.
     """
-    where = _Where(text, source, line_offset, _char_offset)
+    return _parse(_Where(text, source, line_offset))
+
+
+def _parse(where: _Where) -> Node:
+    """Parse, then build IR; lark's errors and VisitError become positioned CriteriaSyntaxErrors."""
     try:
-        tree = _parser().parse(text)
+        tree = _parser().parse(where.text)
     except UnexpectedInput as e:
         raise _syntax_error(e, where) from None
     try:
@@ -595,8 +600,7 @@ class _RulesReader:
         if not m:
             raise self.error(i, 1, "malformed block line", suggestion="write it as '[inc-1] inclusion'")
         cid = m["id"]
-        words = [(w.group(), w.start() + 1) for w in re.finditer(r"\S+", header[m.end("id") + 1:])]
-        words = [(w, col + m.end("id") + 1) for w, col in words]
+        words = [(w.group(), w.start() + 1) for w in re.compile(r"\S+").finditer(header, m.start("rest"))]
         kind, role, parent = self._roles(i, words, len(header) + 1)
         j = i + 1
         text_lines: list[str] = []
@@ -611,7 +615,7 @@ class _RulesReader:
             raise self.error(i, 1, f"block [{cid}] has no rule",
                              suggestion='write its rule under the source text, or review("...", "why") '
                                         "if a person must judge it")
-        rule = parse_rule(chunk, source=self.source, line_offset=start, _char_offset=self.starts[start])
+        rule = _parse(_Where(chunk, self.source, start, self.starts[start]))
         return Criterion(cid, kind, "\n".join(text_lines), rule, role=role, parent=parent), j
 
     def _roles(self, i: int, words: list[tuple[str, int]], end: int) -> tuple[str, str, str | None]:
@@ -658,6 +662,16 @@ class Drift:
     message: str
 
 
+def _verdict_shape(c: Criterion) -> tuple[object, ...]:
+    """What decides a criterion's verdict: its rule, and its kind, role and parent (not its text or spans)."""
+    return c.rule, c.kind, c.role, c.parent
+
+
+def _one_line(c: Criterion) -> str:
+    role = "" if c.role == "criterion" else f" {c.role}"
+    return f"{c.kind}{role}{f' of {c.parent}' if c.parent else ''}: {format_rule(c.rule, width=10**6)}"
+
+
 def check_drift(reviewed: CompiledTrial, fresh: CompiledTrial) -> list[Drift]:
     """What a reviewer must look at again: a changed source, rules that differ, criteria gone or new."""
     drifts: list[Drift] = []
@@ -669,8 +683,8 @@ def check_drift(reviewed: CompiledTrial, fresh: CompiledTrial) -> list[Drift]:
     for cid, c in old.items():
         if cid not in new:
             drifts.append(Drift(cid, "missing", f"[{cid}] is in the reviewed rules but not in the fresh compile"))
-        elif new[cid].rule != c.rule:
-            drifts.append(Drift(cid, "rule-differs", f"[{cid}] reviewed: {format_rule(c.rule, width=10**6)}\n"
-                                f"[{cid}] fresh:    {format_rule(new[cid].rule, width=10**6)}"))
+        elif _verdict_shape(new[cid]) != _verdict_shape(c):
+            drifts.append(Drift(cid, "rule-differs", f"[{cid}] reviewed: {_one_line(c)}\n"
+                                f"[{cid}] fresh:    {_one_line(new[cid])}"))
     drifts += [Drift(cid, "added", f"[{cid}] is new in the fresh compile") for cid in new if cid not in old]
     return drifts

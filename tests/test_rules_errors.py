@@ -8,10 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from screening import units
 from screening.errors import CriteriaSyntaxError, ScreeningError, UnitError, VocabularyError
-from screening.rules import load_rules, loads_rules, parse_rule
+from screening.ir import Node
+from screening.rules import format_rule, load_rules, loads_rules, parse_rule
+from strategies import rule_trees
 
 HEADER = """\
 # Eligibility rules for NCT00000001
@@ -235,3 +239,38 @@ def test_parse_rule_reports_lines_with_an_offset() -> None:
         parse_rule("any(pregnant,\n    lactating,\n    sex is unknown)", source="x.rules", line_offset=40)
     assert (info.value.source, info.value.line, info.value.column) == ("x.rules", 43, 12)
     assert info.value.expected == ("'female' or 'male'",)
+
+
+# --- robustness ----------------------------------------------------------------------------------
+
+@settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(rule_trees(), st.data())
+def test_any_one_character_slip_gives_a_positioned_error_or_a_rule(tree: Node, data: st.DataObject) -> None:
+    """Deleting, inserting or replacing one character never crashes: a rule, or an error that says where."""
+    text = format_rule(tree)
+    i = data.draw(st.integers(0, len(text)))
+    slip = data.draw(st.sampled_from(list('()[],"#<>=:-. \n\\x0') + ["within", "now", "is"]))
+    edit = data.draw(st.sampled_from(("delete", "insert", "replace")))
+    text = {"delete": text[:i] + text[i + 1:], "insert": text[:i] + slip + text[i:],
+            "replace": text[:i] + slip + text[i + 1:]}[edit]
+    try:
+        parse_rule(text, source="slip.rules")
+    except CriteriaSyntaxError as e:
+        assert e.line is not None and e.column is not None and e.column >= 1
+        assert str(e).startswith(f"slip.rules:{e.line}:{e.column}: ")
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.text(max_size=60))
+def test_arbitrary_text_gives_a_positioned_error_or_a_rule(text: str) -> None:
+    for attempt in (lambda: parse_rule(text), lambda: loads_rules(text, "x.rules"),
+                    lambda: loads_rules("format: 1\ntrial: x\n[a] inclusion\n" + text, "x.rules")):
+        try:
+            attempt()
+        except CriteriaSyntaxError as e:
+            assert e.line is not None and e.column is not None and e.column >= 1
+
+
+def test_unterminated_quote() -> None:
+    err = load_error('review("Inability to comply", "needs a person)')
+    check(err, CriteriaSyntaxError, RULE_LINE, 31, "unexpected character '\"'", "same line")

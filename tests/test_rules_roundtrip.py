@@ -247,6 +247,8 @@ def test_drift() -> None:
         ("exc-3", "added")]
     assert "within 5 years" in drifts[3].message and "within 3 years" in drifts[3].message
     assert all(isinstance(d, Drift) for d in drifts)
+    turned = replace(EXAMPLE, criteria=(replace(EXAMPLE.criteria[0], kind="exclusion"), *EXAMPLE.criteria[1:]))
+    assert [(d.criterion_id, d.kind) for d in check_drift(EXAMPLE, turned)] == [("inc-3", "rule-differs")]
 
 
 def test_drift_ignores_spans_and_layout() -> None:
