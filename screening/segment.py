@@ -45,7 +45,7 @@ _HEADER = re.compile(
     r"[-*•]?[ \t]*(?:\*\*|__)?[ \t]*"
     r"(?:(?:key|main|primary|major|general|additional|other|specific|subject|study|patient)\s+)?"
     r"(?P<kw>in(?:c)?lusion\s*(?:/|and|&|or)\s*ex(?:c)?lusion|in(?:c)?lusions?|ex(?:c)?lusions?"
-    r"|eligibility|protocol\s+entry|entry|selection)"
+    r"|eligibility|protocol\s+entry|entry|selection|criteria)"
     rf"(?P<crit>\s+{_CRIT})?"
     r"(?P<qual>\s*[-–(][^:\n]{0,80}?|\s+(?:for|in)\s[^:\n]{1,80}?)?"
     r"[ \t]*(?:\*\*|__)?[ \t]*(?:(?P<colon>:)(?:\*\*|__)?|$)", re.I)
@@ -170,6 +170,8 @@ def _header_kind(text: str, s: int, e: int) -> tuple[str, int] | None:
     if not m or not (m.group("crit") or not m.group("qual")):
         return None
     kw = m.group("kw").lower()
+    if kw == "criteria":  # a bare "Criteria:" line
+        return ("neutral", m.end()) if not m.group("qual") and m.group("kw")[0] == "C" else None
     if not kw.startswith(("in", "ex")) or "/" in kw or " " in kw or "&" in kw:
         kind = "neutral" if m.group("crit") else None
     else:
@@ -332,7 +334,7 @@ class _Splitter:
                     deeper = nx.indent > ln.indent
                     full = self._full(prev, nx)
                     if nx.header:  # a header word at a wrap position is just text
-                        if not full or not (deeper or self.text[nx.start].islower()):
+                        if not full or not (deeper or nx.header == "neutral" or self.text[nx.start].islower()):
                             break
                     elif segs and not (deeper or full):
                         break
@@ -468,8 +470,9 @@ def _items(text: str, nodes: list[_Node], prefix: str | None, counters: dict[str
         counters[key] = counters.get(key, 0) + 1
         ident = f"{prefix}.{counters[key]}" if prefix else f"{'inc' if node.kind == 'inclusion' else 'exc'}-{counters[key]}"
         # wrapped lines joined by one space; runs of blanks inside a line too (lines flattened upstream)
-        body = " ".join(" ".join(text[s:e].split()) if "  " in text[s:e] or "\t" in text[s:e] else text[s:e]
-                        for s, e in node.segs)
+        body = "".join((" " if k and s > node.segs[k - 1][1] else "")
+                       + (" ".join(text[s:e].split()) if "  " in text[s:e] or "\t" in text[s:e] else text[s:e])
+                       for k, (s, e) in enumerate(node.segs))
         kids = _items(text, node.children, ident, counters)
         out.append(SourceItem(ident, node.kind, unescape_markdown(body),
                               Span(node.segs[0][0], node.segs[-1][1]), tuple(kids)))
