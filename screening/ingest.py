@@ -410,6 +410,8 @@ def load_trials(path: str | os.PathLike[str]) -> list[Trial]:
     if source.endswith((".jsonl", ".ndjson")):
         return list(iter_corpus(path))
     data = _read(path)
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark (Windows editors)
+        data = data[3:]
     head = data.lstrip()[:1]
     if head in (b"{", b"["):
         try:
@@ -422,7 +424,7 @@ def load_trials(path: str | os.PathLike[str]) -> list[Trial]:
     if head == b"<":
         return [_from_xml(data, source)]
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise TrialFormatError("not a text file (not UTF-8) and not a known trial format", source=source,
                                suggestion=_HINT) from None

@@ -217,6 +217,12 @@ def test_json_page_with_one_study_loads_as_a_trial(tmp_path: Path) -> None:
     assert load_trial(path).id == "NCT09000001"
 
 
+def test_json_with_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + (FIXTURES / "study_v2.json").read_bytes())
+    assert load_trial(path).id == "NCT09000001"
+
+
 def test_xml_classic_record() -> None:
     t = load_trial(FIXTURES / "classic.xml")
     assert (t.format, t.id) == ("ctgov-xml", "NCT09000003")
