@@ -40,7 +40,14 @@ class _TokenListLexer(Lexer):
 @lru_cache(maxsize=1)
 def criteria_parser() -> Lark:
     return Lark.open_from_package("screening.grammars", "criteria.lark", parser="earley", lexer=_TokenListLexer,
-                                  ambiguity="resolve")
+                                  ambiguity="resolve", start=["start", "dose_cap"])
+
+
+@dataclass(frozen=True, slots=True)
+class _Ever:
+    """A diagnosis named by its criteria ("meets ACR criteria for SLE"): ever diagnosed, not 'now'."""
+
+    node: ir.Node
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +89,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return tuple({"AND": "and", "OR": "or", "COMMA": "comma"}[t.type] for t in toks)
 
     def lsep(self, *toks: Token) -> None:
-        return None
+        return None  # list separators carry no meaning of their own; callers skip the None
 
     def group(self, *parts: Any) -> ir.Node:  # "( body )"
         return next(p for p in parts if isinstance(p, ir.Node))
@@ -184,6 +191,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return _age(rest[-1].value, _years(number.value, unit), unit in (None, "year"))
 
     def age_between(self, *parts: Token) -> ir.Node:
+        parts = tuple(p for p in parts if isinstance(p, Token))
         nums = [p for p in parts if p.type == "NUMBER"]
         units_ = [p.value for p in parts if p.type == "TIMEUNIT"]
         unit = units_[-1] if units_ else None
@@ -220,15 +228,31 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         tests = lexicon().condition_tests
         nodes = []
         for t in parts:
-            if isinstance(t, Token) and t.type == "CONDITION":
-                if t.value not in tests:
-                    raise Uncompilable(f"no test is known that shows '{t}' negative")
-                nodes.append(ir.TestResult(tests[t.value], "negative"))
+            if isinstance(t, Token) and t.type in ("CONDITION", "CGROUP"):
+                for key in (t.value,) if t.type == "CONDITION" else t.value:
+                    if key not in tests:
+                        raise Uncompilable(f"no test is known that shows '{t}' negative")
+                    nodes.append(ir.TestResult(tests[key], "negative"))
         return _all(nodes)
 
     # --- events --------------------------------------------------------------------------------
     def cond(self, t: Token) -> ir.Node:
         return ir.Condition(t.value)
+
+    def cond_group(self, t: Token) -> ir.Node:
+        return _any([ir.Condition(k) for k in t.value])
+
+    def cond_diagnosed(self, _dx: Token, t: Token, *_year: Token) -> "_Ever":
+        return _Ever(ir.Condition(t.value))
+
+    def dose_cap(self, drug: Token, *parts: Token) -> ir.Node:
+        number = next(p for p in parts if p.type == "NUMBER")
+        unit = next(p for p in parts if p.type == "UNIT")
+        try:
+            value, canonical = units.dose_to_canonical(number.value, unit.value)
+        except ScreeningError as exc:
+            raise Uncompilable(f"dose unit: {exc.message}") from None
+        return ir.Not(ir.Medication(drug.value, ir.Window(0), ir.Dose(">", value, canonical)))
 
     def cond_defined(self, _t: Token, *parts: Any) -> ir.Node:
         return next(p for p in parts if isinstance(p, ir.Node))  # the definition decides
@@ -236,11 +260,12 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def cond_examples(self, t: Token, *parts: Any) -> ir.Node:
         return _any([ir.Condition(t.value)] + [p for p in parts if isinstance(p, ir.Node)])
 
-    def exception(self, *parts: Token) -> tuple[str, ...]:
-        return tuple(t.value for t in parts if t.type == "CONDITION")
+    def exception(self, *parts: Token | None) -> tuple[str, ...]:
+        return tuple(t.value for t in parts if isinstance(t, Token) and t.type == "CONDITION")
 
     def conditions(self, *parts: Any) -> ir.Node:
-        history = any(isinstance(p, Token) and p.type == "HISTORY" for p in parts)
+        history = any(isinstance(p, Token) and p.type == "HISTORY" or isinstance(p, _Ever) for p in parts)
+        parts = tuple(p.node if isinstance(p, _Ever) else p for p in parts)
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
         if window is None and not history:
             window = ir.Window(0)
@@ -385,7 +410,7 @@ def _review_reason(toks: list[Token], text: str) -> str:
     return "the grammar does not cover this combination of phrases"
 
 
-def compile_sentence(text: str, kind: str, offset: int = 0) -> ir.Node:
+def compile_sentence(text: str, kind: str, offset: int = 0, start: str = "start") -> ir.Node:
     """One sentence -> IR, or a Review node saying why not."""
     try:
         toks, norm = tokenize(text)
@@ -396,7 +421,7 @@ def compile_sentence(text: str, kind: str, offset: int = 0) -> ir.Node:
     if any(t.type == "WORD" for t in toks) or text.count("(") != text.count(")"):
         return ir.Review(text, _review_reason(toks, text))
     try:
-        tree = criteria_parser().parse(toks)
+        tree = criteria_parser().parse(toks, start=start)
         return CriteriaTransformer(kind).transform(tree)
     except VisitError as exc:
         orig = exc.orig_exc
@@ -407,13 +432,13 @@ def compile_sentence(text: str, kind: str, offset: int = 0) -> ir.Node:
         return ir.Review(text, _review_reason(toks, text))
 
 
-def compile_text(text: str, kind: str) -> ir.Node:
+def compile_text(text: str, kind: str, start: str = "start") -> ir.Node:
     """An item's own text -> IR. Sentences that compile are combined; one that does not becomes a
     review part, unless some sentence could change the meaning of the rest (then the whole item)."""
     sentences = split_sentences(text)
     if not sentences:
         return ir.Review(text, "empty item")
-    nodes = [compile_sentence(s, kind, off) for off, s in sentences]
+    nodes = [compile_sentence(s, kind, off, start) for off, s in sentences]
     if len(nodes) == 1:
         return nodes[0]
     reviews = [n for n in nodes if isinstance(n, ir.Review)]
@@ -431,7 +456,12 @@ _AT_LEAST = re.compile(r"\bat least (\d+|one|two|three|four|five)\b[^:]*?(?:foll
 _HEADER = re.compile(r"(following|below)\b[^:]*:\s*$|^\W*[\w\s/,&-]{0,40}:\s*$", re.I)
 
 
-def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None, role: str) -> None:
+_DOSE_CAPS = re.compile(r"maximum (?:daily )?doses? (?:allowed|permitted)|max(?:imum)? allowed doses?|"
+                        r"at doses? not exceeding|doses? (?:must|should) not exceed", re.I)
+
+
+def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None, role: str,
+                  start: str = "start") -> None:
     text = item.text
     if item.children:
         m = _AT_LEAST.search(text)
@@ -455,9 +485,13 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             for child in item.children:
                 _criteria_for(child, out, item.id, role)
             return
-    out.append(ir.Criterion(item.id, item.kind, text, compile_text(text, item.kind), item.span, role, parent))
+    rule = compile_text(text, item.kind, start)
+    if start != "start" and isinstance(rule, ir.Review):  # not a dose cap after all: read it as a criterion
+        rule = compile_text(text, item.kind)
+    out.append(ir.Criterion(item.id, item.kind, text, rule, item.span, role, parent))
+    child_start = "dose_cap" if _DOSE_CAPS.search(text) else "start"
     for child in item.children:
-        _criteria_for(child, out, item.id, role)
+        _criteria_for(child, out, item.id, role, child_start)
 
 
 def _structured(trial: Trial) -> list[ir.Criterion]:

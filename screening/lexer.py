@@ -82,6 +82,10 @@ def lexicon() -> Lexicon:
     add(d["study"]["phrases"], "STUDY")
     for name, ks in d["quantity_groups"].items():
         add([name], "QGROUP", tuple(ks))
+    for name, ks in d["condition_groups"].items():
+        add([name], "CGROUP", tuple(ks))
+    add(d["diagnosis_criteria"]["phrases"], "DXCRIT")
+    add(d["criteria_bodies"]["phrases"], "FILLER")
     # vocabularies: quantities, then concepts
     for q in units.quantities().values():
         if q.key == "age":  # ages have their own grammar (AGE ... years)
@@ -151,6 +155,7 @@ def tokenize(text: str) -> tuple[list[Token], str]:
     raws = raw_tokens(text)
     toks: list[Token] = []
     i, n = 0, len(raws)
+    choice = _segment(raws, lx)
     swallow = False
     while i < n:
         r = raws[i]
@@ -168,7 +173,7 @@ def tokenize(text: str) -> tuple[list[Token], str]:
             toks.append(_tok("TITER", float(r.text.split(":")[1].replace(",", "")), r))
             i += 1
             continue
-        if r.kind == "num" or (r.kind == "word" and r.text in lx.numbers and not _match(raws, i, lx, exclude_single=False)):
+        if r.kind == "num" or (r.kind == "word" and r.text in lx.numbers and not choice[i]):
             value = float(r.text.replace(",", "")) if r.kind == "num" else float(lx.numbers[r.text])
             toks.append(_tok("NUMBER", value, r))
             i = _after_number(raws, i + 1, text, toks, lx)
@@ -192,12 +197,12 @@ def tokenize(text: str) -> tuple[list[Token], str]:
             toks.append(_tok("NUMBER", value, nxt))
             i += lead + 1
             continue
-        hit = _match(raws, i, lx)
-        if hit is None:
+        if not choice[i]:
             toks.append(_tok("WORD", r.text, r))
             i += 1
             continue
-        j, (kind, value) = hit
+        j = i + choice[i]
+        kind, value = lx.phrases[tuple(x.text for x in raws[i:j])]
         if kind != "FILLER":
             toks.append(Token(kind, value if value is not None else text[r.start:raws[j - 1].end],
                               start_pos=r.start, end_pos=raws[j - 1].end))
@@ -207,6 +212,30 @@ def tokenize(text: str) -> tuple[list[Token], str]:
             swallow = True
         i = j
     return _collapse(toks), text
+
+
+def _segment(raws: list[Raw], lx: Lexicon) -> list[int]:
+    """Phrase boundaries that leave the fewest unknown words, then the fewest phrases.
+
+    Greedy longest match would read "except in situ carcinoma" as EXCEPT("except in") + "situ"...;
+    this picks EXCEPT("except") + CONDITION("in situ carcinoma ..."). Returns, per raw token, the
+    length of the phrase starting there (0: none).
+    """
+    n = len(raws)
+    cost = [0.0] * (n + 1)
+    choice = [0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        if raws[i].kind != "word":
+            cost[i] = cost[i + 1]
+            continue
+        best, take = (0.0 if raws[i].text in lx.numbers else 1.0) + cost[i + 1], 0
+        words: list[str] = []
+        for j in range(i, min(n, i + lx.longest)):
+            words.append(raws[j].text)
+            if tuple(words) in lx.phrases and 0.01 + cost[j + 1] <= best:
+                best, take = 0.01 + cost[j + 1], j - i + 1
+        cost[i], choice[i] = best, take
+    return choice
 
 
 def _match(raws: list[Raw], i: int, lx: Lexicon, exclude_single: bool = False) -> tuple[int, tuple[str, Any]] | None:
