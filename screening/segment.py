@@ -7,7 +7,8 @@ further cut at headers found mid-line), lines are grouped into *blocks* (a marke
 wrapped continuation lines), blocks are placed in a tree by indentation, marker style and list
 sequence, and finally each block is cut at *inline* markers (``1. a 2. b``, ``: - x; - y``,
 ``• a • b``, NCI sub-headers like ``Hepatic:``). Every non-blank character that is not a header or
-a list marker ends up in exactly one item.
+a list marker ends up in exactly one item; an item's text is its pieces joined by single spaces
+(runs of blanks inside a line, left where upstream tools flattened line breaks, become one space).
 """
 from __future__ import annotations
 
@@ -98,6 +99,8 @@ class _Line:
 
 @dataclass(slots=True, eq=False)
 class _Node:
+    """An item being built: where it sits (indent, list style and position) and its text pieces."""
+
     kind: str
     indent: float
     style: str  # "plain", "label", bullet char, or ordinal style such as "num." / "(alpha)"
@@ -461,6 +464,7 @@ def _inline_ordinal(m: re.Match[str]) -> list[tuple[str, int]]:
 # --- public ------------------------------------------------------------------------------------
 
 def _items(text: str, nodes: list[_Node], prefix: str | None, counters: dict[str, int]) -> list[SourceItem]:
+    """Freeze the node tree into SourceItems, numbering by position (``inc-2``, ``exc-1.3``)."""
     out: list[SourceItem] = []
     for node in nodes:
         if not node.segs:  # a bare marker: its children take its place
@@ -468,7 +472,7 @@ def _items(text: str, nodes: list[_Node], prefix: str | None, counters: dict[str
             continue
         key = prefix or node.kind
         counters[key] = counters.get(key, 0) + 1
-        ident = f"{prefix}.{counters[key]}" if prefix else f"{'inc' if node.kind == 'inclusion' else 'exc'}-{counters[key]}"
+        ident = f"{prefix}.{counters[key]}" if prefix else f"{node.kind[:3]}-{counters[key]}"
         # wrapped lines joined by one space; runs of blanks inside a line too (lines flattened upstream)
         body = "".join((" " if k and s > node.segs[k - 1][1] else "")
                        + (" ".join(text[s:e].split()) if "  " in text[s:e] or "\t" in text[s:e] else text[s:e])
