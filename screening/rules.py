@@ -487,12 +487,15 @@ def _parse(where: _Where) -> Node:
 
 _HEADER = """\
 # Eligibility rules for {trial_id}, in the screening rule language (format {version}).
-# One block per criterion:
-#   [id] inclusion|exclusion [header|part] [of <parent id>]
-#   # the criterion's source text: the '#' lines right under the block line
-#   the rule, e.g. all(age >= 18 year, hemoglobin >= 90 g/L within 3 months)
-# Correct the rules, keep the ids and source text. Any other line starting with '#' is a comment.
+# One block per criterion: a block line, the criterion's source text as '#' lines right under it,
+# then its rule, e.g. all(age >= 18 year, hemoglobin >= 90 g/L within 3 months). Block lines:
+#   [inc-1] inclusion                   a criterion of its own
+#   [exc-2] exclusion header            a heading; its sub-items follow
+#   [exc-2.1] exclusion part of exc-2   a sub-item folded into exc-2's rule
+#   [inc-6.1] inclusion under inc-6     a sub-item with a verdict of its own
+# Correct the rules; keep the ids and the source text. Any other line starting with '#' is a comment.
 """
+_PARENT_WORD = {"part": "of", "header": "under", "criterion": "under"}  # a part is folded into its parent
 _META_KEYS = ("format", "trial", "title", "source", "source-sha256", "note")
 _BLOCK = re.compile(r"\[(?P<id>[^\[\]\s]+)\](?P<rest>.*)")
 
@@ -502,6 +505,12 @@ def _meta_value(value: str) -> str:
     if value and (value != value.strip() or value.startswith('"') or any(c < " " for c in value)):
         return _quote(value)
     return value
+
+
+def _block_line(c: Criterion) -> str:
+    """``inclusion``, ``exclusion header``, ``exclusion part of exc-1``, ``inclusion under inc-6``."""
+    role = "" if c.role == "criterion" else f" {c.role}"
+    return f"{c.kind}{role}" + ("" if c.parent is None else f" {_PARENT_WORD[c.role]} {c.parent}")
 
 
 def dump_rules(trial: CompiledTrial, *, source: str = "") -> str:
@@ -515,9 +524,7 @@ def dump_rules(trial: CompiledTrial, *, source: str = "") -> str:
     for c in trial.criteria:
         if not re.fullmatch(r"[^\[\]\s]+", c.id) or (c.parent is not None and not re.fullmatch(r"\S+", c.parent)):
             raise ValueError(f"criterion id {c.id!r} or its parent cannot be written in a rules file")
-        role = "" if c.role == "criterion" else f" {c.role}"
-        parent = f" of {c.parent}" if c.parent is not None else ""
-        out.append(f"\n[{c.id}] {c.kind}{role}{parent}\n")
+        out.append(f"\n[{c.id}] {_block_line(c)}\n")
         out.extend(f"# {line}\n" if line else "#\n" for line in (c.text.split("\n") if c.text else ()))
         out.append(format_rule(c.rule) + "\n")
     return "".join(out)
@@ -629,12 +636,12 @@ class _RulesReader:
         rest = words[1:]
         if rest and rest[0][0] in ("header", "part"):
             role, rest = rest[0][0], rest[1:]
-        if rest and rest[0][0] == "of" and len(rest) == 2:
+        if rest and rest[0][0] == _PARENT_WORD[role] and len(rest) == 2:
             parent, rest = rest[1][0], []
         if rest:
             raise self.error(i, rest[0][1], f"unexpected '{rest[0][0]}' in the block line",
-                             suggestion="write '[id] inclusion', '[id] exclusion header' or "
-                                        "'[id] exclusion part of <parent id>'")
+                             suggestion="write '[id] inclusion', '[id] exclusion header', "
+                                        "'[id] exclusion part of <parent id>' or '[id] inclusion under <parent id>'")
         return kind, role, parent
 
     def _check_parents(self, criteria: list[Criterion]) -> None:
@@ -668,8 +675,7 @@ def _verdict_shape(c: Criterion) -> tuple[object, ...]:
 
 
 def _one_line(c: Criterion) -> str:
-    role = "" if c.role == "criterion" else f" {c.role}"
-    return f"{c.kind}{role}{f' of {c.parent}' if c.parent else ''}: {format_rule(c.rule, width=10**6)}"
+    return f"{_block_line(c)}: {format_rule(c.rule, width=10**6)}"
 
 
 def check_drift(reviewed: CompiledTrial, fresh: CompiledTrial) -> list[Drift]:

@@ -209,6 +209,11 @@ def test_part_of_an_unknown_parent() -> None:
     check(err, CriteriaSyntaxError, 12, 27, "'inc-9' is not the id of any block", "did you mean 'inc-1'?")
 
 
+def test_parent_word_must_fit_the_role() -> None:
+    err = load_error("pregnant", template=HEADER.replace("[inc-2] inclusion", "[inc-2] inclusion of inc-1"))
+    check(err, CriteriaSyntaxError, 12, 19, "unexpected 'of' in the block line", "inclusion under <parent id>")
+
+
 def test_unknown_header_key() -> None:
     err = load_error("pregnant", template=HEADER.replace("title:", "titel:"))
     check(err, CriteriaSyntaxError, 4, 1, "expected 'key: value'", "did you mean 'title:'?")

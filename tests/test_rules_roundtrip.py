@@ -190,6 +190,7 @@ EXAMPLE = CompiledTrial(
         Criterion("exc-2", "exclusion", "Malignancy within 5 years, except\ncarcinoma in situ of the cervix",
                   Condition("malignancy", Window(5, "year"), ("carcinoma_in_situ_of_cervix",))),
         Criterion("age", "inclusion", "", Measure("age", ">=", 18, "year")),
+        Criterion("exc-2.1", "exclusion", "Skin cancer", Condition("basal_cell_carcinoma"), parent="exc-2"),
     ))
 
 
@@ -205,7 +206,8 @@ def test_rules_file_layout() -> None:
             'review("Hb=9 g/dl", "\'=\' on a continuous measurement: the comparator was probably lost")\n') in text
     assert ("\n[exc-2] exclusion\n# Malignancy within 5 years, except\n# carcinoma in situ of the cervix\n"
             "condition(malignancy, within 5 years, except [carcinoma_in_situ_of_cervix])\n") in text
-    assert text.endswith("\n[age] inclusion\nage >= 18 year\n")
+    assert "\n[age] inclusion\nage >= 18 year\n" in text
+    assert text.endswith("\n[exc-2.1] exclusion under exc-2\n# Skin cancer\ncondition(basal_cell_carcinoma)\n")
 
 
 def test_rules_file_round_trips_from_disk(tmp_path: Path) -> None:
@@ -223,10 +225,11 @@ def test_coordinator_edits_and_comments_are_read() -> None:
         "\n# checked with the PI on 2024-05-02\n# adults only\nall(\n  age >= 18 year,  # adults\n"
         "  age <= 75 year\n)\n")
     back = loads_rules(text, "edited.rules")
-    assert back.criteria[-1].text == ""
-    assert back.criteria[-1].rule == All((Measure("age", ">=", 18, "year"), Measure("age", "<=", 75, "year")))
-    rule = back.criteria[-1].rule
-    assert rule.span is not None and text[rule.span.start:rule.span.end].startswith("all(\n  age >= 18 year")
+    age = next(c for c in back.criteria if c.id == "age")
+    assert age.text == ""  # only '#' lines right under the block line are source text
+    assert age.rule == All((Measure("age", ">=", 18, "year"), Measure("age", "<=", 75, "year")))
+    assert age.rule.span is not None
+    assert text[age.rule.span.start:age.rule.span.end].startswith("all(\n  age >= 18 year")
 
 
 def test_crlf_files_load() -> None:
@@ -244,7 +247,7 @@ def test_drift() -> None:
     drifts = check_drift(EXAMPLE, fresh)
     assert [(d.criterion_id, d.kind) for d in drifts] == [
         (None, "source-changed"), ("exc-1", "missing"), ("exc-1.1", "missing"), ("exc-2", "rule-differs"),
-        ("exc-3", "added")]
+        ("exc-2.1", "missing"), ("exc-3", "added")]
     assert "within 5 years" in drifts[3].message and "within 3 years" in drifts[3].message
     assert all(isinstance(d, Drift) for d in drifts)
     turned = replace(EXAMPLE, criteria=(replace(EXAMPLE.criteria[0], kind="exclusion"), *EXAMPLE.criteria[1:]))
