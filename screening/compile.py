@@ -40,7 +40,7 @@ class _TokenListLexer(Lexer):
 @lru_cache(maxsize=1)
 def criteria_parser() -> Lark:
     return Lark.open_from_package("screening.grammars", "criteria.lark", parser="earley", lexer=_TokenListLexer,
-                                  ambiguity="resolve", start=["start", "dose_cap"])
+                                  ambiguity="resolve", start=["start", "dose_cap", "age_item"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +136,43 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             raise Uncompilable("range runs backwards")
         return [(">=", lo), ("<=", hi)]
 
+    def two_bounds(self, c1: Token, v1: _Value, _and: Token, c2: Token, v2: _Value) -> list[tuple[str, _Value]]:
+        if v1.unit is None and v2.unit is not None:
+            v1 = _Value(v1.kind, v1.number, v2.unit)
+        return [(c1.value, v1), (c2.value, v2)]
+
+    def choice(self, *parts: Token | None) -> list[tuple[str, _Value]]:
+        values = sorted(p.value for p in parts if isinstance(p, Token))
+        if any(v != int(v) for v in values) or values != list(range(int(values[0]), int(values[-1]) + 1)):
+            raise Uncompilable("a list of values that is not a run of whole numbers")
+        return [(">=", _Value("plain", values[0])), ("<=", _Value("plain", values[-1]))]
+
+    def measure_run(self, *nodes: ir.Node) -> ir.Node:
+        return _all(list(nodes)) if self.kind == "inclusion" else _any(list(nodes))
+
+    def normal_range(self, *parts: Any) -> ir.Node:
+        keys = [k for p in parts if isinstance(p, tuple) for k in p]
+        return _all([ir.All((ir.Measure(k, ">=", 1.0, "LLN"), ir.Measure(k, "<=", 1.0, "ULN"))) for k in keys])
+
+    def age_item(self, node: ir.Node) -> ir.Node:
+        return node
+
+    def bare_age(self, number: Token, *rest: Token) -> ir.Node:
+        unit = rest[0].value if len(rest) == 2 else None
+        return _age(rest[-1].value, _years(number.value, unit), unit in (None, "year"))
+
+    def since_prior(self, cmp: Token, number: Token, unit: Token, *parts: Token | None) -> ir.Node:
+        if cmp.value not in (">=", ">"):
+            raise Uncompilable("'since' with an upper bound on the time")
+        window = ir.Window(number.value, unit.value)
+        nodes: list[ir.Node] = []
+        for t in parts:
+            if isinstance(t, Token) and t.type == "DRUG":
+                nodes.append(ir.Medication(t.value, window))
+            elif isinstance(t, Token) and t.type == "PROCEDURE":
+                nodes.append(ir.Procedure(t.value, window))
+        return ir.Not(_any(nodes))
+
     def equals(self, _eq: Token, value: _Value) -> list[tuple[str, _Value]]:
         return [("==", value)]
 
@@ -146,6 +183,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         keys = [k for p in parts if isinstance(p, tuple) for k in p]
         comparison = next(p for p in parts if isinstance(p, list))
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        if any(v.kind == "plain" and v.unit is None for _, v in comparison):  # "≥ 20 but ≤ 40 kg/m2"
+            unit = next((v.unit for _, v in comparison if v.unit), None)
+            comparison = [(op, _Value(v.kind, v.number, unit) if v.kind == "plain" and v.unit is None else v)
+                          for op, v in comparison]
         nodes = [self._measure(k, op, v, window) for k in keys for op, v in comparison]
         return _any([_all(nodes[i:i + len(comparison)]) for i in range(0, len(nodes), len(comparison))])
 
@@ -269,7 +310,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
         if window is None and not history:
             window = ir.Window(0)
-        exceptions = next((p for p in parts if isinstance(p, tuple)), ())
+        exceptions = tuple(k for p in parts if isinstance(p, tuple) for k in p)
         return _any([_retime(p, window, exceptions) for p in parts if isinstance(p, ir.Node)])
 
     def drug(self, t: Token) -> ir.Node:
@@ -460,6 +501,9 @@ _DOSE_CAPS = re.compile(r"maximum (?:daily )?doses? (?:allowed|permitted)|max(?:
                         r"at doses? not exceeding|doses? (?:must|should) not exceed", re.I)
 
 
+_AGE_HEADING = re.compile(r"^\W*age\s*:?\s*$", re.I)
+
+
 def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None, role: str,
                   start: str = "start") -> None:
     text = item.text
@@ -489,7 +533,7 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
     if start != "start" and isinstance(rule, ir.Review):  # not a dose cap after all: read it as a criterion
         rule = compile_text(text, item.kind)
     out.append(ir.Criterion(item.id, item.kind, text, rule, item.span, role, parent))
-    child_start = "dose_cap" if _DOSE_CAPS.search(text) else "start"
+    child_start = "dose_cap" if _DOSE_CAPS.search(text) else "age_item" if _AGE_HEADING.match(text) else "start"
     for child in item.children:
         _criteria_for(child, out, item.id, role, child_start)
 

@@ -80,6 +80,9 @@ def lexicon() -> Lexicon:
         negated = key.startswith("not_")
         add(phrases, "ATTEST", (key.removeprefix("not_"), negated))
     add(d["study"]["phrases"], "STUDY")
+    t = d["study_template"]
+    add([" ".join(w for w in (lead, art, kind, noun, tail) if w) for lead in t["lead"] for art in t["article"]
+         for kind in t["kind"] for noun in t["noun"] for tail in t["tail"]], "STUDY")
     for name, ks in d["quantity_groups"].items():
         add([name], "QGROUP", tuple(ks))
     for name, ks in d["condition_groups"].items():
@@ -104,7 +107,8 @@ def lexicon() -> Lexicon:
               ("procedure_use", "PROCUSE"), ("age", "AGE"), ("age_tail", "AGETAIL"), ("pregnant", "PREGNANT"),
               ("lactating", "LACTATING"), ("such_as", "SUCHAS"), ("except", "EXCEPT"), ("and", "AND"), ("or", "OR"),
               ("between", "BETWEEN"), ("at_least_of", "ATLEASTOF"), ("test_word", "TESTWORD"),
-              ("decreased", "DECREASED"), ("elevated", "ELEVATED")]
+              ("decreased", "DECREASED"), ("elevated", "ELEVATED"), ("normal", "NORMAL"), ("since", "SINCE"),
+              ("negated_history", "NEGHIST")]
     for section, kind in simple:
         add(d[section]["phrases"], kind)
     for sex, phrases in d["sex"].items():
@@ -203,7 +207,10 @@ def tokenize(text: str) -> tuple[list[Token], str]:
             continue
         j = i + choice[i]
         kind, value = lx.phrases[tuple(x.text for x in raws[i:j])]
-        if kind != "FILLER":
+        if kind == "NEGHIST":  # "no prior X": negation of the history of X
+            toks.append(Token("NEG", "no", start_pos=r.start, end_pos=r.end))
+            toks.append(Token("HISTORY", "prior", start_pos=r.start, end_pos=raws[j - 1].end))
+        elif kind != "FILLER":
             toks.append(Token(kind, value if value is not None else text[r.start:raws[j - 1].end],
                               start_pos=r.start, end_pos=raws[j - 1].end))
         if kind == "PRIOR":
@@ -291,7 +298,10 @@ def _unit_at(text: str, pos: int, lx: Lexicon) -> tuple[str | None, int]:
         if len(pieces) == 4 or m.start() - (pieces[-1][1] if pieces else pos) > 2:
             break
         piece = m.group()
-        stripped = piece.rstrip(",;.)]:")
+        dash = re.search(r"-(?=[\d.])", piece)  # "50%-100%": the unit ends at the range dash
+        if dash:
+            piece = piece[:dash.start()] + " "
+        stripped = piece.rstrip(",;.)]: ")
         while stripped.count("(") > stripped.count(")") and stripped.endswith("("):
             stripped = stripped[:-1]
         pieces.append((stripped, m.start() + len(stripped)))
@@ -301,7 +311,7 @@ def _unit_at(text: str, pos: int, lx: Lexicon) -> tuple[str | None, int]:
         cand = " ".join(p for p, _ in pieces[:k])
         if not cand or not all(_unitlike(p, lx) for p, _ in pieces[:k]):
             continue
-        for variant in (cand, cand.replace(" ", "")):
+        for variant in (cand.replace(" ", ""), cand):
             try:
                 return units.normalize_unit(variant), pieces[k - 1][1]
             except ScreeningError:
