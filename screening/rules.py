@@ -427,31 +427,46 @@ def _expected(names: set[str]) -> tuple[str, ...]:
                  for n in sorted(names, key=lambda n: order.index(n) if n in order else len(order)))
 
 
+def _bare_name_hint(name: str) -> str | None:
+    """What a name left without a comparison probably meant: a measurement or a concept."""
+    try:
+        q = units.get_quantity(name)
+        unit = "" if q.unit in _DIMENSIONLESS else f" in {q.unit}"
+        return (f"write '{name} is positive' or '{name} is negative'" if q.kind == "qualitative"
+                else f"write a comparison: {name} <, <=, >= or > a value{unit}")
+    except VocabularyError:
+        pass
+    try:
+        construct = _CONSTRUCT_FOR.get(vocab.get_concept(name).category)
+    except VocabularyError:
+        return None
+    return construct and f"write {construct}({name})"
+
+
 def _syntax_error(e: UnexpectedInput, where: _Where) -> CriteriaSyntaxError:
     """A lark parse error in the coordinator's words: what was found, what would fit, how to fix it."""
-    text = where.text
+    text, context = where.text, None
     if isinstance(e, UnexpectedToken):
-        expected = _expected(set(e.accepts or e.expected))
-        tok = e.token
-        if tok.type == "$END":
-            pos = tok.end_pos if tok.end_pos is not None else len(text)
-            message = "the rule is empty" if not text.strip() else "the rule ends too early"
-            err = where.error(pos, message, expected=expected)
-        else:
-            err = where.error(tok.start_pos, f"unexpected '{tok}'", expected=expected, context=e.get_context(text))
-        found = str(tok)
+        names, found = set(e.accepts or e.expected), str(e.token)
+        at_end = e.token.type == "$END"
+        pos = (len(text) if e.token.end_pos is None else e.token.end_pos) if at_end else e.token.start_pos
+        message = ("the rule is empty" if not text.strip() else "the rule ends too early") if at_end \
+            else f"unexpected '{found}'"
     else:
         assert isinstance(e, UnexpectedCharacters)
-        found = text[e.pos_in_stream]
-        err = where.error(e.pos_in_stream, f"unexpected character '{found}'",
-                          expected=_expected(set(e.allowed or ())), context=e.get_context(text))
-    if found == '"':
-        err.suggestion = 'a quoted text ends with " on the same line; write \\n for a new line inside it'
-    elif found in _COMPARATOR_TYPOS:
+        names, pos, found, at_end = set(e.allowed or ()), e.pos_in_stream, text[e.pos_in_stream], False
+        message = f"unexpected character '{found}'"
+    err = where.error(pos, message, expected=_expected(names), context=None if at_end else e.get_context(text))
+    bare = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*$", text[:pos]) if names == {"COMP", "IS"} else None
+    if found in _COMPARATOR_TYPOS:
         err.suggestion = f"write '{_COMPARATOR_TYPOS[found]}'"
-    elif "')'" in err.expected and isinstance(e, UnexpectedToken) and e.token.type == "$END":
+    elif bare and (hint := _bare_name_hint(bare.group(1))):
+        err.suggestion = hint
+    elif found == '"':
+        err.suggestion = 'a quoted text ends with " on the same line; write \\n for a new line inside it'
+    elif at_end and "RPAR" in names:
         err.suggestion = "a '(' is not closed: add ')'"
-    elif err.expected == (_EXPECTED_WORDS["$END"],):
+    elif names == {"$END"}:
         err.suggestion = "a criterion has one rule: combine rules with all(...) or any(...)"
     return err
 

@@ -123,8 +123,14 @@ def test_missing_closing_parenthesis_points_after_the_last_part() -> None:
 
 def test_missing_comparator() -> None:
     err = load_error("platelet_count 100 10^9/L")
-    check(err, CriteriaSyntaxError, RULE_LINE, 16, "unexpected '100'")
+    check(err, CriteriaSyntaxError, RULE_LINE, 16, "unexpected '100'",
+          f"write a comparison: platelet_count <, <=, >= or > a value in {units.get_quantity('platelet_count').unit}")
     assert err.expected[0] == "a comparator such as <, <=, >"  # type: ignore[attr-defined]
+
+
+def test_a_bare_concept_name_suggests_its_construct() -> None:
+    err = load_error("tuberculosis")
+    check(err, CriteriaSyntaxError, RULE_LINE, 13, "the rule ends too early", "write condition(tuberculosis)")
 
 
 def test_missing_value() -> None:
