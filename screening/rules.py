@@ -566,14 +566,11 @@ class _RulesReader:
             self.starts.append(self.starts[-1] + len(line) + 1)
 
     def error(self, index: int, column: int, message: str, suggestion: str | None = None) -> CriteriaSyntaxError:
-        line = self.lines[index]
-        return CriteriaSyntaxError(message, line=index + 1, column=column, source=self.source,
-                                   context=line + "\n" + " " * len(line[:column - 1].expandtabs()) + "^\n",
-                                   suggestion=suggestion)
+        return _Where(self.text, self.source).error(self.starts[index] + column - 1, message, suggestion=suggestion)
 
     def read(self) -> CompiledTrial:
         i, meta = 0, dict.fromkeys(_META_KEYS, "")
-        seen: set[str] = set()
+        seen: dict[str, int] = {}  # key -> line index
         while i < len(self.lines) and not self.lines[i].startswith("["):
             line = self.lines[i].strip()
             if line and not line.startswith("#"):
@@ -584,7 +581,7 @@ class _RulesReader:
                     raise self.error(i, 1, f"expected 'key: value' with a key among {', '.join(_META_KEYS)}",
                                      suggestion=close and f"did you mean '{close[0]}:'?" or None)
                 meta[key] = self._value(i, value.strip())
-                seen.add(key)
+                seen[key] = i
             i += 1
         for key in ("format", "trial"):
             if key not in seen:
@@ -592,7 +589,7 @@ class _RulesReader:
                                  suggestion=f"add a line such as '{key}: " +
                                  (f"{FORMAT_VERSION}'" if key == "format" else "NCT01234567'"))
         if meta["format"] != str(FORMAT_VERSION):
-            raise self.error(0, 1, f"unsupported rules format {meta['format']!r}",
+            raise self.error(seen["format"], 1, f"unsupported rules format {meta['format']!r}",
                              suggestion=f"this version reads format {FORMAT_VERSION}")
         criteria: list[Criterion] = []
         while i < len(self.lines):
