@@ -44,11 +44,12 @@ _CRIT = r"(?:criteria|criterion|requirements?|requirments?)"
 #: an inclusion/exclusion/eligibility header at the start of a line (rest: ``:`` or end of line)
 _HEADER = re.compile(
     r"[-*•]?[ \t]*(?:\*\*|__)?[ \t]*"
-    r"(?:(?:key|main|primary|major|general|additional|other|specific|subject|study|patient)\s+)?"
-    r"(?P<kw>in(?:c)?lusion\s*(?:/|and|&|or)\s*ex(?:c)?lusion|in(?:c)?lusions?|ex(?:c)?lusions?"
+    r"(?:(?:key|main|primary|major|general|additional|other|specific|subject|study|patient)\s+"
+    r"|(?P<gp>(?:(?!in(?:c)?lusion|ex(?:c)?lusion|eligib|criteri)(?-i:[A-Z][A-Za-z-]+)[ \t]+){1,2}))?"
+    r"(?P<kw>in(?:c)?lusion\s*(?:/|\\|and|&|or)\s*ex(?:c)?lusion|in(?:c)?lusions?|ex(?:c)?lusions?"
     r"|eligibility|protocol\s+entry|entry|selection|criteria)"
     rf"(?P<crit>\s+{_CRIT})?"
-    r"(?P<qual>\s*[-–(][^:\n]{0,80}?|\s+(?:for|in)\s[^:\n]{1,80}?)?"
+    r"(?P<qual>\s*[-–(][^:\n]{0,80}?|\s+(?:for|in|includes?|are|is)\b[^:\n]{0,80}?)?"
     r"[ \t]*(?:\*\*|__)?[ \t]*(?:(?P<colon>:)(?:\*\*|__)?|$)", re.I)
 #: the same header in the middle of a line, followed by a list marker (one-line criteria pages)
 _MID_HEADER = re.compile(
@@ -154,6 +155,9 @@ def _lines(text: str) -> list[_Line]:
     return out
 
 
+#: words that make "<words> Inclusion Criteria" a sentence, not a group's header ("No eligibility criteria")
+_NOT_GROUP = frozenset("no not see the these this any all meets meet meeting fulfil fulfils fulfill fulfills "
+                       "refer please other per with without".split())
 _VERBS = frozenset("include includes included are is were was be must will should may apply applies given "
                    "determined outlined satisfy have has can".split())
 
@@ -172,10 +176,13 @@ def _header_kind(text: str, s: int, e: int) -> tuple[str, int] | None:
     m = _HEADER.match(text, s, e)
     if not m or not (m.group("crit") or not m.group("qual")):
         return None
+    if m.group("gp") and (m.group("qual") or _NOT_GROUP.intersection(m.group("gp").lower().split())):
+        return None
     kw = m.group("kw").lower()
     if kw == "criteria":  # a bare "Criteria:" line
-        return ("neutral", m.end()) if not m.group("qual") and m.group("kw")[0] == "C" else None
-    if not kw.startswith(("in", "ex")) or "/" in kw or " " in kw or "&" in kw:
+        return ("neutral", m.end()) if not m.group("qual") and not m.group("gp") and kw[0] == "c" and \
+            m.group("kw")[0] == "C" else None
+    if not kw.startswith(("in", "ex")) or kw.count("lusion") > 1:
         kind = "neutral" if m.group("crit") else None
     else:
         kind = "inclusion" if kw.startswith("in") else "exclusion"
@@ -185,7 +192,9 @@ def _header_kind(text: str, s: int, e: int) -> tuple[str, int] | None:
     qual = m.group("qual")
     if qual:
         words = qual.lower().replace("(", " ").replace(")", " ").split()
-        if len(words) > 10 or _VERBS.intersection(words) or (not m.group("colon") and e - s > 60):
+        if m.group("colon") and set(words) <= {"include", "includes", "are", "is", "the", "following"}:
+            pass  # "Exclusion criteria include the following:" is just a header
+        elif len(words) > 10 or _VERBS.intersection(words) or (not m.group("colon") and e - s > 60):
             # a sentence: switch the kind, but keep the sentence as an item
             lead = qual.lstrip()[0]
             end = m.start("qual") + (qual.index(lead) + 1 if lead in "-–" else 0) if lead in "-–(" else s
