@@ -46,11 +46,11 @@ _HEADER = re.compile(
     r"[-*•]?[ \t]*(?:\*\*|__)?[ \t]*"
     r"(?:(?:key|main|primary|major|general|additional|other|specific|subject|study|patient)\s+"
     r"|(?P<gp>(?:(?!in(?:c)?lusion|ex(?:c)?lusion|eligib|criteri)(?-i:[A-Z][A-Za-z-]+)[ \t]+){1,2}))?"
-    r"(?P<kw>in(?:c)?lusion\s*(?:/|\\|and|&|or)\s*ex(?:c)?lusion|in(?:c)?lusions?|ex(?:c)?lusions?"
+    r"(?P<kw>in(?:c)?lusion\s*(?:/|\\|and|&|or)\s*ex(?:c)?lusion|in(?:c)?lusions?|ex(?:c)?lusion(?:s|ary)?"
     r"|eligibility|protocol\s+entry|entry|selection|criteria)"
     rf"(?P<crit>\s+{_CRIT})?"
-    r"(?P<qual>\s*[-–(][^:\n]{0,80}?|\s+(?:for|in|includes?|are|is)\b[^:\n]{0,80}?)?"
-    r"[ \t]*(?:\*\*|__)?[ \t]*(?:(?P<colon>:)(?:\*\*|__)?|$)", re.I)
+    r"(?P<qual>\s*[-–(][^:：\n]{0,80}?|\s+(?:for|in|includes?|are|is)\b[^:：\n]{0,80}?)?"
+    r"[ \t]*(?:\*\*|__)?[ \t]*(?:(?P<colon>[:：])(?:\*\*|__)?|$)", re.I)
 #: the same header in the middle of a line, followed by a list marker (one-line criteria pages)
 _MID_HEADER = re.compile(
     rf"(?<=\S)[ \t]+(?=(?:Key |Main )?(?:Inclusion|Exclusion|INCLUSION|EXCLUSION) (?:Criteria|criteria|CRITERIA)"
