@@ -451,7 +451,8 @@ def _review_reason(toks: list[Token], text: str) -> str:
     return "the grammar does not cover this combination of phrases"
 
 
-def compile_sentence(text: str, kind: str, offset: int = 0, start: str = "start") -> ir.Node:
+@lru_cache(maxsize=65536)
+def compile_sentence(text: str, kind: str, start: str = "start") -> ir.Node:
     """One sentence -> IR, or a Review node saying why not."""
     try:
         toks, norm = tokenize(text)
@@ -479,7 +480,7 @@ def compile_text(text: str, kind: str, start: str = "start") -> ir.Node:
     sentences = split_sentences(text)
     if not sentences:
         return ir.Review(text, "empty item")
-    nodes = [compile_sentence(s, kind, off, start) for off, s in sentences]
+    nodes = [compile_sentence(s, kind, start) for _, s in sentences]
     if len(nodes) == 1:
         return nodes[0]
     reviews = [n for n in nodes if isinstance(n, ir.Review)]

@@ -2,6 +2,9 @@
 fell to review most often, so the next grammar or vocabulary work is chosen by data."""
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import os
 import re
 import time
 from collections import Counter
@@ -13,7 +16,8 @@ from rich.table import Table
 
 from . import ir
 from .compile import compile_trial
-from .lexer import tokenize
+from .compile import criteria_parser
+from .lexer import lexicon, tokenize
 
 SCORE_QUANTITIES = frozenset({"ecog", "karnofsky", "lansky", "nyha_class", "sledai", "cdasi", "mmt8", "haq_di",
                               "das28", "patient_global_vas", "physician_global_vas", "extramuscular_vas"})
@@ -47,55 +51,63 @@ def constructs(rule: ir.Node) -> set[str]:
 _REASON_KIND = re.compile(r"\s*\(.*$|:.*$")
 
 
-def measure(path: Path, *, top: int = 25, limit: int | None = None) -> dict[str, Any]:
-    """Compile every trial in ``path`` (a .jsonl corpus or one trial file) and count."""
+def _trial_summary(trial: Any) -> dict[str, Any]:
+    """Counts for one trial (runs in a worker process)."""
+    r: dict[str, Any] = {"items": 0, "executable": 0, "partial": 0, "failed": 0, "constructs": Counter(),
+                         "reasons": Counter(), "words": Counter(), "openings": Counter()}
+    try:
+        compiled = compile_trial(trial)
+    except Exception as exc:  # noqa: BLE001 - a report must cover every trial; count and go on
+        r["failed"] = 1
+        r["reasons"][f"compiler error: {type(exc).__name__}"] += 1
+        return r
+    for c in compiled.criteria:
+        if c.role == "header" or c.id in ("age", "sex"):
+            continue
+        r["items"] += 1
+        r["constructs"].update(constructs(c.rule))
+        if ir.is_executable(c.rule):
+            r["executable"] += 1
+            continue
+        if not isinstance(c.rule, ir.Review):
+            r["partial"] += 1
+        for node in ir.walk(c.rule):
+            if isinstance(node, ir.Review):
+                r["reasons"][_REASON_KIND.sub("", node.reason)] += 1
+                toks, _ = tokenize(node.text)
+                r["words"].update({str(t) for t in toks if t.type == "WORD"})
+                opening = " ".join(re.findall(r"[a-z]+", node.text.lower())[:3])
+                if opening:
+                    r["openings"][opening] += 1
+    return r
+
+
+def measure(path: Path, *, top: int = 25, limit: int | None = None, workers: int | None = None) -> dict[str, Any]:
+    """Compile every trial in ``path`` (a .jsonl corpus or one trial file) on all cores and count."""
     from .ingest import iter_corpus, load_trial
     started = time.perf_counter()
     trials = iter_corpus(path) if str(path).endswith(".jsonl") else iter([load_trial(path)])
-    n_trials = items = executable = partial = failed = 0
-    by_construct: Counter[str] = Counter()
-    reasons: Counter[str] = Counter()
-    words: Counter[str] = Counter()
-    openings: Counter[str] = Counter()
-    for trial in trials:
-        if limit is not None and n_trials >= limit:
-            break
-        n_trials += 1
-        try:
-            compiled = compile_trial(trial)
-        except Exception as exc:  # noqa: BLE001 - a report must cover every trial; count and go on
-            failed += 1
-            reasons[f"compiler error: {type(exc).__name__}"] += 1
-            continue
-        for c in compiled.criteria:
-            if c.role == "header" or c.id in ("age", "sex"):
-                continue
-            items += 1
-            kinds = constructs(c.rule)
-            by_construct.update(kinds)
-            if ir.is_executable(c.rule):
-                executable += 1
-                continue
-            if not isinstance(c.rule, ir.Review):
-                partial += 1
-            for node in ir.walk(c.rule):
-                if isinstance(node, ir.Review):
-                    reasons[_REASON_KIND.sub("", node.reason)] += 1
-                    toks, _ = tokenize(node.text)
-                    words.update({str(t) for t in toks if t.type == "WORD"})
-                    opening = " ".join(re.findall(r"[a-z]+", node.text.lower())[:3])
-                    if opening:
-                        openings[opening] += 1
-    elapsed = time.perf_counter() - started
+    if limit is not None:
+        trials = itertools.islice(trials, limit)
+    total: dict[str, Any] = {"trials": 0, "items": 0, "executable": 0, "partial": 0, "failed": 0,
+                             "constructs": Counter(), "reasons": Counter(), "words": Counter(), "openings": Counter()}
+    workers = workers or os.cpu_count() or 1
+    criteria_parser(), lexicon()  # load once, before the workers fork
+    with multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn").Pool(workers) as pool:
+        for r in pool.imap_unordered(_trial_summary, trials, chunksize=16):
+            total["trials"] += 1
+            for key, value in r.items():
+                total[key] += value
+    items, executable, partial = total["items"], total["executable"], total["partial"]
     return {
-        "trials": n_trials, "trials_failed": failed, "items": items, "executable": executable,
+        "trials": total["trials"], "trials_failed": total["failed"], "items": items, "executable": executable,
         "partly_executable": partial, "review": items - executable - partial,
         "executable_share": round(executable / items, 4) if items else 0.0,
-        "by_construct": dict(by_construct.most_common()),
-        "top_review_reasons": reasons.most_common(top),
-        "top_unrecognised_words": words.most_common(top),
-        "top_review_openings": openings.most_common(top),
-        "seconds": round(elapsed, 1),
+        "by_construct": dict(total["constructs"].most_common()),
+        "top_review_reasons": total["reasons"].most_common(top),
+        "top_unrecognised_words": total["words"].most_common(top),
+        "top_review_openings": total["openings"].most_common(top),
+        "seconds": round(time.perf_counter() - started, 1),
     }
 
 
