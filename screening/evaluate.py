@@ -248,7 +248,11 @@ class Builder:
         days = window.days if window is not None else None
         now_only = window is not None and window.amount == 0
         label = (_concept_name(concept) if concept else "participation in another study") + _window_text(window)
-        is_class = concept is not None and not concept.startswith("drug:")
+        # a class question ("any biologic", "a live vaccine") cannot be answered "no" from an entry
+        # whose class we do not know; an entry that is broader than the concept asked about
+        # ("tuberculosis" when the criterion says "active tuberculosis") may or may not be it
+        is_class = concept is not None and _is_class(concept)
+        broader = (vocab.ancestors(concept) - {concept}) if concept and not concept.startswith("drug:") else frozenset()
 
         def in_window(e: Entry, c: Context) -> bool | None:
             if days is None:
@@ -276,6 +280,8 @@ class Builder:
                         maybe.append(e)
                     continue
                 if concept is not None and concept not in e.keys:
+                    if broader and not broader.isdisjoint(e.leaves) and in_window(e, c) is not False:
+                        maybe.append(e)
                     continue
                 if exc and not exc.isdisjoint(e.keys):
                     continue
@@ -301,7 +307,7 @@ class Builder:
                 return absent
             if hits:
                 return Outcome(MET, "{}: {}", (label, ", ".join(e.summary for e in hits)), tuple(e.path for e in hits))
-            return Outcome(UNKNOWN, "cannot rule out {}: {} (not recognised or undated)",
+            return Outcome(UNKNOWN, "cannot rule out {}: {} may be one (unrecognised, less specific or undated)",
                            (label, ", ".join(e.summary for e in maybe)), tuple(e.path for e in maybe))
         return check
 
@@ -399,6 +405,14 @@ class Builder:
     def _build_Review(self, node: ir.Review) -> Check:
         outcome = Outcome(REVIEW, node.reason)
         return lambda p, c: outcome
+
+
+def _is_class(concept: str) -> bool:
+    try:
+        c = vocab.get_concept(concept)
+    except Exception:  # noqa: BLE001 - an unknown key is validated when rules compile
+        return False
+    return c.category == "drug_class" or concept in ("live_vaccine", "non_live_vaccine")
 
 
 def _latest_weight(p: Patient, c: Context) -> float | None:

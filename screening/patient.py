@@ -177,8 +177,9 @@ class Entry:
     summary: str
     dose: float | None = None
     dose_unit: str | None = None
-    classified: bool = True  # False: a drug known to exist but absent from our class tables
+    classified: bool = True  # False: known to exist, but its class (drug class, live or not) is not known
     prednisone_factor: float | None = None  # mg prednisone per mg, for glucocorticoids
+    leaves: frozenset[str] = frozenset()  # the most specific concepts among keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +283,15 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
     return Obs(value, None, day, uln, lln, path, summary)
 
 
+_VACCINE_KINDS = frozenset({"live_vaccine", "non_live_vaccine"})
+
+
+def _leaves(keys: frozenset[str]) -> frozenset[str]:
+    """Keys that are not a parent of another key: what the entry most specifically is."""
+    broader = {a for k in keys for a in vocab.ancestors(k) if a != k}
+    return frozenset(keys - broader)
+
+
 def _entries(items: list[Any] | None, category: str, field: str) -> tuple[Entry, ...] | None:
     if items is None:
         return None
@@ -290,6 +300,9 @@ def _entries(items: list[Any] | None, category: str, field: str) -> tuple[Entry,
         path = f"{field}[{i}]"
         keys = vocab.resolve(category, it.name, it.code)
         classified = keys is None or any(not k.startswith("drug:") for k in keys)
+        if category == "vaccine" and keys is not None:
+            classified = not keys.isdisjoint(_VACCINE_KINDS)
+        leaves = frozenset() if keys is None else _leaves(keys)
         if category == "drug":
             start, end = _day(it.start), _day(it.end)
             ongoing = it.end is None
@@ -314,7 +327,7 @@ def _entries(items: list[Any] | None, category: str, field: str) -> tuple[Entry,
         factor = None
         if category == "drug" and keys:
             factor = next((f for k in keys if (f := vocab.prednisone_equivalent_factor(k)) is not None), None)
-        out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor))
+        out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves))
     return tuple(out)
 
 
