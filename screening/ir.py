@@ -286,6 +286,9 @@ class Criterion:
     span: Span | None = field(default=None, compare=False)
     role: str = "criterion"
     parent: str | None = None
+    #: set when a person corrected the compiled rule: a hash of the compiled rule the correction
+    #: replaced, so `screening check` notices when the compiler's reading changes under it
+    edited_from: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -7,10 +7,11 @@ changed between a reviewed rules file and a fresh compile of the same trial.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Callable, Literal
@@ -25,7 +26,7 @@ from .ir import (KINDS, LEAF_TYPES, LOGIC_TYPES, All, AnyOf, AtLeast, Attestatio
                  Criterion, Dose, Flag, Immunization, Measure, Medication, Node, Not, Procedure, Review, Sex,
                  Span, StudyParticipation, TestResult, Window)
 
-__all__ = ["format_rule", "parse_rule", "dump_rules", "load_rules", "loads_rules", "check_drift", "Drift",
+__all__ = ["format_rule", "parse_rule", "dump_rules", "load_rules", "loads_rules", "check_drift", "Drift", "rule_hash", "stamp_rules",
            "RuleUnitError", "RuleVocabularyError", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
@@ -508,6 +509,8 @@ _HEADER = """\
 #   [exc-2] exclusion header            a heading; its sub-items follow
 #   [exc-2.1] exclusion part of exc-2   a sub-item folded into exc-2's rule
 #   [inc-6.1] inclusion under inc-6     a sub-item with a verdict of its own
+#   [inc-3] inclusion edited 1a2b3c4d5e6f   a rule a person corrected (the hash is of the compiled rule
+#                                       it replaces; `screening check --stamp` writes it)
 # Correct the rules; keep the ids and the source text. Any other line starting with '#' is a comment.
 """
 _PARENT_WORD = {"part": "of", "header": "under", "criterion": "under"}  # a part is folded into its parent
@@ -523,9 +526,16 @@ def _meta_value(value: str) -> str:
 
 
 def _block_line(c: Criterion) -> str:
-    """``inclusion``, ``exclusion header``, ``exclusion part of exc-1``, ``inclusion under inc-6``."""
+    """``inclusion``, ``exclusion header``, ``exclusion part of exc-1``, ``inclusion under inc-6``,
+    followed by ``edited <hash>`` when a person corrected the compiled rule."""
     role = "" if c.role == "criterion" else f" {c.role}"
-    return f"{c.kind}{role}" + ("" if c.parent is None else f" {_PARENT_WORD[c.role]} {c.parent}")
+    line = f"{c.kind}{role}" + ("" if c.parent is None else f" {_PARENT_WORD[c.role]} {c.parent}")
+    return line + (f" edited {c.edited_from}" if c.edited_from else "")
+
+
+def rule_hash(node: Node) -> str:
+    """A short stable hash of a rule's canonical text: what an ``edited`` block was corrected from."""
+    return hashlib.sha256(format_rule(node, width=10**6).encode("utf-8")).hexdigest()[:12]
 
 
 def dump_rules(trial: CompiledTrial, *, source: str = "") -> str:
@@ -620,6 +630,9 @@ class _RulesReader:
             raise self.error(i, 1, "malformed block line", suggestion="write it as '[inc-1] inclusion'")
         cid = m["id"]
         words = [(w.group(), w.start() + 1) for w in re.compile(r"\S+").finditer(header, m.start("rest"))]
+        edited = None
+        if len(words) >= 3 and words[-2][0] == "edited":
+            edited, words = words[-1][0], words[:-2]
         kind, role, parent = self._roles(i, words, len(header) + 1)
         j = i + 1
         text_lines: list[str] = []
@@ -635,7 +648,7 @@ class _RulesReader:
                              suggestion='write its rule under the source text, or review("...", "why") '
                                         "if a person must judge it")
         rule = _parse(_Where(chunk, self.source, start, self.starts[start]))
-        return Criterion(cid, kind, "\n".join(text_lines), rule, role=role, parent=parent), j
+        return Criterion(cid, kind, "\n".join(text_lines), rule, role=role, parent=parent, edited_from=edited), j
 
     def _roles(self, i: int, words: list[tuple[str, int]], end: int) -> tuple[str, str, str | None]:
         """Kind, role and parent from the words after ``[id]``: ``exclusion part of exc-1``."""
@@ -690,6 +703,23 @@ def _one_line(c: Criterion) -> str:
     return f"{_block_line(c)}: {format_rule(c.rule, width=10**6)}"
 
 
+def stamp_rules(text: str, reviewed: CompiledTrial, fresh: CompiledTrial) -> str:
+    """Record a review in rules-file text: every rule that differs from the fresh compile becomes
+    ``edited <hash>`` (a deliberate correction) and the header takes the fresh source hash."""
+    fresh_by_id = {c.id: c for c in fresh.criteria}
+    lines = text.split("\n")
+    for k, line in enumerate(lines):
+        m = _BLOCK.match(line)
+        if m and m["id"] in fresh_by_id:
+            old = next(c for c in reviewed.criteria if c.id == m["id"])
+            new = fresh_by_id[m["id"]]
+            edited = rule_hash(new.rule) if old.rule != new.rule else None
+            lines[k] = f"[{old.id}] {_block_line(replace(old, edited_from=edited))}"
+        elif line.startswith("source-sha256:"):
+            lines[k] = f"source-sha256: {fresh.source_hash}"
+    return "\n".join(lines)
+
+
 def check_drift(reviewed: CompiledTrial, fresh: CompiledTrial) -> list[Drift]:
     """What a reviewer must look at again: a changed source, rules that differ, criteria gone or new."""
     drifts: list[Drift] = []
@@ -701,6 +731,10 @@ def check_drift(reviewed: CompiledTrial, fresh: CompiledTrial) -> list[Drift]:
     for cid, c in old.items():
         if cid not in new:
             drifts.append(Drift(cid, "missing", f"[{cid}] is in the reviewed rules but not in the fresh compile"))
+        elif c.edited_from is not None:  # a person's correction stands while the compiler reads the same
+            if rule_hash(new[cid].rule) != c.edited_from or _verdict_shape(new[cid])[1:] != _verdict_shape(c)[1:]:
+                drifts.append(Drift(cid, "rule-differs", f"[{cid}] was corrected by hand, and the compiler now "
+                                    f"reads the text differently: {_one_line(new[cid])}"))
         elif _verdict_shape(new[cid]) != _verdict_shape(c):
             drifts.append(Drift(cid, "rule-differs", f"[{cid}] reviewed: {_one_line(c)}\n"
                                 f"[{cid}] fresh:    {_one_line(new[cid])}"))
