@@ -188,7 +188,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             comparison = [(op, _Value(v.kind, v.number, unit) if v.kind == "plain" and v.unit is None else v)
                           for op, v in comparison]
         nodes = [self._measure(k, op, v, window) for k in keys for op, v in comparison]
-        return _any([_all(nodes[i:i + len(comparison)]) for i in range(0, len(nodes), len(comparison))])
+        per_key = [_all(nodes[i:i + len(comparison)]) for i in range(0, len(nodes), len(comparison))]
+        # "AST/ALT <= 2.5 x ULN" as an inclusion means both; "AST or ALT > 3 x ULN" as an exclusion, either
+        return _all(per_key) if self.kind == "inclusion" else _any(per_key)
 
     def _measure(self, key: str, op: str, v: _Value, window: ir.Window | None) -> ir.Node:
         q = units.get_quantity(key)
@@ -341,11 +343,11 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return _any([ir.Medication(m.concept, window, dose) for m in meds])
 
     def immunizations(self, *parts: Any) -> ir.Node:
-        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        window = _event_window(parts)
         return _any([ir.Immunization(t.value, window) for t in parts if isinstance(t, Token) and t.type == "VACCINE"])
 
     def procedures(self, *parts: Any) -> ir.Node:
-        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        window = _event_window(parts)
         return _any([ir.Procedure(t.value, window) for t in parts if isinstance(t, Token) and t.type == "PROCEDURE"])
 
     def study(self, _t: Token, window: ir.Window | None = None) -> ir.Node:
@@ -380,6 +382,14 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if len(members) < 2 or n > len(members):
             raise Uncompilable(f"'at least {n}' of {len(members)} listed items")
         return ir.AtLeast(n, members)
+
+
+def _event_window(parts: tuple[Any, ...]) -> ir.Window | None:
+    """A dated event (procedure, vaccination) needs a time frame: a window, or 'prior'/'undergone' (ever)."""
+    window = next((p for p in parts if isinstance(p, ir.Window)), None)
+    if window is None and not any(isinstance(p, Token) and p.type in ("HISTORY", "PROCUSE", "USE") for p in parts):
+        raise Uncompilable("no time frame: when must it have happened?")
+    return window
 
 
 def _age(op: str, years: float, whole_years: bool) -> ir.Node:
@@ -505,9 +515,47 @@ _DOSE_CAPS = re.compile(r"maximum (?:daily )?doses? (?:allowed|permitted)|max(?:
 _AGE_HEADING = re.compile(r"^\W*age\s*:?\s*$", re.I)
 
 
+_ALLOWED_HEADING = re.compile(r"\b(allowed|permitted|acceptable|recommended|may (?:be|have|receive)|eligible)\b", re.I)
+_EXCLUDED_HEADING = re.compile(r"\b(excluded|not allowed|not permitted|prohibited|ineligible|exclusion)\b", re.I)
+_HEADING_WINDOW = re.compile(r"\b(?:within|in the (?:last|past|previous))\s+(?:the\s+)?(?:last\s+|past\s+)?"
+                             r"\d+\s+(?:days?|weeks?|months?|years?)(?:\s+(?:prior to|before)\s+[\w ]+)?", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What a heading says about the items under it."""
+
+    kind: str | None = None  # "Excluded:" under the inclusion criteria makes its items exclusions
+    start: str = "start"  # grammar start symbol: dose caps under "maximum doses allowed", ages under "Age:"
+    window: str = ""  # "Excluded within 30 days prior to study entry:" gives each item that window
+    permissive: bool = False  # items under "Allowed:" permit, they do not require
+
+
+def _heading_context(text: str, outer: _Context) -> _Context:
+    start = "dose_cap" if _DOSE_CAPS.search(text) else "age_item" if _AGE_HEADING.match(text) else "start"
+    excluded = _EXCLUDED_HEADING.search(text)
+    window = _HEADING_WINDOW.search(text)
+    return _Context(kind="exclusion" if excluded else outer.kind, start=start,
+                    window=window.group(0) if window else outer.window,
+                    permissive=bool(_ALLOWED_HEADING.search(text)) and not excluded and start == "start"
+                    or outer.permissive)
+
+
+def _is_label(text: str) -> bool:
+    """A short heading with nothing to check: "Concurrent Medication:", "Hepatic:"."""
+    return bool(re.fullmatch(r"\W*[\w\s/,&()'-]{0,60}:\s*", text)) and len(text.split()) <= 8
+
+
 def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None, role: str,
-                  start: str = "start") -> None:
+                  ctx: _Context = _Context()) -> None:
     text = item.text
+    kind = ctx.kind or item.kind
+    if ctx.permissive:
+        out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "listed as allowed: it permits, it does not "
+                                                                      "require"), item.span, role, parent))
+        for child in item.children:
+            _criteria_for(child, out, item.id, role, ctx)
+        return
     if item.children:
         m = _AT_LEAST.search(text)
         if m and role != "part":
@@ -515,28 +563,37 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             n = int(word) if word.isdigit() else lexicon().numbers[word]
             parts: list[ir.Criterion] = []
             for child in item.children:
-                _criteria_for(child, parts, item.id, "part")
+                _criteria_for(child, parts, item.id, "part", ctx)
             members = tuple(c.rule for c in parts if c.parent == item.id)
             own = text[:m.start()].strip()
+            own_tokens = [t for t in tokenize(own)[0] if t.type not in ("POS", "COLON")] if own else []
             rule: ir.Node = ir.Review(text, "the sentence around 'at least N of the following' needs a person") \
-                if own and len(own) > 3 else (ir.AtLeast(n, members) if 1 <= n <= len(members) else
-                                              ir.Review(text, f"'at least {n}' of {len(members)} sub-items"))
-            out.append(ir.Criterion(item.id, item.kind, text, rule, item.span, role, parent))
+                if own_tokens else (ir.AtLeast(n, members) if 1 <= n <= len(members) else
+                                    ir.Review(text, f"'at least {n}' of {len(members)} sub-items"))
+            out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))
             out.extend(parts)
             return
-        if _HEADER.search(text):
-            out.append(ir.Criterion(item.id, item.kind, text, ir.Review(text, "heading of the sub-items below"),
+        if _HEADER.search(text) or (text.rstrip().endswith(":") and len(text.split()) <= 12):
+            out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "heading of the sub-items below"),
                                     item.span, "header", parent))
+            inner = _heading_context(text, ctx)
             for child in item.children:
-                _criteria_for(child, out, item.id, role)
+                _criteria_for(child, out, item.id, role, inner)
             return
-    rule = compile_text(text, item.kind, start)
-    if start != "start" and isinstance(rule, ir.Review):  # not a dose cap after all: read it as a criterion
-        rule = compile_text(text, item.kind)
-    out.append(ir.Criterion(item.id, item.kind, text, rule, item.span, role, parent))
-    child_start = "dose_cap" if _DOSE_CAPS.search(text) else "age_item" if _AGE_HEADING.match(text) else "start"
+    elif _is_label(text):
+        out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "a heading with nothing to check"),
+                                item.span, "header", parent))
+        return
+    source = f"{text.rstrip(' .;')} {ctx.window}" if ctx.window else text
+    rule = compile_text(source, kind, ctx.start)
+    if ctx.start != "start" and isinstance(rule, ir.Review):  # not a dose cap after all: read it as a criterion
+        rule = compile_text(source, kind)
+    if isinstance(rule, ir.Review) and source != text:
+        rule = ir.Review(text, rule.reason)
+    out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))
+    inner = _heading_context(text, _Context(kind=ctx.kind))
     for child in item.children:
-        _criteria_for(child, out, item.id, role, child_start)
+        _criteria_for(child, out, item.id, role, inner)
 
 
 def _structured(trial: Trial) -> list[ir.Criterion]:
