@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
@@ -243,8 +245,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             raise Uncompilable("age range runs backwards")
         return ir.All((_age(">=", lo, True), _age("<=", hi, unit in (None, "year"))))
 
-    def demographic(self, sexes: ir.Node, age: ir.Node) -> ir.Node:
-        return ir.All((sexes, age))
+    def demographic(self, sexes: ir.Node, other: ir.Node) -> ir.Node:
+        return _all([sexes, other])
 
     def sexes(self, *parts: Any) -> ir.Node:
         values = sorted({t.value for t in parts if isinstance(t, Token) and t.type == "SEX"})
@@ -365,7 +367,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def flag(self, t: Token) -> ir.Node:
         return ir.Flag("pregnant" if t.type == "PREGNANT" else "lactating")
 
-    def flags(self, *parts: Any) -> ir.Node:
+    def flags(self, *parts: Any) -> ir.Node:  # "women who are pregnant": only a woman can be
         return _any(list(dict.fromkeys(p for p in parts if isinstance(p, ir.Node))))
 
     def attest(self, t: Token) -> ir.Node:
@@ -529,16 +531,35 @@ class _Context:
     start: str = "start"  # grammar start symbol: dose caps under "maximum doses allowed", ages under "Age:"
     window: str = ""  # "Excluded within 30 days prior to study entry:" gives each item that window
     permissive: bool = False  # items under "Allowed:" permit, they do not require
+    subject: str = ""  # "Life expectancy:" names what "More than 2 months" below it is about
 
 
 def _heading_context(text: str, outer: _Context) -> _Context:
     start = "dose_cap" if _DOSE_CAPS.search(text) else "age_item" if _AGE_HEADING.match(text) else "start"
     excluded = _EXCLUDED_HEADING.search(text)
     window = _HEADING_WINDOW.search(text)
+    toks = [t for t in tokenize(text)[0] if t.type != "COLON"]
+    subject = text.rstrip(" :") if len(toks) == 1 and toks[0].type == "QUANTITY" else ""
     return _Context(kind="exclusion" if excluded else outer.kind, start=start,
                     window=window.group(0) if window else outer.window,
                     permissive=bool(_ALLOWED_HEADING.search(text)) and not excluded and start == "start"
-                    or outer.permissive)
+                    or outer.permissive, subject=subject)
+
+
+@lru_cache(maxsize=1)
+def _no_requirement_pattern() -> re.Pattern[str]:
+    phrases = tomllib.loads(resources.files("screening.data").joinpath("phrases.toml").read_text("utf-8"))
+    return re.compile("|".join(re.escape(p) for p in phrases["no_requirement"]["phrases"]))
+
+
+class _NoRequirement:
+    """Matches items such as "Not specified" that state there is nothing to check."""
+
+    def fullmatch(self, text: str) -> bool:
+        return bool(_no_requirement_pattern().fullmatch(text))
+
+
+_NO_REQUIREMENT = _NoRequirement()
 
 
 def _is_label(text: str) -> bool:
@@ -580,7 +601,7 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             for child in item.children:
                 _criteria_for(child, out, item.id, role, inner)
             return
-    elif _is_label(text):
+    elif _is_label(text) or _NO_REQUIREMENT.fullmatch(text.strip(" .;:").lower()):
         out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "a heading with nothing to check"),
                                 item.span, "header", parent))
         return
@@ -588,6 +609,10 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
     rule = compile_text(source, kind, ctx.start)
     if ctx.start != "start" and isinstance(rule, ir.Review):  # not a dose cap after all: read it as a criterion
         rule = compile_text(source, kind)
+    if isinstance(rule, ir.Review) and ctx.subject:  # "More than 2 months" under "Life expectancy:"
+        with_subject = compile_text(f"{ctx.subject} {source}", kind)
+        if not isinstance(with_subject, ir.Review):
+            rule = with_subject
     if isinstance(rule, ir.Review) and source != text:
         rule = ir.Review(text, rule.reason)
     out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))

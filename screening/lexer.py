@@ -139,9 +139,10 @@ class Raw:
 def raw_tokens(text: str) -> list[Raw]:
     out = [Raw(m.lastgroup or "", m.group(), m.start(), m.end()) for m in _RAW.finditer(text)]
     # a hyphen joining two words is part of the word ("anti-dsDNA"): drop it
+    # a hyphen joining a word or a number to a word is part of it ("anti-dsDNA", "2.5-times", "5-year")
     return [r for i, r in enumerate(out)
-            if not (r.text == "-" and 0 < i < len(out) - 1 and out[i - 1].kind == "word" and out[i + 1].kind == "word"
-                    and out[i - 1].end == r.start and out[i + 1].start == r.end)]
+            if not (r.text == "-" and 0 < i < len(out) - 1 and out[i - 1].kind in ("word", "num")
+                    and out[i + 1].kind == "word" and out[i - 1].end == r.start and out[i + 1].start == r.end)]
 
 
 def _tok(kind: str, value: Any, r: Raw) -> Token:
@@ -333,6 +334,10 @@ def _collapse(toks: list[Token]) -> list[Token]:
         t = toks[i]
         if (out and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR"
                 and toks[i + 1].type == out[-1].type and toks[i + 1].value == out[-1].value):
+            i += 3
+            continue
+        if (out and out[-1].type == "ULN" and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR"
+                and toks[i + 1].type in ("ULNBARE", "ULN")):  # "1.5 x upper limit of normal (ULN)"
             i += 3
             continue
         if out and t.type == out[-1].type and t.type in ("QUANTITY", "CONDITION", "DRUG", "VACCINE", "PROCEDURE") \
