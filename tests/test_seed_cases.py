@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, event, example, given, settings, strategies as st
 
 import screening
 from screening import ir
 from screening.compile import compile_any
 from screening.errors import ScreeningError
+from screening.patient import parse_patient
 from screening.rules import dump_rules, format_rule, loads_rules
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -257,3 +258,251 @@ def test_seed_004_reviewed_rules_keep_other_patients_out(name: str, status: str)
     patient = _case_patient(name)
     result = screening.screen(_reviewed_004(), copy.deepcopy(patient["record"]), as_of=AS_OF)
     assert result.status == status, [(r.criterion.id, r.verdict, r.reason) for r in result.results]
+
+
+# ---------------------------------------------------------------------------------------------
+# properties over generated patients
+# ---------------------------------------------------------------------------------------------
+
+ALL_TRIALS = [p.relative_to(ROOT).as_posix() for p in SEEDS]
+DATES = st.dates(dt.date(2025, 6, 1), dt.date(2026, 1, 15)).map(dt.date.isoformat)
+RECENT = st.dates(dt.date(2025, 11, 1), dt.date(2026, 1, 15)).map(dt.date.isoformat)
+
+# each lab: a value drawn in one unit, and the same amount written in other units with the
+# factor a clinician uses (exact decimal shifts; creatinine and bilirubin through their molar mass)
+LABS: dict[str, tuple[str, st.SearchStrategy[float], tuple[tuple[str, float], ...]]] = {
+    "Hemoglobin": ("g/L", st.integers(60, 180).map(float), (("g/dL", 0.1), ("g/l", 1.0), ("mg/mL", 1.0))),
+    "Platelets": ("10^9/L", st.integers(5, 800).map(float),
+                  (("/mm3", 1000.0), ("10^3/uL", 1.0), ("K/uL", 1.0), ("10*9/L", 1.0), ("/uL", 1000.0))),
+    "WBC": ("10^9/L", st.integers(5, 300).map(lambda x: x / 10), (("/mm3", 1000.0), ("10^3/uL", 1.0), ("10*9/L", 1.0))),
+    "Creatinine": ("mg/dL", st.integers(4, 60).map(lambda x: x / 10), (("umol/L", 88.42), ("µmol/L", 88.42))),
+    "Total bilirubin": ("mg/dL", st.integers(2, 40).map(lambda x: x / 10), (("umol/L", 17.104),)),
+    "Complement C3": ("g/L", st.integers(20, 200).map(lambda x: x / 100), (("mg/dL", 100.0),)),
+    "24-hour urine protein": ("g/d", st.integers(0, 80).map(lambda x: x / 10), (("mg/24h", 1000.0), ("g/24h", 1.0))),
+    "PPD": ("mm", st.integers(0, 25).map(float), (("cm", 0.1),)),
+}
+# with the reference range written in the same unit as the value, for "> 3 x ULN"
+ENZYMES = {"ALT": (("U/L", 1.0), ("IU/L", 1.0), ("U/l", 1.0)), "AST": (("U/L", 1.0), ("IU/L", 1.0))}
+STEROIDS = st.sampled_from(["Prednisone", "Medrol", "prednisolone", "Dexamethasone"])
+
+
+def _scaled(value: float, factor: float) -> float:
+    return float(f"{value * factor:.15g}")  # drop float noise (1.2000000000000002), keep 15 digits
+
+
+@st.composite
+def equivalent_patients(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two records of the same patient: labs, weight, tuberculin reaction and doses in other units."""
+    base: dict[str, Any] = {
+        "id": "P", "as_of": AS_OF, "birth_date": draw(st.sampled_from(["1980-04-02", "1961-01-15", "2007-01-15",
+                                                                      "1950-01-20", "2008-12-31"])),
+        "sex": draw(st.sampled_from(["female", "male"])),
+        "conditions": [{"name": "Systemic lupus erythematosus", "code": "M32.9", "onset": "2019-03-01"}],
+        "observations": [{"name": "CMV DNA", "value": draw(st.sampled_from(["positive", "negative"])), "date": "2026-01-10"},
+                         {"name": "SLEDAI-2K", "value": draw(st.integers(0, 20)), "date": "2026-01-10"}],
+        "attestations": {"informed_consent": True, "able_to_comply": True},
+    }
+    other = copy.deepcopy(base)
+    for name, (unit, values, alternatives) in LABS.items():
+        if draw(st.booleans()):
+            value, date = draw(values), draw(RECENT)
+            alt_unit, factor = draw(st.sampled_from(alternatives))
+            base["observations"].append({"name": name, "value": value, "unit": unit, "date": date})
+            other["observations"].append({"name": name, "value": _scaled(value, factor), "unit": alt_unit, "date": date})
+    for name, units_ in ENZYMES.items():
+        if draw(st.booleans()):
+            value, high, date = draw(st.integers(5, 400)), draw(st.sampled_from([35, 40, 45, 50])), draw(RECENT)
+            alt_unit, _ = draw(st.sampled_from(units_))
+            base["observations"].append({"name": name, "value": value, "unit": "U/L", "date": date,
+                                         "reference_range": {"low": 5, "high": high}})
+            other["observations"].append({"name": name, "value": value, "unit": alt_unit, "date": date,
+                                          "reference_range": {"low": 5, "high": high, "unit": alt_unit}})
+    # body weight on the edges of 45-80 kg too; kg, g or lb; top-level or an observation
+    kg = draw(st.sampled_from([45.0, 80.0]) | st.sampled_from([44.5, 80.5, 62.0]) | st.integers(60, 220).map(lambda x: x / 2))
+    alt_unit, factor = draw(st.sampled_from([("g", 1000.0), ("lb", 1 / 0.45359237), ("kg", 1.0)]))
+    base["weight"] = {"value": kg, "unit": "kg"}
+    if draw(st.booleans()):
+        other["weight"] = {"value": _scaled(kg, factor), "unit": alt_unit}
+    else:
+        other["observations"].append({"name": "Body weight", "value": _scaled(kg, factor), "unit": alt_unit, "date": AS_OF})
+    # a glucocorticoid per day in mg/d, g/d or mg/wk (edges of 0.5 and 1.0 mg/kg/d are hit by some draws)
+    meds = []
+    if draw(st.booleans()):
+        mg = draw(st.sampled_from([5.0, 10.0, 20.0, 31.0, 40.0, 60.0, 80.0]))
+        d_unit, d_factor = draw(st.sampled_from([("g/d", 0.001), ("mg/wk", 7.0), ("mg/day", 1.0)]))
+        steroid = draw(STEROIDS)
+        meds = [({"name": steroid, "dose": {"value": mg, "unit": "mg/d"}, "start": "2025-12-01"},
+                 {"name": steroid, "dose": {"value": _scaled(mg, d_factor), "unit": d_unit}, "start": "2025-12-01"})]
+    base["medications"] = [m for m, _ in meds]
+    other["medications"] = [m for _, m in meds]
+    return base, other
+
+
+def _edge_pair(kg: float, weight: dict[str, Any], steroid: dict[str, Any], alt_steroid: dict[str, Any],
+               ppd: tuple[float, str], alt: tuple[int, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A patient exactly on the thresholds of the seeds (45/80 kg, 10 mm, 3 x ULN, 0.5 and 1 mg/kg/d)."""
+    common = {"id": "edge", "as_of": AS_OF, "birth_date": "1980-04-02", "sex": "female",
+              "conditions": [{"name": "SLE", "onset": "2019-03-01"}],
+              "attestations": {"informed_consent": True, "able_to_comply": True}}
+    obs = [{"name": "CMV DNA", "value": "positive", "date": "2026-01-10"}]
+    base = dict(copy.deepcopy(common), weight={"value": kg, "unit": "kg"}, medications=[steroid], observations=obs + [
+        {"name": "PPD", "value": 10, "unit": "mm", "date": "2026-01-10"},
+        {"name": "ALT", "value": 120, "unit": "U/L", "date": "2026-01-10", "reference_range": {"high": 40}}])
+    other = dict(copy.deepcopy(common), weight=weight, medications=[alt_steroid], observations=obs + [
+        {"name": "PPD", "value": ppd[0], "unit": ppd[1], "date": "2026-01-10"},
+        {"name": "ALT", "value": alt[0], "unit": alt[1], "date": "2026-01-10", "reference_range": {"high": 40, "unit": alt[1]}}])
+    return base, other
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(equivalent_patients())
+@example(_edge_pair(45.0, {"value": 45 / 0.45359237, "unit": "lb"},
+                    {"name": "Prednisone", "dose": {"value": 22.5, "unit": "mg/d"}, "start": "2025-12-01"},
+                    {"name": "Prednisone", "dose": {"value": 157.5, "unit": "mg/wk"}, "start": "2025-12-01"},
+                    (1.0, "cm"), (120, "IU/L")))
+@example(_edge_pair(80.0, {"value": 80000, "unit": "g"},
+                    {"name": "Medrol", "dose": {"value": 64, "unit": "mg/d"}, "start": "2025-12-01"},
+                    {"name": "Medrol", "dose": {"value": 0.064, "unit": "g/d"}, "start": "2025-12-01"},
+                    (1.0, "cm"), (120, "U/l")))
+def test_equivalent_units_give_the_same_verdicts_on_every_seed(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    base, other = pair
+    for trial in ALL_TRIALS:
+        a = screening.screen(compiled(trial), copy.deepcopy(base), as_of=AS_OF)
+        b = screening.screen(compiled(trial), copy.deepcopy(other), as_of=AS_OF)
+        diff = [(x.criterion.id, x.verdict, y.verdict, x.reason, y.reason)
+                for x, y in zip(a.results, b.results) if x.verdict != y.verdict]
+        assert not diff and a.status == b.status, f"{trial}: {a.status} vs {b.status}: {diff}"
+
+
+# --- arbitrary valid records ---------------------------------------------------------------------
+
+CONDITION_POOL = [("Systemic lupus erythematosus", "55464009"), ("Lupus nephritis", "M32.14"), (None, "M35.00"),
+                  ("Dermatomyositis", None), ("Breast cancer", "C50.911"), ("Basal cell carcinoma", None),
+                  ("Sepsis", "A41.9"), ("Pneumonia", None), ("Cytomegalovirus viremia", "B25.9"),
+                  ("Chronic hepatitis B", "B18.1"), ("Heart failure", "I50.9"), ("Major depressive disorder", "F32.9"),
+                  ("Hashimoto thyroiditis", "E06.3"), ("Some local diagnosis", None), (None, "ICD10CM:Z85.3"),
+                  ("Tuberculosis", None), ("Neuropsychiatric lupus", None), ("Essential hypertension", "I10")]
+DRUG_POOL = ["Prednisone", "Medrol", "Plaquenil", "hydroxychloroquine sulfate 200 mg tablet", "MabThera", "Benlysta",
+             "Arava", "Privigen", "CellCept", "Methotrexate", "Folic acid", "Tripterygium glycosides tablets",
+             "Dexamethasone", "Valganciclovir", "Calcium carbonate 600 mg + vitamin D3 400 IU", "Tacrolimus"]
+DOSE_UNITS = ["mg", "mg/d", "g/d", "mg/kg/d", "mg/kg", "mg/wk", "mg/day", "ug/d"]
+# name, unit, canonical plausible range (in that unit), kind
+OBS_POOL: list[tuple[str, str | None, st.SearchStrategy[Any]]] = [
+    ("Hemoglobin", "g/dL", st.floats(1.0, 30.0)), ("Platelets", "/mm3", st.integers(0, 5_000_000)),
+    ("WBC", "10^9/L", st.floats(0, 1000)), ("Creatinine", "mg/dL", st.floats(0.06, 56)),
+    ("ALT", "U/L", st.floats(0, 50000)), ("AST", "IU/L", st.floats(0, 50000)), ("Body weight", "kg", st.floats(0.2, 700)),
+    ("PPD", "mm", st.floats(0, 100)), ("Total bilirubin", "umol/L", st.floats(0, 1500)),
+    ("SLEDAI-2K", None, st.integers(0, 105)), ("NYHA class", None, st.sampled_from(["I", "II", "III", "IV", "class 3", 2])),
+    ("ANA", None, st.sampled_from(["1:80", "1:160", "1:1280"])),
+    ("CMV PCR", None, st.sampled_from(["positive", "negative", "Detected", "not detected", None])),
+    ("HIV antibody", None, st.sampled_from(["non-reactive", "reactive", "negative"])),
+    ("HBsAg", None, st.sampled_from(["positive", "negative"])), ("Urine pregnancy test", None, st.sampled_from(["neg", "pos"])),
+    ("Some local lab", "U/L", st.floats(0, 10)),
+]
+
+
+def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | strategy
+
+
+def _period(draw: st.DrawFn, first: str, last: str) -> dict[str, str]:
+    start = draw(_maybe(st.dates(dt.date(2000, 1, 1), dt.date(2026, 6, 1))))
+    out: dict[str, str] = {}
+    if start is not None:
+        out[first] = start.isoformat()
+    if draw(st.booleans()):
+        end = draw(st.dates(start or dt.date(2000, 1, 1), dt.date(2026, 6, 1)))
+        out[last] = end.isoformat()
+    return out
+
+
+@st.composite
+def valid_records(draw: st.DrawFn) -> dict[str, Any]:
+    rec: dict[str, Any] = {"id": draw(st.text("abcXYZ0123-", min_size=1, max_size=8))}
+    if draw(st.booleans()):
+        rec["as_of"] = draw(st.dates(dt.date(2025, 1, 1), dt.date(2026, 6, 1))).isoformat()
+    which_age = draw(st.sampled_from(["birth_date", "age", None]))
+    if which_age == "birth_date":
+        rec["birth_date"] = draw(st.dates(dt.date(1900, 1, 1), dt.date(2024, 12, 31))).isoformat()
+    elif which_age == "age":
+        rec["age"] = draw(st.floats(0, 120))
+    for field in ("sex",):
+        value = draw(_maybe(st.sampled_from(["female", "male", "F", "M", "other", "unknown", "Woman"])))
+        if value is not None:
+            rec[field] = value
+    for flag in ("pregnant", "lactating"):
+        value = draw(_maybe(st.booleans()))
+        if value is not None:
+            rec[flag] = value
+    if draw(st.booleans()):
+        rec["weight"] = draw(st.sampled_from([{"value": 62, "unit": "kg"}, {"value": 150, "unit": "lb"},
+                                              {"value": 45000, "unit": "g"}]))
+    if draw(st.booleans()):
+        rec["conditions"] = []
+        for name, code in draw(st.lists(st.sampled_from(CONDITION_POOL), max_size=5)):
+            entry = {k: v for k, v in (("name", name), ("code", code)) if v}
+            entry.update(_period(draw, "onset", "end"))
+            status = draw(_maybe(st.sampled_from(["active", "resolved", "remission", "inactive", "relapse"])))
+            if status:
+                entry["status"] = status
+            rec["conditions"].append(entry)
+    if draw(st.booleans()):
+        rec["medications"] = []
+        for name in draw(st.lists(st.sampled_from(DRUG_POOL), max_size=5)):
+            entry: dict[str, Any] = {"name": name}
+            if draw(st.booleans()):
+                entry["dose"] = {"value": draw(st.floats(0, 2000)), "unit": draw(st.sampled_from(DOSE_UNITS))}
+            if draw(st.booleans()):
+                entry["route"] = draw(st.sampled_from(["oral", "IV", "subcutaneous"]))
+                entry["frequency"] = draw(st.sampled_from(["daily", "BID", "weekly", "once"]))
+            entry.update(_period(draw, "start", "end"))
+            rec["medications"].append(entry)
+    if draw(st.booleans()):
+        rec["observations"] = []
+        for name, unit, values in draw(st.lists(st.sampled_from(OBS_POOL), max_size=8)):
+            entry = {"name": name, "value": draw(values)}
+            if unit:
+                entry["unit"] = unit
+            date = draw(_maybe(st.dates(dt.date(2024, 1, 1), dt.date(2026, 6, 1))))
+            if date:
+                entry["date"] = date.isoformat()
+            if unit and draw(st.booleans()):
+                entry["reference_range"] = draw(st.sampled_from([{"high": 40}, {"low": 5}, {"low": 1, "high": 50}]))
+            rec["observations"].append(entry)
+    for field, pool in (("procedures", ["Plasmapheresis", "Kidney biopsy", "plasma exchange"]),
+                        ("immunizations", ["Influenza vaccine", "BCG vaccine", "mRNA-1647", "Shingrix", "Local vaccine X"])):
+        if draw(st.booleans()):
+            rec[field] = [{"name": n, **({"date": d.isoformat()} if d else {})}
+                          for n, d in draw(st.lists(st.tuples(st.sampled_from(pool),
+                                                              _maybe(st.dates(dt.date(2010, 1, 1), dt.date(2026, 6, 1)))),
+                                                    max_size=3))]
+    if draw(st.booleans()):
+        rec["studies"] = [dict(id="NCT01234567", **_period(draw, "start", "end")) for _ in range(draw(st.integers(0, 2)))]
+    if draw(st.booleans()):
+        rec["attestations"] = draw(st.dictionaries(st.sampled_from(["informed_consent", "able_to_comply", "other"]),
+                                                   st.booleans()))
+    return rec
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(valid_records(), st.sampled_from(["2026-01-15", "2025-03-01", "2026-12-31"]))
+def test_screening_never_raises_on_a_valid_record(record: dict[str, Any], as_of: str) -> None:
+    try:
+        patient = parse_patient(copy.deepcopy(record))
+    except screening.PatientDataError as exc:
+        # only a value outside a lab's plausible range may be refused (drawn on purpose near the edges)
+        assert all(path.startswith("observations[") and path.endswith(".value") and "not a possible" in msg
+                   for path, msg in exc.errors), str(exc)
+        event("record refused: implausible lab value")
+        return
+    for trial in ALL_TRIALS:
+        result = screening.screen(compiled(trial), patient, as_of=as_of)
+        assert result.status in STATUSES
+        counted = [r for r in result.results if r.criterion.role == "criterion"]
+        assert all(r.verdict in VERDICTS for r in result.results)
+        failed = any((r.criterion.kind == "inclusion" and r.verdict == "not_met")
+                     or (r.criterion.kind == "exclusion" and r.verdict == "met") for r in counted)
+        assert (result.status == "ineligible") == failed
+        if compiled(trial).note:
+            assert result.status != "eligible"
+        event(f"{Path(trial).name[:3]}: {result.status}")

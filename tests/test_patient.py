@@ -1,0 +1,360 @@
+"""Patient records: validation errors name the JSON path, missing data is unknown (not an error),
+units are normalized once, and the CLI reports a bad record with its file and path."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from screening import ir
+from screening.cli import app
+from screening.errors import PatientDataError
+from screening.evaluate import Builder, Context, age_years
+from screening.patient import load_patient, parse_patient, patient_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_004 = str(ROOT / "seeds" / "004_eaa96d67465dbc38.txt")
+AS_OF = dt.date(2026, 1, 15)
+CTX = Context(AS_OF, AS_OF.toordinal())
+
+
+def verdict(node: ir.Node, record: dict[str, Any], ctx: Context = CTX) -> str:
+    return Builder().build(node)(parse_patient(record), ctx).verdict
+
+
+def error_of(record: Any) -> PatientDataError:
+    with pytest.raises(PatientDataError) as info:
+        parse_patient(record)
+    return info.value
+
+
+def obs(**fields: Any) -> dict[str, Any]:
+    return {"id": "p", "observations": [fields]}
+
+
+# --- errors carry the JSON path of the bad field ---------------------------------------------------
+
+@pytest.mark.parametrize("record,path", [
+    (obs(name="platelets", value=150, unit="furlongs", date="2026-01-10"), "observations[0].unit"),
+    (obs(name="hemoglobin", value=9.5, unit="g/dLL"), "observations[0].unit"),
+    ({"id": "p", "weight": {"value": 60, "unit": "stones-ish"}}, "weight.unit"),
+    ({"id": "p", "medications": [{"name": "Prednisone", "dose": {"value": 10, "unit": "tablets"}}]},
+     "medications[0].dose.unit"),
+    (obs(name="ALT", value=50, unit="U/L", reference_range={"high": 40, "unit": "mg"}),
+     "observations[0].reference_range.high"),
+], ids=["observation", "typo", "weight", "dose", "reference-range"])
+def test_unknown_unit_names_its_path(record: dict[str, Any], path: str) -> None:
+    exc = error_of(record)
+    assert exc.path == path
+    assert (path, exc.errors[0][1]) == exc.errors[0]
+    assert path in str(exc)
+
+
+def test_an_observation_with_a_number_and_no_unit_is_refused_at_its_unit() -> None:
+    assert error_of(obs(name="Platelets", value=150, date="2026-01-10")).path == "observations[0].unit"
+
+
+_VALUE_NOT_UNIT = pytest.mark.xfail(
+    raises=AssertionError, strict=False,
+    reason="tool bug: a value impossible in any unit (negative count, SpO2 > 100 %, negative weight) is "
+           "reported at '.unit' (the plausibility check runs inside the unit conversion)")
+
+
+@pytest.mark.parametrize("record,path", [
+    (obs(name="SLEDAI-2K", value=200, date="2026-01-10"), "observations[0].value"),
+    (obs(name="HIV antibody", value="maybe", date="2026-01-10"), "observations[0].value"),
+    (obs(name="Platelets", value="lots", unit="10^9/L"), "observations[0].value"),
+    (obs(name="Platelets", value=True, unit="10^9/L"), "observations[0].value"),
+    (obs(name="NYHA class", value="class VII"), "observations[0].value"),
+    ({"id": "p", "medications": [{"name": "Prednisone", "dose": {"value": -10, "unit": "mg/d"}}]},
+     "medications[0].dose.value"),
+    pytest.param(obs(name="Platelets", value=-5, unit="10^9/L"), "observations[0].value", marks=_VALUE_NOT_UNIT),
+    pytest.param(obs(name="SpO2", value=120, unit="%"), "observations[0].value", marks=_VALUE_NOT_UNIT),
+    pytest.param({"id": "p", "weight": {"value": -60, "unit": "kg"}}, "weight.value", marks=_VALUE_NOT_UNIT),
+], ids=["score-over-max", "not-a-result", "not-a-number", "boolean", "not-a-level", "negative-dose",
+        "negative-count", "spo2-over-100", "negative-weight"])
+def test_impossible_value_names_its_path(record: dict[str, Any], path: str) -> None:
+    exc = error_of(record)
+    assert exc.path == path, str(exc)
+
+
+@pytest.mark.parametrize("record", [obs(name="Hemoglobin", value=95, unit="g/dL"),
+                                    obs(name="Platelets", value=150000, unit="10^9/L")],
+                         ids=["hb-95-g-dL", "platelets-150000-e9"])
+def test_a_value_implausible_in_its_unit_is_refused_at_that_observation(record: dict[str, Any]) -> None:
+    # probably a unit mistake (g/L written as g/dL): either the value or the unit field may be named
+    exc = error_of(record)
+    assert exc.path in ("observations[0].value", "observations[0].unit")
+    assert "plausible" in exc.errors[0][1] or "possible" in exc.errors[0][1]
+
+
+_DATE_DROPPED = pytest.mark.xfail(
+    raises=AssertionError, strict=False,
+    reason="tool bug: patient._json_path drops every location part starting with 'date' (meant for "
+           "pydantic's type tags), so the field named 'date' vanishes: 'observations[0]' instead of "
+           "'observations[0].date'")
+
+
+@pytest.mark.parametrize("record,path", [
+    ({"id": "p", "birth_date": "15/01/1980"}, "birth_date"),
+    ({"id": "p", "as_of": "2026-02-30"}, "as_of"),
+    ({"id": "p", "medications": [{"name": "Prednisone", "start": "yesterday"}]}, "medications[0].start"),
+    ({"id": "p", "conditions": [{"name": "SLE", "onset": "2019-13-01"}]}, "conditions[0].onset"),
+    ({"id": "p", "studies": [{"id": "NCT1", "end": "soon"}]}, "studies[0].end"),
+    pytest.param(obs(name="Platelets", value=150, unit="10^9/L", date="2026-02-30"), "observations[0].date",
+                 marks=_DATE_DROPPED),
+    pytest.param({"id": "p", "immunizations": [{"name": "BCG vaccine", "date": "2025-13-01"}]},
+                 "immunizations[0].date", marks=_DATE_DROPPED),
+], ids=["birth_date", "as_of", "med-start", "onset", "study-end", "observation-date", "immunization-date"])
+def test_bad_date_names_its_path(record: dict[str, Any], path: str) -> None:
+    exc = error_of(record)
+    assert exc.path == path, str(exc)
+    assert "date" in exc.errors[0][1]
+
+
+@pytest.mark.parametrize("record", [{}, {"id": ""}, {"observations": []}, {"id": None}], ids=["empty", "blank", "lists-only", "null"])
+def test_missing_id_is_refused_at_id(record: dict[str, Any]) -> None:
+    assert error_of(record).path == "id"
+
+
+def test_every_bad_field_is_listed() -> None:
+    exc = error_of({"id": "p", "birth_date": "nope", "sex": "alien", "conditions": [{"onset": "2020-01-01"}]})
+    assert [p for p, _ in exc.errors] == ["birth_date", "sex", "conditions[0]"]
+    for p in ("birth_date", "sex", "conditions[0]"):
+        assert p in str(exc)
+
+
+@pytest.mark.parametrize("record,where", [
+    ({"id": "p", "conditions": [{"name": "SLE", "onset": "2020-01-01", "end": "2019-01-01"}]}, "conditions[0]"),
+    ({"id": "p", "medications": [{"name": "Prednisone", "start": "2020-01-01", "end": "2019-01-01"}]}, "medications[0]"),
+    ({"id": "p", "conditions": [{"name": "SLE", "status": "flaring"}]}, "conditions[0].status"),
+    ({"id": "p", "observations": [{"value": 3}]}, "observations[0]"),
+    ({"id": "p", "age": -3}, "age"),
+], ids=["end-before-onset", "end-before-start", "bad-status", "unnamed-observation", "negative-age"])
+def test_inconsistent_entries_are_refused_with_their_path(record: dict[str, Any], where: str) -> None:
+    assert error_of(record).path == where
+
+
+def test_a_record_that_is_not_an_object_is_refused() -> None:
+    assert isinstance(error_of([1, 2]), PatientDataError)
+
+
+def test_birth_date_after_as_of_is_refused() -> None:
+    assert "birth_date" in str(error_of({"id": "p", "as_of": "2020-01-01", "birth_date": "2021-01-01"}))
+
+
+# --- absent is unknown, empty is "no record of" ----------------------------------------------------
+
+LEAVES = [
+    ir.Measure("platelet_count", ">=", 100, "10^9/L"), ir.Measure("alt", ">", 3, "ULN"),
+    ir.Measure("age", ">=", 18, "year"), ir.TestResult("hiv_antibody", "negative"),
+    ir.Condition("malignancy", ir.Window(5, "year")), ir.Medication("rituximab"),
+    ir.Medication("glucocorticoid", ir.Window(0), ir.Dose(">", 0.5, "mg/kg/d")), ir.Procedure("plasmapheresis"),
+    ir.Immunization("live_vaccine", ir.Window(3, "month")), ir.StudyParticipation(ir.Window(3, "month")),
+    ir.Sex("female"), ir.Flag("pregnant"), ir.Attestation("informed_consent"),
+]
+
+
+@pytest.mark.parametrize("node", LEAVES, ids=lambda n: n.key + ":" + str(getattr(n, "quantity", getattr(n, "concept", ""))))
+def test_a_missing_field_is_unknown_not_an_error(node: ir.Node) -> None:
+    assert verdict(node, {"id": "p"}) == "unknown"
+
+
+@pytest.mark.parametrize("node,field", [
+    (ir.Condition("malignancy", ir.Window(5, "year")), "conditions"), (ir.Medication("rituximab"), "medications"),
+    (ir.Procedure("plasmapheresis"), "procedures"), (ir.Immunization("live_vaccine", ir.Window(3, "month")), "immunizations"),
+    (ir.StudyParticipation(ir.Window(3, "month")), "studies"),
+], ids=lambda x: x if isinstance(x, str) else x.key)
+def test_an_empty_list_means_no_record_of(node: ir.Node, field: str) -> None:
+    assert verdict(node, {"id": "p", field: []}) == "not_met"
+
+
+def test_screening_a_record_with_only_an_id_is_never_an_error() -> None:
+    from screening import screen
+    result = screen(SEED_004, {"id": "bare"}, as_of=AS_OF)
+    assert result.status == "needs_review"
+    assert {r.verdict for r in result.results} <= {"unknown", "review"}
+
+
+def test_unknown_fields_are_ignored() -> None:
+    p = parse_patient({"id": "p", "mrn": "000123", "ward": "4B", "conditions": [{"name": "SLE", "severity": "mild"}]})
+    assert p.id == "p" and p.conditions is not None and len(p.conditions) == 1
+
+
+# --- age instead of birth_date ---------------------------------------------------------------------
+
+def test_age_instead_of_birth_date() -> None:
+    adult = ir.Measure("age", ">=", 18, "year")
+    assert verdict(adult, {"id": "p", "age": 40}) == "met"
+    assert verdict(adult, {"id": "p", "age": 17}) == "not_met"
+    # an age stated on the record's date grows until the screening date: 17.6 on 2025-07-15 is 18.1 now
+    assert verdict(adult, {"id": "p", "age": 17.6, "as_of": "2025-07-15"}) == "met"
+    p = parse_patient({"id": "p", "age": 17.6, "as_of": "2025-07-15"})
+    assert age_years(p, CTX) == pytest.approx(17.6 + 184 / 365.25)
+
+
+def test_birth_date_gives_the_exact_age() -> None:
+    p = parse_patient({"id": "p", "birth_date": "2008-01-15"})
+    assert age_years(p, CTX) == 18.0
+    assert verdict(ir.Measure("age", ">", 18, "year"), {"id": "p", "birth_date": "2008-01-15"}) == "not_met"
+    assert verdict(ir.Measure("age", ">=", 18, "year"), {"id": "p", "birth_date": "2008-01-15"}) == "met"
+    assert verdict(ir.Measure("age", ">=", 18, "year"), {"id": "p", "birth_date": "2008-01-16"}) == "not_met"
+
+
+# --- reference ranges ------------------------------------------------------------------------------
+
+def _alt(value: float, rr: dict[str, Any] | None, unit: str = "U/L") -> dict[str, Any]:
+    o = {"name": "ALT", "value": value, "unit": unit, "date": "2026-01-10"}
+    if rr is not None:
+        o["reference_range"] = rr
+    return {"id": "p", "observations": [o]}
+
+
+def test_reference_range_with_only_high() -> None:
+    over = ir.Measure("alt", ">", 3, "ULN")
+    assert verdict(over, _alt(130, {"high": 40})) == "met"
+    assert verdict(over, _alt(120, {"high": 40})) == "not_met"  # exactly 3 x ULN is not above it
+    assert verdict(over, _alt(100, {"high": 40})) == "not_met"
+    # the lower limit is missing: a criterion on LLN cannot be decided
+    assert verdict(ir.Measure("alt", "<", 1, "LLN"), _alt(100, {"high": 40})) == "unknown"
+
+
+def test_reference_range_with_only_low_or_none_leaves_uln_unknown() -> None:
+    over = ir.Measure("alt", ">", 3, "ULN")
+    assert verdict(over, _alt(130, {"low": 7})) == "unknown"
+    assert verdict(over, _alt(130, None)) == "unknown"
+
+
+def test_reference_range_in_its_own_unit() -> None:
+    # value in U/L, range written in IU/L: the same scale
+    assert verdict(ir.Measure("alt", ">", 3, "ULN"), _alt(130, {"high": 40, "unit": "IU/L"})) == "met"
+    # creatinine in mg/dL with a range in umol/L
+    rec = {"id": "p", "observations": [{"name": "creatinine", "value": 2.0, "unit": "mg/dL", "date": "2026-01-10",
+                                        "reference_range": {"high": 90, "unit": "umol/L"}}]}
+    assert verdict(ir.Measure("creatinine", ">", 1.5, "ULN"), rec) == "met"   # 176.8 umol/L > 135
+    assert verdict(ir.Measure("creatinine", ">", 2, "ULN"), rec) == "not_met"
+
+
+# --- medications: route and frequency --------------------------------------------------------------
+
+def test_route_and_frequency_are_accepted() -> None:
+    rec = {"id": "p", "as_of": "2026-01-15", "weight": {"value": 60, "unit": "kg"},
+           "medications": [{"name": "Medrol", "dose": {"value": 32, "unit": "mg/d"}, "route": "oral",
+                            "frequency": "once daily", "start": "2026-01-01"},
+                           {"name": "Plaquenil", "dose": {"value": 200, "unit": "mg"}, "route": "PO",
+                            "frequency": "BID", "start": "2024-01-01"}]}
+    p = parse_patient(rec)
+    assert p.medications is not None and len(p.medications) == 2
+    # 32 mg methylprednisolone = 40 mg prednisone; at 60 kg 0.67 mg/kg/d
+    assert verdict(ir.Medication("glucocorticoid", ir.Window(0), ir.Dose(">", 0.5, "mg/kg/d")), rec) == "met"
+    assert verdict(ir.Medication("glucocorticoid", ir.Window(0), ir.Dose(">", 0.7, "mg/kg/d")), rec) == "not_met"
+
+
+def test_doses_are_normalized_to_daily_units() -> None:
+    p = parse_patient({"id": "p", "medications": [
+        {"name": "Plaquenil", "dose": {"value": 0.4, "unit": "g/d"}},
+        {"name": "Methotrexate", "dose": {"value": 15, "unit": "mg/wk"}},
+        {"name": "Prednisone", "dose": {"value": 1, "unit": "mg/kg/day"}}]})
+    assert [(m.dose, m.dose_unit) for m in p.medications or ()] == [
+        (400.0, "mg/d"), (pytest.approx(15 / 7), "mg/d"), (1.0, "mg/kg/d")]
+
+
+# --- units are normalized when the record loads ----------------------------------------------------
+
+@pytest.mark.parametrize("name,a,b", [
+    ("hemoglobin", (9.5, "g/dL"), (95, "g/L")),
+    ("platelets", (150, "10^9/L"), (150000, "/mm3")),
+    ("platelets", (150, "10*3/uL"), (150, "K/uL")),
+    ("WBC", (4.5, "10^9/L"), (4500, "/uL")),
+    ("creatinine", (1.0, "mg/dL"), (88.4, "umol/L")),
+    ("albumin", (3.5, "g/dL"), (35, "g/L")),
+    ("body weight", (62, "kg"), (136.687, "lb")),
+])
+def test_equivalent_units_load_to_the_same_value(name: str, a: tuple[float, str], b: tuple[float, str]) -> None:
+    def value(v: float, unit: str) -> float:
+        p = parse_patient(obs(name=name, value=v, unit=unit, date="2026-01-10"))
+        (series,) = p.observations.values()
+        return series[0].value  # type: ignore[return-value]
+    assert value(*a) == pytest.approx(value(*b), rel=1e-3)
+
+
+def test_sex_spellings() -> None:
+    assert parse_patient({"id": "p", "sex": "F"}).sex == "female"
+    assert parse_patient({"id": "p", "sex": " Male "}).sex == "male"
+    assert verdict(ir.Flag("pregnant"), {"id": "p", "sex": "m"}) == "not_met"
+    assert verdict(ir.Flag("pregnant"), {"id": "p", "sex": "female"}) == "unknown"
+
+
+# --- files and the command line --------------------------------------------------------------------
+
+BAD = {"id": "bad", "observations": [{"name": "platelets", "value": 150, "unit": "furlongs", "date": "2026-01-10"}]}
+
+
+def test_load_patient_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad_patient.json"
+    path.write_text(json.dumps(BAD), encoding="utf-8")
+    with pytest.raises(PatientDataError) as info:
+        load_patient(path)
+    assert info.value.source == str(path)
+    assert str(path) in str(info.value) and "observations[0].unit" in str(info.value)
+
+
+def test_load_patient_refuses_text_that_is_not_json(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"id": "p",', encoding="utf-8")
+    with pytest.raises(PatientDataError) as info:
+        load_patient(path)
+    assert "broken.json" in str(info.value)
+
+
+def _stderr(result: Any) -> str:
+    try:
+        return result.stderr or result.output
+    except ValueError:  # older click mixes stderr into output
+        return result.output
+
+
+@pytest.mark.parametrize("content,needle", [
+    (json.dumps(BAD), "observations[0].unit"),
+    (json.dumps({"observations": []}), "id"),
+    ('{"id": "p",', "JSON"),
+], ids=["unknown-unit", "missing-id", "not-json"])
+def test_cli_screen_exits_1_naming_file_and_path(tmp_path: Path, content: str, needle: str) -> None:
+    path = tmp_path / "patient_under_test.json"
+    path.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(app, ["screen", SEED_004, str(path), "--as-of", "2026-01-15"])
+    assert result.exit_code == 1, result.output
+    message = _stderr(result)
+    assert "patient_under_test.json" in message and needle in message, message
+
+
+def test_cli_screen_a_good_record(tmp_path: Path) -> None:
+    path = tmp_path / "good.json"
+    path.write_text(json.dumps({"id": "good", "sex": "female", "age": 40, "as_of": "2026-01-15"}), encoding="utf-8")
+    result = CliRunner().invoke(app, ["screen", SEED_004, str(path), "--as-of", "2026-01-15", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["patient_id"] == "good" and out["status"] == "needs_review"
+    assert {c["id"] for c in out["criteria"]} >= {"age", "inc-1", "exc-12"}
+
+
+def test_cli_schema_patient_prints_a_json_schema() -> None:
+    result = CliRunner().invoke(app, ["schema", "patient"])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.stdout)
+    assert schema == patient_schema()
+    assert schema["type"] == "object" and schema["required"] == ["id"]
+    for field in ("id", "birth_date", "age", "sex", "weight", "conditions", "observations", "medications",
+                  "procedures", "immunizations", "studies", "attestations"):
+        assert field in schema["properties"], field
+    med = schema["$defs"]["MedicationIn"]["properties"]
+    assert {"route", "frequency", "dose", "start", "end"} <= set(med)
+    assert set(schema["$defs"]["ReferenceRange"]["properties"]) >= {"low", "high"}
+
+
+def test_cli_schema_of_something_else_is_a_usage_error() -> None:
+    assert CliRunner().invoke(app, ["schema", "trial"]).exit_code == 2
