@@ -24,19 +24,45 @@ _NEGATE = {MET: NOT_MET, NOT_MET: MET, UNKNOWN: UNKNOWN, REVIEW: REVIEW}
 
 
 class Outcome:
-    """A verdict with a lazily formatted reason and the record entries it used."""
+    """A verdict with a lazily formatted reason and the record entries it used.
 
-    __slots__ = ("verdict", "template", "args", "evidence")
+    Combined outcomes keep their parts and build reason and evidence only when read, so a cohort
+    screened for status alone never formats a string.
+    """
 
-    def __init__(self, verdict: str, template: str, args: tuple[Any, ...] = (), evidence: tuple[str, ...] = ()):
+    __slots__ = ("verdict", "template", "args", "_evidence", "parts")
+
+    def __init__(self, verdict: str, template: str, args: tuple[Any, ...] = (), evidence: tuple[str, ...] = (),
+                 parts: list["Outcome"] | None = None):
         self.verdict = verdict
         self.template = template
         self.args = args
-        self.evidence = evidence
+        self._evidence = evidence
+        self.parts = parts
 
     @property
     def reason(self) -> str:
-        return self.template.format(*self.args) if self.args else self.template
+        if self.parts is not None and not self.args:
+            return "; ".join(o.reason for o in self.parts)
+        return self.template.format(*(a.reason if isinstance(a, _Reasons) else a for a in self.args)) \
+            if self.args else self.template
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        return _ev(self.parts) if self.parts is not None else self._evidence
+
+
+class _Reasons:
+    """The reasons of several outcomes, joined when a reason is read."""
+
+    __slots__ = ("outs",)
+
+    def __init__(self, outs: list[Outcome]) -> None:
+        self.outs = outs
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(o.reason for o in self.outs)
 
     def __repr__(self) -> str:
         return f"Outcome({self.verdict!r}, {self.reason!r})"
@@ -109,11 +135,11 @@ class Builder:
             outs = [f(p, c) for f in parts]
             failed = [o for o in outs if o.verdict == NOT_MET]
             if failed:
-                return Outcome(NOT_MET, "; ".join(o.reason for o in failed), (), _ev(failed))
+                return Outcome(NOT_MET, "", parts=failed)
             open_ = [o for o in outs if o.verdict != MET]
             if open_:
-                return Outcome(_combine_undecided(open_), "; ".join(o.reason for o in open_), (), _ev(open_))
-            return Outcome(MET, "; ".join(o.reason for o in outs), (), _ev(outs))
+                return Outcome(_combine_undecided(open_), "", parts=open_)
+            return Outcome(MET, "", parts=outs)
         return check
 
     def _build_AnyOf(self, node: ir.AnyOf) -> Check:
@@ -123,11 +149,11 @@ class Builder:
             outs = [f(p, c) for f in parts]
             hits = [o for o in outs if o.verdict == MET]
             if hits:
-                return Outcome(MET, "; ".join(o.reason for o in hits), (), _ev(hits))
+                return Outcome(MET, "", parts=hits)
             open_ = [o for o in outs if o.verdict != NOT_MET]
             if open_:
-                return Outcome(_combine_undecided(open_), "; ".join(o.reason for o in open_), (), _ev(open_))
-            return Outcome(NOT_MET, "; ".join(o.reason for o in outs), (), _ev(outs))
+                return Outcome(_combine_undecided(open_), "", parts=open_)
+            return Outcome(NOT_MET, "", parts=outs)
         return check
 
     def _build_AtLeast(self, node: ir.AtLeast) -> Check:
@@ -140,11 +166,11 @@ class Builder:
             open_ = [o for o in outs if o.verdict in (UNKNOWN, REVIEW)]
             if len(hits) >= n:
                 return Outcome(MET, "{} of {} hold (at least {} needed): {}",
-                               (len(hits), len(outs), n, "; ".join(o.reason for o in hits)), _ev(hits))
+                               (len(hits), len(outs), n, _Reasons(hits)), parts=hits)
             if len(hits) + len(open_) < n:
-                return Outcome(NOT_MET, "only {} of {} hold (at least {} needed)", (len(hits), len(outs), n), _ev(outs))
+                return Outcome(NOT_MET, "only {} of {} hold (at least {} needed)", (len(hits), len(outs), n), parts=outs)
             return Outcome(_combine_undecided(open_), "{} of {} hold, {} undecided (at least {} needed): {}",
-                           (len(hits), len(outs), len(open_), n, "; ".join(o.reason for o in open_)), _ev(open_))
+                           (len(hits), len(outs), len(open_), n, _Reasons(open_)), parts=open_)
         return check
 
     def _build_Not(self, node: ir.Not) -> Check:
@@ -152,7 +178,7 @@ class Builder:
 
         def check(p: Patient, c: Context) -> Outcome:
             o = inner(p, c)
-            return Outcome(_NEGATE[o.verdict], o.template, o.args, o.evidence)
+            return Outcome(_NEGATE[o.verdict], o.template, o.args, o._evidence, o.parts)
         return check
 
     # --- measurements --------------------------------------------------------------------------
@@ -464,6 +490,10 @@ class Screener:
         self.trial = trial
         builder = Builder()
         self.checks = tuple((c, builder.build(c.rule)) for c in trial.criteria)
+        # (verdict that makes the patient ineligible, verdict that lets them stay eligible, check)
+        self._counted = tuple((NOT_MET, MET, f) if c.kind == "inclusion" else (MET, NOT_MET, f)
+                              for c, f in self.checks if c.role == "criterion")
+        self._can_be_eligible = not trial.note and bool(self._counted)
 
     def __getstate__(self) -> ir.CompiledTrial:
         return self.trial
@@ -472,9 +502,16 @@ class Screener:
         self.__init__(trial)  # type: ignore[misc]
 
     def status(self, patient: Patient, as_of: dt.date | None = None) -> str:
-        """Only the trial-level status: the fast path for cohorts (no reasons formatted)."""
+        """Only the trial-level status: the fast path for cohorts (no reasons formatted; stops at the
+        first criterion that makes the patient ineligible)."""
         ctx = _context(patient, as_of)
-        return _status(self.trial, [(c, f(patient, ctx).verdict) for c, f in self.checks])
+        decided = True
+        for fails_on, ok_on, f in self._counted:
+            verdict = f(patient, ctx).verdict
+            if verdict == fails_on:
+                return INELIGIBLE
+            decided = decided and verdict == ok_on
+        return ELIGIBLE if decided and self._can_be_eligible else NEEDS_REVIEW
 
     def screen(self, patient: Patient, as_of: dt.date | None = None) -> Screening:
         ctx = _context(patient, as_of)
