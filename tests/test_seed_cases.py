@@ -386,7 +386,7 @@ DRUG_POOL = ["Prednisone", "Medrol", "Plaquenil", "hydroxychloroquine sulfate 20
              "Arava", "Privigen", "CellCept", "Methotrexate", "Folic acid", "Tripterygium glycosides tablets",
              "Dexamethasone", "Valganciclovir", "Calcium carbonate 600 mg + vitamin D3 400 IU", "Tacrolimus"]
 DOSE_UNITS = ["mg", "mg/d", "g/d", "mg/kg/d", "mg/kg", "mg/wk", "mg/day", "ug/d"]
-# name, unit, canonical plausible range (in that unit), kind
+# name, unit, values plausible in that unit (the tool refuses implausible ones, by design)
 OBS_POOL: list[tuple[str, str | None, st.SearchStrategy[Any]]] = [
     ("Hemoglobin", "g/dL", st.floats(1.0, 30.0)), ("Platelets", "/mm3", st.integers(0, 5_000_000)),
     ("WBC", "10^9/L", st.floats(0, 1000)), ("Creatinine", "mg/dL", st.floats(0.06, 56)),
@@ -399,6 +399,12 @@ OBS_POOL: list[tuple[str, str | None, st.SearchStrategy[Any]]] = [
     ("HBsAg", None, st.sampled_from(["positive", "negative"])), ("Urine pregnancy test", None, st.sampled_from(["neg", "pos"])),
     ("Some local lab", "U/L", st.floats(0, 10)),
 ]
+#: reference ranges plausible for each lab, in the unit it is drawn in
+RANGES: dict[str, list[dict[str, float]]] = {
+    "Hemoglobin": [{"low": 12, "high": 16}, {"low": 13.5}], "Platelets": [{"low": 150000, "high": 400000}],
+    "WBC": [{"low": 4, "high": 10}], "Creatinine": [{"high": 1.1}, {"low": 0.5, "high": 1.2}],
+    "ALT": [{"high": 40}, {"low": 7}, {"low": 7, "high": 56}], "AST": [{"high": 35}],
+    "Total bilirubin": [{"high": 21}], "Some local lab": [{"low": 1, "high": 5}]}
 
 
 def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -466,8 +472,8 @@ def valid_records(draw: st.DrawFn) -> dict[str, Any]:
             date = draw(_maybe(st.dates(dt.date(2024, 1, 1), dt.date(2026, 6, 1))))
             if date:
                 entry["date"] = date.isoformat()
-            if unit and draw(st.booleans()):
-                entry["reference_range"] = draw(st.sampled_from([{"high": 40}, {"low": 5}, {"low": 1, "high": 50}]))
+            if name in RANGES and draw(st.booleans()):
+                entry["reference_range"] = draw(st.sampled_from(RANGES[name]))
             rec["observations"].append(entry)
     for field, pool in (("procedures", ["Plasmapheresis", "Kidney biopsy", "plasma exchange"]),
                         ("immunizations", ["Influenza vaccine", "BCG vaccine", "mRNA-1647", "Shingrix", "Local vaccine X"])):
