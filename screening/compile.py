@@ -209,6 +209,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if q.unit in ("1", ""):
             if v.unit not in (None, "%", "1"):
                 raise Uncompilable(f"{q.name} is a score; '{v.unit}' is not its unit")
+            if (q.min is not None and v.number < q.min) or (q.max is not None and v.number > q.max):
+                raise Uncompilable(f"{v.number:g} is not a possible {q.name}")
             return ir.Measure(key, op, v.number, q.unit, window)
         if v.unit is None:
             raise Uncompilable(f"no unit given for {q.name}")
@@ -216,7 +218,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             value = units.to_canonical(v.number, v.unit, key)
         except ScreeningError as exc:
             raise Uncompilable(f"unit: {exc.message}") from None
-        return ir.Measure(key, op, value, q.unit, window)
+        # exact, so a value at the threshold in the same unit compares equal; shown as written
+        return ir.Measure(key, op, value, q.unit, window, v.unit if v.unit != q.unit else None)
 
     def decreased(self, _t: Token, *qs: Any) -> ir.Node:
         return _any([ir.Measure(k, "<", 1.0, "LLN") for q in qs if isinstance(q, tuple) for k in q])
@@ -370,8 +373,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def flags(self, *parts: Any) -> ir.Node:  # "women who are pregnant": only a woman can be
         return _any(list(dict.fromkeys(p for p in parts if isinstance(p, ir.Node))))
 
-    def attest(self, t: Token) -> ir.Node:
-        name, negated = t.value
+    def attest(self, *parts: Any) -> ir.Node:  # who it applies to ("fertile patients") is the attester's call
+        name, negated = parts[-1].value
         node = ir.Attestation(name)
         return ir.Not(node) if negated else node
 

@@ -130,6 +130,8 @@ class Measure(Node):
     value: float
     unit: str
     window: Window | None = None
+    #: the unit the threshold was written in ("2.0 mg/dL"): printing shows it, comparing ignores it
+    shown_unit: str | None = field(default=None, compare=False)
     key: ClassVar[str] = "measure"
 
     def __post_init__(self) -> None:

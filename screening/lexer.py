@@ -80,6 +80,7 @@ def lexicon() -> Lexicon:
         negated = key.startswith("not_")
         add(phrases, "ATTEST", (key.removeprefix("not_"), negated))
     add(d["study"]["phrases"], "STUDY")
+    add(d["population"]["phrases"], "POPULATION")
     t = d["study_template"]
     add([" ".join(w for w in (lead, art, kind, noun, tail) if w) for lead in t["lead"] for art in t["article"]
          for kind in t["kind"] for noun in t["noun"] for tail in t["tail"]], "STUDY")

@@ -67,6 +67,17 @@ def _unit(unit: str) -> str:
     return unit
 
 
+def _shown(node: Measure) -> str | None:
+    """The threshold in the unit it was written in, when that reads back to exactly the same value."""
+    try:
+        number = float(f"{units.from_canonical(node.value, node.shown_unit or node.unit, node.quantity):.12g}")
+        if units.to_canonical(number, node.shown_unit or node.unit, node.quantity) != node.value:
+            return None
+    except ScreeningError:
+        return None
+    return f"{_num(number)} {_unit(node.shown_unit or node.unit)}"
+
+
 def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
@@ -120,6 +131,8 @@ class _Printer:
     def _print_Measure(self, node: Measure, level: int | None) -> str:
         if node.unit == "titer" and node.value > 0:
             value = f"1:{_num(node.value)}"
+        elif node.shown_unit and node.shown_unit != node.unit and (shown := _shown(node)) is not None:
+            value = shown
         else:
             value = _num(node.value) + ("" if node.unit in _DIMENSIONLESS else " " + _unit(node.unit))
         window = f" {_window(node.window)}" if node.window else ""
@@ -345,7 +358,9 @@ class _Builder(Transformer):  # type: ignore[type-arg]
             raise self.where.error(op.start_pos, f"'==' is only for scores and grades; {q.key} is measured "
                                    "on a continuous scale", suggestion="use <=, >= or both inside all(...)")
         value, canonical = self._measured(q, number, unit)
-        return Measure(q.key, str(op), value, canonical, window, span=self._span(meta))
+        shown = units.normalize_unit(str(unit)) if unit is not None and canonical == q.unit else None
+        return Measure(q.key, str(op), value, canonical, window, shown if shown != canonical else None,
+                       span=self._span(meta))
 
     def test(self, meta: Meta, name: Token, result: Token, window: Window | None) -> Node:
         q = self._quantity(name)
