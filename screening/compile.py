@@ -10,7 +10,7 @@ import hashlib
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -73,8 +73,12 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
 
     # --- structure -----------------------------------------------------------------------------
     def start(self, *parts: Any) -> ir.Node:
-        body = parts[-1]
-        return ir.Not(body) if len(parts) == 2 else body
+        body = next(p for p in parts if isinstance(p, ir.Node))
+        negated = any(isinstance(p, Token) and p.type == "NEG" for p in parts)
+        # "... is not permitted": in an inclusion a negation; in an exclusion it restates the exclusion
+        if any(isinstance(p, Token) and p.type == "NEGTAIL" for p in parts) and self.kind == "inclusion":
+            negated = not negated
+        return ir.Not(body) if negated else body
 
     def group_list(self, *parts: Any) -> ir.Node:
         nodes = [p for p in parts if isinstance(p, ir.Node)]
@@ -509,7 +513,15 @@ def _has_modifier(text: str) -> bool:
     return not words.isdisjoint(lexicon().modifiers)
 
 
-_AT_LEAST = re.compile(r"\bat least (\d+|one|two|three|four|five)\b[^:]*?(?:following|below|criteria)", re.I)
+_AT_LEAST = re.compile(r"\b(?:at least (?P<n>\d+|one|two|three|four|five)|(?P<more>more than (?:\d+|one|two|three))|"
+                       r"(?P<ormore>\d+|one|two|three) or more)\b[^:]*?(?:following|below|criteria|eligible)", re.I)
+
+
+def _at_least_count(m: re.Match[str]) -> int:
+    """'at least two' -> 2; 'more than one' -> 2; 'two or more' -> 2."""
+    word = (m["n"] or m["ormore"] or m["more"].split()[-1]).lower()
+    n = int(word) if word.isdigit() else lexicon().numbers[word]
+    return n + 1 if m["more"] else n
 _HEADER = re.compile(r"(following|below)\b[^:]*:\s*$|^\W*[\w\s/,&-]{0,40}:\s*$", re.I)
 
 
@@ -520,8 +532,12 @@ _DOSE_CAPS = re.compile(r"maximum (?:daily )?doses? (?:allowed|permitted)|max(?:
 _AGE_HEADING = re.compile(r"^\W*age\s*:?\s*$", re.I)
 
 
-_ALLOWED_HEADING = re.compile(r"\b(allowed|permitted|acceptable|recommended|may (?:be|have|receive)|eligible)\b", re.I)
-_EXCLUDED_HEADING = re.compile(r"\b(excluded|not allowed|not permitted|prohibited|ineligible|exclusion)\b", re.I)
+_ALLOWED_HEADING = re.compile(r"\b(allowed|permitted|recommended|may receive|may have received|may continue)\b", re.I)
+_EXCLUDED_HEADING = re.compile(r"\b(excluded|not allowed|not permitted|prohibited|ineligible|exclusion|"
+                               r"not be eligible|not eligible)\b", re.I)
+_NEGATING_HEADING = re.compile(r"^\W*(no|none|not|without|absence of)\b", re.I)
+_OTHER_PERSON_HEADING = re.compile(r"\b(donors?|caregivers?|partners?|parents?|siblings?|relatives?|"
+                                   r"family members?|spouses?|legal guardians?)\b", re.I)
 _HEADING_WINDOW = re.compile(r"\b(?:within|in the (?:last|past|previous))\s+(?:the\s+)?(?:last\s+|past\s+)?"
                              r"\d+\s+(?:days?|weeks?|months?|years?)(?:\s+(?:prior to|before)\s+[\w ]+)?", re.I)
 
@@ -531,6 +547,7 @@ class _Context:
     """What a heading says about the items under it."""
 
     kind: str | None = None  # "Excluded:" under the inclusion criteria makes its items exclusions
+    about_other: str = ""  # items under "Donors:" are about another person: a reason to review them
     start: str = "start"  # grammar start symbol: dose caps under "maximum doses allowed", ages under "Age:"
     window: str = ""  # "Excluded within 30 days prior to study entry:" gives each item that window
     permissive: bool = False  # items under "Allowed:" permit, they do not require
@@ -543,10 +560,18 @@ def _heading_context(text: str, outer: _Context) -> _Context:
     window = _HEADING_WINDOW.search(text)
     toks = [t for t in tokenize(text)[0] if t.type != "COLON"]
     subject = text.rstrip(" :") if len(toks) == 1 and toks[0].type == "QUANTITY" else ""
-    return _Context(kind="exclusion" if excluded else outer.kind, start=start,
-                    window=window.group(0) if window else outer.window,
+    kind = "exclusion" if excluded else outer.kind
+    other = _OTHER_PERSON_HEADING.search(text)
+    about_other = f"about the {other.group(1).lower()}, not the patient" if other else outer.about_other
+    if _NEGATING_HEADING.match(text) and not excluded:
+        # "No other uncontrolled illness, including:" - each item below is something the patient must not have
+        if (outer.kind or "inclusion") == "inclusion":
+            kind = "exclusion"
+        else:
+            about_other = about_other or "under a heading that negates it"
+    return _Context(kind=kind, start=start, window=window.group(0) if window else outer.window,
                     permissive=bool(_ALLOWED_HEADING.search(text)) and not excluded and start == "start"
-                    or outer.permissive, subject=subject)
+                    or outer.permissive, subject=subject, about_other=about_other)
 
 
 @lru_cache(maxsize=1)
@@ -565,6 +590,11 @@ class _NoRequirement:
 _NO_REQUIREMENT = _NoRequirement()
 
 
+def _is_subheading(text: str) -> bool:
+    """An item with sub-items whose own text is a bare name ("Chemotherapy", "Cardiovascular"): a heading."""
+    return len(text.split()) <= 3 and not re.search(r"[\d<>=≤≥]", text)
+
+
 def _is_label(text: str) -> bool:
     """A short heading with nothing to check: "Concurrent Medication:", "Hepatic:"."""
     return bool(re.fullmatch(r"\W*[\w\s/,&()'-]{0,60}:\s*", text)) and len(text.split()) <= 8
@@ -574,17 +604,16 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
                   ctx: _Context = _Context()) -> None:
     text = item.text
     kind = ctx.kind or item.kind
-    if ctx.permissive:
-        out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "listed as allowed: it permits, it does not "
-                                                                      "require"), item.span, role, parent))
+    if ctx.permissive or ctx.about_other:
+        why = "listed as allowed: it permits, it does not require" if ctx.permissive else ctx.about_other
+        out.append(ir.Criterion(item.id, kind, text, ir.Review(text, why), item.span, role, parent))
         for child in item.children:
             _criteria_for(child, out, item.id, role, ctx)
         return
     if item.children:
         m = _AT_LEAST.search(text)
         if m and role != "part":
-            word = m.group(1).lower()
-            n = int(word) if word.isdigit() else lexicon().numbers[word]
+            n = _at_least_count(m)
             parts: list[ir.Criterion] = []
             for child in item.children:
                 _criteria_for(child, parts, item.id, "part", ctx)
@@ -597,12 +626,10 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))
             out.extend(parts)
             return
-        if _HEADER.search(text) or (text.rstrip().endswith(":") and len(text.split()) <= 12):
+        if _HEADER.search(text) or (text.rstrip().endswith(":") and len(text.split()) <= 12) or _is_subheading(text):
             out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "heading of the sub-items below"),
                                     item.span, "header", parent))
-            inner = _heading_context(text, ctx)
-            for child in item.children:
-                _criteria_for(child, out, item.id, role, inner)
+            _siblings(item.children, out, item.id, role, _heading_context(text, ctx))
             return
     elif _is_label(text) or _NO_REQUIREMENT.fullmatch(text.strip(" .;:").lower()):
         out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "a heading with nothing to check"),
@@ -619,9 +646,7 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
     if isinstance(rule, ir.Review) and source != text:
         rule = ir.Review(text, rule.reason)
     out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))
-    inner = _heading_context(text, _Context(kind=ctx.kind))
-    for child in item.children:
-        _criteria_for(child, out, item.id, role, inner)
+    _siblings(item.children, out, item.id, role, _heading_context(text, _Context(kind=ctx.kind)))
 
 
 def _structured(trial: Trial) -> list[ir.Criterion]:
@@ -647,11 +672,51 @@ def source_hash(trial: Trial) -> str:
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
 
 
+_ENDS_WITH_OR = re.compile(r"\b(?:or|OR|Or)\s*[,;:]?\s*$")
+
+
+def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: str | None, role: str,
+              ctx: _Context = _Context()) -> None:
+    """Items in order; an item ending in "OR" is one alternative with the items after it."""
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if not item.children and item.text.rstrip().endswith(":") and _AT_LEAST.search(item.text) and i + 1 < len(items):
+            # "Have at least one of the following:" with its members laid out as the next items: where the
+            # alternatives end is not marked, so the group goes to a person (the items are shown as its parts)
+            group: list[ir.Criterion] = []
+            _criteria_for(SourceItem(item.id, item.kind, item.text, item.span, tuple(items[i + 1:])), group, parent,
+                          role, ctx)
+            why = "'at least N of the following' with its alternatives laid out as the items after it: where they end needs a person"
+            out.append(replace(group[0], rule=ir.Review(item.text, why)))
+            out.extend(group[1:])
+            return
+        j = i
+        while j + 1 < len(items) and _ENDS_WITH_OR.search(items[j].text) and not items[j].children:
+            j += 1
+        if j == i:
+            _criteria_for(items[i], out, parent, role, ctx)
+        else:
+            head = items[i]
+            parts: list[ir.Criterion] = []
+            for k in range(i, j + 1):
+                item = items[k]
+                text = _ENDS_WITH_OR.sub("", item.text).strip() or item.text
+                _criteria_for(SourceItem(item.id, item.kind, text, item.span, item.children), parts,
+                              head.id if k > i else parent, "part" if k > i else role, ctx)
+            first = parts[0]
+            alternatives = [c.rule for c in parts if c.id == head.id or c.parent == head.id and c.role == "part"]
+            joined = ir.Criterion(first.id, first.kind, head.text, _any(alternatives), first.span, first.role,
+                                  first.parent)
+            out.append(joined)
+            out.extend(c for c in parts[1:])
+        i = j + 1
+
+
 def compile_trial(trial: Trial) -> ir.CompiledTrial:
     """Every source item becomes a criterion; nothing is dropped."""
     criteria = _structured(trial)
-    for item in trial.items:
-        _criteria_for(item, criteria, None, "criterion")
+    _siblings(trial.items, criteria, None, "criterion")
     note = ""
     if trial.criteria_text is None:
         note = "the trial page has no eligibility criteria section"

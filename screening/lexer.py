@@ -26,6 +26,8 @@ _RAW = re.compile(r"""
 |(?P<punct>[(),;:\[\]/+\-%])
 """, re.VERBOSE)
 
+_NEW_CLAUSE = frozenset({"be", "have", "must", "is", "are", "will", "should", "can", "not", "agree", "live",
+                         "reside", "undergo", "provide", "has"})
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
 _CMP_SYMBOL = {">=": ">=", "=>": ">=", "<=": "<=", "=<": "<=", ">": ">", "<": "<"}
 _TRANSLATE = str.maketrans({"≥": ">=", "≤": "<=", "≧": ">=", "≦": "<=", "×": " x ", "µ": "u", "μ": "u", "–": "-",
@@ -109,7 +111,7 @@ def lexicon() -> Lexicon:
               ("lactating", "LACTATING"), ("such_as", "SUCHAS"), ("except", "EXCEPT"), ("and", "AND"), ("or", "OR"),
               ("between", "BETWEEN"), ("at_least_of", "ATLEASTOF"), ("test_word", "TESTWORD"),
               ("decreased", "DECREASED"), ("elevated", "ELEVATED"), ("normal", "NORMAL"), ("since", "SINCE"),
-              ("negated_history", "NEGHIST")]
+              ("negated_history", "NEGHIST"), ("negative_tail", "NEGTAIL")]
     for section, kind in simple:
         add(d[section]["phrases"], kind)
     for sex, phrases in d["sex"].items():
@@ -166,6 +168,9 @@ def tokenize(text: str) -> tuple[list[Token], str]:
     while i < n:
         r = raws[i]
         if swallow:  # after an attestation: the rest only says what is attested to
+            if r.text == "and" and i + 1 < n and raws[i + 1].text in _NEW_CLAUSE:
+                swallow = False  # "... sign an informed consent and be geographically accessible": a new demand
+                continue
             hit = _match(raws, i, lx)
             if hit and hit[1][0] == "ATTEST":
                 toks.append(Token("AND", "and", start_pos=r.start, end_pos=r.start))
