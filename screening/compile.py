@@ -349,7 +349,11 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             window = ir.Window(0)
         dose = next((p for p in parts if isinstance(p, ir.Dose)), None)
         meds = [m for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
-        return _any([ir.Medication(m.concept, window, dose) for m in meds])
+        if dose is not None and dose.op in ("<", "<=") and self.kind == "inclusion":
+            # "corticosteroid less than 1.0 mg/kg/d" is a ceiling: not taking it at or above that dose
+            above = ir.Dose({"<": ">=", "<=": ">"}[dose.op], dose.value, dose.unit)
+            return ir.Not(_any([ir.Medication(m.concept, window, above) for m in meds]))  # type: ignore[attr-defined]
+        return _any([ir.Medication(m.concept, window, dose) for m in meds])  # type: ignore[attr-defined]
 
     def immunizations(self, *parts: Any) -> ir.Node:
         window = _event_window(parts)

@@ -79,6 +79,24 @@ class Context:
 Check = Callable[[Patient, Context], Outcome]
 
 
+def window_start(c: Context, w: ir.Window) -> float:
+    """First day (ordinal) of a look-back window: calendar months and years ("within 6 months" of
+    2026-01-15 starts on 2025-07-15), days and weeks counted as days."""
+    return _calendar_start(c.day, w.amount, w.unit)
+
+
+@lru_cache(maxsize=4096)
+def _calendar_start(day: int, amount: float, unit: str) -> float:
+    if unit in ("month", "year") and amount == int(amount):
+        months = int(amount) * (12 if unit == "year" else 1)
+        d = dt.date.fromordinal(day)
+        y, m = divmod(d.year * 12 + d.month - 1 - months, 12)
+        month = m + 1
+        dim = (dt.date(y + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+        return dt.date(y, month, min(d.day, dim)).toordinal()
+    return day - amount * ir.WINDOW_UNITS[unit]
+
+
 def _window_text(w: ir.Window | None) -> str:
     if w is None:
         return ""
@@ -213,7 +231,7 @@ class Builder:
         def check(p: Patient, c: Context) -> Outcome:
             series = p.observations.get(node.quantity, ())
             if window_days is not None:
-                lo = c.day - window_days
+                lo = window_start(c, node.window)  # type: ignore[arg-type]
                 inside = [o for o in series if o.day is not None and lo <= o.day <= c.day]
                 if not inside:
                     return Outcome(UNKNOWN, "no {} in the record{}", (name, wtext))
@@ -277,15 +295,18 @@ class Builder:
         # a class question ("any biologic", "a live vaccine") cannot be answered "no" from an entry
         # whose class we do not know; an entry that is broader than the concept asked about
         # ("tuberculosis" when the criterion says "active tuberculosis") may or may not be it
-        is_class = concept is not None and _is_class(concept)
+        is_class = concept is not None and _is_class(concept) and not _closed_class(concept)
+        stems = _class_stems(concept) if concept else ()
         broader = (vocab.ancestors(concept) - {concept}) if concept and not concept.startswith("drug:") else frozenset()
 
         def in_window(e: Entry, c: Context) -> bool | None:
+            if e.start is not None and e.start > c.day:
+                return False  # began after the screening date
             if days is None:
                 return True
             if now_only:
-                return e.ongoing or (e.end is not None and e.end >= c.day and (e.start or c.day) <= c.day)
-            lo = c.day - days
+                return e.ongoing or (e.end is not None and e.end >= c.day)
+            lo = window_start(c, window)  # type: ignore[arg-type]
             start = e.start if e.start is not None else e.end
             end = c.day if e.ongoing else e.end
             if start is None and end is None:
@@ -301,7 +322,8 @@ class Builder:
             hits: list[Entry] = []
             maybe: list[Entry] = []
             for e in entries:
-                if e.keys is None or (is_class and not e.classified):
+                if e.keys is None or (is_class and not e.classified) or (
+                        stems and not e.classified and any(k.endswith(stems) for k in e.keys)):
                     if in_window(e, c) is not False:
                         maybe.append(e)
                     continue
@@ -369,11 +391,12 @@ class Builder:
             if e.dose_unit.replace("/kg", "") != base_unit:
                 return None
             if per_kg == entry_per_kg:
-                return value
+                return float(f"{value:.10g}")
             weight = _latest_weight(p, c)
             if weight is None:
                 return None
-            return value / weight if per_kg else value * weight
+            # 10 significant digits: 560 mg/wk and 80 mg/d are the same dose after float arithmetic
+            return float(f"{(value / weight if per_kg else value * weight):.10g}")
 
         def check(p: Patient, c: Context) -> Outcome:
             hits, maybe, absent = match(p, c)
@@ -381,6 +404,8 @@ class Builder:
                 return absent
             undecided = list(maybe)
             for e in hits:
+                if not e.systemic:
+                    continue  # a cream or an inhaler does not count towards a systemic dose
                 d = dose_of(e, p, c)
                 if d is None:
                     undecided.append(e)
@@ -431,6 +456,22 @@ class Builder:
     def _build_Review(self, node: ir.Review) -> Check:
         outcome = Outcome(REVIEW, node.reason)
         return lambda p, c: outcome
+
+
+def _closed_class(concept: str) -> bool:
+    """A class whose recognised non-members are certainly not in it (complete list or INN stem)."""
+    rules = _class_rules()
+    return concept in rules["complete"] or concept in rules.get("stems", {})
+
+
+def _class_stems(concept: str) -> tuple[str, ...]:
+    return tuple(_class_rules().get("stems", {}).get(concept, ()))
+
+
+@lru_cache(maxsize=1)
+def _class_rules() -> dict[str, Any]:
+    from .patient import _use
+    return _use()["class_rules"]
 
 
 def _is_class(concept: str) -> bool:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from typing import Any, Literal
 
 import orjson
@@ -144,6 +147,8 @@ class PatientRecord(_In):
 # ---------------------------------------------------------------------------------------------
 
 POSITIVE_WORDS = frozenset({"positive", "pos", "+", "reactive", "detected", "present", "yes", "true", "abnormal"})
+INDETERMINATE_WORDS = frozenset({"indeterminate", "equivocal", "borderline", "inconclusive", "invalid", "pending",
+                                 "not done", "unknown", "grey zone", "gray zone", "weakly positive", "low positive"})
 NEGATIVE_WORDS = frozenset({"negative", "neg", "-", "non-reactive", "nonreactive", "not detected", "undetectable",
                             "absent", "no", "false", "normal", "non reactive"})
 
@@ -180,6 +185,7 @@ class Entry:
     classified: bool = True  # False: known to exist, but its class (drug class, live or not) is not known
     prednisone_factor: float | None = None  # mg prednisone per mg, for glucocorticoids
     leaves: frozenset[str] = frozenset()  # the most specific concepts among keys
+    systemic: bool = True  # False for a topical, inhaled, ophthalmic ... route
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +225,13 @@ def _convert(value: float, unit: str, key: str, path: str) -> float:
     try:
         return units.to_canonical(value, unit, key)
     except UnitError as exc:
-        raise PatientDataError(str(exc.message), path=path) from exc
+        try:  # the unit is fine: then the value is what is wrong
+            units.normalize_unit(unit)
+            if path.endswith(".unit"):
+                path = path[: -len(".unit")] + ".value"
+        except UnitError:
+            pass
+        raise PatientDataError(str(exc.message), path=path, suggestion=exc.suggestion) from exc
 
 
 def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
@@ -230,8 +242,13 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
     if q.kind == "qualitative":
         word = str(v).strip().lower() if v is not None else None
         result = "positive" if word in POSITIVE_WORDS else "negative" if word in NEGATIVE_WORDS else None
-        if v is not None and result is None:
-            raise PatientDataError(f"{v!r} is not a test result: use positive or negative", path=f"{path}.value")
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and q.key.endswith(("_dna", "_rna")):
+            result = "positive" if v > 0 else "negative"  # a viral load: any copies detected
+            word = f"{v:g}{' ' + o.unit if o.unit else ''}"
+        if v is not None and result is None and word not in INDETERMINATE_WORDS:
+            raise PatientDataError(f"{v!r} is not a test result: use positive, negative or indeterminate",
+                                   path=f"{path}.value")
+        # "indeterminate", "equivocal" ...: kept, and read as no result (unknown), not as an error
         return Obs(None, result, day, None, None, path, f"{label} {word}{when}")
     value: float | None
     if v is None:
@@ -286,6 +303,12 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
 _VACCINE_KINDS = frozenset({"live_vaccine", "non_live_vaccine"})
 
 
+@lru_cache(maxsize=1)
+def _use() -> dict[str, Any]:
+    """Frequencies, routes and drug-class rules (data/medication_use.toml)."""
+    return tomllib.loads(resources.files("screening.data").joinpath("medication_use.toml").read_text("utf-8"))
+
+
 def _leaves(keys: frozenset[str]) -> frozenset[str]:
     """Keys that are not a parent of another key: what the entry most specifically is."""
     broader = {a for k in keys for a in vocab.ancestors(k) if a != k}
@@ -313,6 +336,7 @@ def _entries(items: list[Any] | None, category: str, field: str) -> tuple[Entry,
             start = end = _day(it.date)
             ongoing = False
         dose = dose_unit = None
+        systemic = True
         if category == "drug" and it.dose is not None:
             try:
                 dose, dose_unit = units.dose_to_canonical(it.dose.value, it.dose.unit)
@@ -320,6 +344,11 @@ def _entries(items: list[Any] | None, category: str, field: str) -> tuple[Entry,
                 raise PatientDataError(exc.message, path=f"{path}.dose.unit") from exc
             if dose < 0:
                 raise PatientDataError("a dose cannot be negative", path=f"{path}.dose.value")
+            per_day = _use()["frequency"].get((it.frequency or "").strip().lower())
+            if per_day is not None and not dose_unit.endswith("/d"):  # 200 mg bid -> 400 mg/d
+                dose, dose_unit = dose * per_day, dose_unit + "/d"
+        if category == "drug" and it.route:
+            systemic = it.route.strip().lower() not in _use()["routes"]["non_systemic"]
         label = it.name or it.code
         summary = label + (f" {it.dose.value:g} {it.dose.unit}" if category == "drug" and it.dose else "")
         if category == "condition" and it.status:
@@ -327,7 +356,10 @@ def _entries(items: list[Any] | None, category: str, field: str) -> tuple[Entry,
         factor = None
         if category == "drug" and keys:
             factor = next((f for k in keys if (f := vocab.prednisone_equivalent_factor(k)) is not None), None)
-        out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves))
+        if category == "drug" and it.route:
+            summary += f" ({it.route})"
+        out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
+                         systemic))
     return tuple(out)
 
 
@@ -376,7 +408,7 @@ def _json_path(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif not str(part).startswith(("function-", "float", "str", "bool", "literal", "date")):
+        elif not str(part).startswith(("function-", "float", "str", "bool", "literal[")):
             out += ("." if out else "") + str(part)
     return out
 
