@@ -45,6 +45,10 @@ def criteria_parser() -> Lark:
                                   ambiguity="resolve", start=["start", "dose_cap", "age_item"])
 
 
+class _Either(list):  # type: ignore[type-arg]
+    """Bounds of which one must hold ("< 20 kg or > 60 kg"), where a plain list means all."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Ever:
     """A diagnosis named by its criteria ("meets ACR criteria for SLE"): ever diagnosed, not 'now'."""
@@ -72,6 +76,13 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         self.kind = kind
 
     # --- structure -----------------------------------------------------------------------------
+    def statement(self, *parts: Any) -> ir.Node:
+        body = parts[-1]
+        return ir.Not(body) if len(parts) == 2 else body
+
+    def run(self, *statements: ir.Node) -> ir.Node:
+        return _all(list(statements)) if self.kind == "inclusion" else _any(list(statements))
+
     def start(self, *parts: Any) -> ir.Node:
         body = next(p for p in parts if isinstance(p, ir.Node))
         negated = any(isinstance(p, Token) and p.type == "NEG" for p in parts)
@@ -142,6 +153,16 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             raise Uncompilable("range runs backwards")
         return [(">=", lo), ("<=", hi)]
 
+    def either_bound(self, c1: Token, v1: _Value, _or: Token, c2: Token, v2: _Value) -> list[tuple[str, _Value]]:
+        if v1.unit is None and v2.unit is not None:
+            v1 = _Value(v1.kind, v1.number, v2.unit)
+        return _Either([(c1.value, v1), (c2.value, v2)])
+
+    def bound_restated(self, cmp: Token, value: _Value, _l: Token, again: _Value, _r: Token) -> list[tuple[str, _Value]]:
+        """"< 1.3 mg/dL (120 umol/L)": the same threshold in another unit, checked to agree."""
+        self._restated = (value, again)
+        return [(cmp.value, value)]
+
     def two_bounds(self, c1: Token, v1: _Value, _and: Token, c2: Token, v2: _Value) -> list[tuple[str, _Value]]:
         if v1.unit is None and v2.unit is not None:
             v1 = _Value(v1.kind, v1.number, v2.unit)
@@ -193,8 +214,17 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             unit = next((v.unit for _, v in comparison if v.unit), None)
             comparison = [(op, _Value(v.kind, v.number, unit) if v.kind == "plain" and v.unit is None else v)
                           for op, v in comparison]
+        restated = getattr(self, "_restated", None)
+        if restated is not None:
+            self._restated = None
+            for k in keys:
+                a, b = (self._measure(k, ">", v, None) for v in restated)
+                assert isinstance(a, ir.Measure) and isinstance(b, ir.Measure)
+                if a.unit != b.unit or abs(a.value - b.value) > 0.05 * max(abs(a.value), abs(b.value)):
+                    raise Uncompilable("the threshold and the value in parentheses disagree")
         nodes = [self._measure(k, op, v, window) for k in keys for op, v in comparison]
-        per_key = [_all(nodes[i:i + len(comparison)]) for i in range(0, len(nodes), len(comparison))]
+        join = _any if isinstance(comparison, _Either) else _all  # "< 20 kg or > 60 kg"
+        per_key = [join(nodes[i:i + len(comparison)]) for i in range(0, len(nodes), len(comparison))]
         # "AST/ALT <= 2.5 x ULN" as an inclusion means both; "AST or ALT > 3 x ULN" as an exclusion, either
         return _all(per_key) if self.kind == "inclusion" else _any(per_key)
 
@@ -235,6 +265,27 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def age(self, *parts: Any) -> ir.Node:
         return next(p for p in parts if isinstance(p, ir.Node))
 
+    def tail_age(self, number: Token, *rest: Token) -> ir.Node:  # "18 years of age or older"
+        unit = rest[0].value if rest[0].type == "TIMEUNIT" else None
+        return _age(rest[-1].value, _years(number.value, unit), unit in (None, "year"))
+
+    def therapies(self, *parts: Any) -> ir.Node:
+        """"No prior chemotherapy or radiotherapy": drugs and procedures sharing one history."""
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        nodes: list[ir.Node] = []
+        for p in parts:
+            if isinstance(p, Token) and p.type == "PROCEDURE":
+                nodes.append(ir.Procedure(p.value, window))
+            elif isinstance(p, ir.Node):
+                nodes.extend(ir.Medication(m.concept, window) for m in _leaves(p))  # type: ignore[attr-defined]
+        return _any(nodes)
+
+    def sexed_age(self, *parts: Any) -> ir.Node:
+        """"Female patients 18 years or older": the sex is part of the requirement."""
+        age = next(p for p in parts if isinstance(p, ir.Node))
+        sexes = sorted({t.value for t in parts if isinstance(t, Token) and t.type == "SEX"})
+        return age if not sexes else _all([_any([ir.Sex(v) for v in sexes]), age])
+
     def age_bound(self, cmp: Token, number: Token, unit: Token | None = None) -> ir.Node:
         return _age(cmp.value, _years(number.value, unit.value if unit else None), unit is None or unit.value == "year")
 
@@ -262,12 +313,13 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     # --- tests ---------------------------------------------------------------------------------
     def _tests(self, parts: tuple[Any, ...], result: str) -> ir.Node:
         keys = [k for p in parts if isinstance(p, tuple) for k in p]
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
         nodes = []
         for k in keys:
             q = units.get_quantity(k)
             if q.kind != "qualitative":
                 raise Uncompilable(f"'{result}' said of {q.name}, which is measured, not tested positive/negative")
-            nodes.append(ir.TestResult(k, result))
+            nodes.append(ir.TestResult(k, result, window))
         return _all(nodes) if result == "negative" else _any(nodes)
 
     def positive(self, *parts: Any) -> ir.Node:
@@ -316,7 +368,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return tuple(t.value for t in parts if isinstance(t, Token) and t.type == "CONDITION")
 
     def conditions(self, *parts: Any) -> ir.Node:
-        history = any(isinstance(p, Token) and p.type == "HISTORY" or isinstance(p, _Ever) for p in parts)
+        history = any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") or isinstance(p, _Ever) for p in parts)
         parts = tuple(p.node if isinstance(p, _Ever) else p for p in parts)
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
         if window is None and not history:
@@ -343,7 +395,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return ir.Dose(cmp.value, value, canonical)
 
     def medications(self, *parts: Any) -> ir.Node:
-        history = any(isinstance(p, Token) and p.type == "HISTORY" for p in parts)
+        history = any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") for p in parts)
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
         if window is None and not history:
             window = ir.Window(0)
@@ -397,10 +449,19 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return ir.AtLeast(n, members)
 
 
+_PRESENT_USE = frozenset({"concurrent", "current", "currently", "concomitant", "on", "use", "using", "receiving",
+                          "taking", "current use of", "concurrent use of", "concomitant use of", "be receiving",
+                          "be taking", "on treatment with", "current treatment with", "require", "requiring",
+                          "requires", "apply", "take", "takes", "use of", "treatment", "therapy"})
+
+
 def _event_window(parts: tuple[Any, ...]) -> ir.Window | None:
-    """A dated event (procedure, vaccination) needs a time frame: a window, or 'prior'/'undergone' (ever)."""
+    """A dated event (procedure, vaccination) needs a time frame: a window, or 'prior'/'undergone'/'received'
+    (ever). "Concurrent radiotherapy" has none a single dated record can answer."""
     window = next((p for p in parts if isinstance(p, ir.Window)), None)
-    if window is None and not any(isinstance(p, Token) and p.type in ("HISTORY", "PROCUSE", "USE") for p in parts):
+    past = any(isinstance(p, Token) and (p.type in ("HISTORY", "PRIOR", "PROCUSE") or
+                                         p.type == "USE" and str(p).lower() not in _PRESENT_USE) for p in parts)
+    if window is None and not past:
         raise Uncompilable("no time frame: when must it have happened?")
     return window
 
