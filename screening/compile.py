@@ -124,6 +124,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             raise Uncompilable(f"'{t}' is a condition, not a measurement")
         return (q,)
 
+    def tquantity(self, t: Token) -> tuple[str, ...]:
+        return (t.value,)
+
     def plain_value(self, number: Token, unit: Token | None = None) -> _Value:
         return _Value("plain", number.value, unit.value if unit is not None else None)
 
@@ -624,7 +627,7 @@ def _heading_context(text: str, outer: _Context) -> _Context:
     excluded = _EXCLUDED_HEADING.search(text)
     window = _HEADING_WINDOW.search(text)
     toks = [t for t in tokenize(text)[0] if t.type != "COLON"]
-    subject = text.rstrip(" :") if len(toks) == 1 and toks[0].type == "QUANTITY" else ""
+    subject = text.rstrip(" :") if len(toks) == 1 and toks[0].type in ("QUANTITY", "QTEST") else ""
     kind = "exclusion" if excluded else outer.kind
     other = _OTHER_PERSON_HEADING.search(text)
     about_other = f"about the {other.group(1).lower()}, not the patient" if other else outer.about_other

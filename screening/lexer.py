@@ -96,7 +96,8 @@ def lexicon() -> Lexicon:
     for q in units.quantities().values():
         if q.key == "age":  # ages have their own grammar (AGE ... years)
             continue
-        add([q.name, q.key.replace("_", " "), *q.synonyms], "QUANTITY", q.key)
+        kind = "QTEST" if q.kind == "qualitative" else "QUANTITY"  # tests and measurements read differently
+        add([q.name, q.key.replace("_", " "), *q.synonyms], kind, q.key)
     for c in vocab.concepts().values():
         kind = {"condition": "CONDITION", "drug": "DRUG", "drug_class": "DRUG", "vaccine": "VACCINE",
                 "procedure": "PROCEDURE"}[c.category]
@@ -346,7 +347,7 @@ def _collapse(toks: list[Token]) -> list[Token]:
                 and toks[i + 1].type in ("ULNBARE", "ULN")):  # "1.5 x upper limit of normal (ULN)"
             i += 3
             continue
-        if out and t.type == out[-1].type and t.type in ("QUANTITY", "CONDITION", "DRUG", "VACCINE", "PROCEDURE") \
+        if out and t.type == out[-1].type and t.type in ("QUANTITY", "QTEST", "CONDITION", "DRUG", "VACCINE", "PROCEDURE") \
                 and t.value == out[-1].value:
             i += 1
             continue
