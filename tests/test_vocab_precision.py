@@ -1,0 +1,168 @@
+"""Precision guards for the concept vocabularies: a synonym means exactly its concept.
+
+A phrase narrower than a concept ("metastatic breast cancer", "mantle cell lymphoma", "palliative
+radiotherapy") is its own child concept; a phrase with a severity or judgement qualifier ("severe",
+"uncontrolled", "clinically significant") or "other X" is never a synonym (those criteria stay review).
+"""
+from __future__ import annotations
+
+import pytest
+
+from screening import vocab
+from screening.lexer import tokenize
+from screening.vocab import ancestors, concepts, normalize, resolve
+
+#: leading words that narrow or judge a concept: a synonym may start with one only if the concept's name does
+QUALIFIERS = ("severe", "uncontrolled", "clinically significant", "significant", "serious", "other", "second",
+              "poorly controlled", "unstable", "symptomatic", "metastatic", "invasive", "locally advanced",
+              "advanced", "recurrent", "relapsed", "refractory", "untreated", "castration resistant",
+              "castrate resistant", "high grade", "low grade", "palliative", "total", "partial")
+#: synonyms that were there before these guards (judged acceptable, see the data files)
+ALLOWED = {("metastatic_disease", "metastatic disease"), ("metastatic_disease", "metastatic cancer"),
+           ("metastatic_disease", "metastatic malignancy"), ("brain_metastases", "metastatic brain tumor"),
+           ("cns_metastases", "metastatic cns disease"), ("major_surgery", "major surgery requiring general anesthesia"),
+           ("non_small_cell_lung_cancer", "non small cell lung cancer"), ("solid_tumor", "solid tumor"),
+           # ICD-10-CM's own title for C44; "castrate" is the concept's "castration"; ventilation is invasive
+           # by default; for sterility any hysterectomy counts
+           ("nonmelanoma_skin_cancer", "other and unspecified malignant neoplasm of skin"),
+           ("castration_resistant_prostate_cancer", "castrate-resistant prostate cancer"),
+           ("mechanical_ventilation", "invasive mechanical ventilation"), ("hysterectomy", "total hysterectomy")}
+
+
+def _synonyms():
+    for c in concepts().values():
+        name = normalize(c.name) + " " + c.key.replace("_", " ")
+        for s in c.synonyms:
+            yield c, s, name
+
+
+def test_no_synonym_starts_with_a_qualifier_its_concept_lacks() -> None:
+    bad = []
+    for c, s, name in _synonyms():
+        n = normalize(s)
+        for q in QUALIFIERS:
+            if (n == q or n.startswith(q + " ")) and normalize(q) not in name and (c.key, s) not in ALLOWED:
+                bad.append((c.key, s))
+    assert not bad, bad
+
+
+def test_other_and_second_malignancy_are_not_malignancy() -> None:
+    # the modifier stripping of record names is the resolver's, not a synonym: the synonym tables do not hold them
+    table = vocab._vocab().names["condition"]
+    for phrase in ("other malignancy", "second malignancy", "secondary malignancy", "severe hypertension",
+                   "uncontrolled diabetes", "clinically significant cardiovascular disease"):
+        assert normalize(phrase) not in table, phrase
+
+
+@pytest.mark.parametrize("child,parents", [
+    ("metastatic breast cancer", {"breast_cancer", "metastatic_disease", "malignancy"}),
+    ("invasive breast cancer", {"breast_cancer", "malignancy"}),
+    ("mCRC", {"colorectal_cancer", "metastatic_disease"}),
+    ("mCRPC", {"castration_resistant_prostate_cancer", "prostate_cancer", "metastatic_disease"}),
+    ("adenocarcinoma of the prostate", {"prostate_cancer", "malignancy"}),
+    ("mantle cell lymphoma", {"b_cell_lymphoma", "non_hodgkin_lymphoma", "lymphoma", "hematologic_malignancy"}),
+    ("anaplastic astrocytoma", {"astrocytoma", "high_grade_glioma", "glioma", "brain_tumor_malignant"}),
+    ("glioblastoma", {"high_grade_glioma", "glioma", "brain_tumor_malignant"}),
+    ("osteosarcoma", {"bone_sarcoma", "sarcoma", "solid_tumor"}),
+    ("acute promyelocytic leukemia", {"acute_myeloid_leukemia", "leukemia"}),
+    ("HNSCC", {"head_and_neck_cancer", "malignancy"}),
+    ("renal cell carcinoma", {"kidney_cancer", "malignancy"}),
+    ("untreated brain metastases", {"brain_metastases", "cns_metastases", "metastatic_disease"}),
+    ("narrow-angle glaucoma", {"glaucoma"}),
+    ("mental retardation", {"intellectual_disability", "mental_disorder"}),
+])
+def test_subtypes_resolve_to_their_parents(child: str, parents: set[str]) -> None:
+    found = resolve("condition", child)
+    assert found is not None and parents <= found, (child, found)
+
+
+@pytest.mark.parametrize("broad,narrow", [
+    ("breast cancer", "metastatic_breast_cancer"), ("breast cancer", "invasive_breast_cancer"),
+    ("prostate cancer", "castration_resistant_prostate_cancer"), ("prostate cancer", "prostate_adenocarcinoma"),
+    ("non-Hodgkin lymphoma", "mantle_cell_lymphoma"), ("sarcoma", "osteosarcoma"), ("lung cancer", "lung_adenocarcinoma"),
+    ("NSCLC", "squamous_nsclc"), ("kidney cancer", "renal_cell_carcinoma"), ("melanoma", "uveal_melanoma"),
+    ("colorectal cancer", "metastatic_colorectal_cancer"), ("brain metastases", "untreated_brain_metastases"),
+    ("malignant brain tumor", "glioma"), ("ovarian cancer", "epithelial_ovarian_cancer"),
+])
+def test_a_broad_phrase_does_not_resolve_to_the_narrow_concept(broad: str, narrow: str) -> None:
+    assert narrow not in (resolve("condition", broad) or ()), broad
+
+
+def _lexed(text: str) -> list[tuple[str, object]]:
+    toks, _ = tokenize(text)
+    return [(t.type, t.value) for t in toks]
+
+
+def test_criteria_text_reads_the_narrow_concept_only_when_written() -> None:
+    assert ("CONDITION", "breast_cancer") in _lexed("History of breast cancer")
+    assert ("CONDITION", "metastatic_breast_cancer") in _lexed("Metastatic breast cancer")
+    assert ("CONDITION", "metastatic_breast_cancer") not in _lexed("History of breast cancer")
+    assert ("CONDITION", "prostate_adenocarcinoma") in _lexed("Histologically confirmed adenocarcinoma of the prostate")
+    assert ("PROCEDURE", "radiotherapy") in _lexed("Prior radiotherapy")
+    assert ("PROCEDURE", "palliative_radiotherapy") in _lexed("Prior palliative radiotherapy")
+    # a severity qualifier stays an unknown word (the sentence goes to review), never part of a concept
+    assert ("WORD", "uncontrolled") in _lexed("Uncontrolled hypertension")
+    assert ("WORD", "severe") in _lexed("Severe asthma")
+    assert ("WORD", "other") in _lexed("Other malignancy within 5 years")
+
+
+def test_procedure_kinds_are_children() -> None:
+    assert resolve("procedure", "palliative radiotherapy") >= {"palliative_radiotherapy", "radiotherapy"}
+    assert resolve("procedure", "SBRT") >= {"sbrt", "stereotactic_radiotherapy", "radiotherapy"}
+    assert "sbrt" not in resolve("procedure", "stereotactic radiosurgery")
+    assert "palliative_radiotherapy" not in resolve("procedure", "radiation therapy")
+    assert resolve("procedure", "Whipple procedure") >= {"major_surgery", "surgery"}
+    assert resolve("procedure", "chemoradiation") >= {"chemoradiotherapy", "radiotherapy"}
+    assert "chemoradiotherapy" not in resolve("procedure", "radiotherapy")
+
+
+@pytest.mark.parametrize("brand,keys", [
+    ("Tagamet", {"cimetidine", "h2_receptor_antagonist"}),
+    ("Seroquel", {"quetiapine", "antipsychotic"}),
+    ("Elavil", {"amitriptyline", "tricyclic_antidepressant", "antidepressant"}),
+    ("Prozac", {"fluoxetine", "ssri", "antidepressant"}),
+    ("Halcion", {"triazolam", "benzodiazepine"}),
+    ("Cordarone", {"amiodarone", "antiarrhythmic"}),
+    ("Betapace", {"sotalol", "antiarrhythmic", "beta_blocker"}),
+    ("Serevent", {"salmeterol", "laba", "beta2_agonist"}),
+    ("Ventolin", {"albuterol", "saba", "beta2_agonist"}),
+    ("Actos", {"pioglitazone", "thiazolidinedione", "oral_antidiabetic"}),
+    ("Hivid", {"zalcitabine", "nrti", "antiretroviral"}),
+    ("Neupogen", {"filgrastim", "g_csf", "colony_stimulating_factor", "hematopoietic_growth_factor"}),
+    ("Leukine", {"sargramostim", "gm_csf", "colony_stimulating_factor"}),
+    ("Aranesp", {"darbepoetin_alfa", "erythropoiesis_stimulating_agent", "hematopoietic_growth_factor"}),
+    ("Victrelis", {"boceprevir", "hcv_protease_inhibitor", "viral_protease_inhibitor", "antiviral"}),
+    ("Norvir", {"ritonavir", "hiv_protease_inhibitor", "viral_protease_inhibitor"}),
+    ("Megace", {"megestrol", "endocrine_therapy"}),
+    ("Seconal", {"secobarbital", "barbiturate"}),
+    ("phenobarbital", {"phenobarbital", "barbiturate", "anticonvulsant"}),
+])
+def test_brands_resolve_to_generic_and_classes(brand: str, keys: set[str]) -> None:
+    found = resolve("drug", brand)
+    assert found is not None and keys <= found, (brand, found)
+
+
+def test_narrow_drug_classes_are_not_their_siblings() -> None:
+    assert "g_csf" not in ancestors("sargramostim")
+    assert "gm_csf" not in ancestors("filgrastim")
+    assert "colony_stimulating_factor" not in ancestors("epoetin_alfa")
+    assert "hiv_protease_inhibitor" not in ancestors("boceprevir")
+    # "G-CSF" in criteria text is G-CSF, not every colony-stimulating factor
+    assert resolve("drug", "G-CSF") >= {"g_csf"} and "gm_csf" not in resolve("drug", "G-CSF")
+    # lithium is not filed as an antipsychotic by name (ATC N05AN is a filing convention)
+    assert "antipsychotic" not in resolve("drug", "lithium")
+
+
+def test_every_new_drug_has_a_class_or_is_a_known_classless_drug() -> None:
+    classless = {"terfenadine", "astemizole", "cisapride", "probenecid", "theophylline", "disulfiram", "lithium",
+                 "leucovorin", "amifostine", "naltrexone"}
+    for key in classless:
+        c = vocab.get_concept(key)
+        assert c.category == "drug" and not c.parents, key
+
+
+def test_ambiguous_abbreviations_are_not_synonyms() -> None:
+    # APL (antiphospholipid), NPC (Niemann-Pick C), TBI (traumatic brain injury), MCL (mcL unit), STS
+    for category, abbr in (("condition", "apl"), ("condition", "npc"), ("condition", "sts"), ("condition", "mcl"),
+                           ("procedure", "tbi"), ("procedure", "csi")):
+        assert normalize(abbr) not in vocab._vocab().names[category], abbr
