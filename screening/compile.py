@@ -42,7 +42,7 @@ class _TokenListLexer(Lexer):
 @lru_cache(maxsize=1)
 def criteria_parser() -> Lark:
     return Lark.open_from_package("screening.grammars", "criteria.lark", parser="earley", lexer=_TokenListLexer,
-                                  ambiguity="resolve", start=["start", "dose_cap", "age_item"])
+                                  ambiguity="resolve", start=["start", "run", "dose_cap", "age_item"])
 
 
 class _Either(list):  # type: ignore[type-arg]
@@ -176,9 +176,6 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if any(v != int(v) for v in values) or values != list(range(int(values[0]), int(values[-1]) + 1)):
             raise Uncompilable("a list of values that is not a run of whole numbers")
         return [(">=", _Value("plain", values[0])), ("<=", _Value("plain", values[-1]))]
-
-    def measure_run(self, *nodes: ir.Node) -> ir.Node:
-        return _all(list(nodes)) if self.kind == "inclusion" else _any(list(nodes))
 
     def normal_range(self, *parts: Any) -> ir.Node:
         keys = [k for p in parts if isinstance(p, tuple) for k in p]
@@ -550,7 +547,12 @@ def compile_sentence(text: str, kind: str, start: str = "start") -> ir.Node:
     if any(t.type == "WORD" for t in toks) or text.count("(") != text.count(")"):
         return ir.Review(text, _review_reason(toks, text))
     try:
-        tree = criteria_parser().parse(toks, start=start)
+        try:
+            tree = criteria_parser().parse(toks, start=start)
+        except LarkError:
+            if start != "start" or len(toks) < 4:
+                raise
+            tree = criteria_parser().parse(toks, start="run")  # statements run together
         return CriteriaTransformer(kind).transform(tree)
     except VisitError as exc:
         orig = exc.orig_exc
