@@ -198,6 +198,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
                 nodes.append(ir.Medication(t.value, window))
             elif isinstance(t, Token) and t.type == "PROCEDURE":
                 nodes.append(ir.Procedure(t.value, window))
+        recovered = next((t for t in parts if isinstance(t, Token) and t.type == "RECOVERED"), None)
+        if recovered is not None:  # "... and recovered": the time part decides alone only when it fails
+            return ir.All((ir.Not(_any(nodes)), ir.Review(str(recovered), "whether the patient recovered from "
+                                                          "the toxicity of prior therapy needs a person")))
         return ir.Not(_any(nodes))
 
     def equals(self, _eq: Token, value: _Value) -> list[tuple[str, _Value]]:

@@ -112,7 +112,8 @@ def lexicon() -> Lexicon:
               ("lactating", "LACTATING"), ("such_as", "SUCHAS"), ("except", "EXCEPT"), ("and", "AND"), ("or", "OR"),
               ("between", "BETWEEN"), ("at_least_of", "ATLEASTOF"), ("test_word", "TESTWORD"),
               ("decreased", "DECREASED"), ("elevated", "ELEVATED"), ("normal", "NORMAL"), ("since", "SINCE"),
-              ("negated_history", "NEGHIST"), ("negative_tail", "NEGTAIL")]
+              ("negated_history", "NEGHIST"), ("negative_tail", "NEGTAIL"),
+              ("recovered", "RECOVERED")]
     for section, kind in simple:
         add(d[section]["phrases"], kind)
     for sex, phrases in d["sex"].items():

@@ -296,7 +296,8 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
         rr_unit = rr.unit or unit or q.unit
         uln = _range_bound(rr.high, rr_unit, q.key, f"{path}.reference_range.high")
         lln = _range_bound(rr.low, rr_unit, q.key, f"{path}.reference_range.low")
-    summary = f"{label} {shown}{' ' + unit if unit else ''}{when}"
+    shown_text = f"{shown:g}" if isinstance(shown, float) else str(shown)
+    summary = f"{label} {shown_text}{' ' + unit if unit else ''}{when}"
     return Obs(value, None, day, uln, lln, path, summary)
 
 
