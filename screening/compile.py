@@ -204,6 +204,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
                                                           "the toxicity of prior therapy needs a person")))
         return ir.Not(_any(nodes))
 
+    def exact(self, value: _Value) -> list[tuple[str, _Value]]:  # "NYHA class III"; a bare lab value goes to review
+        return [("==", value)]
+
     def equals(self, _eq: Token, value: _Value) -> list[tuple[str, _Value]]:
         return [("==", value)]
 

@@ -209,9 +209,28 @@ def tokenize(text: str) -> tuple[list[Token], str]:
             value = float(_ROMAN.get(nxt.text) or nxt.text)
             toks.append(_tok("NUMBER", value, nxt))
             i += lead + 1
+            # "class II-IV", "grade 3 or 4", "class III or IV": the following numerals are of the same scale
+            while i < n:
+                if raws[i].text in _ROMAN and raws[i].start == raws[i - 1].end + 1:  # "II-IV": hyphen dropped
+                    toks.append(_tok("TO", "-", raws[i]))
+                    toks.append(_tok("NUMBER", float(_ROMAN[raws[i].text]), raws[i]))
+                    i += 1
+                elif i + 1 < n and raws[i].text in ("-", "to", "or", ",", "and") and raws[i + 1].text in _ROMAN:
+                    toks.append(_tok("TO" if raws[i].text in ("-", "to") else "OR" if raws[i].text == "or" else
+                                     "COMMA" if raws[i].text == "," else "AND", raws[i].text, raws[i]))
+                    toks.append(_tok("NUMBER", float(_ROMAN[raws[i + 1].text]), raws[i + 1]))
+                    i += 2
+                else:
+                    break
             continue
         if not choice[i]:
-            toks.append(_tok("WORD", r.text, r))
+            if r.text in _ROMAN and len(r.text) > 1 and toks and toks[-1].type in ("QUANTITY", "TO", "OR", "COMMA"):
+                toks.append(_tok("NUMBER", float(_ROMAN[r.text]), r))  # "NYHA class III", "III or IV"
+            elif r.text in _ROMAN and toks and toks[-1].type == "NUMBER" and r.start == raws[i - 1].end + 1:
+                toks.append(_tok("TO", "-", r))  # "II-IV" (the hyphen was dropped between words)
+                toks.append(_tok("NUMBER", float(_ROMAN[r.text]), r))
+            else:
+                toks.append(_tok("WORD", r.text, r))
             i += 1
             continue
         j = i + choice[i]
