@@ -549,8 +549,23 @@ def _block_line(c: Criterion) -> str:
 
 
 def rule_hash(node: Node) -> str:
-    """A short stable hash of a rule's canonical text: what an ``edited`` block was corrected from."""
-    return hashlib.sha256(format_rule(node, width=10**6).encode("utf-8")).hexdigest()[:12]
+    """A short stable hash of a rule's canonical text: what an ``edited`` block was corrected from.
+
+    Review reasons are left out: a reworded reason is not a new reading of the criterion.
+    """
+    return hashlib.sha256(format_rule(_without_reasons(node), width=10**6).encode("utf-8")).hexdigest()[:12]
+
+
+def _without_reasons(node: Node) -> Node:
+    if isinstance(node, Review):
+        return Review(node.text, "")
+    if isinstance(node, Not):
+        return Not(_without_reasons(node.item))
+    if isinstance(node, (All, AnyOf)):
+        return type(node)(tuple(_without_reasons(n) for n in node.items))
+    if isinstance(node, AtLeast):
+        return AtLeast(node.n, tuple(_without_reasons(n) for n in node.items))
+    return node
 
 
 def dump_rules(trial: CompiledTrial, *, source: str = "") -> str:
