@@ -357,13 +357,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return _Ever(ir.Condition(t.value))
 
     def dose_cap(self, drug: Token, *parts: Token) -> ir.Node:
-        number = next(p for p in parts if p.type == "NUMBER")
-        unit = next(p for p in parts if p.type == "UNIT")
-        try:
-            value, canonical = units.dose_to_canonical(number.value, unit.value)
-        except ScreeningError as exc:
-            raise Uncompilable(f"dose unit: {exc.message}") from None
-        return ir.Not(ir.Medication(drug.value, ir.Window(0), ir.Dose(">", value, canonical)))
+        return ir.Not(ir.Medication(drug.value, ir.Window(0), _dose(">", parts)))
 
     def cond_defined(self, _t: Token, *parts: Any) -> ir.Node:
         return next(p for p in parts if isinstance(p, ir.Node))  # the definition decides
@@ -392,14 +386,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def dose(self, *parts: Token) -> ir.Dose:
         if isinstance(parts[-1], ir.Dose) or any(isinstance(p, ir.Dose) for p in parts):
             return next(p for p in parts if isinstance(p, ir.Dose))  # type: ignore[return-value]
-        cmp = next(p for p in parts if p.type == "CMP")
-        number = next(p for p in parts if p.type == "NUMBER")
-        unit = next(p for p in parts if p.type == "UNIT")
-        try:
-            value, canonical = units.dose_to_canonical(number.value, unit.value)
-        except ScreeningError as exc:
-            raise Uncompilable(f"dose unit: {exc.message}") from None
-        return ir.Dose(cmp.value, value, canonical)
+        return _dose(next(p for p in parts if p.type == "CMP").value, parts)
 
     def medications(self, *parts: Any) -> ir.Node:
         history = any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") for p in parts)
@@ -460,6 +447,17 @@ _PRESENT_USE = frozenset({"concurrent", "current", "currently", "concomitant", "
                           "taking", "current use of", "concurrent use of", "concomitant use of", "be receiving",
                           "be taking", "on treatment with", "current treatment with", "require", "requiring",
                           "requires", "apply", "take", "takes", "use of", "treatment", "therapy"})
+
+
+def _dose(op: str, parts: tuple[Any, ...]) -> ir.Dose:
+    """The NUMBER and UNIT among ``parts`` as a dose threshold in its canonical dose unit."""
+    number = next(p for p in parts if isinstance(p, Token) and p.type == "NUMBER")
+    unit = next(p for p in parts if isinstance(p, Token) and p.type == "UNIT")
+    try:
+        value, canonical = units.dose_to_canonical(number.value, unit.value)
+    except ScreeningError as exc:
+        raise Uncompilable(f"dose unit: {exc.message}") from None
+    return ir.Dose(op, value, canonical)
 
 
 def _event_window(parts: tuple[Any, ...]) -> ir.Window | None:
