@@ -1,0 +1,231 @@
+"""Assemble a trial's criteria from its items: headings, "at least N of the following" groups,
+alternatives joined by "or" across items, and the structured age and sex fields.
+
+Each item's own text is compiled by ``screening.compile.compile_text``; this module decides what
+the item is (a criterion, a heading, a part of its parent's rule) and what its heading says
+about it ("Allowed:", "Excluded within 30 days prior to study entry:", "Life expectancy:").
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
+
+from . import ir
+from .compile import _age, _all, _any, compile_text
+from .lexer import lexicon, tokenize
+from .trial import SourceItem, Trial
+
+_AT_LEAST = re.compile(r"\b(?:at least (?P<n>\d+|one|two|three|four|five)|(?P<more>more than (?:\d+|one|two|three))|"
+                       r"(?P<ormore>\d+|one|two|three) or more)\b[^:]*?(?:following|below|criteria|eligible)", re.I)
+
+
+def _at_least_count(m: re.Match[str]) -> int:
+    """'at least two' -> 2; 'more than one' -> 2; 'two or more' -> 2."""
+    word = (m["n"] or m["ormore"] or m["more"].split()[-1]).lower()
+    n = int(word) if word.isdigit() else lexicon().numbers[word]
+    return n + 1 if m["more"] else n
+_HEADER = re.compile(r"(following|below)\b[^:]*:\s*$|^\W*[\w\s/,&-]{0,40}:\s*$", re.I)
+
+
+_DOSE_CAPS = re.compile(r"maximum (?:daily )?doses? (?:allowed|permitted)|max(?:imum)? allowed doses?|"
+                        r"at doses? not exceeding|doses? (?:must|should) not exceed", re.I)
+
+
+_AGE_HEADING = re.compile(r"^\W*age\s*:?\s*$", re.I)
+
+
+_ALLOWED_HEADING = re.compile(r"\b(allowed|permitted|recommended|may receive|may have received|may continue)\b", re.I)
+_EXCLUDED_HEADING = re.compile(r"\b(excluded|not allowed|not permitted|prohibited|ineligible|exclusion|"
+                               r"not be eligible|not eligible)\b", re.I)
+_NEGATING_HEADING = re.compile(r"^\W*(no|none|not|without|absence of)\b", re.I)
+_OTHER_PERSON_HEADING = re.compile(r"\b(donors?|caregivers?|partners?|parents?|siblings?|relatives?|"
+                                   r"family members?|spouses?|legal guardians?)\b", re.I)
+_HEADING_WINDOW = re.compile(r"\b(?:within|in the (?:last|past|previous))\s+(?:the\s+)?(?:last\s+|past\s+)?"
+                             r"\d+\s+(?:days?|weeks?|months?|years?)(?:\s+(?:prior to|before)\s+[\w ]+)?", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What a heading says about the items under it."""
+
+    kind: str | None = None  # "Excluded:" under the inclusion criteria makes its items exclusions
+    about_other: str = ""  # items under "Donors:" are about another person: a reason to review them
+    start: str = "start"  # grammar start symbol: dose caps under "maximum doses allowed", ages under "Age:"
+    window: str = ""  # "Excluded within 30 days prior to study entry:" gives each item that window
+    permissive: bool = False  # items under "Allowed:" permit, they do not require
+    subject: str = ""  # "Life expectancy:" names what "More than 2 months" below it is about
+
+
+def _heading_context(text: str, outer: _Context) -> _Context:
+    start = "dose_cap" if _DOSE_CAPS.search(text) else "age_item" if _AGE_HEADING.match(text) else "start"
+    excluded = _EXCLUDED_HEADING.search(text)
+    window = _HEADING_WINDOW.search(text)
+    toks = [t for t in tokenize(text)[0] if t.type != "COLON"]
+    subject = text.rstrip(" :") if len(toks) == 1 and toks[0].type in ("QUANTITY", "QTEST") else ""
+    kind = "exclusion" if excluded else outer.kind
+    other = _OTHER_PERSON_HEADING.search(text)
+    about_other = f"about the {other.group(1).lower()}, not the patient" if other else outer.about_other
+    if _NEGATING_HEADING.match(text) and not excluded:
+        # "No other uncontrolled illness, including:" - each item below is something the patient must not have
+        if (outer.kind or "inclusion") == "inclusion":
+            kind = "exclusion"
+        else:
+            about_other = about_other or "under a heading that negates it"
+    return _Context(kind=kind, start=start, window=window.group(0) if window else outer.window,
+                    permissive=bool(_ALLOWED_HEADING.search(text)) and not excluded and start == "start"
+                    or outer.permissive, subject=subject, about_other=about_other)
+
+
+@lru_cache(maxsize=1)
+def _no_requirement_pattern() -> re.Pattern[str]:
+    phrases = tomllib.loads(resources.files("screening.data").joinpath("phrases.toml").read_text("utf-8"))
+    return re.compile("|".join(re.escape(p) for p in phrases["no_requirement"]["phrases"]))
+
+
+class _NoRequirement:
+    """Matches items such as "Not specified" that state there is nothing to check."""
+
+    def fullmatch(self, text: str) -> bool:
+        return bool(_no_requirement_pattern().fullmatch(text))
+
+
+_NO_REQUIREMENT = _NoRequirement()
+
+
+def _is_subheading(text: str) -> bool:
+    """An item with sub-items whose own text is a bare name ("Chemotherapy", "Cardiovascular"): a heading."""
+    return len(text.split()) <= 3 and not re.search(r"[\d<>=≤≥]", text)
+
+
+def _is_label(text: str) -> bool:
+    """A short heading with nothing to check: "Concurrent Medication:", "Hepatic:"."""
+    return bool(re.fullmatch(r"\W*[\w\s/,&()'-]{0,60}:\s*", text)) and len(text.split()) <= 8
+
+
+def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None, role: str,
+                  ctx: _Context = _Context()) -> None:
+    text = item.text
+    kind = ctx.kind or item.kind
+    if ctx.permissive or ctx.about_other:
+        why = "listed as allowed: it permits, it does not require" if ctx.permissive else ctx.about_other
+        out.append(ir.Criterion(item.id, kind, text, ir.Review(text, why), item.span, role, parent))
+        for child in item.children:
+            _criteria_for(child, out, item.id, role, ctx)
+        return
+    if item.children:
+        m = _AT_LEAST.search(text)
+        if m and role != "part":
+            n = _at_least_count(m)
+            parts: list[ir.Criterion] = []
+            for child in item.children:
+                _criteria_for(child, parts, item.id, "part", ctx)
+            members = tuple(c.rule for c in parts if c.parent == item.id)
+            own = text[:m.start()].strip()
+            own_tokens = [t for t in tokenize(own)[0] if t.type not in ("POS", "COLON")] if own else []
+            rule: ir.Node = ir.Review(text, "the sentence around 'at least N of the following' needs a person") \
+                if own_tokens else (ir.AtLeast(n, members) if 1 <= n <= len(members) else
+                                    ir.Review(text, f"'at least {n}' of {len(members)} sub-items"))
+            out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))
+            out.extend(parts)
+            return
+        if _HEADER.search(text) or (text.rstrip().endswith(":") and len(text.split()) <= 12) or _is_subheading(text):
+            out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "heading of the sub-items below"),
+                                    item.span, "header", parent))
+            _siblings(item.children, out, item.id, role, _heading_context(text, ctx))
+            return
+    elif _is_label(text) or _NO_REQUIREMENT.fullmatch(text.strip(" .;:").lower()):
+        out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "a heading with nothing to check"),
+                                item.span, "header", parent))
+        return
+    source = f"{text.rstrip(' .;')} {ctx.window}" if ctx.window else text
+    rule = compile_text(source, kind, ctx.start)
+    if ctx.start != "start" and isinstance(rule, ir.Review):  # not a dose cap after all: read it as a criterion
+        rule = compile_text(source, kind)
+    if isinstance(rule, ir.Review) and ctx.subject:  # "More than 2 months" under "Life expectancy:"
+        with_subject = compile_text(f"{ctx.subject} {source}", kind)
+        if not isinstance(with_subject, ir.Review):
+            rule = with_subject
+    if isinstance(rule, ir.Review) and source != text:
+        rule = ir.Review(text, rule.reason)
+    out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))
+    _siblings(item.children, out, item.id, role, _heading_context(text, _Context(kind=ctx.kind)))
+
+
+def _structured(trial: Trial) -> list[ir.Criterion]:
+    out = []
+    ages: list[ir.Node] = []
+    if trial.min_age_years is not None and trial.min_age_years > 0:
+        ages.append(ir.Measure("age", ">=", trial.min_age_years, "year"))
+    if trial.max_age_years is not None:
+        ages.append(_age("<=", trial.max_age_years, trial.max_age_years >= 1))
+    if ages:
+        text = "; ".join(filter(None, [
+            f"minimum age {trial.min_age_years:g} years" if trial.min_age_years else "",
+            f"maximum age {trial.max_age_years:g} years" if trial.max_age_years is not None else ""]))
+        out.append(ir.Criterion("age", "inclusion", text, _all(ages)))
+    if trial.sex in ("female", "male"):
+        out.append(ir.Criterion("sex", "inclusion", f"sex: {trial.sex}", ir.Sex(trial.sex)))
+    return out
+
+
+def source_hash(trial: Trial) -> str:
+    """What a rules file is checked against: the criteria text and structured fields."""
+    basis = "\n".join([trial.criteria_text or "", repr(trial.min_age_years), repr(trial.max_age_years), repr(trial.sex)])
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+
+
+_ENDS_WITH_OR = re.compile(r"\b(?:or|OR|Or)\s*[,;:]?\s*$")
+
+
+def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: str | None, role: str,
+              ctx: _Context = _Context()) -> None:
+    """Items in order; an item ending in "OR" is one alternative with the items after it."""
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if not item.children and item.text.rstrip().endswith(":") and _AT_LEAST.search(item.text) and i + 1 < len(items):
+            # "Have at least one of the following:" with its members laid out as the next items: where the
+            # alternatives end is not marked, so the group goes to a person (the items are shown as its parts)
+            group: list[ir.Criterion] = []
+            _criteria_for(SourceItem(item.id, item.kind, item.text, item.span, tuple(items[i + 1:])), group, parent,
+                          role, ctx)
+            why = "'at least N of the following' with its alternatives laid out as the items after it: where they end needs a person"
+            out.append(replace(group[0], rule=ir.Review(item.text, why)))
+            out.extend(group[1:])
+            return
+        j = i
+        while j + 1 < len(items) and _ENDS_WITH_OR.search(items[j].text) and not items[j].children:
+            j += 1
+        if j == i:
+            _criteria_for(items[i], out, parent, role, ctx)
+        else:
+            head = items[i]
+            parts: list[ir.Criterion] = []
+            for k in range(i, j + 1):
+                item = items[k]
+                text = _ENDS_WITH_OR.sub("", item.text).strip() or item.text
+                _criteria_for(SourceItem(item.id, item.kind, text, item.span, item.children), parts,
+                              head.id if k > i else parent, "part" if k > i else role, ctx)
+            first = parts[0]
+            alternatives = [c.rule for c in parts if c.id == head.id or c.parent == head.id and c.role == "part"]
+            joined = ir.Criterion(first.id, first.kind, head.text, _any(alternatives), first.span, first.role,
+                                  first.parent)
+            out.append(joined)
+            out.extend(c for c in parts[1:])
+        i = j + 1
+
+
+def compile_trial(trial: Trial) -> ir.CompiledTrial:
+    """Every source item becomes a criterion; nothing is dropped."""
+    criteria = _structured(trial)
+    _siblings(trial.items, criteria, None, "criterion")
+    note = ""
+    if trial.criteria_text is None:
+        note = "the trial page has no eligibility criteria section"
+    elif not trial.items:
+        note = "no criteria items could be read from the eligibility section"
+    return ir.CompiledTrial(trial.id, trial.title, trial.source, source_hash(trial), tuple(criteria), note)
