@@ -298,6 +298,9 @@ class Builder:
         is_class = concept is not None and _is_class(concept) and not _closed_class(concept)
         stems = _class_stems(concept) if concept else ()
         broader = (vocab.ancestors(concept) - {concept}) if concept and not concept.startswith("drug:") else frozenset()
+        # an entry broader than an exception ("skin cancer" when basal cell carcinoma is excepted)
+        # may be the excepted thing itself: it can neither prove nor rule out the criterion
+        exc_broader = frozenset().union(*(vocab.ancestors(x) - {x} for x in exc)) if exc else frozenset()
 
         def in_window(e: Entry, c: Context) -> bool | None:
             if e.start is not None and e.start > c.day:
@@ -322,16 +325,23 @@ class Builder:
             hits: list[Entry] = []
             maybe: list[Entry] = []
             for e in entries:
-                if e.keys is None or (is_class and not e.classified) or (
-                        stems and not e.classified and any(k.endswith(stems) for k in e.keys)):
+                if e.keys is None:  # unrecognised: it may be anything
                     if in_window(e, c) is not False:
                         maybe.append(e)
                     continue
                 if concept is not None and concept not in e.keys:
-                    if broader and not broader.isdisjoint(e.leaves) and in_window(e, c) is not False:
+                    # a drug whose classes we do not know, a "-mab" we could not place, or an entry
+                    # less specific than the concept may be one
+                    if ((is_class and not e.classified)
+                            or (stems and not e.classified and any(k.endswith(stems) for k in e.keys))
+                            or (broader and not broader.isdisjoint(e.leaves))) and in_window(e, c) is not False:
                         maybe.append(e)
                     continue
                 if exc and not exc.isdisjoint(e.keys):
+                    continue
+                if exc_broader and not exc_broader.isdisjoint(e.leaves):
+                    if in_window(e, c) is not False:
+                        maybe.append(e)
                     continue
                 w = in_window(e, c)
                 if w:

@@ -323,7 +323,9 @@ def _entries(items: list[Any] | None, category: str, field: str) -> tuple[Entry,
     for i, it in enumerate(items):
         path = f"{field}[{i}]"
         keys = vocab.resolve(category, it.name, it.code)
-        classified = keys is None or any(not k.startswith("drug:") for k in keys)
+        # a drug the NER library knows but our tables do not list ("drug:<generic>", perhaps with a
+        # class guessed from its stem) is known to exist, but its other classes are not known
+        classified = keys is None or not any(k.startswith("drug:") for k in keys)
         if category == "vaccine" and keys is not None:
             classified = not keys.isdisjoint(_VACCINE_KINDS)
         leaves = frozenset() if keys is None else _leaves(keys)
