@@ -392,6 +392,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             window = ir.Window(0)
         dose = next((p for p in parts if isinstance(p, ir.Dose)), None)
         meds = [m for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
+        again = [p.value for p in parts if isinstance(p, Token) and p.type == "DRUG"]  # after the dose
+        if any(a != m.concept for a in again for m in meds):  # type: ignore[attr-defined]
+            raise Uncompilable("the dose is stated for a different drug than the one named")
         if dose is not None and dose.op in ("<", "<=") and self.kind == "inclusion":
             # "corticosteroid less than 1.0 mg/kg/d" is a ceiling: not taking it at or above that dose
             above = ir.Dose({"<": ">=", "<=": ">"}[dose.op], dose.value, dose.unit)

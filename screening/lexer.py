@@ -83,6 +83,9 @@ def lexicon() -> Lexicon:
         add(phrases, "ATTEST", (key.removeprefix("not_"), negated))
     add(d["study"]["phrases"], "STUDY")
     add(d["population"]["phrases"], "POPULATION")
+    for key, phrases in d["drug_phrases"].items():
+        add(phrases, "DRUG", key)
+    add(d["history_or_current"]["phrases"], "HISTORY")
     t = d["study_template"]
     add([" ".join(w for w in (lead, art, kind, noun, tail) if w) for lead in t["lead"] for art in t["article"]
          for kind in t["kind"] for noun in t["noun"] for tail in t["tail"]], "STUDY")
