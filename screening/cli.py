@@ -21,7 +21,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
     "A TRIAL is a trial page (.txt), a ClinicalTrials.gov API v2 JSON study, a CT.gov XML record, "
     "or a reviewed rules file (.rules). A PATIENT is a JSON record (see `screening schema patient`).\n\n"
     "Workflow: [bold]compile[/] a trial to a rules file, review and edit it, [bold]screen[/] patients "
-    "from it, and [bold]check[/] that the trial has not changed since."))
+    "from it, and [bold]check[/] that the trial has not changed since.\n\n"
+    "Exit codes: 0 done; 1 bad input (the message names the file and line or JSON path); 2 wrong usage; "
+    "3 check found drift."))
 out = Console(soft_wrap=False)
 err = Console(stderr=True)
 
@@ -91,9 +93,7 @@ def check(paths: list[Path] = typer.Argument(..., help="rules files or directori
           stamp: bool = typer.Option(False, "--stamp", help="after reviewing the drift, record the review: "
                                      "mark differing rules as deliberate corrections and take the new source hash")
           ) -> None:
-    """Recompile each rules file's trial and report drift: a changed source, or a rule that differs
-    from what the compiler now reads (a corrected rule is marked `edited` and only drifts when the
-    compiler's reading of its text changes).
+    """Recompile each rules file's trial and report drift: a changed source, or a rule that differs from what the compiler now reads (a corrected rule is marked `edited` and only drifts when the compiler's reading of its text changes).
 
     Exit 3 when anything drifted, so a changed trial is never screened silently with stale rules.
     """
@@ -129,8 +129,7 @@ def coverage(corpus: Path = typer.Argument(..., help="a .jsonl file of CT.gov AP
              as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
              top: int = typer.Option(25, help="how many frequent review phrases to list"),
              limit: Optional[int] = typer.Option(None, help="read only the first N trials")) -> None:
-    """Compile every trial of a corpus; report the share of items compiled to executable rules,
-    a breakdown by construct, and the phrases that most often fell to review."""
+    """Compile every trial of a corpus; report the share of items compiled to executable rules, a breakdown by construct, and the phrases that most often fell to review."""
     from .coverage import measure, print_report
     try:
         report = measure(corpus, top=top, limit=limit)
