@@ -20,6 +20,25 @@ ELIGIBLE, INELIGIBLE, NEEDS_REVIEW = "eligible", "ineligible", "needs_review"
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
 _OP_TEXT = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "="}
+# Comparisons of converted quantities (a value against a multiple of its reference limit, a dose in
+# prednisone equivalents per kilogram) carry binary noise: 1.5 × 0.3 mg/dL is not exactly 0.45 mg/dL.
+# Values within a relative 1e-9 of each other are equal (records and thresholds carry <= 12 digits).
+_REL = 1e-9
+
+
+# prednisone-equivalence factors are stated to 3 significant digits (dexamethasone 6.67 for 20/3):
+# a converted dose within this relative distance of a threshold is too close to call
+_EQUIVALENT = 1e-3
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= _REL * max(abs(a), abs(b))
+
+
+_NEAR_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<": lambda a, b: a < b and not _close(a, b), "<=": lambda a, b: a <= b or _close(a, b),
+    ">": lambda a, b: a > b and not _close(a, b), ">=": lambda a, b: a >= b or _close(a, b),
+    "==": lambda a, b: a == b or _close(a, b)}
 _NEGATE = {MET: NOT_MET, NOT_MET: MET, UNKNOWN: UNKNOWN, REVIEW: REVIEW}
 
 
@@ -51,6 +70,21 @@ class Outcome:
     def evidence(self) -> tuple[str, ...]:
         return _ev(self.parts) if self.parts is not None else self._evidence
 
+    def __repr__(self) -> str:
+        return f"Outcome({self.verdict!r}, {self.reason!r})"
+
+
+class _Joined:
+    """The summaries of record entries, joined when a reason is read."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self, entries: list[Any]) -> None:
+        self.entries = entries
+
+    def __format__(self, spec: str) -> str:
+        return ", ".join(e.summary for e in self.entries)
+
 
 class _Reasons:
     """The reasons of several outcomes, joined when a reason is read."""
@@ -63,9 +97,6 @@ class _Reasons:
     @property
     def reason(self) -> str:
         return "; ".join(o.reason for o in self.outs)
-
-    def __repr__(self) -> str:
-        return f"Outcome({self.verdict!r}, {self.reason!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +233,7 @@ class Builder:
     # --- measurements --------------------------------------------------------------------------
 
     def _build_Measure(self, node: ir.Measure) -> Check:
-        cmp = _OPS[node.op]
+        cmp = _NEAR_OPS[node.op]
         threshold = node.value
         q = units.get_quantity(node.quantity)
         name = q.name
@@ -233,7 +264,12 @@ class Builder:
             if window_days is not None:
                 lo = window_start(c, node.window)  # type: ignore[arg-type]
                 inside = [o for o in series if o.day is not None and lo <= o.day <= c.day]
+                # an undated value may lie in the window: it can neither prove nor rule it out
+                undated = [o for o in series if o.day is None and o.value is not None]
                 if not inside:
+                    if undated:
+                        return Outcome(UNKNOWN, "{}: undated, may or may not be{}", (undated[0].summary, wtext),
+                                       tuple(o.path for o in undated))
                     return Outcome(UNKNOWN, "no {} in the record{}", (name, wtext))
                 results = [(o, compare(o)) for o in inside]
                 hits = [o for o, r in results if r]
@@ -242,7 +278,10 @@ class Builder:
                 if any(r is None for _, r in results):
                     return Outcome(UNKNOWN, "{}: no reference range to compare with {}", (name, wanted),
                                    tuple(o.path for o in inside))
-                return Outcome(NOT_MET, "no {}{} is {} ({})", (name, wtext, wanted, ", ".join(o.summary for o in inside)),
+                if undated:
+                    return Outcome(UNKNOWN, "no dated {}{} is {}; {} is undated", (name, wtext, wanted,
+                                   undated[0].summary), tuple(o.path for o in inside + undated))
+                return Outcome(NOT_MET, "no {}{} is {} ({})", (name, wtext, wanted, _Joined(inside)),
                                tuple(o.path for o in inside))
             for o in series:  # newest first
                 if o.day is None or o.day > c.day:
@@ -254,8 +293,8 @@ class Builder:
                     why = "no value" if o.value is None else "no reference range recorded"
                     return Outcome(UNKNOWN, "{}: {} to compare with {}", (o.summary, why, wanted), (o.path,))
                 return Outcome(MET if r else NOT_MET, "{} {} {}", (o.summary, "is" if r else "is not", wanted), (o.path,))
-            if series and max_age is None:
-                o = series[0]
+            if series and max_age is None and series[-1].day is None:  # never stale: an undated value will do
+                o = series[-1]
                 r = compare(o)
                 if r is not None:
                     return Outcome(MET if r else NOT_MET, "{} {} {}", (o.summary, "is" if r else "is not", wanted), (o.path,))
@@ -364,9 +403,9 @@ class Builder:
             if absent is not None:
                 return absent
             if hits:
-                return Outcome(MET, "{}: {}", (label, ", ".join(e.summary for e in hits)), tuple(e.path for e in hits))
+                return Outcome(MET, "{}: {}", (label, _Joined(hits)), tuple(e.path for e in hits))
             return Outcome(UNKNOWN, "cannot rule out {}: {} may be one (unrecognised, less specific or undated)",
-                           (label, ", ".join(e.summary for e in maybe)), tuple(e.path for e in maybe))
+                           (label, _Joined(maybe)), tuple(e.path for e in maybe))
         return check
 
     def _build_Condition(self, node: ir.Condition) -> Check:
@@ -387,7 +426,8 @@ class Builder:
         match = self._entry_check("medications", node.concept, node.window)
         label = match.label  # type: ignore[attr-defined]
         dose = node.dose
-        cmp = _OPS[dose.op]
+        cmp = _NEAR_OPS[dose.op]
+        upward = dose.op in (">", ">=")
         wanted = f"dose {_OP_TEXT[dose.op]} {units.format_quantity(dose.value, dose.unit)}"
         per_kg = "/kg" in dose.unit
         base_unit = dose.unit.replace("/kg", "")
@@ -396,35 +436,51 @@ class Builder:
         def dose_of(e: Entry, p: Patient, c: Context) -> float | None:
             if e.dose is None or e.dose_unit is None:
                 return None
-            value = e.dose * (e.prednisone_factor or 1.0 if steroid_class else 1.0)
-            entry_per_kg = "/kg" in e.dose_unit
             if e.dose_unit.replace("/kg", "") != base_unit:
                 return None
-            if per_kg == entry_per_kg:
-                return float(f"{value:.10g}")
+            value = e.dose
+            if steroid_class:  # a class dose is in prednisone equivalents: unknown without a factor
+                if e.prednisone_factor is None:
+                    return None
+                value *= e.prednisone_factor
+            if per_kg == ("/kg" in e.dose_unit):
+                return value
             weight = _latest_weight(p, c)
             if weight is None:
                 return None
-            # 10 significant digits: 560 mg/wk and 80 mg/d are the same dose after float arithmetic
-            return float(f"{(value / weight if per_kg else value * weight):.10g}")
+            return value / weight if per_kg else value * weight
 
         def check(p: Patient, c: Context) -> Outcome:
             hits, maybe, absent = match(p, c)
             if absent is not None:
                 return absent
             undecided = list(maybe)
+            known: list[tuple[Entry, float]] = []
             for e in hits:
                 if not e.systemic:
                     continue  # a cream or an inhaler does not count towards a systemic dose
                 d = dose_of(e, p, c)
-                if d is None:
-                    undecided.append(e)
-                elif cmp(d, dose.value):
-                    return Outcome(MET, "{}: {} ({} {})", (label, e.summary, units.format_quantity(d, dose.unit), wanted), (e.path,))
+                if d is None or (steroid_class and e.prednisone_factor != 1.0
+                                 and abs(d - dose.value) <= _EQUIVALENT * dose.value):
+                    undecided.append(e)  # no dose, or one whose rounded equivalence factor could tip it
+                else:
+                    known.append((e, d))
+            single = [(e, d) for e, d in known if cmp(d, dose.value)]
+            # entries of the same drug or class taken at the same time add up (prednisone 5 mg and
+            # prednisolone 5 mg are 10 mg prednisone equivalents a day)
+            total = _max_concurrent(known, c) if len(known) > 1 else None
+            if single and (upward or ((total is None or cmp(total, dose.value)) and not undecided)):
+                e, d = single[0]
+                return Outcome(MET, "{}: {} ({} {})", (label, e.summary, units.format_quantity(d, dose.unit), wanted),
+                               (e.path,))
+            if total is not None and (single or (upward and cmp(total, dose.value))):
+                return Outcome(UNKNOWN, "cannot tell whether {} with {}: {} taken together come to {}",
+                               (label, wanted, _Joined([e for e, _ in known]), units.format_quantity(total, dose.unit)),
+                               tuple(e.path for e, _ in known))
             if undecided:
                 return Outcome(UNKNOWN, "cannot tell whether {} with {}: {} (dose, weight or drug unknown)",
-                               (label, wanted, ", ".join(e.summary for e in undecided)), tuple(e.path for e in undecided))
-            return Outcome(NOT_MET, "{} but not at {}: {}", (label, wanted, ", ".join(e.summary for e in hits)),
+                               (label, wanted, _Joined(undecided)), tuple(e.path for e in undecided))
+            return Outcome(NOT_MET, "{} but not at {}: {}", (label, wanted, _Joined(hits)),
                            tuple(e.path for e in hits))
         return check
 
@@ -454,13 +510,14 @@ class Builder:
     def _build_Attestation(self, node: ir.Attestation) -> Check:
         name = node.name
         label = name.replace("_", " ")
+        evidence = (f"attestations.{name}",)
 
         def check(p: Patient, c: Context) -> Outcome:
             if p.attestations is None or name not in p.attestations:
                 return Outcome(UNKNOWN, "no attestation '{}' in the record", (name,))
             value = p.attestations[name]
             return Outcome(MET if value else NOT_MET, "attested: {}{}", ("" if value else "not ", label),
-                           (f"attestations.{name}",))
+                           evidence)
         return check
 
     def _build_Review(self, node: ir.Review) -> Check:
@@ -490,6 +547,15 @@ def _is_class(concept: str) -> bool:
     except Exception:  # noqa: BLE001 - an unknown key is validated when rules compile
         return False
     return c.category == "drug_class" or concept in ("live_vaccine", "non_live_vaccine")
+
+
+def _max_concurrent(known: list[tuple[Entry, float]], c: Context) -> float:
+    """The largest sum of doses of entries that may have been taken on the same day (an unknown
+    start or end may overlap anything)."""
+    inf = float("inf")
+    spans = [(-inf if e.start is None else e.start, c.day if e.ongoing else inf if e.end is None else e.end, d)
+             for e, d in known]
+    return max(sum(d for s, t, d in spans if s <= day <= t) for day, _, _ in spans)
 
 
 def _latest_weight(p: Patient, c: Context) -> float | None:

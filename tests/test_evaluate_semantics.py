@@ -54,6 +54,70 @@ CASES = [
          id="unlisted-drug-vs-complete-class"),
     case("medication(immunosuppressant, now)", meds({"name": "hydroxychloroquine"}), "not_met",
          id="listed-drug-outside-open-class"),
+    # --- dose thresholds ------------------------------------------------------------------------------
+    case("not medication(glucocorticoid, now, dose >= 10 mg/d)",
+         meds({"name": "prednisone", "dose": {"value": 5, "unit": "mg/d"}},
+              {"name": "prednisolone", "dose": {"value": 5, "unit": "mg/d"}}), "unknown",
+         id="concurrent-steroids-add-up"),
+    case("not medication(glucocorticoid, within 12 months, dose >= 10 mg/d)",
+         meds({"name": "prednisone", "dose": {"value": 5, "unit": "mg/d"}, "start": "2025-03-01", "end": "2025-06-01"},
+              {"name": "prednisolone", "dose": {"value": 5, "unit": "mg/d"}, "start": "2025-07-01"}), "met",
+         id="successive-steroids-do-not-add-up"),
+    case("not medication(glucocorticoid, now, dose >= 10 mg/d)",
+         meds({"name": "prednisone", "dose": {"value": 5, "unit": "mg/d"}, "start": "2025-01-01", "end": "2025-06-01"},
+              {"name": "prednisolone", "dose": {"value": 5, "unit": "mg/d"}}), "met", id="ended-steroid-does-not-count"),
+    case("medication(glucocorticoid, now, dose >= 10 mg/d)", meds({"name": "budesonide", "dose": {"value": 9, "unit": "mg/d"}}),
+         "unknown", id="steroid-without-prednisone-factor"),
+    case("medication(glucocorticoid, now, dose >= 10 mg/d)", meds({"name": "fluticasone", "dose": {"value": 1, "unit": "mg/d"}}),
+         "unknown", id="systemic-fluticasone-without-factor"),
+    case("not medication(glucocorticoid, now, dose > 10 mg/d)",
+         meds({"name": "dexamethasone", "dose": {"value": 1.5, "unit": "mg/d"}}), "unknown",
+         id="rounded-equivalence-factor-at-threshold"),
+    case("not medication(glucocorticoid, now, dose > 10 mg/d)",
+         meds({"name": "dexamethasone", "dose": {"value": 1.6, "unit": "mg/d"}}), "not_met", id="dexamethasone-above"),
+    case("medication(dexamethasone, now, dose >= 10 mg/d)", meds({"name": "dexamethasone", "dose": {"value": 1.5, "unit": "mg/d"}}),
+         "not_met", id="no-equivalents-for-a-single-drug"),
+    case("medication(glucocorticoid, now, dose >= 0.5 mg/kg/d)",
+         meds({"name": "prednisone", "dose": {"value": 30, "unit": "mg/d"}}, weight={"value": 60, "unit": "kg"},
+              as_of="2026-01-10"), "met", id="per-kg-at-threshold"),
+    case("medication(glucocorticoid, now, dose > 0.5 mg/kg/d)",
+         meds({"name": "prednisone", "dose": {"value": 30, "unit": "mg/d"}}, weight={"value": 60, "unit": "kg"},
+              as_of="2026-01-10"), "not_met", id="per-kg-not-above-threshold"),
+    case("medication(glucocorticoid, now, dose > 0.5 mg/kg/d)",
+         meds({"name": "prednisone", "dose": {"value": 40, "unit": "mg/d"}}, weight={"value": 60, "unit": "kg"},
+              as_of="2025-01-10"), "unknown", id="stale-weight"),
+    case("medication(glucocorticoid, now, dose > 0.5 mg/kg/d)",
+         meds({"name": "prednisone", "dose": {"value": 40, "unit": "mg/d"}}), "unknown", id="no-weight"),
+    case("medication(glucocorticoid, now, dose > 0.5 mg/kg/d)",
+         meds({"name": "prednisone", "dose": {"value": 40, "unit": "mg"}}, weight={"value": 60, "unit": "kg"},
+              as_of="2026-01-10"), "unknown", id="dose-per-administration-without-frequency"),
+    # --- measurements ---------------------------------------------------------------------------------
+    case("platelet_count < 100 10^9/L within 3 months",
+         obs({"name": "platelets", "value": 150, "unit": "10^9/L", "date": "2026-01-10"},
+             {"name": "platelets", "value": 50, "unit": "10^9/L"}), "unknown", id="undated-value-may-be-in-window"),
+    case("not platelet_count < 100 10^9/L within 3 months",
+         obs({"name": "platelets", "value": 150, "unit": "10^9/L", "date": "2026-01-10"},
+             {"name": "platelets", "value": 50, "unit": "10^9/L"}), "unknown", id="undated-value-may-be-in-window-negated"),
+    case("platelet_count < 100 10^9/L within 3 months", obs({"name": "platelets", "value": 50, "unit": "10^9/L"}),
+         "unknown", id="only-undated-in-window"),
+    case("platelet_count < 100 10^9/L within 3 months",
+         obs({"name": "platelets", "value": 150, "unit": "10^9/L", "date": "2026-01-10"},
+             {"name": "platelets", "value": 50, "unit": "10^9/L", "date": "2026-01-20"}), "not_met",
+         id="value-after-screening-date-does-not-count"),
+    case("height > 150 cm", obs({"name": "height", "value": 160, "unit": "cm", "date": "2026-03-01"}), "unknown",
+         id="never-stale-but-after-screening-date"),
+    case("height > 150 cm", obs({"name": "height", "value": 160, "unit": "cm"}), "met", id="never-stale-undated"),
+    case("hemoglobin <= 9 g/dL", obs({"name": "hemoglobin", "value": 90, "unit": "g/L", "date": "2026-01-10"}), "met",
+         id="threshold-in-another-unit"),
+    case("hemoglobin < 9 g/dL", obs({"name": "hemoglobin", "value": 90, "unit": "g/L", "date": "2026-01-10"}), "not_met",
+         id="threshold-in-another-unit-strict"),
+    case("alt > 3 ULN", obs({"name": "ALT", "value": 130, "unit": "U/L", "date": "2026-01-10",
+                             "reference_range": {"low": 5}}), "unknown", id="uln-with-only-low"),
+    case("neutrophil_count < 1 LLN", obs({"name": "neutrophils", "value": 1.0, "unit": "10^9/L", "date": "2026-01-10",
+                                          "reference_range": {"high": 7.5}}), "unknown", id="lln-with-only-high"),
+    case("creatinine > 1.5 ULN", obs({"name": "creatinine", "value": 2.0, "unit": "mg/dL", "date": "2026-01-10",
+                                      "reference_range": {"high": 110, "unit": "umol/L"}}), "met",
+         id="reference-range-in-another-unit"),
     # --- condition exceptions ------------------------------------------------------------------------
     case(MALIGNANCY_EXCEPT, conds({"name": "skin cancer", "onset": "2024-01-01"}), "unknown",
          id="entry-broader-than-an-exception"),
@@ -70,3 +134,21 @@ CASES = [
 @pytest.mark.parametrize("rule,record,as_of,expected", CASES)
 def test_verdict(rule: str, record: dict[str, Any], as_of: dt.date, expected: str) -> None:
     assert verdict(rule, record, as_of) == expected
+
+
+ULNS = {("total_bilirubin", "total bilirubin", "mg/dL"): (0.3, 1.1, 1.2, 0.7, 1.15),
+        ("total_bilirubin", "total bilirubin", "umol/L"): (17.1, 20.5, 21, 18.8),
+        ("creatinine", "creatinine", "umol/L"): (84, 97, 110, 106.1, 61.9),
+        ("creatinine", "creatinine", "mg/dL"): (1.1, 1.3, 0.7, 1.17),
+        ("alt", "ALT", "U/L"): (33, 40, 35, 56, 17.1)}
+
+
+@pytest.mark.parametrize("multiple", [1.5, 2.5, 3, 1.1, 1.25])
+@pytest.mark.parametrize("key,name,unit", list(ULNS))
+def test_a_value_at_exactly_a_multiple_of_its_reference_limit_equals_it(key: str, name: str, unit: str,
+                                                                         multiple: float) -> None:
+    for uln in ULNS[key, name, unit]:
+        value = float(f"{multiple * uln:.6g}")
+        record = obs({"name": name, "value": value, "unit": unit, "date": "2026-01-10", "reference_range": {"high": uln}})
+        for op, expected in (("<=", "met"), (">=", "met"), ("<", "not_met"), (">", "not_met")):
+            assert verdict(f"{key} {op} {multiple} ULN", record) == expected, (op, value, uln)
