@@ -1,0 +1,128 @@
+"""The compiler: nothing crashes it, nothing is dropped, mangled text never compiles to a confident rule."""
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from screening import ir
+from screening.compile import compile_text, compile_trial
+from screening.ingest import iter_corpus, load_trial
+from screening.lexer import lexicon
+from screening.rules import format_rule, parse_rule
+from screening.trial import SourceItem
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+CORPUS = ROOT.parent / "shared" / "corpus" / "ctgov_studies.jsonl"
+
+# criteria-like text: phrases the lexer knows, numbers, units and comparators in any order
+_PHRASES = sorted(" ".join(k) for k in lexicon().phrases)[::7]
+_PIECES = st.one_of(st.sampled_from(_PHRASES), st.sampled_from(["<", "≤", ">=", "=", "(", ")", ",", ";", ".", ":",
+                                                                 "x ULN", "3N", "1:160", "10^9/L", "mg/kg/d", "-"]),
+                    st.integers(0, 200000).map(str), st.floats(0, 1000, allow_nan=False).map(lambda f: f"{f:.2f}"))
+criteria_like = st.lists(_PIECES, min_size=1, max_size=14).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=120), criteria_like), st.sampled_from(ir.KINDS))
+def test_no_text_crashes_the_compiler(text: str, kind: str) -> None:
+    node = compile_text(text, kind)
+    assert isinstance(node, ir.Node)
+    for n in ir.walk(node):
+        if isinstance(n, ir.Review):
+            assert n.reason  # a review always says why
+    assert parse_rule(format_rule(node)) == node  # whatever it compiled to reads back
+
+
+def _item_ids(items: tuple[SourceItem, ...]) -> list[str]:
+    return [i for it in items for i in [it.id, *_item_ids(it.children)]]
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
+def test_every_source_item_is_a_criterion(seed: Path) -> None:
+    trial = load_trial(seed)
+    compiled = compile_trial(trial)
+    ids = [c.id for c in compiled.criteria]
+    assert len(ids) == len(set(ids))
+    assert set(_item_ids(trial.items)) <= set(ids)
+    for c in compiled.criteria:
+        assert c.text.strip(), c.id
+
+
+def test_every_corpus_item_of_a_sample_is_a_criterion() -> None:
+    for trial in itertools.islice(iter_corpus(CORPUS), 0, 3000, 15):
+        ids = {c.id for c in compile_trial(trial).criteria}
+        assert set(_item_ids(trial.items)) <= ids, trial.id
+
+
+def test_page_without_criteria_needs_review() -> None:
+    compiled = compile_trial(load_trial(SEEDS[0]))
+    assert compiled.note and "no eligibility criteria" in compiled.note
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("Hb=9 g/dl", "comparator"),
+    ("creatinine clearance = 30 ml/min", "comparator"),
+    ("Neutrophil 10 mg/d) within 1 month", "fragment"),
+    ("Hemoglobin 9 g/dL", "comparator"),
+    ("Platelets >= 100", "no unit"),
+])
+def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
+    node = compile_text(text, "exclusion")
+    assert isinstance(node, ir.Review) and reason in node.reason, format_rule(node)
+
+
+@pytest.mark.parametrize("text,kind,rule", [
+    ("Platelet count ≥ 100,000/mm³", "inclusion", "platelet_count >= 100000 /mm3"),
+    ("ALT or AST > 2.5 x ULN", "exclusion", "any(alt > 2.5 ULN, ast > 2.5 ULN)"),
+    ("AST/ALT ≤ 2.5 × ULN", "inclusion", "all(ast <= 2.5 ULN, alt <= 2.5 ULN)"),
+    ("heart failure (≥ grade III NYHA)", "exclusion", "nyha_class >= 3"),
+    ("transaminases> 3N", "exclusion", "any(alt > 3 ULN, ast > 3 ULN)"),
+    ("Received high doses of glucocorticoid (\\>0.5 mg/kg/d) within 1 month.", "exclusion",
+     "medication(glucocorticoid, within 1 month, dose > 0.5 mg/kg/d)"),
+    ("Apply corticosteroid less than 1.0mg/kg/d.", "inclusion",
+     "not medication(glucocorticoid, now, dose >= 1 mg/kg/d)"),
+    ("Cancer or history of cancer cured for less than five years (except in situ carcinoma of the cervix or "
+     "Basocellular carcinoma)", "exclusion",
+     "condition(malignancy, within 5 years, except [carcinoma_in_situ_of_cervix, basal_cell_carcinoma])"),
+    ("No prior chemotherapy or radiotherapy", "inclusion",
+     "not any(medication(chemotherapy), procedure(radiotherapy))"),
+    ("At least 4 weeks since prior radiotherapy", "inclusion", "not procedure(radiotherapy, within 4 weeks)"),
+    ("Male or female >18 years of age", "inclusion", "all(any(sex is female, sex is male), age > 18 year)"),
+    ("Age: 18 to 65 years", "inclusion", "all(age >= 18 year, age < 66 year)"),
+    ("Pregnancy or lactation in females.", "exclusion", "any(pregnant, lactating)"),
+    ("Participate in other clinical trial within 3 months.", "exclusion", "study(within 3 months)"),
+    ("Negative for hepatitis B and C virus.", "inclusion", "all(hbsag is negative, hcv_antibody is negative)"),
+    ("Weight less than 20 kg or more than 60 kg", "exclusion", "any(body_weight < 20 kg, body_weight > 60 kg)"),
+])
+def test_common_wordings_compile_to_what_they_mean(text: str, kind: str, rule: str) -> None:
+    assert compile_text(text, kind) == parse_rule(rule), format_rule(compile_text(text, kind))
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Other active infections", "exclusion"),            # other than what?
+    ("Severe hepatic impairment", "exclusion"),          # severity is a judgement
+    ("Uncontrolled hypertension", "exclusion"),
+    ("Radiation therapy.", "exclusion"),                 # no time frame
+    ("History of hepatitis B and tuberculosis", "exclusion"),  # 'and' in an exclusion may mean 'or'
+    ("Prior chemotherapy allowed if completed more than 4 weeks ago", "inclusion"),
+])
+def test_wordings_a_person_must_judge_stay_in_review(text: str, kind: str) -> None:
+    assert not ir.is_executable(compile_text(text, kind)), format_rule(compile_text(text, kind))
+
+
+def test_headings_shape_their_items() -> None:
+    trial = load_trial(SEEDS[0])  # any trial object to carry items
+    text = ("Concurrent Medication:\nAllowed:\n - Topical steroids.\nExcluded within 30 days prior to study entry:\n"
+            " - Systemic steroids.\n")
+    from dataclasses import replace
+    from screening.segment import split_criteria
+    compiled = compile_trial(replace(trial, criteria_text=text, items=split_criteria(text)))
+    by_text = {c.text.rstrip("."): c for c in compiled.criteria}
+    assert isinstance(by_text["Topical steroids"].rule, ir.Review)  # permitted, not required
+    steroids = by_text["Systemic steroids"]
+    assert steroids.kind == "exclusion"
+    assert steroids.rule == parse_rule("medication(glucocorticoid, within 30 days)")
