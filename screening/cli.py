@@ -33,17 +33,60 @@ def _fail(exc: ScreeningError) -> None:
     raise typer.Exit(1)
 
 
+def _patient_sources(paths: list[str]):  # type: ignore[no-untyped-def]
+    """(where, record or error) for every patient in files, directories of .json files, and .jsonl files.
+
+    A bad record is reported and skipped, never the end of a batch.
+    """
+    import orjson
+
+    from .patient import parse_patient
+    for name in paths:
+        path = Path(name)
+        files = sorted(path.glob("*.json")) + sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+        for f in files:
+            if f.suffix != ".jsonl":
+                try:
+                    from .patient import load_patient
+                    yield str(f), load_patient(f)
+                except ScreeningError as exc:
+                    yield str(f), exc
+                continue
+            try:
+                lines = f.read_bytes().splitlines()
+            except OSError as exc:
+                yield str(f), ScreeningError(f"cannot read: {exc.strerror}", source=str(f))
+                continue
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                where = f"{f}:{number}"
+                try:
+                    yield where, parse_patient(orjson.loads(line), source=where)
+                except orjson.JSONDecodeError as exc:
+                    yield where, ScreeningError(f"not valid JSON: {exc}", source=where)
+                except ScreeningError as exc:
+                    yield where, exc
+
+
 @app.command()
 def screen(trial: str = typer.Argument(..., help="trial file or rules file"),
-           patient: str = typer.Argument(..., help="patient JSON file"),
+           patients: list[str] = typer.Argument(..., help="patient JSON file(s), .jsonl files of records, "
+                                                "or directories of .json files"),
            as_of: Optional[str] = typer.Option(None, "--as-of", help="screening date YYYY-MM-DD "
                                                "(default: the record's as_of, else today)"),
-           as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
-    """Screen one patient: every criterion with its verdict (met / not_met / unknown / review) and reason.
+           as_json: bool = typer.Option(False, "--json", help="print the result as JSON (one object per "
+                                        "line for several patients)")) -> None:
+    """Screen patients: every criterion with its verdict (met / not_met / unknown / review) and reason.
+
+    One patient prints a table (or a JSON document); several print one line per patient with the
+    trial status. A bad record is reported on stderr with its file, line and JSON path, and the
+    batch goes on; the exit code is then 1.
 
     Example: screening screen seeds/001_7d39c3c5b17d728e.txt examples/patient_sle.json
     """
-    from .evaluate import screen as run
+    from .compile import compile_any
+    from .evaluate import prepare
     from .report import print_screening, screening_json
     try:
         date = dt.date.fromisoformat(as_of) if as_of else None
@@ -51,14 +94,40 @@ def screen(trial: str = typer.Argument(..., help="trial file or rules file"),
         print(f"error: --as-of {as_of!r} is not a date like 2026-01-15", file=sys.stderr)
         raise typer.Exit(2)
     try:
-        result = run(trial, patient, as_of=date)
+        screener = prepare(compile_any(trial))
     except ScreeningError as exc:
         _fail(exc)
         return
-    if as_json:
-        sys.stdout.write(json.dumps(screening_json(result), indent=2, ensure_ascii=False) + "\n")
-    else:
-        print_screening(result, out)
+    sources = list(_patient_sources(patients)) if len(patients) > 1 or not patients[0].endswith(".json") \
+        else None
+    if sources is None:  # one patient file: the full report
+        try:
+            from .patient import load_patient
+            result = screener.screen(load_patient(patients[0]), date)
+        except ScreeningError as exc:
+            _fail(exc)
+            return
+        if as_json:
+            sys.stdout.write(json.dumps(screening_json(result), indent=2, ensure_ascii=False) + "\n")
+        else:
+            print_screening(result, out)
+        return
+    bad = 0
+    for where, patient in sources:
+        if isinstance(patient, ScreeningError):
+            bad += 1
+            print(f"error: {patient}", file=sys.stderr)
+            continue
+        result = screener.screen(patient, date)
+        if as_json:
+            sys.stdout.write(json.dumps(screening_json(result), ensure_ascii=False) + "\n")
+        else:
+            counts = {v: sum(r.verdict == v and r.criterion.role == "criterion" for r in result.results)
+                      for v in ("met", "not_met", "unknown", "review")}
+            print(f"{result.patient_id}\t{result.status}\t" + " ".join(f"{k}={n}" for k, n in counts.items())
+                  + f"\t{where}")
+    if bad:
+        raise typer.Exit(1)
 
 
 @app.command("compile")
