@@ -158,6 +158,72 @@ def age_years(p: Patient, ctx: Context) -> float | None:
     return None
 
 
+def _sign(x: float) -> int:
+    return 0 if abs(x) <= 1e-9 else (1 if x > 0 else -1)
+
+
+def _add_months(d: dt.date, months: int) -> tuple[dt.date, ...]:
+    """``d`` plus whole calendar months; a day the target month lacks (29 February in a common year,
+    the 31st) gives both readings: the month's last day and the next month's first."""
+    y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
+    try:
+        return (dt.date(y, m + 1, d.day),)
+    except ValueError:
+        first_next = dt.date(y + (m + 1) // 12, (m + 1) % 12 + 1, 1)
+        return (first_next - dt.timedelta(days=1), first_next)
+
+
+def _birth_signs(b: dt.date, d: dt.date, years: float, whole_months: int | None) -> set[int]:
+    """Possible signs of (age on ``d`` - ``years``) for birth date ``b``: by the calendar when the
+    threshold is a whole number of months (18 months is reached on the 18-month anniversary)."""
+    if whole_months is None:
+        years_done = d.year - b.year - ((d.month, d.day) < (b.month, b.day))
+        last, nxt = _anniversary(b, b.year + years_done), _anniversary(b, b.year + years_done + 1)
+        return {_sign(years_done + (d - last).days / (nxt - last).days - years)}
+    return {(d > m) - (d < m) for m in _add_months(b, whole_months)}
+
+
+def _age_signs(p: Patient, d: dt.date, years: float, whole_months: int | None,
+               completed: bool) -> set[int] | None:
+    """Every sign (age - threshold) may have on ``d`` given the record: a birth date is exact; an age
+    in whole years is completed years on the record's date (so a range of birth dates); a
+    fractional age is exact. With ``completed`` the completed-years reading counts too. None when the
+    record has no age or puts the birth after ``d``."""
+    if p.birth_date is not None:
+        births: tuple[dt.date, ...] = (p.birth_date,)
+    elif p.age is not None and p.age == int(p.age):
+        on = p.as_of or d
+        n = int(p.age)
+        latest = _add_months(on, -12 * n)[0]                       # turned n on the record's date
+        earliest = _add_months(on, -12 * (n + 1))[0] + dt.timedelta(days=1)  # turns n + 1 the day after
+        births = (earliest, latest)
+    elif p.age is not None:
+        a = p.age + ((d - p.as_of).days / 365.25 if p.as_of is not None else 0.0)
+        if a < 0:
+            return None
+        out = {_sign(a - years)}
+        if completed:
+            out.add(_sign(int(a) - years))
+        return out
+    else:
+        return None
+    if births[0] > d:
+        return None
+    out: set[int] = set()
+    for b in births:
+        if b > d:  # the youngest reading is not born yet: younger than any threshold
+            out.add(-1)
+            continue
+        out |= _birth_signs(b, d, years, whole_months)
+        if completed:  # completed years n: below t before the t-th birthday, above from the (t+1)-th
+            for s_t in _birth_signs(b, d, years, whole_months):
+                for s_next in _birth_signs(b, d, years + 1, None if whole_months is None else whole_months + 12):
+                    out.add(-1 if s_t < 0 else 1 if s_next >= 0 else 0)
+    if len(births) > 1 and out:
+        out = set(range(min(out), max(out) + 1))
+    return out
+
+
 def _anniversary(b: dt.date, year: int) -> dt.date:
     try:
         return b.replace(year=year)
@@ -240,12 +306,27 @@ class Builder:
         ref = node.unit if node.unit in ("ULN", "LLN") else None
         wanted = f"{_OP_TEXT[node.op]} {units.format_quantity(threshold, node.unit)}"
         if node.quantity == "age":
+            months = threshold * 12
+            whole_months = round(months) if abs(months - round(months)) < 1e-6 else None
+            # "age <= 65" may mean exact age or completed years (through the day before the 66th
+            # birthday); both readings must agree. They always do for >= and <.
+            completed = threshold == int(threshold) and node.op in ("<=", ">", "==")
+            op_cmp = _OPS[node.op]
+
             def check_age(p: Patient, c: Context) -> Outcome:
+                signs = _age_signs(p, c.as_of, threshold, whole_months, completed)
+                if signs is None:
+                    if p.birth_date is None and p.age is None:
+                        return Outcome(UNKNOWN, "no birth date or age in the record")
+                    return Outcome(UNKNOWN, "the record's birth date or age is after the screening date")
+                held = {op_cmp(x, 0) for x in signs}
                 a = age_years(p, c)
-                if a is None:
-                    return Outcome(UNKNOWN, "no birth date or age in the record")
-                verdict = MET if cmp(a, threshold) else NOT_MET
-                return Outcome(verdict, "age {:.1f} years {}", (a, wanted), ("birth_date" if p.birth_date else "age",))
+                evidence = ("birth_date" if p.birth_date else "age",)
+                if len(held) > 1:  # an age in whole years, a 29 February birthday, exact vs completed years
+                    return Outcome(UNKNOWN, "age about {:.1f} years: cannot tell whether it is {}", (a, wanted), evidence)
+                ok = held == {True}
+                return Outcome(MET if ok else NOT_MET, "age {:.2f} years {} {}", (a, "is" if ok else "is not", wanted),
+                               evidence)
             return check_age
         window_days = node.window.days if node.window else None
         max_age = q.max_age_days
