@@ -6,6 +6,7 @@ and set comparisons. Reasons are kept as (template, args) and formatted only whe
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import operator
 from dataclasses import dataclass
@@ -24,11 +25,6 @@ _OP_TEXT = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "="}
 # prednisone equivalents per kilogram) carry binary noise: 1.5 × 0.3 mg/dL is not exactly 0.45 mg/dL.
 # Values within a relative 1e-9 of each other are equal (records and thresholds carry <= 12 digits).
 _REL = 1e-9
-
-
-# prednisone-equivalence factors are stated to 3 significant digits (dexamethasone 6.67 for 20/3):
-# a converted dose within this relative distance of a threshold is too close to call
-_EQUIVALENT = 1e-3
 
 
 def _close(a: float, b: float) -> bool:
@@ -84,6 +80,18 @@ class _Joined:
 
     def __format__(self, spec: str) -> str:
         return ", ".join(e.summary for e in self.entries)
+
+
+class _LazyAge:
+    """The age shown in a reason, computed when the reason is read."""
+
+    __slots__ = ("p", "c")
+
+    def __init__(self, p: Patient, c: "Context") -> None:
+        self.p, self.c = p, c
+
+    def __format__(self, spec: str) -> str:
+        return format(age_years(self.p, self.c) or 0.0, spec)
 
 
 class _Reasons:
@@ -180,7 +188,20 @@ def _birth_signs(b: dt.date, d: dt.date, years: float, whole_months: int | None)
         years_done = d.year - b.year - ((d.month, d.day) < (b.month, b.day))
         last, nxt = _anniversary(b, b.year + years_done), _anniversary(b, b.year + years_done + 1)
         return {_sign(years_done + (d - last).days / (nxt - last).days - years)}
-    return {(d > m) - (d < m) for m in _add_months(b, whole_months)}
+    # calendar months from b's month to d's month; the anniversary falls on b's day of the month
+    months = (d.year - b.year) * 12 + d.month - b.month
+    if months < whole_months:
+        return {-1}
+    if months == whole_months:
+        if b.day <= 28 or b.day <= calendar.monthrange(d.year, d.month)[1]:
+            return {(d.day > b.day) - (d.day < b.day)}
+        last = calendar.monthrange(d.year, d.month)[1]  # no such day: the last day or the next first
+        return {-1} if d.day < last else {-1, 0}
+    if months == whole_months + 1 and d.day == 1 and b.day > 28:
+        prev = d - dt.timedelta(days=1)
+        if b.day > prev.day:
+            return {0, 1}
+    return {1}
 
 
 def _age_signs(p: Patient, d: dt.date, years: float, whole_months: int | None,
@@ -320,7 +341,7 @@ class Builder:
                         return Outcome(UNKNOWN, "no birth date or age in the record")
                     return Outcome(UNKNOWN, "the record's birth date or age is after the screening date")
                 held = {op_cmp(x, 0) for x in signs}
-                a = age_years(p, c)
+                a = _LazyAge(p, c)
                 evidence = ("birth_date" if p.birth_date else "age",)
                 if len(held) > 1:  # an age in whole years, a 29 February birthday, exact vs completed years
                     return Outcome(UNKNOWN, "age about {:.1f} years: cannot tell whether it is {}", (a, wanted), evidence)
@@ -541,8 +562,8 @@ class Builder:
                 if not e.systemic:
                     continue  # a cream or an inhaler does not count towards a systemic dose
                 d = dose_of(e, p, c)
-                if d is None or (steroid_class and e.prednisone_factor != 1.0
-                                 and abs(d - dose.value) <= _EQUIVALENT * dose.value):
+                if d is None or (steroid_class and (spread := _factor_spread(e.prednisone_factor)) > 0  # type: ignore[arg-type]
+                                 and spread * d >= abs(d - dose.value)):
                     undecided.append(e)  # no dose, or one whose rounded equivalence factor could tip it
                 else:
                     known.append((e, d))
@@ -628,6 +649,19 @@ def _is_class(concept: str) -> bool:
     except Exception:  # noqa: BLE001 - an unknown key is validated when rules compile
         return False
     return c.category == "drug_class" or concept in ("live_vaccine", "non_live_vaccine")
+
+
+@lru_cache(maxsize=256)
+def _factor_spread(factor: float) -> float:
+    """How far (relative) a prednisone-equivalence factor may be from the true one. Exact when it is
+    5 mg prednisone over a round dose (methylprednisolone 4 mg: 1.25); else rounded in its last
+    stated digit (dexamethasone 0.75 mg: 6.67 for 6.666..., so +-0.005)."""
+    equivalent = 5.0 / factor
+    if abs(equivalent - round(equivalent, 2)) <= 1e-9 * equivalent:
+        return 0.0
+    text = repr(factor)
+    decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 0
+    return 0.5 * 10.0 ** -decimals / factor
 
 
 def _max_concurrent(known: list[tuple[Entry, float]], c: Context) -> float:
