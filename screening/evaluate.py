@@ -449,7 +449,10 @@ class Builder:
             if days is None:
                 return True
             if now_only:
-                return e.ongoing or (e.end is not None and e.end >= c.day)
+                if e.ongoing or (e.end is not None and e.end >= c.day):
+                    return True
+                # "resolved" on a later record date, no end date: it may still have been present
+                return None if e.end is None and e.over_by is not None and e.over_by > c.day else False
             lo = window_start(c, window)  # type: ignore[arg-type]
             start = e.start if e.start is not None else e.end
             end = c.day if e.ongoing else e.end

@@ -186,6 +186,9 @@ class Entry:
     prednisone_factor: float | None = None  # mg prednisone per mg, for glucocorticoids
     leaves: frozenset[str] = frozenset()  # the most specific concepts among keys
     systemic: bool = True  # False for a topical, inhaled, ophthalmic ... route
+    #: ended on an unknown date, known to be over by this day (a "resolved" status speaks for the
+    #: record's as_of); None: over by any screening date
+    over_by: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +319,8 @@ def _leaves(keys: frozenset[str]) -> frozenset[str]:
     return frozenset(keys - broader)
 
 
-def _entries(items: list[Any] | None, category: str, field: str) -> tuple[Entry, ...] | None:
+def _entries(items: list[Any] | None, category: str, field: str,
+             as_of: dt.date | None = None) -> tuple[Entry, ...] | None:
     if items is None:
         return None
     out = []
@@ -361,8 +365,9 @@ def _entries(items: list[Any] | None, category: str, field: str) -> tuple[Entry,
             factor = next((f for k in keys if (f := vocab.prednisone_equivalent_factor(k)) is not None), None)
         if category == "drug" and it.route:
             summary += f" ({it.route})"
+        over_by = _day(as_of) if category == "condition" and not ongoing and end is None else None
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
-                         systemic))
+                         systemic, over_by))
     return tuple(out)
 
 
@@ -398,7 +403,7 @@ def normalize(record: PatientRecord) -> Patient:
         id=record.id, as_of=record.as_of, birth_date=record.birth_date, age=record.age, sex=record.sex,
         pregnant=record.pregnant, lactating=record.lactating, observations=observations,
         unrecognized_observations=tuple(unrecognized),
-        conditions=_entries(record.conditions, "condition", "conditions"),
+        conditions=_entries(record.conditions, "condition", "conditions", record.as_of),
         medications=_entries(record.medications, "drug", "medications"),
         procedures=_entries(record.procedures, "procedure", "procedures"),
         immunizations=_entries(record.immunizations, "vaccine", "immunizations"),
