@@ -409,8 +409,11 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         window = _event_window(parts)
         return _any([ir.Procedure(t.value, window) for t in parts if isinstance(t, Token) and t.type == "PROCEDURE"])
 
-    def study(self, _t: Token, window: ir.Window | None = None) -> ir.Node:
-        return ir.StudyParticipation(window if window is not None else ir.Window(0))
+    def study(self, *parts: Any) -> ir.Node:
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        drugs = [ir.Medication(m.concept, window if window is not None else ir.Window(0))  # type: ignore[attr-defined]
+                 for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
+        return _any([ir.StudyParticipation(window if window is not None else ir.Window(0)), *drugs])
 
     def window(self, *parts: Token) -> ir.Window:
         number = next(p for p in parts if p.type == "NUMBER")
@@ -528,6 +531,13 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     return [(s + len(t) - len(t.lstrip()), t.strip(" .;:")) for s, t in out if t.strip(" .;:")]
 
 
+def _indication(toks: list[Token]) -> bool:
+    """"Chemotherapy for breast cancer": a treatment followed by what it treats. Run-together
+    statements must not split it into "had chemotherapy" and "has breast cancer"."""
+    return any(a.type in ("DRUG", "PROCEDURE", "USE") and b.type in ("CONDITION", "CGROUP")
+               for a, b in zip(toks, toks[1:]))
+
+
 def _review_reason(toks: list[Token], text: str) -> str:
     if text.count("(") != text.count(")") or text.lstrip().startswith((")", ",")):
         return "fragment: unbalanced parentheses, the text was probably mangled"
@@ -555,7 +565,7 @@ def compile_sentence(text: str, kind: str, start: str = "start") -> ir.Node:
         try:
             tree = criteria_parser().parse(toks, start=start)
         except LarkError:
-            if start != "start" or len(toks) < 4:
+            if start != "start" or len(toks) < 4 or _indication(toks):
                 raise
             tree = criteria_parser().parse(toks, start="run")  # statements run together
         return CriteriaTransformer(kind).transform(tree)

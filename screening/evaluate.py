@@ -453,6 +453,8 @@ class Builder:
                     return True
                 # "resolved" on a later record date, no end date: it may still have been present
                 return None if e.end is None and e.over_by is not None and e.over_by > c.day else False
+            if not e.dated:
+                return None  # happened, but when? a look-back window cannot tell
             lo = window_start(c, window)  # type: ignore[arg-type]
             start = e.start if e.start is not None else e.end
             end = c.day if e.ongoing else e.end

@@ -82,6 +82,7 @@ def lexicon() -> Lexicon:
         negated = key.startswith("not_")
         add(phrases, "ATTEST", (key.removeprefix("not_"), negated))
     add(d["study"]["phrases"], "STUDY")
+    add(d["blocking"]["phrases"], "WORD")
     add(d["population"]["phrases"], "POPULATION")
     for key, phrases in d["drug_phrases"].items():
         add(phrases, "DRUG", key)

@@ -189,6 +189,9 @@ class Entry:
     #: ended on an unknown date, known to be over by this day (a "resolved" status speaks for the
     #: record's as_of); None: over by any screening date
     over_by: int | None = None
+    #: False when the entry gives no date at all (and, for a condition, no "active" status): it
+    #: says that it happened, not when, so a look-back window cannot be decided from it
+    dated: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,8 +369,10 @@ def _entries(items: list[Any] | None, category: str, field: str,
         if category == "drug" and it.route:
             summary += f" ({it.route})"
         over_by = _day(as_of) if category == "condition" and not ongoing and end is None else None
+        dated = start is not None or end is not None or (
+            category == "condition" and getattr(it, "status", None) in ("active", "recurrence", "relapse"))
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
-                         systemic, over_by))
+                         systemic, over_by, dated))
     return tuple(out)
 
 
@@ -375,7 +380,8 @@ def _studies(items: list[StudyIn] | None) -> tuple[Entry, ...] | None:
     if items is None:
         return None
     return tuple(Entry(frozenset({"study"}), _day(s.start), _day(s.end), s.end is None, f"studies[{i}]",
-                       f"study {s.id or '(no id)'}") for i, s in enumerate(items))
+                       f"study {s.id or '(no id)'}", dated=s.start is not None or s.end is not None)
+                 for i, s in enumerate(items))
 
 
 def normalize(record: PatientRecord) -> Patient:

@@ -69,13 +69,16 @@ def _unit(unit: str) -> str:
 
 def _shown(node: Measure) -> str | None:
     """The threshold in the unit it was written in, when that reads back to exactly the same value."""
+    unit = node.shown_unit or node.unit
     try:
-        number = float(f"{units.from_canonical(node.value, node.shown_unit or node.unit, node.quantity):.12g}")
-        if units.to_canonical(number, node.shown_unit or node.unit, node.quantity) != node.value:
-            return None
+        exact = units.from_canonical(node.value, unit, node.quantity)
+        for digits in (10, 12):  # the shortest spelling that reads back to the same value
+            number = float(f"{exact:.{digits}g}")
+            if units.to_canonical(number, unit, node.quantity) == node.value:
+                return f"{_num(number)} {_unit(unit)}"
     except ScreeningError:
         return None
-    return f"{_num(number)} {_unit(node.shown_unit or node.unit)}"
+    return None
 
 
 def _quote(text: str) -> str:
