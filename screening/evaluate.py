@@ -265,31 +265,24 @@ class Builder:
     # --- logic ---------------------------------------------------------------------------------
 
     def _build_All(self, node: ir.All) -> Check:
-        parts = tuple(self.build(n) for n in node.items)
-
-        def check(p: Patient, c: Context) -> Outcome:
-            outs = [f(p, c) for f in parts]
-            failed = [o for o in outs if o.verdict == NOT_MET]
-            if failed:
-                return Outcome(NOT_MET, "", parts=failed)
-            open_ = [o for o in outs if o.verdict != MET]
-            if open_:
-                return Outcome(_combine_undecided(open_), "", parts=open_)
-            return Outcome(MET, "", parts=outs)
-        return check
+        return self._junction(node.items, decisive=NOT_MET, passing=MET)
 
     def _build_AnyOf(self, node: ir.AnyOf) -> Check:
-        parts = tuple(self.build(n) for n in node.items)
+        return self._junction(node.items, decisive=MET, passing=NOT_MET)
+
+    def _junction(self, items: tuple[ir.Node, ...], decisive: str, passing: str) -> Check:
+        """Kleene AND (one not_met decides) and OR (one met decides) are the same shape, mirrored."""
+        parts = tuple(self.build(n) for n in items)
 
         def check(p: Patient, c: Context) -> Outcome:
             outs = [f(p, c) for f in parts]
-            hits = [o for o in outs if o.verdict == MET]
+            hits = [o for o in outs if o.verdict == decisive]
             if hits:
-                return Outcome(MET, "", parts=hits)
-            open_ = [o for o in outs if o.verdict != NOT_MET]
+                return Outcome(decisive, "", parts=hits)
+            open_ = [o for o in outs if o.verdict != passing]
             if open_:
                 return Outcome(_combine_undecided(open_), "", parts=open_)
-            return Outcome(NOT_MET, "", parts=outs)
+            return Outcome(passing, "", parts=outs)
         return check
 
     def _build_AtLeast(self, node: ir.AtLeast) -> Check:
