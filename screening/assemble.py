@@ -31,19 +31,20 @@ def _at_least_count(m: re.Match[str]) -> int:
 _HEADER = re.compile(r"(following|below)\b[^:]*:\s*$|^\W*[\w\s/,&-]{0,40}:\s*$", re.I)
 
 
-_DOSE_CAPS = re.compile(r"maximum (?:daily )?doses? (?:allowed|permitted)|max(?:imum)? allowed doses?|"
-                        r"at doses? not exceeding|doses? (?:must|should) not exceed", re.I)
-
-
 _AGE_HEADING = re.compile(r"^\W*age\s*:?\s*$", re.I)
 
 
-_ALLOWED_HEADING = re.compile(r"\b(allowed|permitted|recommended|may receive|may have received|may continue)\b", re.I)
-_EXCLUDED_HEADING = re.compile(r"\b(excluded|not allowed|not permitted|prohibited|ineligible|exclusion|"
-                               r"not be eligible|not eligible)\b", re.I)
-_NEGATING_HEADING = re.compile(r"^\W*(no|none|not|without|absence of)\b", re.I)
-_OTHER_PERSON_HEADING = re.compile(r"\b(donors?|caregivers?|partners?|parents?|siblings?|relatives?|"
-                                   r"family members?|spouses?|legal guardians?)\b", re.I)
+@lru_cache(maxsize=1)
+def _heading_words() -> dict[str, re.Pattern[str]]:
+    """The heading word lists of data/phrases.toml as patterns (negating ones anchor at the start)."""
+    table = tomllib.loads(resources.files("screening.data").joinpath("phrases.toml").read_text("utf-8"))["headings"]
+
+    def alternation(words: list[str]) -> str:
+        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    return {name: re.compile((r"^\W*(?:" if name == "negating" else r"\b(?:") + alternation(words) + r")\b", re.I)
+            for name, words in table.items()}
+
+
 _HEADING_WINDOW = re.compile(r"\b(?:within|in the (?:last|past|previous))\s+(?:the\s+)?(?:last\s+|past\s+)?"
                              r"\d+\s+(?:days?|weeks?|months?|years?)(?:\s+(?:prior to|before)\s+[\w ]+)?", re.I)
 
@@ -61,22 +62,23 @@ class _Context:
 
 
 def _heading_context(text: str, outer: _Context) -> _Context:
-    start = "dose_cap" if _DOSE_CAPS.search(text) else "age_item" if _AGE_HEADING.match(text) else "start"
-    excluded = _EXCLUDED_HEADING.search(text)
+    words = _heading_words()
+    start = "dose_cap" if words["dose_caps"].search(text) else "age_item" if _AGE_HEADING.match(text) else "start"
+    excluded = words["excluded"].search(text)
     window = _HEADING_WINDOW.search(text)
     toks = [t for t in tokenize(text)[0] if t.type != "COLON"]
     subject = text.rstrip(" :") if len(toks) == 1 and toks[0].type in ("QUANTITY", "QTEST") else ""
     kind = "exclusion" if excluded else outer.kind
-    other = _OTHER_PERSON_HEADING.search(text)
-    about_other = f"about the {other.group(1).lower()}, not the patient" if other else outer.about_other
-    if _NEGATING_HEADING.match(text) and not excluded:
+    other = words["other_person"].search(text)
+    about_other = f"about the {other.group(0).lower()}, not the patient" if other else outer.about_other
+    if words["negating"].match(text) and not excluded:
         # "No other uncontrolled illness, including:" - each item below is something the patient must not have
         if (outer.kind or "inclusion") == "inclusion":
             kind = "exclusion"
         else:
             about_other = about_other or "under a heading that negates it"
     return _Context(kind=kind, start=start, window=window.group(0) if window else outer.window,
-                    permissive=bool(_ALLOWED_HEADING.search(text)) and not excluded and start == "start"
+                    permissive=bool(words["allowed"].search(text)) and not excluded and start == "start"
                     or outer.permissive, subject=subject, about_other=about_other)
 
 

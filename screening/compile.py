@@ -446,12 +446,6 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return ir.AtLeast(n, members)
 
 
-_PRESENT_USE = frozenset({"concurrent", "current", "currently", "concomitant", "on", "use", "using", "receiving",
-                          "taking", "current use of", "concurrent use of", "concomitant use of", "be receiving",
-                          "be taking", "on treatment with", "current treatment with", "require", "requiring",
-                          "requires", "apply", "take", "takes", "use of", "treatment", "therapy"})
-
-
 def _dose(op: str, parts: tuple[Any, ...]) -> ir.Dose:
     """The NUMBER and UNIT among ``parts`` as a dose threshold in its canonical dose unit."""
     number = next(p for p in parts if isinstance(p, Token) and p.type == "NUMBER")
@@ -468,7 +462,7 @@ def _event_window(parts: tuple[Any, ...]) -> ir.Window | None:
     (ever). "Concurrent radiotherapy" has none a single dated record can answer."""
     window = next((p for p in parts if isinstance(p, ir.Window)), None)
     past = any(isinstance(p, Token) and (p.type in ("HISTORY", "PRIOR", "PROCUSE") or
-                                         p.type == "USE" and str(p).lower() not in _PRESENT_USE) for p in parts)
+                                         p.type == "USE" and str(p).lower() not in lexicon().present_use) for p in parts)
     if window is None and not past:
         raise Uncompilable("no time frame: when must it have happened?")
     return window
@@ -514,7 +508,6 @@ def _retime(node: ir.Node, window: ir.Window | None, exceptions: tuple[str, ...]
 # Items and trials
 # ---------------------------------------------------------------------------------------------
 
-_SENTENCE = re.compile(r"(?<=[^\d\s][.;])\s+|(?<=\d[.;])\s+(?=[A-Za-z])|;\s*")
 
 
 def split_sentences(text: str) -> list[tuple[int, str]]:

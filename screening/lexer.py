@@ -61,6 +61,7 @@ class Lexicon:
     modifiers: frozenset[str]
     condition_tests: dict[str, str]
     condition_quantities: dict[str, str]
+    present_use: frozenset[str]
 
 
 def _data() -> dict[str, Any]:
@@ -134,6 +135,7 @@ def lexicon() -> Lexicon:
         ordinal_leads=frozenset(phrase_key(p) for p in d["ordinal_leads"]["phrases"]),
         numbers=dict(d["number_words"]), modifiers=frozenset(d["modifiers"]["phrases"]),
         condition_tests=dict(d["condition_tests"]), condition_quantities=dict(d["condition_quantities"]),
+        present_use=frozenset(d["present_use"]["phrases"]),
     )
 
 

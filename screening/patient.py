@@ -146,11 +146,10 @@ class PatientRecord(_In):
 # The normalized view evaluation reads
 # ---------------------------------------------------------------------------------------------
 
-POSITIVE_WORDS = frozenset({"positive", "pos", "+", "reactive", "detected", "present", "yes", "true", "abnormal"})
-INDETERMINATE_WORDS = frozenset({"indeterminate", "equivocal", "borderline", "inconclusive", "invalid", "pending",
-                                 "not done", "unknown", "grey zone", "gray zone", "weakly positive", "low positive"})
-NEGATIVE_WORDS = frozenset({"negative", "neg", "-", "non-reactive", "nonreactive", "not detected", "undetectable",
-                            "absent", "no", "false", "normal", "non reactive"})
+_RESULTS: dict[str, frozenset[str]] = {
+    kind: frozenset(words) for kind, words in tomllib.loads(
+        resources.files("screening.data").joinpath("record_values.toml").read_text("utf-8"))["results"].items()}
+POSITIVE_WORDS, NEGATIVE_WORDS, INDETERMINATE_WORDS = (_RESULTS[k] for k in ("positive", "negative", "indeterminate"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -464,7 +464,7 @@ def _bare_name_hint(name: str) -> str | None:
 
 def _syntax_error(e: UnexpectedInput, where: _Where) -> CriteriaSyntaxError:
     """A lark parse error in the coordinator's words: what was found, what would fit, how to fix it."""
-    text, context = where.text, None
+    text = where.text
     if isinstance(e, UnexpectedToken):
         names, found = set(e.accepts or e.expected), str(e.token)
         at_end = e.token.type == "$END"
