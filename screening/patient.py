@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import units, vocab
 from .errors import PatientDataError, ScreeningError, UnitError
@@ -23,6 +24,18 @@ from .errors import PatientDataError, ScreeningError, UnitError
 # ---------------------------------------------------------------------------------------------
 # The record as sent (JSON Schema published by `screening schema patient`)
 # ---------------------------------------------------------------------------------------------
+
+
+def _date_part(value: Any) -> Any:
+    """Intake systems send datetimes ("2026-01-10T08:30:00Z"); screening works in days."""
+    if isinstance(value, str) and len(value) > 10 and value[4] == "-" and value[10] in "T ":
+        return value[:10]
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_date_part)]
 
 
 class _In(BaseModel):
@@ -47,7 +60,7 @@ class ObservationIn(_In):
     code: str | None = Field(default=None, description="LOINC code")
     value: float | str | bool | None = None
     unit: str | None = None
-    date: dt.date | None = None
+    date: Day | None = None
     reference_range: ReferenceRange | None = None
 
     @model_validator(mode="after")
@@ -60,8 +73,8 @@ class ObservationIn(_In):
 class ConditionIn(_In):
     name: str | None = None
     code: str | None = Field(default=None, description="SNOMED CT or ICD-10-CM code")
-    onset: dt.date | None = None
-    end: dt.date | None = None
+    onset: Day | None = None
+    end: Day | None = None
     status: Literal["active", "resolved", "remission", "inactive", "recurrence", "relapse"] | None = None
 
     @model_validator(mode="after")
@@ -79,8 +92,8 @@ class MedicationIn(_In):
     dose: QuantityIn | None = None
     route: str | None = None
     frequency: str | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: Day | None = None
+    end: Day | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "MedicationIn":
@@ -94,7 +107,7 @@ class MedicationIn(_In):
 class EventIn(_In):
     name: str | None = None
     code: str | None = None
-    date: dt.date | None = None
+    date: Day | None = None
 
     @model_validator(mode="after")
     def _named(self) -> "EventIn":
@@ -105,16 +118,16 @@ class EventIn(_In):
 
 class StudyIn(_In):
     id: str | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: Day | None = None
+    end: Day | None = None
 
 
 class PatientRecord(_In):
     """One patient as an intake system sends it."""
 
     id: str = Field(min_length=1)
-    as_of: dt.date | None = None
-    birth_date: dt.date | None = None
+    as_of: Day | None = None
+    birth_date: Day | None = None
     age: float | None = Field(default=None, ge=0, le=130)
     sex: Literal["female", "male", "other", "unknown"] | None = None
     weight: QuantityIn | None = None
@@ -218,6 +231,9 @@ def _day(d: dt.date | None) -> int | None:
     return d.toordinal() if d else None
 
 
+_CENSORED = re.compile(r"\s*(?:<=?|>=?|≤|≥)\s*\S")
+
+
 def _range_bound(v: float | None, unit: str | None, key: str, path: str) -> float | None:
     if v is None:
         return None
@@ -260,6 +276,8 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
         value = None
     elif isinstance(v, bool):
         raise PatientDataError("a measurement needs a number, not true/false", path=f"{path}.value")
+    elif isinstance(v, str) and _CENSORED.match(v):
+        value = None  # "<0.5", ">=1:640": below or above what the lab reports; kept, read as no value
     elif q.kind == "titer" and isinstance(v, str):
         value = units.parse_titer(v)
         if value is None:

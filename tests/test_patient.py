@@ -356,3 +356,25 @@ def test_alt_in_microkatal_per_litre_loads_as_u_per_l() -> None:
     (series,) = p.observations.values()
     assert series[0].value == pytest.approx(36.0)
     assert series[0].uln == pytest.approx(45.0)
+
+
+def test_datetimes_are_read_as_their_day() -> None:
+    from screening.patient import parse_patient
+    p = parse_patient({"id": "p", "as_of": "2026-01-15T10:00:00Z", "observations": [
+        {"name": "Platelets", "value": 85, "unit": "10^9/L", "date": "2026-01-10T08:30:00"}]})
+    assert str(p.as_of) == "2026-01-15"
+    assert p.observations["platelet_count"][0].day == __import__("datetime").date(2026, 1, 10).toordinal()
+
+
+def test_censored_lab_values_are_kept_as_unknown_not_rejected() -> None:
+    import datetime as dt
+
+    from screening.evaluate import Builder, Context
+    from screening.patient import parse_patient
+    from screening.rules import parse_rule
+    p = parse_patient({"id": "p", "observations": [
+        {"name": "Creatinine", "value": "<0.5", "unit": "mg/dL", "date": "2026-01-10"},
+        {"name": "ANA", "value": ">=1:640", "date": "2026-01-10"}]})
+    day = dt.date(2026, 1, 15)
+    for rule in ("creatinine <= 1.5 mg/dL", "ana_titer > 1:160"):
+        assert Builder().build(parse_rule(rule))(p, Context(day, day.toordinal())).verdict == "unknown"
