@@ -348,9 +348,6 @@ def test_cli_schema_of_something_else_is_a_usage_error() -> None:
     assert CliRunner().invoke(app, ["schema", "trial"]).exit_code == 2
 
 
-@pytest.mark.xfail(raises=PatientDataError, strict=False,
-                   reason="tool bug: SI enzyme activity in µkat/L (Nordic labs: 1 µkat/L = 60 U/L) is an unknown unit, "
-                          "so the whole record is refused")
 def test_alt_in_microkatal_per_litre_loads_as_u_per_l() -> None:
     p = parse_patient(obs(name="ALT", value=0.6, unit="µkat/L", date="2026-01-10", reference_range={"high": 0.75}))
     (series,) = p.observations.values()
