@@ -35,6 +35,12 @@ _AGE_HEADING = re.compile(r"^\W*age\s*:?\s*$", re.I)
 
 
 @lru_cache(maxsize=1)
+def _heading_subjects() -> dict[str, str]:
+    return dict(tomllib.loads(resources.files("screening.data").joinpath("phrases.toml").read_text("utf-8"))
+                ["heading_subjects"])
+
+
+@lru_cache(maxsize=1)
 def _heading_words() -> dict[str, re.Pattern[str]]:
     """The heading word lists of data/phrases.toml as patterns (negating ones anchor at the start)."""
     table = tomllib.loads(resources.files("screening.data").joinpath("phrases.toml").read_text("utf-8"))["headings"]
@@ -67,7 +73,8 @@ def _heading_context(text: str, outer: _Context) -> _Context:
     excluded = words["excluded"].search(text)
     window = _HEADING_WINDOW.search(text)
     toks = [t for t in tokenize(text)[0] if t.type != "COLON"]
-    subject = text.rstrip(" :") if len(toks) == 1 and toks[0].type in ("QUANTITY", "QTEST") else ""
+    subject = text.rstrip(" :") if len(toks) == 1 and toks[0].type in ("QUANTITY", "QTEST") else \
+        _heading_subjects().get(re.sub(r"\s+", " ", text.strip(" :").lower()), "")
     kind = "exclusion" if excluded else outer.kind
     other = words["other_person"].search(text)
     about_other = f"about the {other.group(0).lower()}, not the patient" if other else outer.about_other

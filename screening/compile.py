@@ -195,11 +195,22 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
                 nodes.append(ir.Medication(t.value, window))
             elif isinstance(t, Token) and t.type == "PROCEDURE":
                 nodes.append(ir.Procedure(t.value, window))
+        longer = [p for p in parts if isinstance(p, ir.Node)]  # from since_more
+        if longer:
+            nodes = [ir.Not(_any(nodes)), *longer]
+            node: ir.Node = _all(nodes)
+        else:
+            node = ir.Not(_any(nodes))
         recovered = next((t for t in parts if isinstance(t, Token) and t.type == "RECOVERED"), None)
         if recovered is not None:  # "... and recovered": the time part decides alone only when it fails
-            return ir.All((ir.Not(_any(nodes)), ir.Review(str(recovered), "whether the patient recovered from "
-                                                          "the toxicity of prior therapy needs a person")))
-        return ir.Not(_any(nodes))
+            return _all([node, ir.Review(str(recovered), "whether the patient recovered from "
+                                                         "the toxicity of prior therapy needs a person")])
+        return node
+
+    def since_more(self, _l: Token, number: Token, unit: Token, *parts: Token | None) -> ir.Node:
+        window = ir.Window(number.value, unit.value)
+        return ir.Not(_any([ir.Medication(t.value, window) for t in parts
+                            if isinstance(t, Token) and t.type == "DRUG"]))
 
     def exact(self, value: _Value) -> list[tuple[str, _Value]]:  # "NYHA class III"; a bare lab value goes to review
         return [("==", value)]
@@ -229,6 +240,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         nodes = [self._measure(k, op, v, window) for k in keys for op, v in comparison]
         join = _any if isinstance(comparison, _Either) else _all  # "< 20 kg or > 60 kg"
         per_key = [join(nodes[i:i + len(comparison)]) for i in range(0, len(nodes), len(comparison))]
+        if len(keys) > 1 and self.kind == "exclusion" and any(isinstance(p, Token) and p.type == "AND" for p in parts):
+            raise Uncompilable("'A and B above a limit' in an exclusion: both, or either?")
         # "AST/ALT <= 2.5 x ULN" as an inclusion means both; "AST or ALT > 3 x ULN" as an exclusion, either
         return _all(per_key) if self.kind == "inclusion" else _any(per_key)
 
