@@ -78,6 +78,9 @@ def _heading_context(text: str, outer: _Context) -> _Context:
     kind = "exclusion" if excluded else outer.kind
     other = words["other_person"].search(text)
     about_other = f"about the {other.group(0).lower()}, not the patient" if other else outer.about_other
+    judged = words["judgement"].search(text)
+    if judged and not about_other:  # "No other uncontrolled medical condition, including:" qualifies each item
+        about_other = f"the heading qualifies it ('{judged.group(0).lower()}'): a person judges"
     if words["negating"].match(text) and not excluded:
         # "No other uncontrolled illness, including:" - each item below is something the patient must not have
         if (outer.kind or "inclusion") == "inclusion":

@@ -567,6 +567,9 @@ def compile_sentence(text: str, kind: str, start: str = "start") -> ir.Node:
         return ir.Review(text, "nothing to check in this text")
     if any(t.type == "WORD" for t in toks) or text.count("(") != text.count(")"):
         return ir.Review(text, _review_reason(toks, text))
+    if kind == "inclusion" and all(t.type in ("DRUG", "PROCEDURE", "COMMA", "OR", "AND") for t in toks):
+        # a bare "Chemotherapy" among the inclusion criteria is a sub-heading far more often than a demand
+        return ir.Review(text, "a bare treatment name among the inclusion criteria: a heading, or a requirement?")
     try:
         try:
             tree = criteria_parser().parse(toks, start=start)
