@@ -82,6 +82,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
 
     def start(self, *parts: Any) -> ir.Node:
         body = next(p for p in parts if isinstance(p, ir.Node))
+        if any(isinstance(p, Token) and p.type == "NEG" and "other" in str(p).lower() for p in parts) and any(
+                isinstance(n, ir.Condition) for n in ir.walk(body)):
+            # "No other concurrent malignancy" in a cancer trial: other than the one being treated
+            raise Uncompilable("'other' condition than which? (the trial's own condition is not one to exclude)")
         negated = any(isinstance(p, Token) and p.type == "NEG" for p in parts)
         # "... is not permitted": in an inclusion a negation; in an exclusion it restates the exclusion
         if any(isinstance(p, Token) and p.type == "NEGTAIL" for p in parts) and self.kind == "inclusion":

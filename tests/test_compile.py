@@ -126,3 +126,15 @@ def test_headings_shape_their_items() -> None:
     steroids = by_text["Systemic steroids"]
     assert steroids.kind == "exclusion"
     assert steroids.rule == parse_rule("medication(glucocorticoid, within 30 days)")
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("No other concurrent malignant disease", "inclusion"),  # other than the cancer under study
+    ("Diabetic neuropathy", "exclusion"),                    # narrower than any concept we have
+    ("21 and under at diagnosis", "inclusion"),              # age then, not now
+    ("No prior chemotherapy for breast cancer", "inclusion"),  # a treatment for an indication
+    ("AST and ALT > 3 x ULN", "exclusion"),                  # both, or either?
+    ("Chemotherapy", "inclusion"),                           # a sub-heading more often than a demand
+])
+def test_wordings_that_would_compile_to_something_else_stay_in_review(text: str, kind: str) -> None:
+    assert not ir.is_executable(compile_text(text, kind)), format_rule(compile_text(text, kind))
