@@ -544,7 +544,8 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
 def _indication(toks: list[Token]) -> bool:
     """"Chemotherapy for breast cancer": a treatment followed by what it treats. Run-together
     statements must not split it into "had chemotherapy" and "has breast cancer"."""
-    return any(a.type in ("DRUG", "PROCEDURE", "USE") and b.type in ("CONDITION", "CGROUP")
+    return any(a.type in ("DRUG", "PROCEDURE", "USE") and b.type in ("CONDITION", "CGROUP") or
+               a.type in ("CONDITION", "CGROUP") and b.type in ("USE", "PROCUSE")  # "seizures requiring drugs"
                for a, b in zip(toks, toks[1:]))
 
 
@@ -603,7 +604,17 @@ def compile_text(text: str, kind: str, start: str = "start") -> ir.Node:
     reviews = [n for n in nodes if isinstance(n, ir.Review)]
     if reviews and (len(reviews) == len(nodes) or _has_modifier(text)):
         return ir.Review(text, "; ".join(dict.fromkeys(r.reason for r in reviews)))
+    if any(_OTHER_SIDE[kind].search(s) for _, s in sentences[1:]):
+        # "Pregnant or breastfeeding. Women ... must have a negative pregnancy test." under the
+        # exclusions: the second sentence is a requirement, and any() would exclude on it
+        return ir.Review(text, f"the item mixes {kind} criteria with sentences of the other kind")
     return _all(nodes) if kind == "inclusion" else _any(nodes)
+
+
+_OTHER_SIDE = {
+    "exclusion": re.compile(r"\b(must|should|required|requires?|need to|needs to|has to|have to|will be)\b", re.I),
+    "inclusion": re.compile(r"\b(excluded|exclude|not eligible|ineligible|not allowed|not permitted|prohibited)\b", re.I),
+}
 
 
 def _has_modifier(text: str) -> bool:

@@ -229,6 +229,10 @@ def tokenize(text: str) -> tuple[list[Token], str]:
                 else:
                     break
             continue
+        if r.kind == "word" and r.text in lx.time_units and toks and toks[-1].type == "WINDOW":
+            toks.append(_tok("TIMEUNIT", lx.time_units[r.text], r))  # "within the past month"
+            i += 1
+            continue
         if not choice[i]:
             if r.text in _ROMAN and len(r.text) > 1 and toks and toks[-1].type in ("QUANTITY", "TO", "OR", "COMMA"):
                 toks.append(_tok("NUMBER", float(_ROMAN[r.text]), r))  # "NYHA class III", "III or IV"
