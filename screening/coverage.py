@@ -83,10 +83,11 @@ def _trial_summary(trial: Any) -> dict[str, Any]:
 
 
 def measure(path: Path, *, top: int = 25, limit: int | None = None, workers: int | None = None) -> dict[str, Any]:
-    """Compile every trial in ``path`` (a .jsonl corpus or one trial file) on all cores and count."""
-    from .ingest import iter_corpus, load_trial
+    """Compile every trial in ``path`` (a .jsonl corpus, a CT.gov page of studies, or one trial file)
+    on all cores and count."""
+    from .ingest import iter_corpus, load_trials
     started = time.perf_counter()
-    trials = iter_corpus(path) if str(path).endswith(".jsonl") else iter([load_trial(path)])
+    trials = iter_corpus(path) if str(path).endswith(".jsonl") else iter(load_trials(path))
     if limit is not None:
         trials = itertools.islice(trials, limit)
     total: dict[str, Any] = {"trials": 0, "items": 0, "executable": 0, "partial": 0, "failed": 0,

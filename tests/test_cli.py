@@ -55,3 +55,12 @@ def test_compile_reports_counts_and_writes_rules(tmp_path: Path) -> None:
 def test_schema_is_json_schema() -> None:
     result = runner.invoke(app, ["schema", "patient"])
     assert result.exit_code == 0 and json.loads(result.stdout)["title"] == "PatientRecord"
+
+
+def test_coverage_reads_a_page_of_studies_and_reports_json() -> None:
+    result = runner.invoke(app, ["coverage", str(ROOT / "tests" / "fixtures" / "trials" / "page_v2.json"), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["trials"] == 2 and report["trials_failed"] == 0
+    assert report["items"] == report["executable"] + report["partly_executable"] + report["review"]
+    assert 0 <= report["executable_share"] <= 1 and report["by_construct"]
