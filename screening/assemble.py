@@ -153,7 +153,8 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "a heading with nothing to check"),
                                 item.span, "header", parent))
         return
-    source = f"{text.rstrip(' .;')} {ctx.window}" if ctx.window else text
+    own = _ENDS_WITH_AND.sub("", text).strip() or text  # "...> 130 mg/dl; and": the list goes on, each item holds
+    source = f"{own.rstrip(' .;')} {ctx.window}" if ctx.window else own
     rule = compile_text(source, kind, ctx.start)
     if ctx.start != "start" and isinstance(rule, ir.Review):  # not a dose cap after all: read it as a criterion
         rule = compile_text(source, kind)
@@ -191,6 +192,7 @@ def source_hash(trial: Trial) -> str:
 
 
 _ENDS_WITH_OR = re.compile(r"\b(?:or|OR|Or)\s*[,;:]?\s*$")
+_ENDS_WITH_AND = re.compile(r"[,;]?\s*\b(?:and|AND|And)\s*[,;:]?\s*$")
 
 
 def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: str | None, role: str,
