@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from importlib import resources
 
 from . import ir
 from .compile import _age, _all, _any, compile_text
-from .lexer import lexicon, tokenize
+from .lexer import lexicon, phrase_data, tokenize
 from .trial import SourceItem, Trial
 
 _AT_LEAST = re.compile(r"\b(?:at least (?P<n>\d+|one|two|three|four|five)|(?P<more>more than (?:\d+|one|two|three))|"
@@ -36,14 +34,13 @@ _AGE_HEADING = re.compile(r"^\W*age\s*:?\s*$", re.I)
 
 @lru_cache(maxsize=1)
 def _heading_subjects() -> dict[str, str]:
-    return dict(tomllib.loads(resources.files("screening.data").joinpath("phrases.toml").read_text("utf-8"))
-                ["heading_subjects"])
+    return dict(phrase_data()["heading_subjects"])
 
 
 @lru_cache(maxsize=1)
 def _heading_words() -> dict[str, re.Pattern[str]]:
     """The heading word lists of data/phrases.toml as patterns (negating ones anchor at the start)."""
-    table = tomllib.loads(resources.files("screening.data").joinpath("phrases.toml").read_text("utf-8"))["headings"]
+    table = phrase_data()["headings"]
 
     def alternation(words: list[str]) -> str:
         return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
@@ -93,19 +90,9 @@ def _heading_context(text: str, outer: _Context) -> _Context:
 
 
 @lru_cache(maxsize=1)
-def _no_requirement_pattern() -> re.Pattern[str]:
-    phrases = tomllib.loads(resources.files("screening.data").joinpath("phrases.toml").read_text("utf-8"))
-    return re.compile("|".join(re.escape(p) for p in phrases["no_requirement"]["phrases"]))
-
-
-class _NoRequirement:
-    """Matches items such as "Not specified" that state there is nothing to check."""
-
-    def fullmatch(self, text: str) -> bool:
-        return bool(_no_requirement_pattern().fullmatch(text))
-
-
-_NO_REQUIREMENT = _NoRequirement()
+def _no_requirement() -> re.Pattern[str]:
+    """Items such as "Not specified" that state there is nothing to check."""
+    return re.compile("|".join(re.escape(p) for p in phrase_data()["no_requirement"]["phrases"]))
 
 
 def _is_subheading(text: str) -> bool:
@@ -149,7 +136,7 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
                                     item.span, "header", parent))
             _siblings(item.children, out, item.id, role, _heading_context(text, ctx))
             return
-    elif _is_label(text) or _NO_REQUIREMENT.fullmatch(text.strip(" .;:").lower()):
+    elif _is_label(text) or _no_requirement().fullmatch(text.strip(" .;:").lower()):
         out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "a heading with nothing to check"),
                                 item.span, "header", parent))
         return

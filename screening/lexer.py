@@ -64,13 +64,15 @@ class Lexicon:
     present_use: frozenset[str]
 
 
-def _data() -> dict[str, Any]:
+@lru_cache(maxsize=1)
+def phrase_data() -> dict[str, Any]:
+    """data/phrases.toml, read once for the lexer and the heading rules of ``screening.assemble``."""
     return tomllib.loads(resources.files("screening.data").joinpath("phrases.toml").read_text("utf-8"))
 
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    d = _data()
+    d = phrase_data()
     table: dict[tuple[str, ...], tuple[str, Any]] = {}
 
     def add(phrases: list[str], kind: str, value: Any = None) -> None:
