@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -55,65 +55,56 @@ class ReferenceRange(_In):
     unit: str | None = None
 
 
-class ObservationIn(_In):
+class _Named(_In):
+    """A record entry: named by ``name`` or ``code`` (at least one), with an optional period."""
+
     name: str | None = None
+    code: str | None = None
+    _what: ClassVar[str] = "an entry"
+    _period: ClassVar[tuple[str, str] | None] = None  # (start field, end field)
+
+    @model_validator(mode="after")
+    def _check(self) -> "_Named":
+        if not self.name and not self.code:
+            raise ValueError(f"{self._what} needs a name or a code")
+        if self._period:
+            first, last = (getattr(self, f) for f in self._period)
+            if first and last and last < first:
+                raise ValueError(f"end is before {self._period[0]}")
+        return self
+
+
+class ObservationIn(_Named):
     code: str | None = Field(default=None, description="LOINC code")
     value: float | str | bool | None = None
     unit: str | None = None
     date: Day | None = None
     reference_range: ReferenceRange | None = None
-
-    @model_validator(mode="after")
-    def _named(self) -> "ObservationIn":
-        if not self.name and not self.code:
-            raise ValueError("an observation needs a name or a code")
-        return self
+    _what: ClassVar[str] = "an observation"
 
 
-class ConditionIn(_In):
-    name: str | None = None
+class ConditionIn(_Named):
     code: str | None = Field(default=None, description="SNOMED CT or ICD-10-CM code")
     onset: Day | None = None
     end: Day | None = None
     status: Literal["active", "resolved", "remission", "inactive", "recurrence", "relapse"] | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> "ConditionIn":
-        if not self.name and not self.code:
-            raise ValueError("a condition needs a name or a code")
-        if self.onset and self.end and self.end < self.onset:
-            raise ValueError("end is before onset")
-        return self
+    _what: ClassVar[str] = "a condition"
+    _period: ClassVar[tuple[str, str] | None] = ("onset", "end")
 
 
-class MedicationIn(_In):
-    name: str | None = None
+class MedicationIn(_Named):
     code: str | None = Field(default=None, description="RxNorm or ATC code")
     dose: QuantityIn | None = None
     route: str | None = None
     frequency: str | None = None
     start: Day | None = None
     end: Day | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> "MedicationIn":
-        if not self.name and not self.code:
-            raise ValueError("a medication needs a name or a code")
-        if self.start and self.end and self.end < self.start:
-            raise ValueError("end is before start")
-        return self
+    _what: ClassVar[str] = "a medication"
+    _period: ClassVar[tuple[str, str] | None] = ("start", "end")
 
 
-class EventIn(_In):
-    name: str | None = None
-    code: str | None = None
+class EventIn(_Named):
     date: Day | None = None
-
-    @model_validator(mode="after")
-    def _named(self) -> "EventIn":
-        if not self.name and not self.code:
-            raise ValueError("an entry needs a name or a code")
-        return self
 
 
 class StudyIn(_In):
