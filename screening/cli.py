@@ -160,14 +160,16 @@ def compile_cmd(trial: str = typer.Argument(..., help="trial file"),
 @app.command()
 def check(paths: list[Path] = typer.Argument(..., help="rules files or directories of them"),
           stamp: bool = typer.Option(False, "--stamp", help="after reviewing the drift, record the review: "
-                                     "mark differing rules as deliberate corrections and take the new source hash")
+                                     "mark differing rules as deliberate corrections and take the new source hash"),
+          accept: bool = typer.Option(False, "--accept", help="take the compiler's new reading for every rule "
+                                      "nobody corrected by hand (rules marked `edited` are left alone)")
           ) -> None:
     """Recompile each rules file's trial and report drift: a changed source, or a rule that differs from what the compiler now reads (a corrected rule is marked `edited` and only drifts when the compiler's reading of its text changes).
 
     Exit 3 when anything drifted, so a changed trial is never screened silently with stale rules.
     """
     from .compile import compile_any
-    from .rules import check_drift, load_rules, stamp_rules
+    from .rules import accept_rules, check_drift, load_rules, stamp_rules
     files = [f for p in paths for f in (sorted(p.glob("*.rules")) if p.is_dir() else [p])]
     if not files:
         print("error: no .rules files found", file=sys.stderr)
@@ -181,6 +183,11 @@ def check(paths: list[Path] = typer.Argument(..., help="rules files or directori
             _fail(exc)
             return
         drifts = check_drift(reviewed, fresh)
+        if accept and drifts:
+            f.write_text(accept_rules(f.read_text(encoding="utf-8"), reviewed, fresh), encoding="utf-8")
+            reviewed = load_rules(f)
+            drifts = check_drift(reviewed, fresh)
+            print(f"{f}: took the compiler's reading of the rules not corrected by hand")
         if stamp and drifts:
             f.write_text(stamp_rules(f.read_text(encoding="utf-8"), reviewed, fresh), encoding="utf-8")
             print(f"{f}: review recorded ({len(drifts)} drift(s) accepted)")

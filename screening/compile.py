@@ -206,13 +206,16 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         else:
             node = ir.Not(_any(nodes))
         recovered = next((t for t in parts if isinstance(t, Token) and t.type == "RECOVERED"), None)
-        if recovered is not None:  # "... and recovered": the time part decides alone only when it fails
-            return _all([node, ir.Review(str(recovered), "whether the patient recovered from "
-                                                         "the toxicity of prior therapy needs a person")])
+        if recovered is not None:  # "... and recovered": moot without the therapy, a person's call with it
+            ever = _any([_retime(n, None, ()) if isinstance(n, ir.Procedure) else ir.Medication(n.concept)  # type: ignore[attr-defined]
+                         for n in _leaves(node) if isinstance(n, (ir.Medication, ir.Procedure))])
+            return _all([node, ir.Not(ir.Judged("not recovered from its toxicity", ever))])
         return node
 
-    def since_more(self, _l: Token, number: Token, unit: Token, *parts: Token | None) -> ir.Node:
-        window = ir.Window(number.value, unit.value)
+    def since_more(self, *parts: Token | None) -> ir.Node:
+        toks = [t for t in parts if isinstance(t, Token)]
+        number = next(t for t in toks if t.type == "NUMBER")
+        window = ir.Window(number.value, next(t for t in toks if t.type == "TIMEUNIT").value)
         return ir.Not(_any([ir.Medication(t.value, window) for t in parts
                             if isinstance(t, Token) and t.type == "DRUG"]))
 
@@ -364,6 +367,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def cond(self, t: Token) -> ir.Node:
         return ir.Condition(t.value)
 
+    def cond_judged(self, *parts: Token | None) -> ir.Node:
+        t = next(p for p in parts if isinstance(p, Token) and p.type == "CONDITION")
+        return ir.Judged(_qualifier(parts), ir.Condition(t.value))
+
     def cond_group(self, t: Token) -> ir.Node:
         return _any([ir.Condition(k) for k in t.value])
 
@@ -389,7 +396,13 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if window is None and not history:
             window = ir.Window(0)
         exceptions = tuple(k for p in parts if isinstance(p, tuple) for k in p)
-        return _any([_retime(p, window, exceptions) for p in parts if isinstance(p, ir.Node)])
+        nodes = [p for p in parts if isinstance(p, ir.Node)]
+        if isinstance(nodes[0], ir.Judged) and len(nodes) > 1:
+            # "uncontrolled hypertension or diabetes": the words may qualify the whole list; read so,
+            # the machine still decides every patient who has none of them
+            q = nodes[0].qualifier
+            nodes = [n if isinstance(n, ir.Judged) else ir.Judged(q, n) for n in nodes]
+        return _any([_retime(p, window, exceptions) for p in nodes])
 
     def drug(self, t: Token) -> ir.Node:
         return ir.Medication(t.value)
@@ -418,13 +431,29 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             return ir.Not(_any([ir.Medication(m.concept, window, above) for m in meds]))  # type: ignore[attr-defined]
         return _any([ir.Medication(m.concept, window, dose) for m in meds])  # type: ignore[attr-defined]
 
+    def medications_for(self, *parts: Any) -> ir.Node:
+        """"No prior chemotherapy for melanoma": what a drug was for is seldom in a record; without the drug
+        the statement is decided, with it a person checks the indication."""
+        cond = next(p for p in parts if isinstance(p, Token) and p.type == "CONDITION")
+        if any(isinstance(p, ir.Dose) for p in parts):
+            raise Uncompilable("a dose and an indication together")
+        node = self.medications(*(p for p in parts if p is not cond))
+        return ir.Judged(f"for {_concept_words(cond.value)}", node)
+
     def immunizations(self, *parts: Any) -> ir.Node:
         window = _event_window(parts)
         return _any([ir.Immunization(t.value, window) for t in parts if isinstance(t, Token) and t.type == "VACCINE"])
 
     def procedures(self, *parts: Any) -> ir.Node:
         window = _event_window(parts)
-        return _any([ir.Procedure(t.value, window) for t in parts if isinstance(t, Token) and t.type == "PROCEDURE"])
+        return _any([_retime(p, window, ()) for p in parts if isinstance(p, ir.Node)])
+
+    def proc(self, t: Token) -> ir.Node:
+        return ir.Procedure(t.value)
+
+    def proc_judged(self, *parts: Token | None) -> ir.Node:
+        t = next(p for p in parts if isinstance(p, Token) and p.type == "PROCEDURE")
+        return ir.Judged(_qualifier(parts), ir.Procedure(t.value))
 
     def study(self, *parts: Any) -> ir.Node:
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
@@ -497,6 +526,24 @@ def _flat(nodes: list[ir.Node], kind: type) -> list[ir.Node]:
     return list(dict.fromkeys(out))
 
 
+def _concept_words(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _qualifier(parts: tuple[Any, ...]) -> str:
+    """The words a person weighs, from JUDGED / NEEDS / REQUIRING tokens: "severe or unstable",
+    "uncontrolled, requiring antibiotic"."""
+    toks = [p for p in parts if isinstance(p, Token)]
+    quals = [str(t.value) for t in toks if t.type == "JUDGED"]
+    joined = (" and " if any(t.type == "AND" for t in toks) else " or ").join(quals)
+    tail = next((str(t.value) for t in toks if t.type == "NEEDS"), "")
+    lead = next((str(t.value) for t in toks if t.type == "REQUIRING"), "")
+    if lead:
+        what = [_concept_words(str(t.value)) for t in toks if t.type in ("DRUG", "PROCEDURE")]
+        tail = f"{lead} {' or '.join(what)}"
+    return ", ".join(x for x in (joined, tail) if x)
+
+
 def _any(nodes: list[ir.Node]) -> ir.Node:
     nodes = _flat(nodes, ir.AnyOf)
     return nodes[0] if len(nodes) == 1 else ir.AnyOf(tuple(nodes))
@@ -513,9 +560,13 @@ def _leaves(node: ir.Node) -> list[ir.Node]:
 
 
 def _retime(node: ir.Node, window: ir.Window | None, exceptions: tuple[str, ...]) -> ir.Node:
-    """Give the list's window and exceptions to every condition in it."""
+    """Give the list's window and exceptions to every condition (and procedure) in it."""
     if isinstance(node, ir.Condition):
         return ir.Condition(node.concept, window, exceptions)
+    if isinstance(node, ir.Procedure):
+        return ir.Procedure(node.concept, window)
+    if isinstance(node, ir.Judged):
+        return ir.Judged(node.qualifier, _retime(node.item, window, exceptions))
     if isinstance(node, ir.AnyOf):
         return ir.AnyOf(tuple(_retime(n, window, exceptions) for n in node.items))
     return node

@@ -310,6 +310,17 @@ class Builder:
             return Outcome(_NEGATE[o.verdict], o.template, o.args, o._evidence, o.parts)
         return check
 
+    def _build_Judged(self, node: ir.Judged) -> Check:
+        inner = self.build(node.item)
+        qualifier = node.qualifier
+
+        def check(p: Patient, c: Context) -> Outcome:
+            o = inner(p, c)
+            if o.verdict != MET:  # without the fact the qualified statement cannot hold
+                return o
+            return Outcome(REVIEW, "{}; whether that is '{}' needs a person", (_Reasons([o]), qualifier), parts=[o])
+        return check
+
     # --- measurements --------------------------------------------------------------------------
 
     def _build_Measure(self, node: ir.Measure) -> Check:

@@ -114,6 +114,21 @@ class Not(Node):
     key: ClassVar[str] = "not"
 
 
+@dataclass(frozen=True, slots=True)
+class Judged(Node):
+    """A fact qualified by words only a person can weigh ("uncontrolled hypertension", "infection
+    requiring antibiotics", "prior chemotherapy for melanoma").
+
+    The machine decides what it can: without the fact the qualified statement is ``not_met``; with it,
+    whether ``qualifier`` holds goes to ``review``. So a patient with no hypertension at all is not
+    held up by "uncontrolled hypertension".
+    """
+
+    qualifier: str
+    item: Node
+    key: ClassVar[str] = "judged"
+
+
 # --- facts about the patient -------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -249,12 +264,12 @@ class Review(Node):
 
 LEAF_TYPES: tuple[type[Node], ...] = (Measure, TestResult, Condition, Medication, Procedure, Immunization,
                                       StudyParticipation, Sex, Flag, Attestation, Review)
-LOGIC_TYPES: tuple[type[Node], ...] = (All, AnyOf, AtLeast, Not)
+LOGIC_TYPES: tuple[type[Node], ...] = (All, AnyOf, AtLeast, Not, Judged)
 
 
 def children(node: Node) -> tuple[Node, ...]:
     """The direct sub-rules of a node (empty for leaves)."""
-    if isinstance(node, Not):
+    if isinstance(node, (Not, Judged)):
         return (node.item,)
     return getattr(node, "items", ())
 

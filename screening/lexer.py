@@ -90,6 +90,11 @@ def lexicon() -> Lexicon:
     for key, phrases in d["drug_phrases"].items():
         add(phrases, "DRUG", key)
     add(d["history_or_current"]["phrases"], "HISTORY")
+    add(d["judged"]["both"], "FILLER")
+    add(d["judged"]["phrases"], "JUDGED")
+    r = d["requiring"]
+    add([f"{lead} {obj}" for lead in r["leads"] for obj in r["objects"]], "NEEDS")
+    add(r["leads"], "REQUIRING")
     t = d["study_template"]
     add([" ".join(w for w in (lead, art, kind, noun, tail) if w) for lead in t["lead"] for art in t["article"]
          for kind in t["kind"] for noun in t["noun"] for tail in t["tail"]], "STUDY")

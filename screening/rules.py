@@ -22,11 +22,11 @@ from lark.tree import Meta
 
 from . import units, vocab
 from .errors import CriteriaSyntaxError, ScreeningError, UnitError, VocabularyError
-from .ir import (KINDS, LEAF_TYPES, LOGIC_TYPES, All, AnyOf, AtLeast, Attestation, CompiledTrial, Condition,
+from .ir import (KINDS, LEAF_TYPES, LOGIC_TYPES, All, AnyOf, AtLeast, Attestation, CompiledTrial, Condition, Judged,
                  Criterion, Dose, Flag, Immunization, Measure, Medication, Node, Not, Procedure, Review, Sex,
                  Span, StudyParticipation, TestResult, Window)
 
-__all__ = ["format_rule", "parse_rule", "dump_rules", "load_rules", "loads_rules", "check_drift", "Drift", "rule_hash", "stamp_rules",
+__all__ = ["format_rule", "parse_rule", "dump_rules", "load_rules", "loads_rules", "check_drift", "Drift", "rule_hash", "stamp_rules", "accept_rules",
            "RuleUnitError", "RuleVocabularyError", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
@@ -129,6 +129,13 @@ class _Printer:
         self.extra += 4
         text = "not " + self.print(node.item, level)
         self.extra -= 4
+        return text
+
+    def _print_Judged(self, node: Judged, level: int | None) -> str:
+        head = f"judged({_quote(node.qualifier)}, "
+        self.extra += len(head) + 1
+        text = head + self.print(node.item, level) + ")"
+        self.extra -= len(head) + 1
         return text
 
     def _print_Measure(self, node: Measure, level: int | None) -> str:
@@ -350,6 +357,13 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def negation(self, meta: Meta, item: Node) -> Node:
         return Not(item, span=self._span(meta))
 
+    def judged(self, meta: Meta, qualifier: Token, item: Node) -> Node:
+        text = self._string(qualifier)
+        if not text.strip():
+            raise self.where.error(qualifier.start_pos, "judged(...) needs the words a person must weigh",
+                                   suggestion='e.g. judged("uncontrolled", condition(hypertension))')
+        return Judged(text, item, span=self._span(meta))
+
     def measure(self, meta: Meta, name: Token, op: Token, number: Token, unit: Token | None,
                 window: Window | None) -> Node:
         q = self._quantity(name)
@@ -564,6 +578,8 @@ def _without_reasons(node: Node) -> Node:
         return Review(node.text, "")
     if isinstance(node, Not):
         return Not(_without_reasons(node.item))
+    if isinstance(node, Judged):
+        return Judged(node.qualifier, _without_reasons(node.item))
     if isinstance(node, (All, AnyOf)):
         return type(node)(tuple(_without_reasons(n) for n in node.items))
     if isinstance(node, AtLeast):
@@ -751,6 +767,29 @@ def stamp_rules(text: str, reviewed: CompiledTrial, fresh: CompiledTrial) -> str
         elif line.startswith("source-sha256:"):
             lines[k] = f"source-sha256: {fresh.source_hash}"
     return "\n".join(lines)
+
+
+def accept_rules(text: str, reviewed: CompiledTrial, fresh: CompiledTrial) -> str:
+    """Take the compiler's new reading into rules-file text for every rule nobody corrected by hand
+    (blocks without ``edited``); corrected rules, source lines and comments stay as they are."""
+    fresh_by_id = {c.id: c for c in fresh.criteria}
+    old_by_id = {c.id: c for c in reviewed.criteria}
+    lines, out, k = text.split("\n"), [], 0
+    while k < len(lines):
+        line = lines[k]
+        out.append(line)
+        k += 1
+        m = _BLOCK.match(line)
+        old, new = (old_by_id.get(m["id"]), fresh_by_id.get(m["id"])) if m else (None, None)
+        if old is None or new is None or old.edited_from is not None or _verdict_shape(old) == _verdict_shape(new):
+            continue
+        while k < len(lines) and lines[k].startswith("#"):  # the source text
+            out.append(lines[k])
+            k += 1
+        while k < len(lines) and lines[k].strip() and not _BLOCK.match(lines[k]):  # the old rule
+            k += 1
+        out.append(format_rule(new.rule))
+    return "\n".join(out)
 
 
 def check_drift(reviewed: CompiledTrial, fresh: CompiledTrial) -> list[Drift]:

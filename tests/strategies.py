@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from screening import units, vocab
 from screening.errors import UnitError
 from screening.ir import (FLAGS, KINDS, OPS, WINDOW_UNITS, All, AnyOf, AtLeast, Attestation, CompiledTrial,
-                          Condition, Criterion, Dose, Flag, Immunization, Measure, Medication, Node, Not,
+                          Condition, Criterion, Dose, Flag, Immunization, Judged, Measure, Medication, Node, Not,
                           Procedure, Review, Sex, StudyParticipation, TestResult, Window)
 
 #: dose units the IR docstring names; only those ``dose_to_canonical`` keeps as they are are used
@@ -119,7 +119,9 @@ def _logic(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
         items = tuple(draw(st.lists(children, min_size=1, max_size=4)))
         return AtLeast(draw(st.integers(1, len(items))), items)
 
-    return st.one_of(st.builds(All, parts), st.builds(AnyOf, parts), at_least(), st.builds(Not, children))
+    qualifiers = texts.filter(lambda t: t.strip() != "")
+    return st.one_of(st.builds(All, parts), st.builds(AnyOf, parts), at_least(), st.builds(Not, children),
+                     st.builds(Judged, qualifiers, children))
 
 
 def rule_trees(max_leaves: int = 12) -> st.SearchStrategy[Node]:

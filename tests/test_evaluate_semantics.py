@@ -166,6 +166,15 @@ CASES = [
          "met", id="excepted-and-not-excepted"),
     case(MALIGNANCY_EXCEPT, conds({"name": "skin cancer", "onset": "2024-01-01"}, {"name": "melanoma", "onset": "2024-01-01"}),
          "met", id="broader-and-not-excepted"),
+    # judged: the fact decides alone when it is absent; with it, a person weighs the qualifier
+    case('judged("uncontrolled", condition(hypertension, now))', conds(), "not_met", id="judged-no-fact"),
+    case('judged("uncontrolled", condition(hypertension, now))', conds({"name": "hypertension", "onset": "2020-01-01"}),
+         "review", id="judged-fact-present"),
+    case('judged("uncontrolled", condition(hypertension, now))', {}, "unknown", id="judged-no-list"),
+    case('not judged("for melanoma", medication(chemotherapy))', meds(), "met", id="judged-negated-no-fact"),
+    case('not judged("for melanoma", medication(chemotherapy))', meds({"name": "dacarbazine", "start": "2024-01-01",
+         "end": "2024-06-01"}), "review", id="judged-negated-fact"),
+
 ]
 
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from screening import screen
 from screening.cli import app
 from screening.compile import compile_any
-from screening.rules import check_drift, dump_rules, load_rules, loads_rules
+from screening.rules import check_drift, dump_rules, load_rules, loads_rules, parse_rule, rule_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "004_eaa96d67465dbc38.txt"
@@ -54,6 +54,25 @@ def test_an_edited_rule_takes_effect_and_is_stamped(tmp_path: Path) -> None:
     assert f"[{pregnancy}] exclusion edited " in path.read_text()
     assert runner.invoke(app, ["check", str(path)]).exit_code == 0
     assert screen(path, record, as_of="2026-01-15").status == "ineligible"
+
+
+def test_accept_takes_the_new_reading_only_where_nobody_corrected(tmp_path: Path) -> None:
+    path = tmp_path / "t.rules"
+    assert runner.invoke(app, ["compile", str(SEED), "-o", str(path)]).exit_code == 0
+    fresh = path.read_text()
+    # an old reading of one rule (as if the compiler had changed since) and a hand correction of another
+    stale = fresh.replace("any(pregnant, lactating)", "pregnant", 1)
+    stale = stale.replace("study(within 3 months)", "study(within 6 months)", 1)
+    cid = next(c.id for c in load_rules(path).criteria if c.rule == parse_rule("study(within 3 months)"))
+    stale = stale.replace(f"[{cid}] exclusion", f"[{cid}] exclusion edited {rule_hash(parse_rule('study(within 3 months)'))}", 1)
+    path.write_text(stale)
+    result = runner.invoke(app, ["check", "--accept", str(path)])
+    assert result.exit_code == 0, result.output
+    text = path.read_text()
+    assert "any(pregnant, lactating)" in text          # the compiler's reading taken
+    assert "study(within 6 months)" in text           # the correction kept
+    assert text.replace("study(within 6 months)", "study(within 3 months)").replace(
+        f" edited {rule_hash(parse_rule('study(within 3 months)'))}", "") == fresh
 
 
 def test_changed_source_is_reported(tmp_path: Path) -> None:

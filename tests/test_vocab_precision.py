@@ -100,9 +100,9 @@ def test_criteria_text_reads_the_narrow_concept_only_when_written() -> None:
     assert ("CONDITION", "prostate_adenocarcinoma") in _lexed("Histologically confirmed adenocarcinoma of the prostate")
     assert ("PROCEDURE", "radiotherapy") in _lexed("Prior radiotherapy")
     assert ("PROCEDURE", "palliative_radiotherapy") in _lexed("Prior palliative radiotherapy")
-    # a severity qualifier stays an unknown word (the sentence goes to review), never part of a concept
-    assert ("WORD", "uncontrolled") in _lexed("Uncontrolled hypertension")
-    assert ("WORD", "severe") in _lexed("Severe asthma")
+    # a severity qualifier is a word a person weighs (ir.Judged), never part of a concept
+    assert _lexed("Uncontrolled hypertension") == [("JUDGED", "uncontrolled"), ("CONDITION", "hypertension")]
+    assert _lexed("Severe asthma") == [("JUDGED", "severe"), ("CONDITION", "asthma")]
     assert ("WORD", "other") in _lexed("Other malignancy within 5 years")
 
 
