@@ -199,6 +199,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
                 nodes.append(ir.Medication(t.value, window))
             elif isinstance(t, Token) and t.type == "PROCEDURE":
                 nodes.append(ir.Procedure(t.value, window))
+        cond = next((t for t in parts if isinstance(t, Token) and t.type == "CONDITION"), None)
+        if cond is not None:  # "since prior biologic therapy for lymphoma"
+            nodes = [ir.Judged(f"for {_concept_words(cond.value)}", n) for n in nodes]
         longer = [p for p in parts if isinstance(p, ir.Node)]  # from since_more
         if longer:
             nodes = [ir.Not(_any(nodes)), *longer]
@@ -302,6 +305,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
                 nodes.append(ir.Procedure(p.value, window))
             elif isinstance(p, ir.Node):
                 nodes.extend(ir.Medication(m.concept, window) for m in _leaves(p))  # type: ignore[attr-defined]
+        cond = next((p for p in parts if isinstance(p, Token) and p.type == "CONDITION"), None)
+        if cond is not None:  # "no prior chemotherapy or radiotherapy for lung cancer"
+            return ir.Judged(f"for {_concept_words(cond.value)}", _any(nodes))
         return _any(nodes)
 
     def sexed_age(self, *parts: Any) -> ir.Node:
@@ -447,6 +453,23 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def procedures(self, *parts: Any) -> ir.Node:
         window = _event_window(parts)
         return _any([_retime(p, window, ()) for p in parts if isinstance(p, ir.Node)])
+
+    def procedures_for(self, *parts: Any) -> ir.Node:
+        cond = next(p for p in parts if isinstance(p, Token) and p.type == "CONDITION")
+        return ir.Judged(f"for {_concept_words(cond.value)}", self.procedures(*(p for p in parts if p is not cond)))
+
+    def treated(self, *parts: Any) -> ir.Node:
+        """"Prior therapy for lymphoma": only a patient who has (had) lymphoma can have been treated for it."""
+        lead = next(t for t in parts if isinstance(t, Token) and t.type == "TREATFOR")
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        past = any(isinstance(t, Token) and (t.type in ("HISTORY", "PRIOR") or
+                                             t.type == "USE" and str(t).lower() not in lexicon().present_use)
+                   for t in parts) or any(w in str(lead.value).split() for w in ("prior", "previous", "previously", "any"))
+        if window is None and not past:
+            window = ir.Window(0)
+        conds = [ir.Condition(k, window) for t in parts if isinstance(t, Token) and t.type in ("CONDITION", "CGROUP")
+                 for k in ((t.value,) if t.type == "CONDITION" else t.value)]
+        return ir.Judged(str(lead.value), _any(conds))
 
     def proc(self, t: Token) -> ir.Node:
         return ir.Procedure(t.value)
@@ -595,7 +618,7 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
 def _indication(toks: list[Token]) -> bool:
     """"Chemotherapy for breast cancer": a treatment followed by what it treats. Run-together
     statements must not split it into "had chemotherapy" and "has breast cancer"."""
-    return any(a.type in ("DRUG", "PROCEDURE", "USE") and b.type in ("CONDITION", "CGROUP") or
+    return any(a.type in ("DRUG", "PROCEDURE", "USE", "FOR", "TREATFOR") and b.type in ("CONDITION", "CGROUP") or
                a.type in ("CONDITION", "CGROUP") and b.type in ("USE", "PROCUSE")  # "seizures requiring drugs"
                for a, b in zip(toks, toks[1:]))
 

@@ -90,6 +90,8 @@ def lexicon() -> Lexicon:
     for key, phrases in d["drug_phrases"].items():
         add(phrases, "DRUG", key)
     add(d["history_or_current"]["phrases"], "HISTORY")
+    add(d["indication"]["treatment_for"], "TREATFOR")
+    add(d["indication"]["phrases"], "FOR")
     add(d["judged"]["both"], "FILLER")
     add(d["judged"]["phrases"], "JUDGED")
     r = d["requiring"]
@@ -110,10 +112,17 @@ def lexicon() -> Lexicon:
             continue
         kind = "QTEST" if q.kind == "qualitative" else "QUANTITY"  # tests and measurements read differently
         add([q.name, q.key.replace("_", " "), *q.synonyms], kind, q.key)
+    # "history of stroke" names stroke in a record; in criteria text the lead is timing the grammar reads
+    leads = {phrase_key(p) for p in (*d["history"]["phrases"], *d["prior"]["phrases"])}
+
+    def timed(p: str) -> bool:
+        key = phrase_key(p)
+        return any(key[:k] in leads for k in range(1, len(key)))
+
     for c in vocab.concepts().values():
         kind = {"condition": "CONDITION", "drug": "DRUG", "drug_class": "DRUG", "vaccine": "VACCINE",
                 "procedure": "PROCEDURE"}[c.category]
-        add([c.name, *c.synonyms], kind, c.key)
+        add([p for p in (c.name, *c.synonyms) if not timed(p)], kind, c.key)
     for op, phrases in d["comparators"].items():
         add(phrases, "CMP", op)
     for op, phrases in d["postfix_comparators"].items():
@@ -255,6 +264,9 @@ def tokenize(text: str) -> tuple[list[Token], str]:
         if kind == "NEGHIST":  # "no prior X": negation of the history of X
             toks.append(Token("NEG", "no", start_pos=r.start, end_pos=r.end))
             toks.append(Token("HISTORY", "prior", start_pos=r.start, end_pos=raws[j - 1].end))
+        elif kind == "FILLER" and j == i + 1 and r.text == "for" and toks and toks[-1].type in ("DRUG", "PROCEDURE") \
+                and _next_kind(raws, j, choice, lx) in ("CONDITION", "CGROUP"):
+            toks.append(Token("FOR", "for", start_pos=r.start, end_pos=r.end))  # "chemotherapy for melanoma"
         elif kind != "FILLER":
             toks.append(Token(kind, value if value is not None else text[r.start:raws[j - 1].end],
                               start_pos=r.start, end_pos=raws[j - 1].end))
@@ -264,6 +276,16 @@ def tokenize(text: str) -> tuple[list[Token], str]:
             swallow = True
         i = j
     return _collapse(toks), text
+
+
+def _next_kind(raws: list[Raw], j: int, choice: list[int], lx: Lexicon) -> str | None:
+    """The kind of the next phrase from raw token ``j`` on that is not a filler word."""
+    while j < len(raws) and choice[j]:
+        kind = lx.phrases[tuple(x.text for x in raws[j:j + choice[j]])][0]
+        if kind != "FILLER":
+            return kind
+        j += choice[j]
+    return None
 
 
 def _segment(raws: list[Raw], lx: Lexicon) -> list[int]:
@@ -383,6 +405,9 @@ def _collapse(toks: list[Token]) -> list[Token]:
         if (out and out[-1].type == "ULN" and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR"
                 and toks[i + 1].type in ("ULNBARE", "ULN")):  # "1.5 x upper limit of normal (ULN)"
             i += 3
+            continue
+        if t.type == "LPAR" and i + 1 < len(toks) and toks[i + 1].type == "RPAR":  # emptied by dropped fillers
+            i += 2
             continue
         if out and t.type == out[-1].type and t.type in ("QUANTITY", "QTEST", "CONDITION", "DRUG", "VACCINE", "PROCEDURE") \
                 and t.value == out[-1].value:

@@ -744,8 +744,8 @@ class Drift:
 
 
 def _verdict_shape(c: Criterion) -> tuple[object, ...]:
-    """What decides a criterion's verdict: its rule, and its kind, role and parent (not its text or spans)."""
-    return c.rule, c.kind, c.role, c.parent
+    """What decides a criterion's verdict: its rule (not a review's wording), kind, role and parent."""
+    return _without_reasons(c.rule), c.kind, c.role, c.parent
 
 
 def _one_line(c: Criterion) -> str:
