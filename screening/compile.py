@@ -16,7 +16,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError, VisitError
 from lark.lexer import Lexer
 
-from . import ir, units
+from . import ir, units, vocab
 from .errors import ScreeningError
 from .lexer import lexicon, tokenize
 from .trial import Trial
@@ -445,6 +445,16 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             raise Uncompilable("a dose and an indication together")
         node = self.medications(*(p for p in parts if p is not cond))
         return ir.Judged(f"for {_concept_words(cond.value)}", node)
+
+    def allergies(self, lead: Token, *parts: Any) -> ir.Node:
+        if "contraindication" in str(lead.value):
+            raise Uncompilable("a contraindication is a clinician's call, not only an allergy")
+        concepts = [m.concept for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]  # type: ignore[attr-defined]
+        if "investigational_agent" in concepts:
+            raise Uncompilable("an allergy to the study drug: the drug is named elsewhere in the protocol")
+        # "allergy to penicillin" is to the penicillins: a drug that names a class ("penicillin_class") means it
+        named = {k: f"{k}_class" for k in concepts if f"{k}_class" in vocab.get_concept(k).parents}
+        return _any([ir.Allergy(named.get(k, k)) for k in concepts])
 
     def immunizations(self, *parts: Any) -> ir.Node:
         window = _event_window(parts)

@@ -35,6 +35,7 @@ _NEAR_OPS: dict[str, Callable[[float, float], bool]] = {
     "<": lambda a, b: a < b and not _close(a, b), "<=": lambda a, b: a <= b or _close(a, b),
     ">": lambda a, b: a > b and not _close(a, b), ">=": lambda a, b: a >= b or _close(a, b),
     "==": lambda a, b: a == b or _close(a, b)}
+_NOW = ir.Window(0)
 _NEGATE = {MET: NOT_MET, NOT_MET: MET, UNKNOWN: UNKNOWN, REVIEW: REVIEW}
 
 
@@ -521,6 +522,9 @@ class Builder:
 
     def _build_Condition(self, node: ir.Condition) -> Check:
         return self._simple_event("conditions", node.concept, node.window, node.exceptions)
+
+    def _build_Allergy(self, node: ir.Allergy) -> Check:
+        return self._simple_event("allergies", node.concept, _NOW)  # a resolved allergy no longer holds
 
     def _build_Procedure(self, node: ir.Procedure) -> Check:
         return self._simple_event("procedures", node.concept, node.window)

@@ -193,6 +193,14 @@ class Medication(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Allergy(Node):
+    """A known allergy, hypersensitivity or intolerance to a drug or drug class (``allergies`` list)."""
+
+    concept: str
+    key: ClassVar[str] = "allergy"
+
+
+@dataclass(frozen=True, slots=True)
 class Procedure(Node):
     """A procedure performed in the window (None: ever)."""
 
@@ -262,7 +270,7 @@ class Review(Node):
     key: ClassVar[str] = "review"
 
 
-LEAF_TYPES: tuple[type[Node], ...] = (Measure, TestResult, Condition, Medication, Procedure, Immunization,
+LEAF_TYPES: tuple[type[Node], ...] = (Measure, TestResult, Condition, Medication, Allergy, Procedure, Immunization,
                                       StudyParticipation, Sex, Flag, Attestation, Review)
 LOGIC_TYPES: tuple[type[Node], ...] = (All, AnyOf, AtLeast, Not, Judged)
 

@@ -90,6 +90,7 @@ def lexicon() -> Lexicon:
     for key, phrases in d["drug_phrases"].items():
         add(phrases, "DRUG", key)
     add(d["history_or_current"]["phrases"], "HISTORY")
+    add(d["allergy"]["phrases"], "ALLERGY")
     add(d["indication"]["treatment_for"], "TREATFOR")
     add(d["indication"]["phrases"], "FOR")
     add(d["judged"]["both"], "FILLER")

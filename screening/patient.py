@@ -103,6 +103,16 @@ class MedicationIn(_Named):
     _period: ClassVar[tuple[str, str] | None] = ("start", "end")
 
 
+class AllergyIn(_Named):
+    """An allergy or intolerance (FHIR AllergyIntolerance): the substance by name or code."""
+
+    code: str | None = Field(default=None, description="RxNorm or ATC code of the substance")
+    reaction: str | None = None
+    onset: Day | None = None
+    status: Literal["active", "inactive", "resolved"] | None = None
+    _what: ClassVar[str] = "an allergy"
+
+
 class EventIn(_Named):
     date: Day | None = None
 
@@ -131,6 +141,8 @@ class PatientRecord(_In):
     procedures: list[EventIn] | None = None
     immunizations: list[EventIn] | None = None
     studies: list[StudyIn] | None = None
+    #: allergies and intolerances, complete when present (an empty list: none known)
+    allergies: list[AllergyIn] | None = None
     attestations: dict[str, bool] | None = None
 
     @field_validator("sex", mode="before")
@@ -216,6 +228,7 @@ class Patient:
     immunizations: tuple[Entry, ...] | None
     studies: tuple[Entry, ...] | None
     attestations: dict[str, bool] | None
+    allergies: tuple[Entry, ...] | None = None
 
 
 def _day(d: dt.date | None) -> int | None:
@@ -344,7 +357,11 @@ def _entries(items: list[Any] | None, category: str, field: str,
         if category == "vaccine" and keys is not None:
             classified = not keys.isdisjoint(_VACCINE_KINDS)
         leaves = frozenset() if keys is None else _leaves(keys)
-        if category == "drug":
+        allergy = isinstance(it, AllergyIn)
+        if allergy:  # an allergy lasts unless the record says it no longer holds
+            start, end = _day(it.onset), None
+            ongoing = it.status not in ("resolved", "inactive")
+        elif category == "drug":
             start, end = _day(it.start), _day(it.end)
             ongoing = it.end is None
         elif category == "condition":
@@ -355,7 +372,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
             ongoing = False
         dose = dose_unit = None
         systemic = True
-        if category == "drug" and it.dose is not None:
+        if category == "drug" and not allergy and it.dose is not None:
             try:
                 dose, dose_unit = units.dose_to_canonical(it.dose.value, it.dose.unit)
             except UnitError as exc:
@@ -365,19 +382,22 @@ def _entries(items: list[Any] | None, category: str, field: str,
             per_day = _use()["frequency"].get((it.frequency or "").strip().lower())
             if per_day is not None and not dose_unit.endswith("/d"):  # 200 mg bid -> 400 mg/d
                 dose, dose_unit = dose * per_day, dose_unit + "/d"
-        if category == "drug" and it.route:
+        if category == "drug" and not allergy and it.route:
             systemic = it.route.strip().lower() not in _use()["routes"]["non_systemic"]
         label = it.name or it.code
-        summary = label + (f" {it.dose.value:g} {it.dose.unit}" if category == "drug" and it.dose else "")
+        summary = label + (f" {it.dose.value:g} {it.dose.unit}" if category == "drug" and not allergy and it.dose else "")
         if category == "condition" and it.status:
             summary += f" ({it.status})"
+        if allergy:
+            summary = f"allergy to {label}" + (f" ({it.reaction})" if it.reaction else "") + (
+                f" ({it.status})" if it.status else "")
         factor = None
         if category == "drug" and keys:
             factor = next((f for k in keys if (f := vocab.prednisone_equivalent_factor(k)) is not None), None)
-        if category == "drug" and it.route:
+        if category == "drug" and not allergy and it.route:
             summary += f" ({it.route})"
         over_by = _day(as_of) if category == "condition" and not ongoing and end is None else None
-        dated = start is not None or end is not None or (
+        dated = allergy or start is not None or end is not None or (
             category == "condition" and getattr(it, "status", None) in ("active", "recurrence", "relapse"))
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
                          systemic, over_by, dated))
@@ -422,6 +442,7 @@ def normalize(record: PatientRecord) -> Patient:
         procedures=_entries(record.procedures, "procedure", "procedures"),
         immunizations=_entries(record.immunizations, "vaccine", "immunizations"),
         studies=_studies(record.studies), attestations=record.attestations,
+        allergies=_entries(record.allergies, "drug", "allergies"),
     )
 
 

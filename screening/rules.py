@@ -22,7 +22,7 @@ from lark.tree import Meta
 
 from . import units, vocab
 from .errors import CriteriaSyntaxError, ScreeningError, UnitError, VocabularyError
-from .ir import (KINDS, LEAF_TYPES, LOGIC_TYPES, All, AnyOf, AtLeast, Attestation, CompiledTrial, Condition, Judged,
+from .ir import (KINDS, LEAF_TYPES, LOGIC_TYPES, All, Allergy, AnyOf, AtLeast, Attestation, CompiledTrial, Condition, Judged,
                  Criterion, Dose, Flag, Immunization, Measure, Medication, Node, Not, Procedure, Review, Sex,
                  Span, StudyParticipation, TestResult, Window)
 
@@ -159,6 +159,9 @@ class _Printer:
         d = node.dose
         dose = d and f"dose {d.op} {_num(d.value)} {_unit(d.unit)}"
         return self._call("medication", node.concept, node.window and _window(node.window), dose)
+
+    def _print_Allergy(self, node: Allergy, level: int | None) -> str:
+        return self._call("allergy", node.concept)
 
     def _print_Procedure(self, node: Procedure | Immunization, level: int | None) -> str:
         return self._call(node.key, node.concept, node.window and _window(node.window))
@@ -413,6 +416,9 @@ class _Builder(Transformer):  # type: ignore[type-arg]
             err.unit = str(unit)  # type: ignore[attr-defined]
             raise err from None
         return Dose(str(op), value if str(unit) == canonical else converted, canonical)
+
+    def allergy(self, meta: Meta, name: Token) -> Node:
+        return Allergy(self._concept(name, "medication"), span=self._span(meta))
 
     def procedure(self, meta: Meta, name: Token, window: Window | None) -> Node:
         return Procedure(self._concept(name, "procedure"), window, span=self._span(meta))

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from screening import units, vocab
 from screening.errors import UnitError
 from screening.ir import (FLAGS, KINDS, OPS, WINDOW_UNITS, All, AnyOf, AtLeast, Attestation, CompiledTrial,
-                          Condition, Criterion, Dose, Flag, Immunization, Judged, Measure, Medication, Node, Not,
+                          Allergy, Condition, Criterion, Dose, Flag, Immunization, Judged, Measure, Medication, Node, Not,
                           Procedure, Review, Sex, StudyParticipation, TestResult, Window)
 
 #: dose units the IR docstring names; only those ``dose_to_canonical`` keeps as they are are used
@@ -102,6 +102,7 @@ def leaves() -> st.SearchStrategy[Node]:
     return st.one_of(
         measures(), conditions(), medications(),
         st.builds(Procedure, _keys(_concepts("procedure")), optional_windows),
+        st.builds(Allergy, _keys(_concepts("drug", "drug_class"))),
         st.builds(Immunization, _keys(_concepts("vaccine")), optional_windows),
         st.builds(StudyParticipation, optional_windows),
         st.builds(Sex, st.sampled_from(("female", "male"))),

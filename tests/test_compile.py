@@ -113,6 +113,8 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
      'not judged("for lymphoma", medication(biologic, within 3 weeks))'),
     ("Currently being treated for hepatitis C", "exclusion",
      'judged("currently being treated for", condition(hepatitis_c, now))'),
+    ("Known hypersensitivity to penicillin or cephalosporins", "exclusion", "any(allergy(penicillin_class), allergy(cephalosporin))"),
+    ("No known allergy to paclitaxel", "inclusion", "not allergy(paclitaxel)"),
     ("No prior therapy for lymphoma", "inclusion", 'not judged("therapy for", condition(lymphoma))'),
     ("At least 4 weeks since prior surgery and recovered", "inclusion",
      'all(not procedure(surgery, within 4 weeks), not judged("not recovered from its toxicity", procedure(surgery)))'),
@@ -127,6 +129,8 @@ def test_common_wordings_compile_to_what_they_mean(text: str, kind: str, rule: s
 @pytest.mark.parametrize("text,kind", [
     ("Other active infections", "exclusion"),            # other than what?
     ("Radiation therapy.", "exclusion"),                 # no time frame
+    ("Known hypersensitivity to any study drug", "exclusion"),  # the study drug is named elsewhere
+    ("Contraindication to heparin", "exclusion"),        # a clinician's call, not only an allergy
     ("History of hepatitis B and tuberculosis", "exclusion"),  # 'and' in an exclusion may mean 'or'
     ("Prior chemotherapy allowed if completed more than 4 weeks ago", "inclusion"),
 ])

@@ -175,6 +175,15 @@ CASES = [
     case('not judged("for melanoma", medication(chemotherapy))', meds({"name": "dacarbazine", "start": "2024-01-01",
          "end": "2024-06-01"}), "review", id="judged-negated-fact"),
 
+    # allergies: a complete list when present; an unrecognised substance may be anything
+    case("allergy(penicillin_class)", {"allergies": []}, "not_met", id="allergy-none"),
+    case("allergy(penicillin_class)", {}, "unknown", id="allergy-no-list"),
+    case("allergy(penicillin_class)", {"allergies": [{"name": "amoxicillin", "reaction": "rash"}]}, "met", id="allergy-class-member"),
+    case("allergy(penicillin_class)", {"allergies": [{"name": "sulfamethoxazole"}]}, "not_met", id="allergy-other-drug"),
+    case("allergy(penicillin_class)", {"allergies": [{"name": "Zorbluxin 5"}]}, "unknown", id="allergy-unrecognised"),
+    case("allergy(penicillin_class)", {"allergies": [{"name": "amoxicillin", "status": "resolved"}]}, "not_met",
+         id="allergy-resolved"),
+
 ]
 
 
