@@ -576,3 +576,12 @@ def test_new_quantities_keep_apart_what_differs() -> None:
     assert units.find_quantity("gleason grade") is None  # a pattern grade, not the score
     for key in ("granulocyte_count", "prothrombin_time", "gleason_score", "mmse", "fev1_percent_predicted"):
         assert Q[key].max_age_days == 90, key
+
+
+@pytest.mark.parametrize(("value", "unit", "key"), [
+    (100_000, "/mL", "reticulocyte_count"),
+])
+def test_counts_written_per_millilitre_are_refused(value: float, unit: str, key: str) -> None:
+    with pytest.raises(UnitError):
+        units.to_canonical(value, unit, key)
+    assert units.to_canonical(value, "/uL", key) == pytest.approx(100.0)
