@@ -435,3 +435,153 @@ def test_round_trip_through_another_unit(pair: tuple[str, str], t: float) -> Non
     other = units.from_canonical(value, unit, key)
     back = units.to_canonical(other, unit, key)
     assert math.isclose(back, value, rel_tol=1e-9, abs_tol=1e-12)
+
+
+# --- vocab-quantities: lost superscripts, new analytes, scores and spirometry ----------------------
+
+LOST_EXPONENT_SPELLINGS = {
+    "10^9/L": ["x 109/L", "x109/l", "109/L", "x 10(9)/L", "10(9)/l", "x 1000000000/L"],
+    "10^12/L": ["x 1012/L", "10(12)/L"],
+    "10^6/L": ["x 106/L", "10(6)/L"],
+    "10^3/uL": ["x 103/uL", "103/µL", "10(3)/uL"],
+    "10^3/mm3": ["x 103/mm3", "10(3)/mm3"],
+    "10^6/uL": ["x 106/uL"],
+    "/mm3": ["/mm(3)", "/mm(3"],
+    "cells/mm3": ["cells/mm(3)", "cells/mm(3"],
+    "copies/mL": ["c/mL", "c/ml"],
+}
+
+
+@pytest.mark.parametrize(("text", "canonical"), [(t, c) for c, ts in LOST_EXPONENT_SPELLINGS.items() for t in ts])
+def test_lost_exponent_spellings(text: str, canonical: str) -> None:
+    assert units.normalize_unit(text) == canonical
+
+
+NEW_CONVERSIONS = [
+    # a lost superscript: 1.5 x 109/L is 1.5 x 10^9/L, never 1.5 x 109 per litre
+    (1.5, "x 109/L", "neutrophil_count", 1.5),
+    (100, "x109/L", "platelet_count", 100.0),
+    (100_000, "x 106/L", "platelet_count", 100.0),
+    (3.0, "x 103/uL", "leukocyte_count", 3.0),
+    (4.5, "x 1012/L", "erythrocyte_count", 4.5),
+    (4.5, "x 106/uL", "erythrocyte_count", 4.5),
+    (1.5, "x 1000000000/L", "neutrophil_count", 1.5),
+    (1.0, "x 10(9)/L", "neutrophil_count", 1.0),
+    (100_000, "/mm(3", "platelet_count", 100.0),
+    (1500, "cells/mm(3", "neutrophil_count", 1.5),
+    (50, "c/mL", "hiv_rna", 50.0),
+    # granulocytes are counted like the ANC
+    (1500, "/mm3", "granulocyte_count", 1.5),
+    (1.8, "K/uL", "granulocyte_count", 1.8),
+    (1800, "/uL", "granulocyte_count", 1.8),
+    (14, "%", "cd4_percent", 14.0),
+    (14, "sec", "prothrombin_time", 14.0),
+    (60, "U/L", "lipase", 60.0),
+    (1.0, "ukat/L", "amylase", 60.0),
+    # C-peptide 3020.3 g/mol: 1 ng/mL = 0.331 nmol/L (ARUP: multiply ng/mL by 0.33)
+    (1.0, "ng/mL", "c_peptide", 0.331093),
+    (300, "pmol/L", "c_peptide", 0.3),
+    (0.8, "ng/mL", "fasting_c_peptide", 0.264874),
+    # free T4 776.87 g/mol: 1 ng/dL = 12.87 pmol/L
+    (1.0, "ng/dL", "free_t4", 12.8721),
+    (40, "mIU/mL", "fsh", 40.0),
+    (40, "IU/L", "fsh", 40.0),
+    (14, "mg/dL", "corrected_calcium", 3.49319),
+    (5, "mEq/L", "corrected_calcium", 2.5),
+    (4.8, "mg/dL", "ionized_calcium", 1.19766),
+    # UACR over creatinine 113.12 g/mol: 3 mg/mmol = 26.5 mg/g, 30 mg/g = 0.03 g/g
+    (3, "mg/mmol", "uacr", 26.5205),
+    (30, "mg/g", "uacr", 30.0),
+    (0.03, "g/g", "uacr", 30.0),
+    (50, "%", "fev1_percent_predicted", 50.0),
+    (60, "%", "dlco_percent_predicted", 60.0),
+    (80, "%", "fvc_percent_predicted", 80.0),
+    (70, "%", "fev1_fvc_ratio", 70.0),
+    (0.70, "1", "fev1_fvc_ratio", 70.0),
+    (65, "mmHg", "mean_arterial_pressure", 65.0),
+    (7, "", "gleason_score", 7.0),
+    (6.5, "", "edss", 6.5),
+    (24, "points", "mmse", 24.0),
+    (6, "", "child_pugh_score", 6.0),
+    (50_000, "/mm3", "reticulocyte_count", 50.0),
+    (500, "mg/dL", "fasting_triglycerides", 5.64525),
+    (350, "mg/dL", "fasting_total_cholesterol", 9.05211),
+    (100, "mg/dL", "fasting_ldl_cholesterol", 2.58632),
+]
+
+
+@pytest.mark.parametrize(("value", "unit", "key", "expected"), NEW_CONVERSIONS)
+def test_new_quantity_conversions(value: float, unit: str, key: str, expected: float) -> None:
+    assert units.to_canonical(value, unit, key) == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize(("value", "unit", "key"), [
+    (1.5, "L", "fev1_percent_predicted"),      # a volume is not a percentage of predicted
+    (20, "mL/min/mmHg", "dlco_percent_predicted"),
+    (15, "%", "cd4_count"),                   # CD4 % is its own quantity
+    (200, "cells/uL", "cd4_percent"),
+    (14, "%", "prothrombin_time"),
+    (1.2, "", "prothrombin_time"),             # an INR-like number is not a time
+    (7, "%", "gleason_score"),
+    (30, "mg/dL", "uacr"),                     # a concentration is not a ratio to creatinine
+])
+def test_new_quantities_refuse_foreign_units(value: float, unit: str, key: str) -> None:
+    with pytest.raises(UnitError):
+        units.to_canonical(value, unit, key)
+
+
+@pytest.mark.parametrize(("value", "unit", "key"), [
+    (11, "", "gleason_score"), (1, "", "gleason_score"), (31, "", "mmse"), (4, "", "child_pugh_score"),
+    (10.5, "", "edss"), (101, "%", "fev1_fvc_ratio"), (1500, "s", "prothrombin_time"),
+])
+def test_new_quantities_refuse_implausible_values(value: float, unit: str, key: str) -> None:
+    with pytest.raises(UnitError):
+        units.to_canonical(value, unit, key)
+
+
+@pytest.mark.parametrize(("name", "code", "key"), [
+    ("Absolute granulocyte count", None, "granulocyte_count"),
+    ("Granulocytes", None, "granulocyte_count"),
+    ("Prothrombin time (PT)", "5902-2", "prothrombin_time"),
+    ("Lipase", "3040-3", "lipase"),
+    ("Amylase", "1798-8", "amylase"),
+    ("T4 (Thyroxine), Free, S", "3024-7", "free_t4"),
+    ("C-Peptide, Serum", "1986-9", "c_peptide"),
+    ("Follicle-Stim Hormone (FSH), S", "15067-2", "fsh"),
+    ("Albumin/Creatinine Ratio", "9318-7", "uacr"),
+    ("FEV1 % predicted", None, "fev1_percent_predicted"),
+    ("CD4 %", None, "cd4_percent"),
+    ("Corrected calcium", None, "corrected_calcium"),
+    ("SGOT", None, "ast"),
+    ("Serum glutamic pyruvic transaminase", None, "alt"),
+])
+def test_new_quantities_found_by_name_and_code(name: str, code: str | None, key: str) -> None:
+    found = units.find_quantity(name, code)
+    assert found is not None and found.key == key
+    if code:
+        assert units.find_quantity(None, code).key == key
+
+
+def test_new_quantities_keep_apart_what_differs() -> None:
+    # granulocytes are not neutrophils, fasting C-peptide is not a random one, the CD4 percentage
+    # is not the count, corrected and ionized calcium are not total calcium
+    for a, b in (("granulocyte_count", "neutrophil_count"), ("fasting_c_peptide", "c_peptide"),
+                 ("cd4_percent", "cd4_count"), ("corrected_calcium", "calcium"), ("ionized_calcium", "calcium"),
+                 ("fev1_fvc_ratio", "fev1_percent_predicted"), ("fasting_triglycerides", "triglycerides"),
+                 ("fasting_total_cholesterol", "total_cholesterol"), ("fasting_ldl_cholesterol", "ldl_cholesterol")):
+        assert not set(Q[a].synonyms) & set(Q[b].synonyms), (a, b)
+        assert not set(Q[a].loinc) & set(Q[b].loinc), (a, b)
+    assert units.find_quantity("calcium").key == "calcium"
+    assert units.find_quantity("neutrophils").key == "neutrophil_count"
+    assert units.find_quantity("gleason grade") is None  # a pattern grade, not the score
+    for key in ("granulocyte_count", "prothrombin_time", "gleason_score", "mmse", "fev1_percent_predicted"):
+        assert Q[key].max_age_days == 90, key
+
+
+@pytest.mark.parametrize(("value", "unit", "key"), [
+    (100_000, "/mL", "reticulocyte_count"),
+])
+def test_counts_written_per_millilitre_are_refused(value: float, unit: str, key: str) -> None:
+    with pytest.raises(UnitError):
+        units.to_canonical(value, unit, key)
+    assert units.to_canonical(value, "/uL", key) == pytest.approx(100.0)

@@ -296,3 +296,60 @@ def test_resolution_is_cached_and_fast() -> None:
         resolve("drug", "Plaquenil")
         resolve("condition", "SLE")
     assert time.perf_counter() - start < 1.0
+
+
+# ---------------------------------------------------------------- vocab-quantities: criteria text
+
+_QUANTITY_TEXTS = [
+    ("Granulocyte count at least 1,500/mm3", "granulocyte_count", ">=", 1.5),
+    ("AGC at least 1,500/mm^3", "granulocyte_count", ">=", 1.5),
+    ("Absolute neutrophil count (ANC) ≥1.5 x 109/L", "neutrophil_count", ">=", 1.5),
+    ("Platelets <50 x109/L", "platelet_count", "<", 50.0),
+    ("PT ≤ 1.5 times ULN", "prothrombin_time", "<=", 1.5),
+    ("Prothrombin time less than 14 seconds", "prothrombin_time", "<", 14.0),
+    ("DLCO at least 50%", "dlco_percent_predicted", ">=", 50.0),
+    ("FEV1/FVC ratio < 70%", "fev1_fvc_ratio", "<", 70.0),
+    ("Fasting C-peptide ≤ 0.30 nmol/L", "fasting_c_peptide", "<=", 0.3),
+    ("Serum glutamic oxaloacetic transaminase (SGOT) ≤ 2.0 x ULN", "ast", "<=", 2.0),
+    ("Serum glutamate pyruvate transaminase (SGPT) < 3 x ULN", "alt", "<", 3.0),
+    ("Gleason score at least 7", "gleason_score", ">=", 7.0),
+    ("EDSS score of 6 or less", "edss", "<=", 6.0),
+    ("Mini mental state examination (MMSE) score < 24", "mmse", "<", 24.0),
+    ("Corrected QTc-Interval greater than 440 msec", "qtc", ">", 440.0),
+    ("Absolute CD4+ > 300 cells/mm3", "cd4_count", ">", 300.0),
+    ("CD4% < 15%", "cd4_percent", "<", 15.0),
+    ("Fasting triglycerides >500 mg/dL", "fasting_triglycerides", ">", 5.64525),
+    ("FSH > 40 mIU/mL", "fsh", ">", 40.0),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "op", "value"), _QUANTITY_TEXTS)
+def test_quantity_phrases_compile_to_their_quantity(text: str, key: str, op: str, value: float) -> None:
+    from screening import ir
+    from screening.compile import compile_text
+    node = compile_text(text, kind="inclusion")
+    assert isinstance(node, ir.Measure), (text, node)
+    assert (node.quantity, node.op) == (key, op) and node.value == pytest.approx(value, rel=1e-5)
+
+
+@pytest.mark.parametrize("text", [
+    "Gleason grade 4",                 # a pattern grade, not the Gleason score
+    "Gleason 4+3",
+    "T4 count < 200 cells/mm3",        # T4 here is the CD4 count, not thyroxine
+    "FEV1 >= 1.5 L",                   # a volume, not % of predicted
+    "FEV1 at least 50% predicted",     # 'predicted' must be read before this compiles
+    "FEV1/FVC < 0.70",                 # no unit: a ratio or a percentage?
+    "CD4 count > 15%",                 # a percentage is not the count
+    "Absolute neutrophil count at least 1,000/mm^3*",  # the footnote may carry an exception
+    "Prior granulocyte transfusions",
+])
+def test_quantity_phrases_that_must_stay_in_review(text: str) -> None:
+    from screening import ir
+    from screening.compile import compile_text
+    assert isinstance(compile_text(text, kind="inclusion"), ir.Review), text
+
+
+def test_granulocyte_csf_is_a_drug_not_a_count() -> None:
+    from screening.lexer import tokenize
+    toks, _ = tokenize("No granulocyte colony-stimulating factor within 2 weeks")
+    assert [t.type for t in toks][:2] == ["NEG", "DRUG"]
