@@ -237,8 +237,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
         if any(v.kind == "plain" and v.unit is None for _, v in comparison):  # "≥ 20 but ≤ 40 kg/m2"
             unit = next((v.unit for _, v in comparison if v.unit), None)
-            comparison = [(op, _Value(v.kind, v.number, unit) if v.kind == "plain" and v.unit is None else v)
-                          for op, v in comparison]
+            comparison = type(comparison)((op, _Value(v.kind, v.number, unit) if v.kind == "plain" and v.unit is None
+                                           else v) for op, v in comparison)  # an _Either stays an either
         restated = getattr(self, "_restated", None)
         if restated is not None:
             self._restated = None
@@ -247,6 +247,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
                 assert isinstance(a, ir.Measure) and isinstance(b, ir.Measure)
                 if a.unit != b.unit or abs(a.value - b.value) > 0.05 * max(abs(a.value), abs(b.value)):
                     raise Uncompilable("the threshold and the value in parentheses disagree")
+        for t in parts:  # "ALT <= 5 x ULN (with) liver metastases": a threshold for a subgroup only
+            if isinstance(t, Token) and t.type == "CONDITION" and lexicon().condition_quantities.get(t.value) not in keys:
+                raise Uncompilable(f"a threshold for patients with {_concept_words(t.value)} only")
         nodes = [self._measure(k, op, v, window) for k in keys for op, v in comparison]
         join = _any if isinstance(comparison, _Either) else _all  # "< 20 kg or > 60 kg"
         per_key = [join(nodes[i:i + len(comparison)]) for i in range(0, len(nodes), len(comparison))]

@@ -97,6 +97,7 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
     ("Participate in other clinical trial within 3 months.", "exclusion", "study(within 3 months)"),
     ("Negative for hepatitis B and C virus.", "inclusion", "all(hbsag is negative, hcv_antibody is negative)"),
     ("Weight less than 20 kg or more than 60 kg", "exclusion", "any(body_weight < 20 kg, body_weight > 60 kg)"),
+    ("ECOG <1 or >3", "exclusion", "any(ecog < 1, ecog > 3)"),  # a score has no unit: still either bound
     # severity and need of treatment are a person's call, but only when the fact is there
     ("Severe hepatic impairment", "exclusion", 'judged("severe", condition(hepatic_insufficiency, now))'),
     ("No uncontrolled hypertension", "inclusion", 'not judged("uncontrolled", condition(hypertension, now))'),
@@ -131,6 +132,9 @@ def test_common_wordings_compile_to_what_they_mean(text: str, kind: str, rule: s
     ("Radiation therapy.", "exclusion"),                 # no time frame
     ("Known hypersensitivity to any study drug", "exclusion"),  # the study drug is named elsewhere
     ("Contraindication to heparin", "exclusion"),        # a clinician's call, not only an allergy
+    ("ALT <= 5 x ULN for patients with hepatitis", "inclusion"),  # a threshold for a subgroup only
+    ("ALT <= 5 x ULN hepatitis", "inclusion"),
+    ("Fasting cholesterol < 350 mg/dL (for patients receiving temsirolimus)", "inclusion"),
     ("History of hepatitis B and tuberculosis", "exclusion"),  # 'and' in an exclusion may mean 'or'
     ("Prior chemotherapy allowed if completed more than 4 weeks ago", "inclusion"),
 ])
