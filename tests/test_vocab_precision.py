@@ -230,3 +230,13 @@ def test_vocab_drugs_procedure_and_vaccine_kinds() -> None:
     assert not resolve("vaccine", "HIV vaccine") & {"live_vaccine", "non_live_vaccine"}
     assert resolve("vaccine", "subunit vaccines") >= {"non_live_vaccine"}
     assert resolve("vaccine", "rabies immunization") >= {"rabies_vaccine", "inactivated_vaccine"}
+
+
+def test_vocab_drugs_surgery_kinds_and_small_classes() -> None:
+    assert resolve("procedure", "radical prostatectomy") >= {"prostatectomy", "major_surgery"}
+    assert "radical_prostatectomy" not in resolve("procedure", "prostatectomy")
+    assert resolve("procedure", "pneumonectomy") >= {"lung_resection", "major_surgery"}
+    assert "surgery" not in resolve("procedure", "supplemental oxygen")
+    assert resolve("drug", "gene therapy") >= {"biologic", "biologic_response_modifier"}
+    assert resolve("drug", "cytostatic agents") >= {"chemotherapy"}
+    assert "proton_pump_inhibitor" not in resolve("drug", "antacids")
