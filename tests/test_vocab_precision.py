@@ -166,3 +166,77 @@ def test_ambiguous_abbreviations_are_not_synonyms() -> None:
     for category, abbr in (("condition", "apl"), ("condition", "npc"), ("condition", "sts"), ("condition", "mcl"),
                            ("procedure", "tbi"), ("procedure", "csi")):
         assert normalize(abbr) not in vocab._vocab().names[category], abbr
+
+
+# ---------------------------------------------------------------- vocab-drugs helper (second pass): drugs,
+# procedures and vaccines added from the corpus; class membership stays honest in both directions
+
+
+def test_vocab_drugs_new_classes_hold_their_members() -> None:
+    assert resolve("drug", "Neupogen") >= {"cytokine", "biologic_response_modifier", "hematopoietic_growth_factor"}
+    assert resolve("drug", "aldesleukin") >= {"interleukin", "cytokine", "biologic_response_modifier"}
+    assert resolve("drug", "Neumega") >= {"interleukin", "hematopoietic_growth_factor"}
+    assert resolve("drug", "rituximab") >= {"biologic_response_modifier"}
+    assert resolve("drug", "lenalidomide") >= {"biologic_response_modifier"}
+    assert resolve("drug", "IVIG") >= {"biologic_response_modifier"}
+    assert resolve("drug", "isoprinosine") >= {"inosine_pranobex", "antiviral", "immunostimulant"}
+    assert resolve("drug", "Nexium") >= {"esomeprazole", "proton_pump_inhibitor"}
+    assert resolve("drug", "hydrochlorothiazide") >= {"diuretic", "antihypertensive"}
+    assert resolve("drug", "antineoplaston therapy") >= {"antineoplaston", "antineoplastic_agent"}
+
+
+def test_vocab_drugs_classes_do_not_swallow_their_neighbours() -> None:
+    # small-molecule immunosuppressants and glucocorticoids are not biologic response modifiers
+    for drug in ("tacrolimus", "methotrexate", "prednisone", "azathioprine"):
+        assert "biologic_response_modifier" not in resolve("drug", drug), drug
+    # an interleukin inhibitor is not an interleukin; "interleukin-2" is never read as the whole class
+    assert "interleukin" not in resolve("drug", "tocilizumab")
+    assert ("DRUG", "interleukin") not in [t for t in _lexed("No prior interleukin 2")]
+    assert "cytokine" not in resolve("drug", "tocilizumab")
+    # antineoplastons are not cytotoxic chemotherapy
+    assert "chemotherapy" not in resolve("drug", "antineoplaston")
+    # oral anticoagulants: warfarin and the DOACs, not heparins or fondaparinux
+    assert resolve("drug", "warfarin") >= {"oral_anticoagulant", "anticoagulant"}
+    assert resolve("drug", "apixaban") >= {"oral_anticoagulant", "factor_xa_inhibitor"}
+    assert "oral_anticoagulant" not in resolve("drug", "enoxaparin")
+    assert "oral_anticoagulant" not in resolve("drug", "fondaparinux")
+    # direct thrombin inhibitors include the parenteral ones; they are not oral anticoagulants
+    assert resolve("drug", "argatroban") >= {"direct_thrombin_inhibitor"}
+    assert resolve("drug", "bivalirudin") >= {"direct_thrombin_inhibitor"}
+    assert "direct_oral_anticoagulant" not in resolve("drug", "argatroban")
+    assert resolve("drug", "fondaparinux") >= {"factor_xa_inhibitor"}
+    assert "direct_thrombin_inhibitor" not in resolve("drug", "rivaroxaban")
+    # "hormone therapy" is anticancer endocrine therapy; menopausal hormone therapy is its own class
+    assert resolve("drug", "hormone therapy") >= {"endocrine_therapy"}
+    assert "endocrine_therapy" not in resolve("drug", "hormone replacement therapy")
+    assert resolve("drug", "thyroid hormone replacement therapy") == {"thyroid_hormone"}
+
+
+def test_vocab_drugs_procedure_and_vaccine_kinds() -> None:
+    assert resolve("procedure", "kidney transplant") >= {"organ_transplantation", "transplantation", "major_surgery"}
+    assert resolve("procedure", "stem cell transplant") >= {"transplantation"}
+    assert "major_surgery" not in resolve("procedure", "stem cell transplant")
+    assert "organ_transplantation" not in resolve("procedure", "transplant")
+    assert resolve("procedure", "CABG") >= {"cardiac_surgery", "major_surgery", "coronary_revascularization",
+                                             "revascularization"}
+    assert "major_surgery" not in resolve("procedure", "PTCA")
+    assert "coronary_revascularization" not in resolve("procedure", "revascularization")
+    assert resolve("procedure", "nephrectomy") >= {"major_surgery"}
+    assert "surgery" not in resolve("procedure", "ECT")
+    assert resolve("procedure", "electron beam therapy") >= {"radiotherapy"}
+    assert resolve("procedure", "PUVA") >= {"uv_phototherapy", "phototherapy"}
+    assert "uv_phototherapy" not in resolve("procedure", "phototherapy")
+    assert resolve("vaccine", "HIV vaccine") >= {"vaccine"}
+    assert not resolve("vaccine", "HIV vaccine") & {"live_vaccine", "non_live_vaccine"}
+    assert resolve("vaccine", "subunit vaccines") >= {"non_live_vaccine"}
+    assert resolve("vaccine", "rabies immunization") >= {"rabies_vaccine", "inactivated_vaccine"}
+
+
+def test_vocab_drugs_surgery_kinds_and_small_classes() -> None:
+    assert resolve("procedure", "radical prostatectomy") >= {"prostatectomy", "major_surgery"}
+    assert "radical_prostatectomy" not in resolve("procedure", "prostatectomy")
+    assert resolve("procedure", "pneumonectomy") >= {"lung_resection", "major_surgery"}
+    assert "surgery" not in resolve("procedure", "supplemental oxygen")
+    assert resolve("drug", "gene therapy") >= {"biologic", "biologic_response_modifier"}
+    assert resolve("drug", "cytostatic agents") >= {"chemotherapy"}
+    assert "proton_pump_inhibitor" not in resolve("drug", "antacids")
