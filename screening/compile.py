@@ -94,6 +94,12 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
 
     def group_list(self, *parts: Any) -> ir.Node:
         nodes = [p for p in parts if isinstance(p, ir.Node)]
+        last = {getattr(n, "window", None) for n in _leaves(nodes[-1])}
+        if len(last) == 1 and (w := last.pop()) is not None and w.amount > 0 and any(
+                getattr(n, "window", None) == ir.Window(0) for m in nodes[:-1] for n in _leaves(m)):
+            # "myocardial infarction, or revascularization within 6 months": does the time frame cover
+            # the infarction too? Read either way, some patient gets a wrong verdict
+            raise Uncompilable("a time frame at the end of a list of different kinds: does it cover them all?")
         seps = {s for p in parts if isinstance(p, tuple) for s in p}
         if "and" in seps and "or" in seps:
             raise Uncompilable("mixes 'and' and 'or' without saying which binds tighter")
@@ -425,7 +431,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return _dose(next(p for p in parts if p.type == "CMP").value, parts)
 
     def medications(self, *parts: Any) -> ir.Node:
-        history = any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") for p in parts)
+        history = any(isinstance(p, Token) and (p.type in ("HISTORY", "PRIOR") or
+                                                p.type == "USE" and str(p).lower() in lexicon().past_use)
+                      for p in parts)  # "have received rituximab": ever
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
         if window is None and not history:
             window = ir.Window(0)
@@ -553,7 +561,10 @@ def _event_window(parts: tuple[Any, ...]) -> ir.Window | None:
 def _age(op: str, years: float, whole_years: bool) -> ir.Node:
     # "up to 65 years" means until the 66th birthday: completed years <= 65
     if op == "<=" and whole_years and years == int(years):
-        return ir.Measure("age", "<", years + 1, "year")
+        op, years = "<", years + 1
+    q = units.get_quantity("age")
+    if q.max is not None and years > q.max:
+        raise Uncompilable(f"{years:g} years is not a plausible age")
     return ir.Measure("age", op, years, "year")
 
 

@@ -62,6 +62,7 @@ class Lexicon:
     condition_tests: dict[str, str]
     condition_quantities: dict[str, str]
     present_use: frozenset[str]
+    past_use: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -152,7 +153,7 @@ def lexicon() -> Lexicon:
         ordinal_leads=frozenset(phrase_key(p) for p in d["ordinal_leads"]["phrases"]),
         numbers=dict(d["number_words"]), modifiers=frozenset(d["modifiers"]["phrases"]),
         condition_tests=dict(d["condition_tests"]), condition_quantities=dict(d["condition_quantities"]),
-        present_use=frozenset(d["present_use"]["phrases"]),
+        present_use=frozenset(d["present_use"]["phrases"]), past_use=frozenset(d["past_use"]["phrases"]),
     )
 
 
@@ -168,9 +169,11 @@ def raw_tokens(text: str) -> list[Raw]:
     out = [Raw(m.lastgroup or "", m.group(), m.start(), m.end()) for m in _RAW.finditer(text)]
     # a hyphen joining two words is part of the word ("anti-dsDNA"): drop it
     # a hyphen joining a word or a number to a word is part of it ("anti-dsDNA", "2.5-times", "5-year")
+    # and so is one joining a name to its number ("HIV-1", "IL-2", "COVID-19")
     return [r for i, r in enumerate(out)
-            if not (r.text == "-" and 0 < i < len(out) - 1 and out[i - 1].kind in ("word", "num")
-                    and out[i + 1].kind == "word" and out[i - 1].end == r.start and out[i + 1].start == r.end)]
+            if not (r.text == "-" and 0 < i < len(out) - 1 and out[i - 1].end == r.start and out[i + 1].start == r.end
+                    and (out[i - 1].kind in ("word", "num") and out[i + 1].kind == "word"
+                         or out[i - 1].kind == "word" and out[i + 1].kind == "num"))]
 
 
 def _tok(kind: str, value: Any, r: Raw) -> Token:

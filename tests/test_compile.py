@@ -116,6 +116,10 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
      'judged("currently being treated for", condition(hepatitis_c, now))'),
     ("Known hypersensitivity to penicillin or cephalosporins", "exclusion", "any(allergy(penicillin_class), allergy(cephalosporin))"),
     ("No known allergy to paclitaxel", "inclusion", "not allergy(paclitaxel)"),
+    ("Have received rituximab", "exclusion", "medication(rituximab)"),  # past tense: ever, not now
+    ("FEV1 at least 50% predicted", "inclusion", "fev1_percent_predicted >= 50 %"),
+    ("Systolic blood pressure > 160 mm Hg", "exclusion", "systolic_bp > 160 mmHg"),
+    ("HIV-1 RNA < 50 copies/mL", "inclusion", "hiv_rna < 50 copies/mL"),
     ("No prior therapy for lymphoma", "inclusion", 'not judged("therapy for", condition(lymphoma))'),
     ("At least 4 weeks since prior surgery and recovered", "inclusion",
      'all(not procedure(surgery, within 4 weeks), not judged("not recovered from its toxicity", procedure(surgery)))'),
@@ -133,6 +137,8 @@ def test_common_wordings_compile_to_what_they_mean(text: str, kind: str, rule: s
     ("Known hypersensitivity to any study drug", "exclusion"),  # the study drug is named elsewhere
     ("Contraindication to heparin", "exclusion"),        # a clinician's call, not only an allergy
     ("ALT <= 5 x ULN for patients with hepatitis", "inclusion"),  # a threshold for a subgroup only
+    ("Myocardial infarction, unstable angina, or coronary revascularization within the past 6 months", "exclusion"),
+    ("130 and younger", "inclusion"),                   # not a plausible age bound
     ("ALT <= 5 x ULN hepatitis", "inclusion"),
     ("Fasting cholesterol < 350 mg/dL (for patients receiving temsirolimus)", "inclusion"),
     ("History of hepatitis B and tuberculosis", "exclusion"),  # 'and' in an exclusion may mean 'or'
