@@ -75,7 +75,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     # --- structure -----------------------------------------------------------------------------
     def statement(self, *parts: Any) -> ir.Node:
         body = parts[-1]
-        return ir.Not(body) if len(parts) == 2 else body
+        if len(parts) == 2 and not (self.kind == "exclusion" and str(parts[0]).lower() in _prohibitions()):
+            return ir.Not(body)
+        return body
 
     def run(self, *statements: ir.Node) -> ir.Node:
         return _all(list(statements)) if self.kind == "inclusion" else _any(list(statements))
@@ -86,7 +88,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
                 isinstance(n, ir.Condition) for n in ir.walk(body)):
             # "No other concurrent malignancy" in a cancer trial: other than the one being treated
             raise Uncompilable("'other' condition than which? (the trial's own condition is not one to exclude)")
-        negated = any(isinstance(p, Token) and p.type == "NEG" for p in parts)
+        negs = [str(p).lower() for p in parts if isinstance(p, Token) and p.type == "NEG"]
+        negated = bool(negs)
+        if self.kind == "exclusion" and negs and all(n in _prohibitions() for n in negs):
+            negated = False  # "subjects may not be receiving X" among the exclusions: X excludes
         # "... is not permitted": in an inclusion a negation; in an exclusion it restates the exclusion
         if any(isinstance(p, Token) and p.type == "NEGTAIL" for p in parts) and self.kind == "inclusion":
             negated = not negated
@@ -313,7 +318,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             if isinstance(p, Token) and p.type == "PROCEDURE":
                 nodes.append(ir.Procedure(p.value, window))
             elif isinstance(p, ir.Node):
-                nodes.extend(ir.Medication(m.concept, window) for m in _leaves(p))  # type: ignore[attr-defined]
+                nodes.extend(ir.Medication(m.concept, window, systemic=m.systemic) for m in _leaves(p))  # type: ignore[attr-defined]
         cond = next((p for p in parts if isinstance(p, Token) and p.type == "CONDITION"), None)
         if cond is not None:  # "no prior chemotherapy or radiotherapy for lung cancer"
             return ir.Judged(f"for {_concept_words(cond.value)}", _any(nodes))
@@ -422,6 +427,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def drug(self, t: Token) -> ir.Node:
         return ir.Medication(t.value)
 
+    def drug_systemic(self, _s: Token, t: Token) -> ir.Node:
+        return ir.Medication(t.value, systemic=True)
+
     def drug_examples(self, t: Token, *parts: Any) -> ir.Node:
         return _any([ir.Medication(x.value) for x in (t, *parts) if isinstance(x, Token) and x.type == "DRUG"])
 
@@ -445,8 +453,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if dose is not None and dose.op in ("<", "<=") and self.kind == "inclusion":
             # "corticosteroid less than 1.0 mg/kg/d" is a ceiling: not taking it at or above that dose
             above = ir.Dose({"<": ">=", "<=": ">"}[dose.op], dose.value, dose.unit)
-            return ir.Not(_any([ir.Medication(m.concept, window, above) for m in meds]))  # type: ignore[attr-defined]
-        return _any([ir.Medication(m.concept, window, dose) for m in meds])  # type: ignore[attr-defined]
+            return ir.Not(_any([ir.Medication(m.concept, window, above, m.systemic) for m in meds]))  # type: ignore[attr-defined]
+        return _any([ir.Medication(m.concept, window, dose, m.systemic) for m in meds])  # type: ignore[attr-defined]
 
     def medications_for(self, *parts: Any) -> ir.Node:
         """"No prior chemotherapy for melanoma": what a drug was for is seldom in a record; without the drug
@@ -456,6 +464,11 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             raise Uncompilable("a dose and an indication together")
         node = self.medications(*(p for p in parts if p is not cond))
         return ir.Judged(f"for {_concept_words(cond.value)}", node)
+
+    def recovery(self, *parts: Any) -> ir.Node:
+        ever = [ir.Medication(t.value) if t.type == "DRUG" else ir.Procedure(t.value)
+                for t in parts if isinstance(t, Token) and t.type in ("DRUG", "PROCEDURE")]
+        return ir.Not(ir.Judged("not recovered from its effects", _any(ever)))
 
     def allergies(self, lead: Token, *parts: Any) -> ir.Node:
         if "contraindication" in str(lead.value):
@@ -501,7 +514,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
 
     def study(self, *parts: Any) -> ir.Node:
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
-        drugs = [ir.Medication(m.concept, window if window is not None else ir.Window(0))  # type: ignore[attr-defined]
+        drugs = [ir.Medication(m.concept, window if window is not None else ir.Window(0), systemic=m.systemic)  # type: ignore[attr-defined]
                  for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
         return _any([ir.StudyParticipation(window if window is not None else ir.Window(0)), *drugs])
 
@@ -571,6 +584,12 @@ def _age(op: str, years: float, whole_years: bool) -> ir.Node:
 def _flat(nodes: list[ir.Node], kind: type) -> list[ir.Node]:
     out = [x for n in nodes for x in (n.items if type(n) is kind else (n,))]  # type: ignore[attr-defined]
     return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=1)
+def _prohibitions() -> frozenset[str]:
+    from .lexer import phrase_data
+    return frozenset(phrase_data()["negation"]["prohibitions"])
 
 
 def _concept_words(key: str) -> str:

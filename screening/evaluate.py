@@ -429,7 +429,8 @@ class Builder:
     # --- events --------------------------------------------------------------------------------
 
     def _entry_check(self, field: str, concept: str | None, window: ir.Window | None,
-                     exceptions: tuple[str, ...] = (), kind: str = "") -> Callable[[Patient, Context], tuple[list[Entry], list[Entry], Outcome | None]]:
+                     exceptions: tuple[str, ...] = (), kind: str = "", systemic: bool = False
+                     ) -> Callable[[Patient, Context], tuple[list[Entry], list[Entry], Outcome | None]]:
         """Shared matching for conditions, medications, procedures, immunizations and studies.
 
         Returns (matching entries, entries that might match, a ready 'absent' outcome or None).
@@ -437,7 +438,8 @@ class Builder:
         exc = frozenset(exceptions)
         days = window.days if window is not None else None
         now_only = window is not None and window.amount == 0
-        label = (_concept_name(concept) if concept else "participation in another study") + _window_text(window)
+        label = ("systemic " if systemic else "") + (_concept_name(concept) if concept else
+                                                     "participation in another study") + _window_text(window)
         # a class question ("any biologic", "a live vaccine") cannot be answered "no" from an entry
         # whose class we do not know; an entry that is broader than the concept asked about
         # ("tuberculosis" when the criterion says "active tuberculosis") may or may not be it
@@ -476,6 +478,8 @@ class Builder:
             hits: list[Entry] = []
             maybe: list[Entry] = []
             for e in entries:
+                if systemic and not e.systemic:
+                    continue  # a cream or an inhaler when only a systemic route counts
                 if e.keys is None:  # unrecognised: it may be anything
                     if in_window(e, c) is not False:
                         maybe.append(e)
@@ -506,8 +510,8 @@ class Builder:
         return match
 
     def _simple_event(self, field: str, concept: str | None, window: ir.Window | None,
-                      exceptions: tuple[str, ...] = ()) -> Check:
-        match = self._entry_check(field, concept, window, exceptions)
+                      exceptions: tuple[str, ...] = (), systemic: bool = False) -> Check:
+        match = self._entry_check(field, concept, window, exceptions, systemic=systemic)
         label = match.label  # type: ignore[attr-defined]
 
         def check(p: Patient, c: Context) -> Outcome:
@@ -537,8 +541,8 @@ class Builder:
 
     def _build_Medication(self, node: ir.Medication) -> Check:
         if node.dose is None:
-            return self._simple_event("medications", node.concept, node.window)
-        match = self._entry_check("medications", node.concept, node.window)
+            return self._simple_event("medications", node.concept, node.window, systemic=node.systemic)
+        match = self._entry_check("medications", node.concept, node.window, systemic=node.systemic)
         label = match.label  # type: ignore[attr-defined]
         dose = node.dose
         cmp = _NEAR_OPS[dose.op]

@@ -184,11 +184,13 @@ class Condition(Node):
 
 @dataclass(frozen=True, slots=True)
 class Medication(Node):
-    """A drug or drug class taken at some time in the window (None: ever; 0: now), optionally above a dose."""
+    """A drug or drug class taken at some time in the window (None: ever; 0: now), optionally above a dose;
+    ``systemic``: only by a systemic route (a cream or an inhaler does not count)."""
 
     concept: str
     window: Window | None = None
     dose: Dose | None = None
+    systemic: bool = False
     key: ClassVar[str] = "medication"
 
 

@@ -92,6 +92,8 @@ def lexicon() -> Lexicon:
         add(phrases, "DRUG", key)
     add(d["history_or_current"]["phrases"], "HISTORY")
     add(d["allergy"]["phrases"], "ALLERGY")
+    add(d["systemic"]["phrases"], "SYSTEMIC")
+    add(d["recovered_from"]["phrases"], "RECOVEREDFROM")
     add(d["indication"]["treatment_for"], "TREATFOR")
     add(d["indication"]["phrases"], "FOR")
     add(d["judged"]["both"], "FILLER")
@@ -121,10 +123,16 @@ def lexicon() -> Lexicon:
         key = phrase_key(p)
         return any(key[:k] in leads for k in range(1, len(key)))
 
+    systemic = [phrase_key(p) for p in d["systemic"]["phrases"]]
+
+    def routed(p: str) -> bool:  # "systemic corticosteroids": the route is read apart (ir.Medication.systemic)
+        key = phrase_key(p)
+        return any(key[:len(k)] == k and len(key) > len(k) for k in systemic)
+
     for c in vocab.concepts().values():
         kind = {"condition": "CONDITION", "drug": "DRUG", "drug_class": "DRUG", "vaccine": "VACCINE",
                 "procedure": "PROCEDURE"}[c.category]
-        add([p for p in (c.name, *c.synonyms) if not timed(p)], kind, c.key)
+        add([p for p in (c.name, *c.synonyms) if not timed(p) and not (kind == "DRUG" and routed(p))], kind, c.key)
     for op, phrases in d["comparators"].items():
         add(phrases, "CMP", op)
     for op, phrases in d["postfix_comparators"].items():
@@ -249,6 +257,14 @@ def tokenize(text: str) -> tuple[list[Token], str]:
                 else:
                     break
             continue
+        if r.text in ("of", "from", "preceding") and toks and toks[-1].type == "TIMEUNIT":
+            anchor: list[Token] = []
+            j = _anchor(raws, i + 1, lx, anchor)
+            if anchor:  # "within 4 weeks of study entry": counted back from the screening date
+                toks.append(_tok("PRIOR", r.text, r))
+                toks.extend(anchor)
+                i = j
+                continue
         if r.kind == "word" and r.text in lx.time_units and toks and toks[-1].type == "WINDOW":
             toks.append(_tok("TIMEUNIT", lx.time_units[r.text], r))  # "within the past month"
             i += 1

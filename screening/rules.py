@@ -158,7 +158,8 @@ class _Printer:
     def _print_Medication(self, node: Medication, level: int | None) -> str:
         d = node.dose
         dose = d and f"dose {d.op} {_num(d.value)} {_unit(d.unit)}"
-        return self._call("medication", node.concept, node.window and _window(node.window), dose)
+        name = node.concept + (" systemic" if node.systemic else "")
+        return self._call("medication", name, node.window and _window(node.window), dose)
 
     def _print_Allergy(self, node: Allergy, level: int | None) -> str:
         return self._call("allergy", node.concept)
@@ -403,8 +404,9 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def exceptions(self, meta: Meta, *names: Token) -> tuple[str, ...]:
         return tuple(self._concept(n, "condition") for n in names)
 
-    def medication(self, meta: Meta, name: Token, window: Window | None, dose: Dose | None) -> Node:
-        return Medication(self._concept(name, "medication"), window, dose, span=self._span(meta))
+    def medication(self, meta: Meta, name: Token, systemic: Token | None, window: Window | None,
+                   dose: Dose | None) -> Node:
+        return Medication(self._concept(name, "medication"), window, dose, systemic is not None, span=self._span(meta))
 
     def dose(self, meta: Meta, op: Token, number: Token, unit: Token) -> Dose:
         value = self._number(number)

@@ -87,7 +87,7 @@ def medications(draw: st.DrawFn) -> Node:
     dose_units = _dose_units()
     dose = draw(st.none() | st.builds(Dose, st.sampled_from(sorted(OPS)), finite, st.sampled_from(dose_units))
                 if dose_units else st.none())
-    return Medication(draw(_keys(_concepts("drug", "drug_class"))), draw(optional_windows), dose)
+    return Medication(draw(_keys(_concepts("drug", "drug_class"))), draw(optional_windows), dose, draw(st.booleans()))
 
 
 @st.composite

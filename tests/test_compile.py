@@ -117,6 +117,15 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
     ("Known hypersensitivity to penicillin or cephalosporins", "exclusion", "any(allergy(penicillin_class), allergy(cephalosporin))"),
     ("No known allergy to paclitaxel", "inclusion", "not allergy(paclitaxel)"),
     ("Have received rituximab", "exclusion", "medication(rituximab)"),  # past tense: ever, not now
+    # a prohibition among the exclusions restates what excludes; among the inclusions it negates
+    ("Subjects may not be receiving any other investigational agents", "exclusion",
+     "medication(investigational_agent, now)"),
+    ("Subjects may not be receiving any other investigational agents", "inclusion",
+     "not medication(investigational_agent, now)"),
+    ("Systemic corticosteroids within 30 days", "exclusion", "medication(glucocorticoid systemic, within 30 days)"),
+    ("Recovered from prior surgery", "inclusion", 'not judged("not recovered from its effects", procedure(surgery))'),
+    ("Chemotherapy within 4 weeks of study entry", "exclusion", "medication(chemotherapy, within 4 weeks)"),
+    ("No other investigational agents within 30 days", "inclusion", "not medication(investigational_agent, within 30 days)"),
     ("FEV1 at least 50% predicted", "inclusion", "fev1_percent_predicted >= 50 %"),
     ("Systolic blood pressure > 160 mm Hg", "exclusion", "systolic_bp > 160 mmHg"),
     ("HIV-1 RNA < 50 copies/mL", "inclusion", "hiv_rna < 50 copies/mL"),
@@ -159,7 +168,7 @@ def test_headings_shape_their_items() -> None:
     assert isinstance(by_text["Topical steroids"].rule, ir.Review)  # permitted, not required
     steroids = by_text["Systemic steroids"]
     assert steroids.kind == "exclusion"
-    assert steroids.rule == parse_rule("medication(glucocorticoid, within 30 days)")
+    assert steroids.rule == parse_rule("medication(glucocorticoid systemic, within 30 days)")
 
 
 @pytest.mark.parametrize("text,kind", [

@@ -184,6 +184,14 @@ CASES = [
     case("allergy(penicillin_class)", {"allergies": [{"name": "amoxicillin", "status": "resolved"}]}, "not_met",
          id="allergy-resolved"),
 
+    # a systemic route only: an inhaler or a cream does not count; an entry with no route is taken as systemic
+    case("medication(glucocorticoid systemic, now)", meds({"name": "budesonide", "route": "inhaled", "start": "2025-12-01"}),
+         "not_met", id="systemic-inhaled"),
+    case("medication(glucocorticoid systemic, now)", meds({"name": "prednisone", "start": "2025-12-01"}), "met",
+         id="systemic-no-route"),
+    case("medication(glucocorticoid, now)", meds({"name": "budesonide", "route": "inhaled", "start": "2025-12-01"}), "met",
+         id="any-route-inhaled"),
+
 ]
 
 
