@@ -166,3 +166,56 @@ def test_ambiguous_abbreviations_are_not_synonyms() -> None:
     for category, abbr in (("condition", "apl"), ("condition", "npc"), ("condition", "sts"), ("condition", "mcl"),
                            ("procedure", "tbi"), ("procedure", "csi")):
         assert normalize(abbr) not in vocab._vocab().names[category], abbr
+
+
+@pytest.mark.parametrize("child,parents", [
+    ("chronic hepatitis B", {"hepatitis_b", "chronic_hepatitis", "viral_hepatitis", "chronic_liver_disease"}),
+    ("chronic HCV infection", {"hepatitis_c", "chronic_hepatitis"}),
+    ("acute hepatitis B", {"hepatitis_b", "acute_hepatitis", "hepatitis"}),
+    ("acute pancreatitis", {"pancreatitis"}), ("chronic pancreatitis", {"pancreatitis"}),
+    ("chronic heart failure", {"heart_failure", "heart_disease"}),
+    ("acute myocardial infarction", {"myocardial_infarction", "coronary_artery_disease"}),
+    ("AML", {"acute_leukemia", "leukemia"}), ("acute lymphoblastic leukemia", {"acute_leukemia", "leukemia"}),
+    ("basal cell carcinoma", {"nonmelanoma_skin_cancer", "skin_cancer", "malignancy"}),
+    ("melanoma of skin", {"melanoma", "skin_cancer"}),
+    ("COPD", {"chronic_lung_disease", "lung_disease"}), ("asthma", {"chronic_lung_disease"}),
+    ("idiopathic pulmonary fibrosis", {"chronic_lung_disease"}),
+    ("cirrhosis", {"chronic_liver_disease", "liver_disease"}),
+    ("decompensated cirrhosis", {"cirrhosis", "decompensated_liver_disease", "chronic_liver_disease"}),
+    ("tuberculosis", {"mycobacterial_infection", "bacterial_infection"}),
+    ("pneumonia", {"lower_respiratory_infection", "respiratory_infection", "infection", "lung_disease"}),
+    ("influenza", {"respiratory_infection", "viral_infection"}),
+    ("glioblastoma", {"brain_tumor", "neoplasm"}),
+    ("liver metastases", {"visceral_metastases", "metastatic_disease", "malignancy"}),
+    ("pulmonary Kaposi's sarcoma", {"visceral_kaposi_sarcoma", "kaposi_sarcoma"}),
+    ("cutaneous Kaposi's sarcoma", {"mucocutaneous_kaposi_sarcoma", "kaposi_sarcoma"}),
+    ("morbid obesity", {"obesity"}), ("diabetic ketoacidosis", {"diabetes_mellitus"}),
+    ("autoimmune hemolytic anemia", {"hemolytic_anemia", "anemia", "autoimmune_disease"}),
+])
+def test_acute_chronic_forms_and_sites_resolve_to_their_parents(child: str, parents: set[str]) -> None:
+    found = resolve("condition", child)
+    assert found is not None and parents <= found, (child, found)
+
+
+@pytest.mark.parametrize("broad,narrow", [
+    ("hepatitis B", "chronic_hepatitis_b"), ("hepatitis C", "chronic_hepatitis_c"), ("hepatitis", "acute_hepatitis"),
+    ("heart failure", "chronic_heart_failure"), ("heart failure", "acute_heart_failure"),
+    ("pancreatitis", "acute_pancreatitis"), ("acute or chronic pancreatitis", "chronic_pancreatitis"),
+    ("myocardial infarction", "acute_myocardial_infarction"), ("obesity", "morbid_obesity"),
+    ("skin cancer", "melanoma"), ("skin cancer", "nonmelanoma_skin_cancer"), ("melanoma", "skin_cancer"),
+    ("metastatic disease", "liver_metastases"), ("lung disease", "chronic_lung_disease"),
+    ("liver disease", "chronic_liver_disease"), ("leukemia", "acute_leukemia"), ("brain tumor", "brain_tumor_malignant"),
+    ("Kaposi's sarcoma", "cutaneous_kaposi_sarcoma"), ("atrial fibrillation", "chronic_atrial_fibrillation"),
+])
+def test_a_broad_condition_is_not_its_acute_chronic_or_site_form(broad: str, narrow: str) -> None:
+    assert narrow not in (resolve("condition", broad) or ()), broad
+
+
+def test_acute_and_chronic_are_read_with_the_condition_but_qualifiers_are_not() -> None:
+    assert ("CONDITION", "chronic_hepatitis_b") in _lexed("No chronic hepatitis B")
+    assert ("CONDITION", "acute_pancreatitis") in _lexed("History of acute pancreatitis")
+    assert ("CONDITION", "pancreatitis") in _lexed("History of acute or chronic pancreatitis")
+    assert ("WORD", "uncontrolled") in _lexed("Uncontrolled chronic heart failure")
+    assert ("WORD", "severe") in _lexed("Severe chronic liver disease")
+    # "disease" alone is never a condition
+    assert ("WORD", "disease") in _lexed("Evaluable disease")
