@@ -219,3 +219,33 @@ def test_acute_and_chronic_are_read_with_the_condition_but_qualifiers_are_not() 
     assert ("WORD", "severe") in _lexed("Severe chronic liver disease")
     # "disease" alone is never a condition
     assert ("WORD", "disease") in _lexed("Evaluable disease")
+
+
+@pytest.mark.parametrize("child,parents", [
+    ("Parkinson's disease", {"parkinsonism", "nervous_system_disease"}),
+    ("deep vein thrombosis", {"venous_thromboembolism", "thrombosis"}),
+    ("arterial thrombosis", {"thrombosis"}),
+    ("carcinoma in situ of the cervix", {"cervical_intraepithelial_neoplasia", "carcinoma_in_situ"}),
+    ("allergic rhinitis", {"rhinitis"}), ("diabetic retinopathy", {"retinopathy", "diabetes_mellitus"}),
+    ("blast crisis", {"chronic_myeloid_leukemia", "leukemia"}),
+    ("COPD exacerbation", {"copd", "chronic_lung_disease"}), ("asthma attack", {"asthma"}),
+    ("Wilms tumor", {"kidney_cancer", "malignancy"}), ("Waldenstrom's macroglobulinemia", {"b_cell_lymphoma"}),
+])
+def test_further_subtypes_resolve_to_their_parents(child: str, parents: set[str]) -> None:
+    found = resolve("condition", child)
+    assert found is not None and parents <= found, (child, found)
+
+
+@pytest.mark.parametrize("broad,narrow", [
+    ("thrombosis", "deep_vein_thrombosis"), ("parkinsonism", "parkinson_disease"), ("asthma", "asthma_exacerbation"),
+    ("COPD", "copd_exacerbation"), ("CML", "cml_blast_crisis"), ("rhinitis", "allergic_rhinitis"),
+    ("cervical dysplasia", "carcinoma_in_situ_of_cervix"), ("retinopathy", "diabetic_retinopathy"),
+])
+def test_further_broad_conditions_are_not_their_subtypes(broad: str, narrow: str) -> None:
+    assert narrow not in (resolve("condition", broad) or ()), broad
+
+
+def test_criteria_text_does_not_read_a_morphology_word_as_any_malignancy() -> None:
+    # "adenocarcinoma" alone would widen to every malignancy (lymphoma included): it stays unknown in criteria
+    assert ("WORD", "adenocarcinoma") in _lexed("Histologically confirmed adenocarcinoma")
+    assert ("CONDITION", "prostate_adenocarcinoma") in _lexed("Histologically confirmed adenocarcinoma of the prostate")
