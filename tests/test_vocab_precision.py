@@ -249,3 +249,30 @@ def test_criteria_text_does_not_read_a_morphology_word_as_any_malignancy() -> No
     # "adenocarcinoma" alone would widen to every malignancy (lymphoma included): it stays unknown in criteria
     assert ("WORD", "adenocarcinoma") in _lexed("Histologically confirmed adenocarcinoma")
     assert ("CONDITION", "prostate_adenocarcinoma") in _lexed("Histologically confirmed adenocarcinoma of the prostate")
+
+
+@pytest.mark.parametrize("child,parents", [
+    ("Crohn's disease", {"inflammatory_bowel_disease", "gastrointestinal_disease"}),
+    ("mycosis fungoides", {"cutaneous_t_cell_lymphoma", "t_cell_lymphoma"}),
+    ("type 2 diabetes", {"diabetes_mellitus", "endocrine_disorder"}), ("glaucoma", {"eye_disease"}),
+    ("obstructive sleep apnea", {"sleep_disorder"}), ("psoriasis", {"skin_disease", "autoimmune_disease"}),
+    ("Addison's disease", {"adrenal_insufficiency", "endocrine_disorder"}),
+    ("GI bleeding", {"hemorrhage", "gastrointestinal_disease"}), ("dementia", {"cognitive_impairment"}),
+    ("hip fracture", {"fracture"}), ("cerebral aneurysm", {"aneurysm", "cerebrovascular_disease"}),
+])
+def test_organ_system_groups_hold_their_diagnoses(child: str, parents: set[str]) -> None:
+    found = resolve("condition", child)
+    assert found is not None and parents <= found, (child, found)
+
+
+def test_mycosis_fungoides_is_not_a_fungal_infection() -> None:
+    assert "fungal_infection" not in resolve("condition", "mycosis fungoides")
+    assert ("CONDITION", "mycosis_fungoides") in _lexed("Histologically confirmed mycosis fungoides")
+
+
+@pytest.mark.parametrize("broad,narrow", [
+    ("bleeding", "gastrointestinal_bleeding"), ("cognitive impairment", "dementia"), ("ileus", "bowel_obstruction"),
+    ("bowel obstruction", "ileus"), ("adrenal insufficiency", "addison_disease"), ("fracture", "hip_fracture"),
+])
+def test_organ_system_groups_are_not_their_members(broad: str, narrow: str) -> None:
+    assert narrow not in (resolve("condition", broad) or ()), broad
