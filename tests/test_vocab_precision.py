@@ -276,3 +276,13 @@ def test_mycosis_fungoides_is_not_a_fungal_infection() -> None:
 ])
 def test_organ_system_groups_are_not_their_members(broad: str, narrow: str) -> None:
     assert narrow not in (resolve("condition", broad) or ()), broad
+
+
+@pytest.mark.parametrize("child,parents", [
+    ("CML", {"chronic_leukemia", "leukemia"}), ("CLL", {"chronic_leukemia", "leukemia"}),
+    ("acute GVHD", {"graft_versus_host_disease"}), ("chronic GVHD", {"graft_versus_host_disease"}),
+    ("chronic diarrhea", {"diarrhea"}), ("disseminated candidiasis", {"candidiasis", "fungal_infection"}),
+])
+def test_chronic_and_disseminated_forms_resolve_to_their_parents(child: str, parents: set[str]) -> None:
+    found = resolve("condition", child)
+    assert found is not None and parents <= found, (child, found)
