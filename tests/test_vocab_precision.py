@@ -240,3 +240,121 @@ def test_vocab_drugs_surgery_kinds_and_small_classes() -> None:
     assert resolve("drug", "gene therapy") >= {"biologic", "biologic_response_modifier"}
     assert resolve("drug", "cytostatic agents") >= {"chemotherapy"}
     assert "proton_pump_inhibitor" not in resolve("drug", "antacids")
+@pytest.mark.parametrize("child,parents", [
+    ("chronic hepatitis B", {"hepatitis_b", "chronic_hepatitis", "viral_hepatitis", "chronic_liver_disease"}),
+    ("chronic HCV infection", {"hepatitis_c", "chronic_hepatitis"}),
+    ("acute hepatitis B", {"hepatitis_b", "acute_hepatitis", "hepatitis"}),
+    ("acute pancreatitis", {"pancreatitis"}), ("chronic pancreatitis", {"pancreatitis"}),
+    ("chronic heart failure", {"heart_failure", "heart_disease"}),
+    ("acute myocardial infarction", {"myocardial_infarction", "coronary_artery_disease"}),
+    ("AML", {"acute_leukemia", "leukemia"}), ("acute lymphoblastic leukemia", {"acute_leukemia", "leukemia"}),
+    ("basal cell carcinoma", {"nonmelanoma_skin_cancer", "skin_cancer", "malignancy"}),
+    ("melanoma of skin", {"melanoma", "skin_cancer"}),
+    ("COPD", {"chronic_lung_disease", "lung_disease"}), ("asthma", {"chronic_lung_disease"}),
+    ("idiopathic pulmonary fibrosis", {"chronic_lung_disease"}),
+    ("cirrhosis", {"chronic_liver_disease", "liver_disease"}),
+    ("decompensated cirrhosis", {"cirrhosis", "decompensated_liver_disease", "chronic_liver_disease"}),
+    ("tuberculosis", {"mycobacterial_infection", "bacterial_infection"}),
+    ("pneumonia", {"lower_respiratory_infection", "respiratory_infection", "infection", "lung_disease"}),
+    ("influenza", {"respiratory_infection", "viral_infection"}),
+    ("glioblastoma", {"brain_tumor", "neoplasm"}),
+    ("liver metastases", {"visceral_metastases", "metastatic_disease", "malignancy"}),
+    ("pulmonary Kaposi's sarcoma", {"visceral_kaposi_sarcoma", "kaposi_sarcoma"}),
+    ("cutaneous Kaposi's sarcoma", {"mucocutaneous_kaposi_sarcoma", "kaposi_sarcoma"}),
+    ("morbid obesity", {"obesity"}), ("diabetic ketoacidosis", {"diabetes_mellitus"}),
+    ("autoimmune hemolytic anemia", {"hemolytic_anemia", "anemia", "autoimmune_disease"}),
+])
+def test_acute_chronic_forms_and_sites_resolve_to_their_parents(child: str, parents: set[str]) -> None:
+    found = resolve("condition", child)
+    assert found is not None and parents <= found, (child, found)
+
+
+@pytest.mark.parametrize("broad,narrow", [
+    ("hepatitis B", "chronic_hepatitis_b"), ("hepatitis C", "chronic_hepatitis_c"), ("hepatitis", "acute_hepatitis"),
+    ("heart failure", "chronic_heart_failure"), ("heart failure", "acute_heart_failure"),
+    ("pancreatitis", "acute_pancreatitis"), ("acute or chronic pancreatitis", "chronic_pancreatitis"),
+    ("myocardial infarction", "acute_myocardial_infarction"), ("obesity", "morbid_obesity"),
+    ("skin cancer", "melanoma"), ("skin cancer", "nonmelanoma_skin_cancer"), ("melanoma", "skin_cancer"),
+    ("metastatic disease", "liver_metastases"), ("lung disease", "chronic_lung_disease"),
+    ("liver disease", "chronic_liver_disease"), ("leukemia", "acute_leukemia"), ("brain tumor", "brain_tumor_malignant"),
+    ("Kaposi's sarcoma", "cutaneous_kaposi_sarcoma"), ("atrial fibrillation", "chronic_atrial_fibrillation"),
+])
+def test_a_broad_condition_is_not_its_acute_chronic_or_site_form(broad: str, narrow: str) -> None:
+    assert narrow not in (resolve("condition", broad) or ()), broad
+
+
+def test_acute_and_chronic_are_read_with_the_condition_but_qualifiers_are_not() -> None:
+    assert ("CONDITION", "chronic_hepatitis_b") in _lexed("No chronic hepatitis B")
+    assert ("CONDITION", "acute_pancreatitis") in _lexed("History of acute pancreatitis")
+    assert ("CONDITION", "pancreatitis") in _lexed("History of acute or chronic pancreatitis")
+    # a qualifier a person weighs is its own token (ir.Judged), never part of the concept
+    assert ("JUDGED", "uncontrolled") in _lexed("Uncontrolled chronic heart failure")
+    assert ("JUDGED", "severe") in _lexed("Severe chronic liver disease")
+    # "disease" alone is never a condition
+    assert ("WORD", "disease") in _lexed("Evaluable disease")
+
+
+@pytest.mark.parametrize("child,parents", [
+    ("Parkinson's disease", {"parkinsonism", "nervous_system_disease"}),
+    ("deep vein thrombosis", {"venous_thromboembolism", "thrombosis"}),
+    ("arterial thrombosis", {"thrombosis"}),
+    ("carcinoma in situ of the cervix", {"cervical_intraepithelial_neoplasia", "carcinoma_in_situ"}),
+    ("allergic rhinitis", {"rhinitis"}), ("diabetic retinopathy", {"retinopathy", "diabetes_mellitus"}),
+    ("blast crisis", {"chronic_myeloid_leukemia", "leukemia"}),
+    ("COPD exacerbation", {"copd", "chronic_lung_disease"}), ("asthma attack", {"asthma"}),
+    ("Wilms tumor", {"kidney_cancer", "malignancy"}), ("Waldenstrom's macroglobulinemia", {"b_cell_lymphoma"}),
+])
+def test_further_subtypes_resolve_to_their_parents(child: str, parents: set[str]) -> None:
+    found = resolve("condition", child)
+    assert found is not None and parents <= found, (child, found)
+
+
+@pytest.mark.parametrize("broad,narrow", [
+    ("thrombosis", "deep_vein_thrombosis"), ("parkinsonism", "parkinson_disease"), ("asthma", "asthma_exacerbation"),
+    ("COPD", "copd_exacerbation"), ("CML", "cml_blast_crisis"), ("rhinitis", "allergic_rhinitis"),
+    ("cervical dysplasia", "carcinoma_in_situ_of_cervix"), ("retinopathy", "diabetic_retinopathy"),
+])
+def test_further_broad_conditions_are_not_their_subtypes(broad: str, narrow: str) -> None:
+    assert narrow not in (resolve("condition", broad) or ()), broad
+
+
+def test_criteria_text_does_not_read_a_morphology_word_as_any_malignancy() -> None:
+    # "adenocarcinoma" alone would widen to every malignancy (lymphoma included): it stays unknown in criteria
+    assert ("WORD", "adenocarcinoma") in _lexed("Histologically confirmed adenocarcinoma")
+    assert ("CONDITION", "prostate_adenocarcinoma") in _lexed("Histologically confirmed adenocarcinoma of the prostate")
+
+
+@pytest.mark.parametrize("child,parents", [
+    ("Crohn's disease", {"inflammatory_bowel_disease", "gastrointestinal_disease"}),
+    ("mycosis fungoides", {"cutaneous_t_cell_lymphoma", "t_cell_lymphoma"}),
+    ("type 2 diabetes", {"diabetes_mellitus", "endocrine_disorder"}), ("glaucoma", {"eye_disease"}),
+    ("obstructive sleep apnea", {"sleep_disorder"}), ("psoriasis", {"skin_disease", "autoimmune_disease"}),
+    ("Addison's disease", {"adrenal_insufficiency", "endocrine_disorder"}),
+    ("GI bleeding", {"hemorrhage", "gastrointestinal_disease"}), ("dementia", {"cognitive_impairment"}),
+    ("hip fracture", {"fracture"}), ("cerebral aneurysm", {"aneurysm", "cerebrovascular_disease"}),
+])
+def test_organ_system_groups_hold_their_diagnoses(child: str, parents: set[str]) -> None:
+    found = resolve("condition", child)
+    assert found is not None and parents <= found, (child, found)
+
+
+def test_mycosis_fungoides_is_not_a_fungal_infection() -> None:
+    assert "fungal_infection" not in resolve("condition", "mycosis fungoides")
+    assert ("CONDITION", "mycosis_fungoides") in _lexed("Histologically confirmed mycosis fungoides")
+
+
+@pytest.mark.parametrize("broad,narrow", [
+    ("bleeding", "gastrointestinal_bleeding"), ("cognitive impairment", "dementia"), ("ileus", "bowel_obstruction"),
+    ("bowel obstruction", "ileus"), ("adrenal insufficiency", "addison_disease"), ("fracture", "hip_fracture"),
+])
+def test_organ_system_groups_are_not_their_members(broad: str, narrow: str) -> None:
+    assert narrow not in (resolve("condition", broad) or ()), broad
+
+
+@pytest.mark.parametrize("child,parents", [
+    ("CML", {"chronic_leukemia", "leukemia"}), ("CLL", {"chronic_leukemia", "leukemia"}),
+    ("chronic diarrhea", {"diarrhea"}), ("disseminated candidiasis", {"candidiasis", "fungal_infection"}),
+])
+def test_chronic_and_disseminated_forms_resolve_to_their_parents(child: str, parents: set[str]) -> None:
+    found = resolve("condition", child)
+    assert found is not None and parents <= found, (child, found)
