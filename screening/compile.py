@@ -210,9 +210,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
                 nodes.append(ir.Medication(t.value, window))
             elif isinstance(t, Token) and t.type == "PROCEDURE":
                 nodes.append(ir.Procedure(t.value, window))
-        cond = next((t for t in parts if isinstance(t, Token) and t.type == "CONDITION"), None)
-        if cond is not None:  # "since prior biologic therapy for lymphoma"
-            nodes = [ir.Judged(f"for {_concept_words(cond.value)}", n) for n in nodes]
+        if (purpose := _purpose(parts)) is not None:  # "since prior biologic therapy for lymphoma"
+            nodes = [ir.Judged(purpose, n) for n in nodes]
         longer = [p for p in parts if isinstance(p, ir.Node)]  # from since_more
         if longer:
             nodes = [ir.Not(_any(nodes)), *longer]
@@ -319,9 +318,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
                 nodes.append(ir.Procedure(p.value, window))
             elif isinstance(p, ir.Node):
                 nodes.extend(ir.Medication(m.concept, window, systemic=m.systemic) for m in _leaves(p))  # type: ignore[attr-defined]
-        cond = next((p for p in parts if isinstance(p, Token) and p.type == "CONDITION"), None)
-        if cond is not None:  # "no prior chemotherapy or radiotherapy for lung cancer"
-            return ir.Judged(f"for {_concept_words(cond.value)}", _any(nodes))
+        if (purpose := _purpose(parts)) is not None:  # "no prior chemotherapy or radiotherapy for lung cancer"
+            return ir.Judged(purpose, _any(nodes))
         return _any(nodes)
 
     def sexed_age(self, *parts: Any) -> ir.Node:
@@ -459,11 +457,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def medications_for(self, *parts: Any) -> ir.Node:
         """"No prior chemotherapy for melanoma": what a drug was for is seldom in a record; without the drug
         the statement is decided, with it a person checks the indication."""
-        cond = next(p for p in parts if isinstance(p, Token) and p.type == "CONDITION")
         if any(isinstance(p, ir.Dose) for p in parts):
             raise Uncompilable("a dose and an indication together")
-        node = self.medications(*(p for p in parts if p is not cond))
-        return ir.Judged(f"for {_concept_words(cond.value)}", node)
+        node = self.medications(*(p for p in parts if not (isinstance(p, Token) and p.type == "CONDITION")))
+        return ir.Judged(_purpose(parts), node)  # type: ignore[arg-type]
 
     def recovery(self, *parts: Any) -> ir.Node:
         ever = [ir.Medication(t.value) if t.type == "DRUG" else ir.Procedure(t.value)
@@ -489,8 +486,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return _any([_retime(p, window, ()) for p in parts if isinstance(p, ir.Node)])
 
     def procedures_for(self, *parts: Any) -> ir.Node:
-        cond = next(p for p in parts if isinstance(p, Token) and p.type == "CONDITION")
-        return ir.Judged(f"for {_concept_words(cond.value)}", self.procedures(*(p for p in parts if p is not cond)))
+        rest = [p for p in parts if not (isinstance(p, Token) and p.type in ("CONDITION", "FOR", "OR", "AND"))]
+        return ir.Judged(_purpose(parts), self.procedures(*rest))  # type: ignore[arg-type]
 
     def treated(self, *parts: Any) -> ir.Node:
         """"Prior therapy for lymphoma": only a patient who has (had) lymphoma can have been treated for it."""
@@ -592,6 +589,12 @@ def _prohibitions() -> frozenset[str]:
     return frozenset(phrase_data()["negation"]["prohibitions"])
 
 
+def _purpose(parts: tuple[Any, ...]) -> str | None:
+    """"for melanoma", "for lung cancer or copd exacerbation": what a treatment was for, or None."""
+    conds = [_concept_words(p.value) for p in parts if isinstance(p, Token) and p.type == "CONDITION"]
+    return f"for {' or '.join(conds)}" if conds else None
+
+
 def _concept_words(key: str) -> str:
     return key.replace("_", " ")
 
@@ -662,6 +665,7 @@ def _indication(toks: list[Token]) -> bool:
     """"Chemotherapy for breast cancer": a treatment followed by what it treats. Run-together
     statements must not split it into "had chemotherapy" and "has breast cancer"."""
     return any(a.type in ("DRUG", "PROCEDURE", "USE", "FOR", "TREATFOR") and b.type in ("CONDITION", "CGROUP") or
+               a.type == "FOR" or
                a.type in ("CONDITION", "CGROUP") and b.type in ("USE", "PROCUSE")  # "seizures requiring drugs"
                for a, b in zip(toks, toks[1:]))
 
@@ -687,6 +691,8 @@ def compile_sentence(text: str, kind: str, start: str = "start") -> ir.Node:
         return ir.Review(text, f"cannot read: {exc.message}")
     if not toks:
         return ir.Review(text, "nothing to check in this text")
+    if norm.lstrip().startswith("for "):  # "for acromegaly": whom the items around it are for, not a demand
+        return ir.Review(text, "a fragment: 'for ...' says whom or what other criteria are for")
     if any(t.type == "WORD" for t in toks) or text.count("(") != text.count(")"):
         return ir.Review(text, _review_reason(toks, text))
     if kind == "inclusion" and all(t.type in ("DRUG", "PROCEDURE", "COMMA", "OR", "AND") for t in toks):

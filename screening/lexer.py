@@ -284,9 +284,11 @@ def tokenize(text: str) -> tuple[list[Token], str]:
         if kind == "NEGHIST":  # "no prior X": negation of the history of X
             toks.append(Token("NEG", "no", start_pos=r.start, end_pos=r.end))
             toks.append(Token("HISTORY", "prior", start_pos=r.start, end_pos=raws[j - 1].end))
-        elif kind == "FILLER" and j == i + 1 and r.text == "for" and toks and toks[-1].type in ("DRUG", "PROCEDURE") \
-                and _next_kind(raws, j, choice, lx) in ("CONDITION", "CGROUP"):
-            toks.append(Token("FOR", "for", start_pos=r.start, end_pos=r.end))  # "chemotherapy for melanoma"
+        elif kind == "FILLER" and j == i + 1 and r.text == "for" and _treatment_before(toks) \
+                and _next_kind(raws, j, choice, lx) not in ("CMP", "NUMBER", None) and not (j < n and raws[j].kind == "num"):
+            # "chemotherapy for melanoma": what a treatment is for is part of the statement (a duration,
+            # "for 6 months", is not); dropped, "X for either Y or Z" would read as "X or Y or Z"
+            toks.append(Token("FOR", "for", start_pos=r.start, end_pos=r.end))
         elif kind != "FILLER":
             toks.append(Token(kind, value if value is not None else text[r.start:raws[j - 1].end],
                               start_pos=r.start, end_pos=raws[j - 1].end))
@@ -296,6 +298,13 @@ def tokenize(text: str) -> tuple[list[Token], str]:
             swallow = True
         i = j
     return _collapse(toks), text
+
+
+def _treatment_before(toks: list[Token]) -> bool:
+    """A drug or procedure just before, perhaps with an opening parenthesis: "antibiotics (for ...)"."""
+    if toks and toks[-1].type == "LPAR":
+        toks = toks[:-1]
+    return bool(toks) and toks[-1].type in ("DRUG", "PROCEDURE")
 
 
 def _next_kind(raws: list[Raw], j: int, choice: list[int], lx: Lexicon) -> str | None:
@@ -347,8 +356,14 @@ def _anchor(raws: list[Raw], i: int, lx: Lexicon, toks: list[Token]) -> int:
     for size in range(min(8, len(raws) - i), 0, -1):
         words = tuple(r.text for r in raws[i:i + size])
         if words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors):
-            toks.append(Token("ANCHOR", " ".join(words), start_pos=raws[i].start, end_pos=raws[i + size - 1].end))
-            return i + size
+            end = i + size
+            if end < len(raws) and raws[end].text == "of":  # "the first dose of ibrutinib": the study's drug
+                hit = _match(raws, end + 1, lx)
+                if hit and hit[1][0] == "DRUG":
+                    end = hit[0]
+            toks.append(Token("ANCHOR", " ".join(r.text for r in raws[i:end]), start_pos=raws[i].start,
+                              end_pos=raws[end - 1].end))
+            return end
     return i
 
 

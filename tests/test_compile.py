@@ -117,6 +117,11 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
     ("Known hypersensitivity to penicillin or cephalosporins", "exclusion", "any(allergy(penicillin_class), allergy(cephalosporin))"),
     ("No known allergy to paclitaxel", "inclusion", "not allergy(paclitaxel)"),
     ("Have received rituximab", "exclusion", "medication(rituximab)"),  # past tense: ever, not now
+    ("History of stroke within 6 months prior to the first dose of ibrutinib", "exclusion",
+     "condition(stroke, within 6 months)"),
+    ("Received antibiotic therapy for either a lower respiratory tract infection or for COPD exacerbation within "
+     "the 4 weeks prior to Visit 1", "exclusion",
+     'judged("for lower respiratory infection or copd exacerbation", medication(antibiotic, within 4 weeks))'),
     # a prohibition among the exclusions restates what excludes; among the inclusions it negates
     ("Subjects may not be receiving any other investigational agents", "exclusion",
      "medication(investigational_agent, now)"),
@@ -148,6 +153,9 @@ def test_common_wordings_compile_to_what_they_mean(text: str, kind: str, rule: s
     ("ALT <= 5 x ULN for patients with hepatitis", "inclusion"),  # a threshold for a subgroup only
     ("Myocardial infarction, unstable angina, or coronary revascularization within the past 6 months", "exclusion"),
     ("130 and younger", "inclusion"),                   # not a plausible age bound
+    ("for acromegaly", "exclusion"),                     # a cohort label, not a demand
+    ("Antibiotics (for lower respiratory tract infection)", "exclusion"),  # not 'antibiotics or an infection'
+    ("Corticosteroids for 6 months", "exclusion"),       # a duration the grammar does not read
     ("ALT <= 5 x ULN hepatitis", "inclusion"),
     ("Fasting cholesterol < 350 mg/dL (for patients receiving temsirolimus)", "inclusion"),
     ("History of hepatitis B and tuberculosis", "exclusion"),  # 'and' in an exclusion may mean 'or'
