@@ -371,15 +371,18 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return self._tests(parts, "negative")
 
     def negative_for(self, *parts: Any) -> ir.Node:
+        return _all(self._condition_tests(parts, "negative"))
+
+    def _condition_tests(self, parts: tuple[Any, ...], result: str) -> list[ir.Node]:
         tests = lexicon().condition_tests
-        nodes = []
+        nodes: list[ir.Node] = []
         for t in parts:
             if isinstance(t, Token) and t.type in ("CONDITION", "CGROUP"):
                 for key in (t.value,) if t.type == "CONDITION" else t.value:
                     if key not in tests:
-                        raise Uncompilable(f"no test is known that shows '{t}' negative")
-                    nodes.append(ir.TestResult(tests[key], "negative"))
-        return _all(nodes)
+                        raise Uncompilable(f"no test is known that shows '{t}' {result}")
+                    nodes.append(ir.TestResult(tests[key], result))
+        return nodes
 
     # --- events --------------------------------------------------------------------------------
     def cond(self, t: Token) -> ir.Node:
@@ -407,7 +410,26 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def exception(self, *parts: Token | None) -> tuple[str, ...]:
         return tuple(t.value for t in parts if isinstance(t, Token) and t.type == "CONDITION")
 
+    def age_two_bounds(self, *parts: Token) -> ir.Node:
+        """"Age >= 18 and =< 70 years"."""
+        toks = [p for p in parts if isinstance(p, Token)]
+        unit = next((t.value for t in reversed(toks) if t.type == "TIMEUNIT"), None)
+        cmps = [t for t in toks if t.type == "CMP"]
+        nums = [t for t in toks if t.type == "NUMBER"]
+        return _all([_age(c.value, _years(n.value, unit), unit in (None, "year")) for c, n in zip(cmps, nums)])
+
+    def age_lead_bound(self, cmp: Token, _age_tok: Token, number: Token, unit: Token | None = None) -> ir.Node:
+        """"over the age of 18"."""
+        return _age(cmp.value, _years(number.value, unit.value if unit else None), unit is None or unit.value == "year")
+
+    def measures_lead(self, cmp: Token, keys: tuple[str, ...], value: _Value, *rest: Any) -> ir.Node:
+        """"a minimum life expectancy of 12 weeks"."""
+        return self.measures(keys, [(cmp.value, value)], *rest)
+
     def conditions(self, *parts: Any) -> ir.Node:
+        lead = next((p for p in parts if isinstance(p, Token) and p.type == "USE"), None)
+        if lead is not None and str(lead.value).lower() not in _CURRENT:
+            raise Uncompilable(f"'{lead}' before a condition")
         history = any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") or isinstance(p, _Ever) for p in parts)
         parts = tuple(p.node if isinstance(p, _Ever) else p for p in parts)
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
@@ -581,6 +603,9 @@ def _age(op: str, years: float, whole_years: bool) -> ir.Node:
 def _flat(nodes: list[ir.Node], kind: type) -> list[ir.Node]:
     out = [x for n in nodes for x in (n.items if type(n) is kind else (n,))]  # type: ignore[attr-defined]
     return list(dict.fromkeys(out))
+
+
+_CURRENT = frozenset({"current", "currently", "concurrent", "concomitant", "ongoing"})  # "current major depression": now
 
 
 @lru_cache(maxsize=1)

@@ -406,6 +406,8 @@ def _unit_at(text: str, pos: int, lx: Lexicon) -> tuple[str | None, int]:
         stripped = piece.rstrip(",;.)]: ")
         while stripped.count("(") > stripped.count(")") and stripped.endswith("("):
             stripped = stripped[:-1]
+        if stripped.count("(") > stripped.count(")") and piece[len(stripped):].startswith(")"):
+            stripped += ")"  # "/mm(3)": the parenthesis belongs to the unit
         pieces.append((stripped, m.start() + len(stripped)))
         if stripped != piece:
             break

@@ -117,6 +117,12 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
     ("Known hypersensitivity to penicillin or cephalosporins", "exclusion", "any(allergy(penicillin_class), allergy(cephalosporin))"),
     ("No known allergy to paclitaxel", "inclusion", "not allergy(paclitaxel)"),
     ("Have received rituximab", "exclusion", "medication(rituximab)"),  # past tense: ever, not now
+    ("Age >=18 and =<70 years", "inclusion", "all(age >= 18 year, age < 71 year)"),
+    ("A minimum life expectancy of 12 weeks", "inclusion", "life_expectancy >= 12 week"),
+    ("Total WBC greater than 1,500/mm(3),", "inclusion", "leukocyte_count > 1500 /mm3"),
+    ("Prior immunization against rabies.", "exclusion", "immunization(rabies_vaccine)"),
+    ("History of hypersensitivity or intolerance to azithromycin.", "exclusion", "allergy(azithromycin)"),
+    ("currently participating in another research study", "exclusion", "study(now)"),
     ("History of stroke within 6 months prior to the first dose of ibrutinib", "exclusion",
      "condition(stroke, within 6 months)"),
     ("Received antibiotic therapy for either a lower respiratory tract infection or for COPD exacerbation within "
@@ -154,6 +160,7 @@ def test_common_wordings_compile_to_what_they_mean(text: str, kind: str, rule: s
     ("Myocardial infarction, unstable angina, or coronary revascularization within the past 6 months", "exclusion"),
     ("130 and younger", "inclusion"),                   # not a plausible age bound
     ("for acromegaly", "exclusion"),                     # a cohort label, not a demand
+    ("Positive serology for HBV", "exclusion"),          # HBsAg or anti-HBc? a past infection is seropositive too
     ("Antibiotics (for lower respiratory tract infection)", "exclusion"),  # not 'antibiotics or an infection'
     ("Corticosteroids for 6 months", "exclusion"),       # a duration the grammar does not read
     ("ALT <= 5 x ULN hepatitis", "inclusion"),
