@@ -62,6 +62,7 @@ class _Context:
     window: str = ""  # "Excluded within 30 days prior to study entry:" gives each item that window
     permissive: bool = False  # items under "Allowed:" permit, they do not require
     subject: str = ""  # "Life expectancy:" names what "More than 2 months" below it is about
+    qualifier: str = ""  # "Clinically significant cardiac disease:" qualifies each fact below it (ir.Judged)
 
 
 def _heading_context(text: str, outer: _Context) -> _Context:
@@ -76,8 +77,8 @@ def _heading_context(text: str, outer: _Context) -> _Context:
     other = words["other_person"].search(text)
     about_other = f"about the {other.group(0).lower()}, not the patient" if other else outer.about_other
     judged = words["judgement"].search(text)
-    if judged and not about_other:  # "No other uncontrolled medical condition, including:" qualifies each item
-        about_other = f"the heading qualifies it ('{judged.group(0).lower()}'): a person judges"
+    # "No uncontrolled illness, including:" qualifies each item: the machine checks the fact, a person the words
+    qualifier = judged.group(0).lower() if judged and not about_other else outer.qualifier
     if words["negating"].match(text) and not excluded:
         # "No other uncontrolled illness, including:" - each item below is something the patient must not have
         if (outer.kind or "inclusion") == "inclusion":
@@ -86,7 +87,7 @@ def _heading_context(text: str, outer: _Context) -> _Context:
             about_other = about_other or "under a heading that negates it"
     return _Context(kind=kind, start=start, window=window.group(0) if window else outer.window,
                     permissive=bool(words["allowed"].search(text)) and not excluded and start == "start"
-                    or outer.permissive, subject=subject, about_other=about_other)
+                    or outer.permissive, subject=subject, about_other=about_other, qualifier=qualifier)
 
 
 @lru_cache(maxsize=1)
@@ -151,6 +152,10 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             rule = with_subject
     if isinstance(rule, ir.Review) and source != text:
         rule = ir.Review(text, rule.reason)
+    if ctx.qualifier and not isinstance(rule, ir.Review):
+        rule = ir.Judged(f"{ctx.qualifier} (the heading)", rule) if not any(
+            isinstance(n, ir.Not) for n in ir.walk(rule)) else \
+            ir.Review(text, f"the heading qualifies it ('{ctx.qualifier}'): a person judges")
     out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))
     _siblings(item.children, out, item.id, role, _heading_context(text, _Context(kind=ctx.kind)))
 
