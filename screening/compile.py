@@ -268,6 +268,37 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         # "AST/ALT <= 2.5 x ULN" as an inclusion means both; "AST or ALT > 3 x ULN" as an exclusion, either
         return _all(per_key) if self.kind == "inclusion" else _any(per_key)
 
+    def relaxed(self, *parts: Any) -> ir.Node:
+        """A threshold with a looser one for patients with a condition: met by the strict one alone, or by
+        the loose one with the condition (an exclusion: beyond the strict one, and beyond the loose one
+        if the patient has the condition)."""
+        lists = [i for i, p in enumerate(parts) if isinstance(p, list)]
+        base, loose = parts[lists[0]], parts[lists[1]]
+        quantities = tuple(dict.fromkeys(k for p in parts[:lists[0]] if isinstance(p, tuple) for k in p))
+        again = {k for p in parts[lists[0]:] if isinstance(p, tuple) for k in p}  # "..., alkaline phosphatase <= 5"
+        if again - set(quantities):
+            raise Uncompilable("the looser threshold is for another measurement")
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        if isinstance(base, _Either) or isinstance(loose, _Either) or len(base) != 1 or len(loose) != 1:
+            raise Uncompilable("a relaxed threshold that is not a single bound")
+        (op, _), (op2, v2) = base[0], loose[0]
+        if op2 == "==":  # "(5 times ULN if liver metastases)": the same comparator
+            loose, op2 = [(op, v2)], op
+        if op not in ("<", "<=", ">", ">=") or (op in ("<", "<=")) != (op2 in ("<", "<=")):
+            raise Uncompilable("the relaxed threshold does not loosen the first")
+        tail = [window] if window else []
+        strict, looser = self.measures(quantities, base, *tail), self.measures(quantities, loose, *tail)
+        # looser for the patient: an inclusion admits more, an exclusion excludes fewer
+        wider = (op in ("<", "<=")) == (self.kind == "inclusion")
+        for a, b in zip(_leaves(strict), _leaves(looser)):
+            if not (isinstance(a, ir.Measure) and isinstance(b, ir.Measure) and a.unit == b.unit
+                    and (b.value >= a.value if wider else b.value <= a.value)):
+                raise Uncompilable("the relaxed threshold does not loosen the first")
+        conds = _any([ir.Condition(t.value, ir.Window(0)) for t in parts if isinstance(t, Token) and t.type == "CONDITION"])
+        if self.kind == "inclusion":
+            return _any([strict, _all([conds, looser])])
+        return _all([strict, _any([ir.Not(conds), looser])])
+
     def _measure(self, key: str, op: str, v: _Value, window: ir.Window | None) -> ir.Node:
         q = units.get_quantity(key)
         if q.kind == "qualitative":

@@ -92,6 +92,8 @@ def lexicon() -> Lexicon:
         add(phrases, "DRUG", key)
     add(d["history_or_current"]["phrases"], "HISTORY")
     add(d["allergy"]["phrases"], "ALLERGY")
+    add(d["if_condition"]["phrases"], "IFCOND")
+    add(d["if_condition"]["present"], "PRESENT")
     add(d["systemic"]["phrases"], "SYSTEMIC")
     add(d["recovered_from"]["phrases"], "RECOVEREDFROM")
     add(d["indication"]["treatment_for"], "TREATFOR")

@@ -117,6 +117,11 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
     ("Known hypersensitivity to penicillin or cephalosporins", "exclusion", "any(allergy(penicillin_class), allergy(cephalosporin))"),
     ("No known allergy to paclitaxel", "inclusion", "not allergy(paclitaxel)"),
     ("Have received rituximab", "exclusion", "medication(rituximab)"),  # past tense: ever, not now
+    # a threshold relaxed for a subgroup: the strict one alone, or the loose one with the condition
+    ("AST no greater than 3 times ULN (5 times ULN if liver metastases)", "inclusion",
+     "any(ast <= 3 ULN, all(condition(liver_metastases, now), ast <= 5 ULN))"),
+    ("AST > 2.5 x ULN (> 5 x ULN if liver metastases are present)", "exclusion",
+     "all(ast > 2.5 ULN, any(not condition(liver_metastases, now), ast > 5 ULN))"),
     ("Age >=18 and =<70 years", "inclusion", "all(age >= 18 year, age < 71 year)"),
     ("A minimum life expectancy of 12 weeks", "inclusion", "life_expectancy >= 12 week"),
     ("Total WBC greater than 1,500/mm(3),", "inclusion", "leukocyte_count > 1500 /mm3"),
@@ -160,6 +165,8 @@ def test_common_wordings_compile_to_what_they_mean(text: str, kind: str, rule: s
     ("Myocardial infarction, unstable angina, or coronary revascularization within the past 6 months", "exclusion"),
     ("130 and younger", "inclusion"),                   # not a plausible age bound
     ("for acromegaly", "exclusion"),                     # a cohort label, not a demand
+    ("Bilirubin <= 1.5 x ULN (<= 1 x ULN in patients with Gilbert syndrome)", "inclusion"),  # not a relaxation
+    ("AST <= 2.5 x ULN (<= 200 U/L if liver metastases)", "inclusion"),  # thresholds that do not compare
     ("Positive serology for HBV", "exclusion"),          # HBsAg or anti-HBc? a past infection is seropositive too
     ("Antibiotics (for lower respiratory tract infection)", "exclusion"),  # not 'antibiotics or an infection'
     ("Corticosteroids for 6 months", "exclusion"),       # a duration the grammar does not read

@@ -40,6 +40,8 @@ def case(rule: str, record: dict[str, Any], expected: str, as_of: dt.date = AS_O
 
 MALIGNANCY_EXCEPT = "condition(malignancy, within 5 years, except [carcinoma_in_situ_of_cervix, basal_cell_carcinoma])"
 
+RELAXED = "any(ast <= 3 ULN, all(condition(liver_metastases, now), ast <= 5 ULN))"
+
 CASES = [
     # --- drug classes: a drug the NER library knows and our tables do not list ----------------------
     case("medication(immunosuppressant, now)", meds({"name": "atorvastatin"}), "unknown",
@@ -191,6 +193,17 @@ CASES = [
          id="systemic-no-route"),
     case("medication(glucocorticoid, now)", meds({"name": "budesonide", "route": "inhaled", "start": "2025-12-01"}), "met",
          id="any-route-inhaled"),
+
+    # a relaxed threshold: the strict bound decides alone; the loose one needs the condition
+    case(RELAXED, {"conditions": [], **obs({"name": "AST", "value": 160, "unit": "U/L", "date": "2026-01-10",
+                                            "reference_range": {"high": 40}})}, "not_met", id="relaxed-no-mets-high"),
+    case(RELAXED, {"conditions": [{"name": "liver metastases", "onset": "2025-10-01"}],
+                   **obs({"name": "AST", "value": 160, "unit": "U/L", "date": "2026-01-10", "reference_range": {"high": 40}})},
+         "met", id="relaxed-mets"),
+    case(RELAXED, obs({"name": "AST", "value": 50, "unit": "U/L", "date": "2026-01-10", "reference_range": {"high": 40}}),
+         "met", id="relaxed-strict-enough-without-condition-list"),
+    case(RELAXED, obs({"name": "AST", "value": 160, "unit": "U/L", "date": "2026-01-10", "reference_range": {"high": 40}}),
+         "unknown", id="relaxed-needs-the-condition-list"),
 
 ]
 
