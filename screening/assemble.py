@@ -44,12 +44,13 @@ def _heading_words() -> dict[str, re.Pattern[str]]:
 
     def alternation(words: list[str]) -> str:
         return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
-    return {name: re.compile((r"^\W*(?:" if name == "negating" else r"\b(?:") + alternation(words) + r")\b", re.I)
+    return {name: re.compile((r"^\W*(?:" if name in ("negating", "required") else r"\b(?:") + alternation(words) + r")\b",
+                             re.I)
             for name, words in table.items()}
 
 
 _HEADING_WINDOW = re.compile(r"\b(?:within|in the (?:last|past|previous))\s+(?:the\s+)?(?:last\s+|past\s+)?"
-                             r"\d+\s+(?:days?|weeks?|months?|years?)(?:\s+(?:prior to|before)\s+[\w ]+)?", re.I)
+                             r"\d+\s+(?:hours?|days?|weeks?|months?|years?)(?:\s+(?:prior to|before|of)\s+[\w ]+)?", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class _Context:
     permissive: bool = False  # items under "Allowed:" permit, they do not require
     subject: str = ""  # "Life expectancy:" names what "More than 2 months" below it is about
     qualifier: str = ""  # "Clinically significant cardiac disease:" qualifies each fact below it (ir.Judged)
+    negating: bool = False  # "No ...:" made its items exclusions: an item that is itself negated is ambiguous
 
 
 def _heading_context(text: str, outer: _Context) -> _Context:
@@ -76,18 +78,25 @@ def _heading_context(text: str, outer: _Context) -> _Context:
     kind = "exclusion" if excluded else outer.kind
     other = words["other_person"].search(text)
     about_other = f"about the {other.group(0).lower()}, not the patient" if other else outer.about_other
+    cohort = words["cohort"].search(text)
+    if cohort and not about_other:  # "Cohort 1 only:", "Part B:": the items hold for some patients only
+        about_other = f"for one {cohort.group(0).lower().strip()} of the study only: which applies to the patient?"
+    if words["required"].search(text) and not excluded:  # "Required:" among the exclusions lists demands
+        kind = "inclusion"
     judged = words["judgement"].search(text)
     # "No uncontrolled illness, including:" qualifies each item: the machine checks the fact, a person the words
     qualifier = judged.group(0).lower() if judged and not about_other else outer.qualifier
+    negating = outer.negating
     if words["negating"].match(text) and not excluded:
         # "No other uncontrolled illness, including:" - each item below is something the patient must not have
         if (outer.kind or "inclusion") == "inclusion":
-            kind = "exclusion"
+            kind, negating = "exclusion", True
         else:
             about_other = about_other or "under a heading that negates it"
     return _Context(kind=kind, start=start, window=window.group(0) if window else outer.window,
                     permissive=bool(words["allowed"].search(text)) and not excluded and start == "start"
-                    or outer.permissive, subject=subject, about_other=about_other, qualifier=qualifier)
+                    or outer.permissive, subject=subject, about_other=about_other, qualifier=qualifier,
+                    negating=negating)
 
 
 @lru_cache(maxsize=1)
@@ -152,6 +161,9 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             rule = with_subject
     if isinstance(rule, ir.Review) and source != text:
         rule = ir.Review(text, rule.reason)
+    if ctx.negating and any(isinstance(n, ir.Not) for n in ir.walk(rule)):
+        # "At least 4 months since transplantation" under "No ...:": negated twice, read either way
+        rule = ir.Review(text, "a negated item under a heading that negates: which way does it go?")
     if ctx.qualifier and not isinstance(rule, ir.Review):
         rule = ir.Judged(f"{ctx.qualifier} (the heading)", rule) if not any(
             isinstance(n, ir.Not) for n in ir.walk(rule)) else \

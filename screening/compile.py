@@ -92,6 +92,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         negated = bool(negs)
         if self.kind == "exclusion" and negs and all(n in _prohibitions() for n in negs):
             negated = False  # "subjects may not be receiving X" among the exclusions: X excludes
+        elif self.kind == "exclusion" and negs:
+            # "Not pregnant" filed under the exclusions: excluded when pregnant, or when not? ("no measurable
+            # disease" may mean what it says, "no history of X" usually does not)
+            raise Uncompilable("a negated statement among the exclusions: excluded when it holds, or when it does not?")
         # "... is not permitted": in an inclusion a negation; in an exclusion it restates the exclusion
         if any(isinstance(p, Token) and p.type == "NEGTAIL" for p in parts) and self.kind == "inclusion":
             negated = not negated
@@ -213,6 +217,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if (purpose := _purpose(parts)) is not None:  # "since prior biologic therapy for lymphoma"
             nodes = [ir.Judged(purpose, n) for n in nodes]
         longer = [p for p in parts if isinstance(p, ir.Node)]  # from since_more
+        if any(m.window is not None and m.window.days < window.days for n in longer for m in _leaves(n)
+               if isinstance(m, ir.Medication)):
+            raise Uncompilable("a shorter wait for some drugs of the class: an exception the rule cannot state")
         if longer:
             nodes = [ir.Not(_any(nodes)), *longer]
             node: ir.Node = _all(nodes)
@@ -498,6 +505,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             window = ir.Window(0)
         dose = next((p for p in parts if isinstance(p, ir.Dose)), None)
         meds = [m for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
+        if meds and meds[0].systemic:  # type: ignore[attr-defined]  # "systemic steroids or tacrolimus": both
+            meds = [ir.Medication(m.concept, m.window, m.dose, True) for m in meds]  # type: ignore[attr-defined]
         again = [p.value for p in parts if isinstance(p, Token) and p.type == "DRUG"]  # after the dose
         if any(a != m.concept for a in again for m in meds):  # type: ignore[attr-defined]
             raise Uncompilable("the dose is stated for a different drug than the one named")
@@ -758,8 +767,8 @@ def compile_sentence(text: str, kind: str, start: str = "start") -> ir.Node:
         try:
             tree = criteria_parser().parse(toks, start=start)
         except LarkError:
-            if start != "start" or len(toks) < 4 or _indication(toks):
-                raise
+            if start != "start" or len(toks) < 4 or _indication(toks) or kind != "inclusion":
+                raise  # among the exclusions "A with B" split into statements would exclude on A alone
             tree = criteria_parser().parse(toks, start="run")  # statements run together
         return CriteriaTransformer(kind).transform(tree)
     except VisitError as exc:

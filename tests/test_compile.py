@@ -139,6 +139,8 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
     ("Subjects may not be receiving any other investigational agents", "inclusion",
      "not medication(investigational_agent, now)"),
     ("Systemic corticosteroids within 30 days", "exclusion", "medication(glucocorticoid systemic, within 30 days)"),
+    ("Systemic corticosteroids or tacrolimus within 30 days", "exclusion",
+     "any(medication(glucocorticoid systemic, within 30 days), medication(tacrolimus systemic, within 30 days))"),
     ("Recovered from prior surgery", "inclusion", 'not judged("not recovered from its effects", procedure(surgery))'),
     ("Chemotherapy within 4 weeks of study entry", "exclusion", "medication(chemotherapy, within 4 weeks)"),
     ("No other investigational agents within 30 days", "inclusion", "not medication(investigational_agent, within 30 days)"),
@@ -165,6 +167,9 @@ def test_common_wordings_compile_to_what_they_mean(text: str, kind: str, rule: s
     ("Myocardial infarction, unstable angina, or coronary revascularization within the past 6 months", "exclusion"),
     ("130 and younger", "inclusion"),                   # not a plausible age bound
     ("for acromegaly", "exclusion"),                     # a cohort label, not a demand
+    ("Not pregnant", "exclusion"),                       # a negation filed among the exclusions: which way?
+    ("Patients aged >= 20 years with known allergy to oseltamivir", "exclusion"),  # not 'adults or allergic'
+    ("At least 4 weeks since prior chemotherapy (1 day for hydroxyurea)", "inclusion"),  # an exception within a class
     ("Bilirubin <= 1.5 x ULN (<= 1 x ULN in patients with Gilbert syndrome)", "inclusion"),  # not a relaxation
     ("AST <= 2.5 x ULN (<= 200 U/L if liver metastases)", "inclusion"),  # thresholds that do not compare
     ("Positive serology for HBV", "exclusion"),          # HBsAg or anti-HBc? a past infection is seropositive too
@@ -191,6 +196,30 @@ def test_headings_shape_their_items() -> None:
     steroids = by_text["Systemic steroids"]
     assert steroids.kind == "exclusion"
     assert steroids.rule == parse_rule("medication(glucocorticoid systemic, within 30 days)")
+
+
+def _compiled_items(text: str) -> dict[str, ir.Criterion]:
+    from dataclasses import replace
+    from screening.segment import split_criteria
+    trial = load_trial(SEEDS[0])
+    compiled = compile_trial(replace(trial, criteria_text=text, items=split_criteria(text)))
+    return {c.text.rstrip("."): c for c in compiled.criteria}
+
+
+def test_headings_that_limit_or_qualify_their_items() -> None:
+    items = _compiled_items(
+        "Inclusion Criteria:\nCohort 1 only:\n - Hemoglobin >= 9 g/dL.\n"
+        "No serious illness, including:\n - Active infection.\n - At least 4 weeks since prior chemotherapy.\n"
+        "Exclusion Criteria:\nRequired:\n - Systemic corticosteroids within 30 days.\n"
+        "Excluded within 72 hours of study entry:\n - Antibiotics.\n")
+    assert isinstance(items["Hemoglobin >= 9 g/dL"].rule, ir.Review)  # a cohort's demand is not everyone's
+    infection = items["Active infection"]
+    assert infection.kind == "exclusion"
+    assert infection.rule == parse_rule('judged("serious (the heading)", condition(infection, now))')
+    assert isinstance(items["At least 4 weeks since prior chemotherapy"].rule, ir.Review)  # negated twice
+    required = items["Systemic corticosteroids within 30 days"]
+    assert required.kind == "inclusion"  # "Required:" among the exclusions lists demands
+    assert items["Antibiotics"].rule == parse_rule("medication(antibiotic, within 72 hours)")
 
 
 @pytest.mark.parametrize("text,kind", [
