@@ -18,7 +18,7 @@ from lark.lexer import Lexer
 
 from . import ir, units, vocab
 from .errors import ScreeningError
-from .lexer import lexicon, tokenize
+from .lexer import lexicon, phrase_data, tokenize
 from .trial import Trial
 
 
@@ -264,8 +264,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
                 assert isinstance(a, ir.Measure) and isinstance(b, ir.Measure)
                 if a.unit != b.unit or abs(a.value - b.value) > 0.05 * max(abs(a.value), abs(b.value)):
                     raise Uncompilable("the threshold and the value in parentheses disagree")
+        graded = phrase_data()["measured_conditions"]
         for t in parts:  # "ALT <= 5 x ULN (with) liver metastases": a threshold for a subgroup only
-            if isinstance(t, Token) and t.type == "CONDITION" and lexicon().condition_quantities.get(t.value) not in keys:
+            if isinstance(t, Token) and t.type == "CONDITION" and lexicon().condition_quantities.get(t.value) not in keys \
+                    and not all(t.value in graded.get(k, ()) for k in keys):
                 raise Uncompilable(f"a threshold for patients with {_concept_words(t.value)} only")
         nodes = [self._measure(k, op, v, window) for k in keys for op, v in comparison]
         join = _any if isinstance(comparison, _Either) else _all  # "< 20 kg or > 60 kg"

@@ -241,6 +241,7 @@ def tokenize(text: str) -> tuple[list[Token], str]:
         lead = next((len(k) for k in sorted(lx.ordinal_leads, key=len, reverse=True)
                      if tuple(x.text for x in raws[i:i + len(k)]) == k), 0)
         if lead and i + lead < n and (raws[i + lead].text in _ROMAN or raws[i + lead].kind == "num"):
+            first_tok, lead_start = len(toks), i
             nxt = raws[i + lead]
             value = float(_ROMAN.get(nxt.text) or nxt.text)
             toks.append(_tok("NUMBER", value, nxt))
@@ -258,6 +259,11 @@ def tokenize(text: str) -> tuple[list[Token], str]:
                     i += 2
                 else:
                     break
+            if raws[lead_start].text == "stage" and not (first_tok and toks[first_tok - 1].type == "QUANTITY"):
+                # "stage IV breast cancer": a stage the record seldom states, weighed by a person (ir.Judged)
+                del toks[first_tok:]
+                toks.append(Token("JUDGED", text[raws[lead_start].start:raws[i - 1].end],
+                                  start_pos=raws[lead_start].start, end_pos=raws[i - 1].end))
             continue
         if r.text in ("of", "from", "preceding") and toks and toks[-1].type == "TIMEUNIT":
             anchor: list[Token] = []
