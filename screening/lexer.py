@@ -28,6 +28,7 @@ _RAW = re.compile(r"""
 
 _NEW_CLAUSE = frozenset({"be", "have", "must", "is", "are", "will", "should", "can", "not", "agree", "live",
                          "reside", "undergo", "provide", "has"})
+_STAGE = re.compile(r"(?:i{1,3}|iv|v|[0-4])[a-c]?\d?")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
 _CMP_SYMBOL = {">=": ">=", "=>": ">=", "<=": "<=", "=<": "<=", ">": ">", "<": "<"}
 _TRANSLATE = str.maketrans({"≥": ">=", "≤": "<=", "≧": ">=", "≦": "<=", "×": " x ", "µ": "u", "μ": "u", "–": "-",
@@ -237,11 +238,23 @@ def tokenize(text: str) -> tuple[list[Token], str]:
             toks.append(_tok(kind, r.text, r))
             i += 1
             continue
+        # "stage IIIB or IV non-small cell lung cancer": a stage the record seldom states (ir.Judged)
+        if r.text == "stage" and i + 1 < n and _STAGE.fullmatch(raws[i + 1].text) and not (toks and toks[-1].type == "QUANTITY"):
+            j = i + 2
+            while j < n:
+                if raws[j].start == raws[j - 1].end + 1 and _STAGE.fullmatch(raws[j].text):  # "III-IV": hyphen dropped
+                    j += 1
+                elif j + 1 < n and raws[j].text in ("or", ",", "-", "to", "and", "/") and _STAGE.fullmatch(raws[j + 1].text):
+                    j += 2
+                else:
+                    break
+            toks.append(Token("JUDGED", text[r.start:raws[j - 1].end], start_pos=r.start, end_pos=raws[j - 1].end))
+            i = j
+            continue
         # ordinal lead: "class III", "grade 3"
         lead = next((len(k) for k in sorted(lx.ordinal_leads, key=len, reverse=True)
                      if tuple(x.text for x in raws[i:i + len(k)]) == k), 0)
         if lead and i + lead < n and (raws[i + lead].text in _ROMAN or raws[i + lead].kind == "num"):
-            first_tok, lead_start = len(toks), i
             nxt = raws[i + lead]
             value = float(_ROMAN.get(nxt.text) or nxt.text)
             toks.append(_tok("NUMBER", value, nxt))
@@ -259,11 +272,6 @@ def tokenize(text: str) -> tuple[list[Token], str]:
                     i += 2
                 else:
                     break
-            if raws[lead_start].text == "stage" and not (first_tok and toks[first_tok - 1].type == "QUANTITY"):
-                # "stage IV breast cancer": a stage the record seldom states, weighed by a person (ir.Judged)
-                del toks[first_tok:]
-                toks.append(Token("JUDGED", text[raws[lead_start].start:raws[i - 1].end],
-                                  start_pos=raws[lead_start].start, end_pos=raws[i - 1].end))
             continue
         if r.text in ("of", "from", "preceding") and toks and toks[-1].type == "TIMEUNIT":
             anchor: list[Token] = []

@@ -140,6 +140,8 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
      "not medication(investigational_agent, now)"),
     ("Systemic corticosteroids within 30 days", "exclusion", "medication(glucocorticoid systemic, within 30 days)"),
     ("Stage IV breast cancer", "inclusion", 'judged("stage iv", condition(breast_cancer, now))'),
+    ("Stage IIIB or IV non-small cell lung cancer", "inclusion",
+     'judged("stage iiib or iv", condition(non_small_cell_lung_cancer, now))'),
     ("Unresectable hepatocellular carcinoma", "inclusion", 'judged("unresectable", condition(hepatocellular_carcinoma, now))'),
     ("NYHA class III or IV heart failure", "exclusion", "all(nyha_class >= 3, nyha_class <= 4)"),
     ("Systemic corticosteroids or tacrolimus within 30 days", "exclusion",
