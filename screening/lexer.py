@@ -281,6 +281,11 @@ def tokenize(text: str) -> tuple[list[Token], str]:
                 toks.extend(anchor)
                 i = j
                 continue
+        if r.kind == "word" and r.text in lx.time_units and len(toks) > 2 and toks[-1].type == "RPAR" \
+                and toks[-2].type == "NUMBER" and toks[-3].type == "LPAR":
+            toks.append(_tok("TIMEUNIT", lx.time_units[r.text], r))  # "seven (7) days"
+            i += 1
+            continue
         if r.kind == "word" and r.text in lx.time_units and toks and toks[-1].type == "WINDOW":
             toks.append(_tok("TIMEUNIT", lx.time_units[r.text], r))  # "within the past month"
             i += 1
@@ -389,6 +394,9 @@ def _after_number(raws: list[Raw], i: int, text: str, toks: list[Token], lx: Lex
     if i < len(raws) and raws[i].text == "n" and raws[i].start == prev_end:
         toks.append(_tok("ULN", "ULN", raws[i]))
         return i + 1
+    if i < len(raws) and raws[i].start == prev_end and raws[i].text.startswith("x") and (raws[i].text[1:],) in lx.uln:
+        toks.append(_tok("ULN", "ULN", raws[i]))  # "2xULN"
+        return i + 1
     for size in range(min(10, len(raws) - i), 0, -1):
         words = tuple(r.text for r in raws[i:i + size])
         if words in lx.uln and words != ("n",):
@@ -458,6 +466,10 @@ def _collapse(toks: list[Token]) -> list[Token]:
         if (out and out[-1].type == "ULN" and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR"
                 and toks[i + 1].type in ("ULNBARE", "ULN")):  # "1.5 x upper limit of normal (ULN)"
             i += 3
+            continue
+        if (out and out[-1].type == "NUMBER" and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 1].type == "NUMBER"
+                and toks[i + 2].type == "RPAR" and toks[i + 1].value == out[-1].value):
+            i += 3  # "seven (7) days"
             continue
         if t.type == "LPAR" and i + 1 < len(toks) and toks[i + 1].type == "RPAR":  # emptied by dropped fillers
             i += 2
