@@ -140,6 +140,8 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
      "not medication(investigational_agent, now)"),
     ("Systemic corticosteroids within 30 days", "exclusion", "medication(glucocorticoid systemic, within 30 days)"),
     ("ALT < 2xULN", "inclusion", "alt < 2 ULN"),
+    ("Performance status 0 or 1", "inclusion", "all(ecog >= 0, ecog <= 1)"),  # ECOG, WHO and Zubrod: one scale
+    ("WHO performance status < 2", "inclusion", "ecog < 2"),
     ("WBC greater 3,000/mm(3)", "inclusion", "leukocyte_count > 3000 /mm3"),
     ("Any subject that has received systemic antibiotics within the last seven (7) days", "exclusion",
      "medication(antibiotic systemic, within 7 days)"),
@@ -177,6 +179,7 @@ def test_common_wordings_compile_to_what_they_mean(text: str, kind: str, rule: s
     ("Myocardial infarction, unstable angina, or coronary revascularization within the past 6 months", "exclusion"),
     ("130 and younger", "inclusion"),                   # not a plausible age bound
     ("for acromegaly", "exclusion"),                     # a cohort label, not a demand
+    ("Performance status >= 70%", "inclusion"),           # Karnofsky, by its range: not a possible ECOG
     ("Not pregnant", "exclusion"),                       # a negation filed among the exclusions: which way?
     ("Patients aged >= 20 years with known allergy to oseltamivir", "exclusion"),  # not 'adults or allergic'
     ("At least 4 weeks since prior chemotherapy (1 day for hydroxyurea)", "inclusion"),  # an exception within a class
