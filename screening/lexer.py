@@ -453,8 +453,30 @@ def _unitlike(piece: str, lx: Lexicon) -> bool:
     return bool(re.search(r"[/^*%\d]", piece)) and bool(re.fullmatch(r"[a-z0-9/^*%.()\-]+", piece))
 
 
+def _generic_scales(toks: list[Token]) -> list[Token]:
+    """"ECOG performance status", "Performance status: Karnofsky 80-100%": a generic scale word next to a
+    named scale ("performance status" = ECOG only when no other scale is named) gives way to it."""
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.type == "QGROUP" and len(t.value) == 1:
+            before = next((x for x in reversed(out) if x.type not in ("LPAR", "RPAR")), None)
+            j = i + 1 + (i + 1 < len(toks) and toks[i + 1].type in ("COLON", "TO"))
+            if before is not None and before.type in ("QUANTITY", "QGROUP") and out[-1].type in ("QUANTITY", "QGROUP", "RPAR"):
+                i += 1
+                continue
+            if j < len(toks) and toks[j].type in ("QUANTITY", "QGROUP"):
+                i = j
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
 def _collapse(toks: list[Token]) -> list[Token]:
     """'systemic lupus erythematosus (SLE)': a concept repeated in parentheses is one concept."""
+    toks = _generic_scales(toks)
     out: list[Token] = []
     i = 0
     while i < len(toks):

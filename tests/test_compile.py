@@ -142,6 +142,8 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
     ("ALT < 2xULN", "inclusion", "alt < 2 ULN"),
     ("Performance status 0 or 1", "inclusion", "all(ecog >= 0, ecog <= 1)"),  # ECOG, WHO and Zubrod: one scale
     ("WHO performance status < 2", "inclusion", "ecog < 2"),
+    ("Eastern Cooperative Oncology Group (ECOG) performance status of 0 or 1", "inclusion", "all(ecog >= 0, ecog <= 1)"),
+    ("Performance status: Karnofsky 80-100%", "inclusion", "all(karnofsky >= 80, karnofsky <= 100)"),
     ("WBC greater 3,000/mm(3)", "inclusion", "leukocyte_count > 3000 /mm3"),
     ("Any subject that has received systemic antibiotics within the last seven (7) days", "exclusion",
      "medication(antibiotic systemic, within 7 days)"),
