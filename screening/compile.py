@@ -182,7 +182,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         self._restated = (value, again)
         return [(cmp.value, value)]
 
-    def two_bounds(self, c1: Token, v1: _Value, _and: Token, c2: Token, v2: _Value) -> list[tuple[str, _Value]]:
+    def two_bounds(self, c1: Token, v1: _Value, *rest: Any) -> list[tuple[str, _Value]]:
+        c2, v2 = rest[-2], rest[-1]
         if v1.unit is None and v2.unit is not None:
             v1 = _Value(v1.kind, v1.number, v2.unit)
         return [(c1.value, v1), (c2.value, v2)]
@@ -307,6 +308,15 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if self.kind == "inclusion":
             return _any([strict, _all([conds, looser])])
         return _all([strict, _any([ir.Not(conds), looser])])
+
+    def exempted(self, *parts: Any) -> ir.Node:
+        """A limit that does not hold for patients with a condition ("unless due to Gilbert's syndrome"):
+        without the condition the limit decides; with it, whether the exemption applies is a person's call."""
+        strict = self.measures(*(p for p in parts if not (isinstance(p, Token) and p.type in ("CONDITION", "UNLESS",
+                                                                                                  "PRESENT", "LPAR", "RPAR"))))
+        conds = _any([ir.Condition(t.value) for t in parts if isinstance(t, Token) and t.type == "CONDITION"])
+        exempt = ir.Judged("the exemption applies (the value is due to it)", conds)
+        return _any([strict, exempt]) if self.kind == "inclusion" else _all([strict, ir.Not(exempt)])
 
     def _measure(self, key: str, op: str, v: _Value, window: ir.Window | None) -> ir.Node:
         q = units.get_quantity(key)

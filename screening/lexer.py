@@ -94,6 +94,7 @@ def lexicon() -> Lexicon:
     add(d["history_or_current"]["phrases"], "HISTORY")
     add(d["allergy"]["phrases"], "ALLERGY")
     add(d["if_condition"]["phrases"], "IFCOND")
+    add(d["unless"]["phrases"], "UNLESS")
     add(d["if_condition"]["present"], "PRESENT")
     add(d["systemic"]["phrases"], "SYSTEMIC")
     add(d["recovered_from"]["phrases"], "RECOVEREDFROM")

@@ -140,6 +140,13 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
      "not medication(investigational_agent, now)"),
     ("Systemic corticosteroids within 30 days", "exclusion", "medication(glucocorticoid systemic, within 30 days)"),
     ("ALT < 2xULN", "inclusion", "alt < 2 ULN"),
+    ("Bilirubin <= 1.5 x ULN unless Gilbert's syndrome", "inclusion",
+     'any(total_bilirubin <= 1.5 ULN, judged("the exemption applies (the value is due to it)", condition(gilbert_syndrome)))'),
+    ("Bilirubin > 1.5 x ULN (unless due to Gilbert's syndrome)", "exclusion",
+     'all(total_bilirubin > 1.5 ULN, not judged("the exemption applies (the value is due to it)", condition(gilbert_syndrome)))'),
+    ("Body Mass Index (BMI) >=22 to <=45 kg/m2", "inclusion", "all(bmi >= 22 kg/m2, bmi <= 45 kg/m2)"),
+    ("No history of ischemic heart disease in past 6 months", "inclusion",
+     "not condition(coronary_artery_disease, within 6 months)"),
     ("Performance status 0 or 1", "inclusion", "all(ecog >= 0, ecog <= 1)"),  # ECOG, WHO and Zubrod: one scale
     ("WHO performance status < 2", "inclusion", "ecog < 2"),
     ("Eastern Cooperative Oncology Group (ECOG) performance status of 0 or 1", "inclusion", "all(ecog >= 0, ecog <= 1)"),
