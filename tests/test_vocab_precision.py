@@ -358,3 +358,41 @@ def test_organ_system_groups_are_not_their_members(broad: str, narrow: str) -> N
 def test_chronic_and_disseminated_forms_resolve_to_their_parents(child: str, parents: set[str]) -> None:
     found = resolve("condition", child)
     assert found is not None and parents <= found, (child, found)
+
+
+# ---- round 2 of the condition vocabulary (vocab-conditions2): elliptical lists and cardiac dysfunction ----
+
+@pytest.mark.parametrize("text,keys", [
+    ("History of liver or kidney disease", ("liver_disease", "kidney_disease")),
+    ("Known hepatic or renal impairment", ("hepatic_insufficiency", "renal_insufficiency")),
+    ("renal or hepatic dysfunction", ("hepatic_insufficiency", "renal_insufficiency")),
+    ("chronic hepatitis B or C", ("chronic_hepatitis_b", "chronic_hepatitis_c")),
+    ("acute hepatitis B or C", ("acute_hepatitis_b", "acute_hepatitis_c")),
+    ("pleural or pericardial effusion", ("pleural_effusion", "pericardial_effusion")),
+    ("cardiac or pulmonary disease", ("heart_disease", "lung_disease")),
+    ("basal cell or squamous cell skin cancer", ("basal_cell_carcinoma", "squamous_cell_skin_cancer")),
+    ("bacterial, viral, or fungal infection", ("bacterial_infection", "viral_infection", "fungal_infection")),
+    ("HIV, HBV, or HCV infection", ("hiv_infection", "hepatitis_b", "hepatitis_c")),
+])
+def test_condition_groups_name_each_condition(text: str, keys: tuple[str, ...]) -> None:
+    assert ("CGROUP", keys) in _lexed(text)
+
+
+def test_condition_groups_name_known_concepts_and_carry_no_qualifier() -> None:
+    from screening.lexer import phrase_data
+    known = concepts()
+    for phrase, keys in phrase_data()["condition_groups"].items():
+        assert all(k in known and known[k].category == "condition" for k in keys), phrase
+        leads = tuple(q for q in QUALIFIERS if q != "second") + ("history of", "prior", "previous", "active")
+        assert not phrase.startswith(leads), phrase  # "second or third degree heart block" names the degrees
+
+
+def test_cardiac_dysfunction_holds_heart_failure_but_not_all_heart_disease() -> None:
+    assert "cardiac_dysfunction" in resolve("condition", "congestive heart failure")
+    assert "heart_disease" in resolve("condition", "cardiac dysfunction")
+    assert "cardiac_dysfunction" not in resolve("condition", "coronary artery disease")
+    assert "cardiac_dysfunction" not in (resolve("condition", "heart disease") or ())
+
+
+def test_aids_defining_illness_is_not_an_opportunistic_infection_synonym() -> None:
+    assert ("CONDITION", "opportunistic_infection") not in _lexed("AIDS-defining illness")
