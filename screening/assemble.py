@@ -78,6 +78,8 @@ def _heading_context(text: str, outer: _Context) -> _Context:
     kind = "exclusion" if excluded else outer.kind
     other = words["other_person"].search(text)
     about_other = f"about the {other.group(0).lower()}, not the patient" if other else outer.about_other
+    if words["definition"].search(text) and not about_other:  # "Non-measurable lesions include:"
+        about_other = "part of a definition under its heading, not a criterion of its own"
     cohort = words["cohort"].search(text)
     if cohort and not about_other:  # "Cohort 1 only:", "Part B:": the items hold for some patients only
         about_other = f"for one {cohort.group(0).lower().strip()} of the study only: which applies to the patient?"

@@ -439,8 +439,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return ir.Condition(t.value)
 
     def cond_judged(self, *parts: Token | None) -> ir.Node:
-        t = next(p for p in parts if isinstance(p, Token) and p.type == "CONDITION")
-        return ir.Judged(_qualifier(parts), ir.Condition(t.value))
+        t = next(p for p in parts if isinstance(p, Token) and p.type in ("CONDITION", "CGROUP"))
+        keys = (t.value,) if t.type == "CONDITION" else t.value
+        return ir.Judged(_qualifier(parts), _any([ir.Condition(k) for k in keys]))
 
     def cond_group(self, t: Token) -> ir.Node:
         return _any([ir.Condition(k) for k in t.value])

@@ -155,6 +155,8 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
     ("Any subject that has received systemic antibiotics within the last seven (7) days", "exclusion",
      "medication(antibiotic systemic, within 7 days)"),
     ("Have taken hydroxyurea in the past 4 months.", "exclusion", "medication(hydroxyurea, within 4 months)"),
+    ("Severe cardiac or pulmonary disease", "exclusion",
+     'judged("severe", any(condition(heart_disease, now), condition(lung_disease, now)))'),
     ("Stage IV breast cancer", "inclusion", 'judged("stage iv", condition(breast_cancer, now))'),
     ("Stage IIIB or IV non-small cell lung cancer", "inclusion",
      'judged("stage iiib or iv", condition(non_small_cell_lung_cancer, now))'),
@@ -242,6 +244,13 @@ def test_headings_that_limit_or_qualify_their_items() -> None:
     required = items["Systemic corticosteroids within 30 days"]
     assert required.kind == "inclusion"  # "Required:" among the exclusions lists demands
     assert items["Antibiotics"].rule == parse_rule("medication(antibiotic, within 72 hours)")
+
+
+def test_definitions_under_a_heading_are_not_criteria() -> None:
+    items = _compiled_items("Inclusion Criteria:\nMeasurable disease. Non-measurable lesions include:\n"
+                            " - Pleural effusion.\n - Ascites.\n")
+    assert isinstance(items["Ascites"].rule, ir.Review)
+    assert "definition" in items["Ascites"].rule.reason
 
 
 @pytest.mark.parametrize("text,kind", [
