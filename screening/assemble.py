@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from . import ir
+from . import ir, vocab
 from .compile import _age, _all, _any, compile_text
 from .lexer import lexicon, phrase_data, tokenize
 from .trial import SourceItem, Trial
@@ -193,7 +193,8 @@ def _structured(trial: Trial) -> list[ir.Criterion]:
 
 def source_hash(trial: Trial) -> str:
     """What a rules file is checked against: the criteria text and structured fields."""
-    basis = "\n".join([trial.criteria_text or "", repr(trial.min_age_years), repr(trial.max_age_years), repr(trial.sex)])
+    basis = "\n".join([trial.criteria_text or "", repr(trial.min_age_years), repr(trial.max_age_years), repr(trial.sex)]
+                      + ([repr(trial.conditions)] if trial.conditions else []))  # they decide what "other" means
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
 
 
@@ -239,10 +240,41 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
         i = j + 1
 
 
+def _own_conditions(trial: Trial) -> frozenset[str]:
+    """The trial's own conditions with everything broader ("breast cancer" -> malignancy, neoplasm)."""
+    keys: set[str] = set()
+    for name in trial.conditions:
+        keys |= vocab.resolve("condition", name) or set()
+    return frozenset(keys)
+
+
+def _excludes_own(rule: ir.Node, kind: str, own: frozenset[str], negated: bool = False) -> str | None:
+    """A condition of the trial's own kind that the rule holds against the patient ("Any active malignancy"
+    in a cancer trial): it means another one than the trial's, which no rule can say."""
+    if isinstance(rule, ir.Condition):
+        excluding = (kind == "exclusion") != negated
+        if excluding and rule.concept in own and own.isdisjoint(rule.exceptions):
+            return rule.concept
+        return None
+    for child in ir.children(rule):
+        found = _excludes_own(child, kind, own, negated != isinstance(rule, ir.Not))
+        if found:
+            return found
+    return None
+
+
 def compile_trial(trial: Trial) -> ir.CompiledTrial:
     """Every source item becomes a criterion; nothing is dropped."""
     criteria = _structured(trial)
     _siblings(trial.items, criteria, None, "criterion")
+    own = _own_conditions(trial)
+    if own:
+        for k, c in enumerate(criteria):
+            concept = _excludes_own(c.rule, c.kind, own)
+            if concept is not None:
+                why = (f"'{concept.replace('_', ' ')}' takes in the trial's own condition "
+                       f"({', '.join(trial.conditions)}): another one than the trial's?")
+                criteria[k] = replace(c, rule=ir.Review(c.text, why))
     note = ""
     if trial.criteria_text is None:
         note = "the trial page has no eligibility criteria section"

@@ -443,6 +443,13 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         keys = (t.value,) if t.type == "CONDITION" else t.value
         return ir.Judged(_qualifier(parts), _any([ir.Condition(k) for k in keys]))
 
+    def cond_judged_examples(self, *parts: Any) -> ir.Node:
+        """"Serious infection such as bacteremia, sepsis": the examples are instances as named; any other
+        infection needs a person to weigh "serious"."""
+        t = next(p for p in parts if isinstance(p, Token) and p.type == "CONDITION")
+        examples = [p for p in parts if isinstance(p, ir.Node)]
+        return _any([ir.Judged(_qualifier(parts), ir.Condition(t.value)), *examples])
+
     def cond_group(self, t: Token) -> ir.Node:
         return _any([ir.Condition(k) for k in t.value])
 

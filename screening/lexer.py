@@ -77,10 +77,12 @@ def lexicon() -> Lexicon:
     d = phrase_data()
     table: dict[tuple[str, ...], tuple[str, Any]] = {}
 
+    record_only = {phrase_key(p) for p in d["record_only"]["phrases"]}
+
     def add(phrases: list[str], kind: str, value: Any = None) -> None:
         for p in phrases:
             key = phrase_key(p)
-            if key and key not in table:
+            if key and key not in table and key not in record_only:
                 table[key] = (kind, value)
 
     for key, phrases in d["attestation"].items():

@@ -770,7 +770,7 @@ def stamp_rules(text: str, reviewed: CompiledTrial, fresh: CompiledTrial) -> str
         if m and m["id"] in fresh_by_id:
             old = next(c for c in reviewed.criteria if c.id == m["id"])
             new = fresh_by_id[m["id"]]
-            edited = rule_hash(new.rule) if old.rule != new.rule else None
+            edited = rule_hash(new.rule) if _without_reasons(old.rule) != _without_reasons(new.rule) else None
             lines[k] = f"[{old.id}] {_block_line(replace(old, edited_from=edited))}"
         elif line.startswith("source-sha256:"):
             lines[k] = f"source-sha256: {fresh.source_hash}"

@@ -155,6 +155,9 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
     ("Any subject that has received systemic antibiotics within the last seven (7) days", "exclusion",
      "medication(antibiotic systemic, within 7 days)"),
     ("Have taken hydroxyurea in the past 4 months.", "exclusion", "medication(hydroxyurea, within 4 months)"),
+    ("Serious infection within 4 weeks", "exclusion", 'judged("serious", condition(infection, within 4 weeks))'),
+    ("Serious infection such as bacteremia, sepsis", "exclusion",
+     'any(judged("serious", condition(infection, now)), condition(bacteremia, now), condition(sepsis, now))'),
     ("Severe cardiac or pulmonary disease", "exclusion",
      'judged("severe", any(condition(heart_disease, now), condition(lung_disease, now)))'),
     ("Stage IV breast cancer", "inclusion", 'judged("stage iv", condition(breast_cancer, now))'),
@@ -244,6 +247,20 @@ def test_headings_that_limit_or_qualify_their_items() -> None:
     required = items["Systemic corticosteroids within 30 days"]
     assert required.kind == "inclusion"  # "Required:" among the exclusions lists demands
     assert items["Antibiotics"].rule == parse_rule("medication(antibiotic, within 72 hours)")
+
+
+def test_the_trials_own_condition_is_not_held_against_its_patients() -> None:
+    from dataclasses import replace
+    from screening.segment import split_criteria
+    text = ("Inclusion Criteria:\n - No prior malignancy.\nExclusion Criteria:\n - Any active malignancy.\n"
+            " - Malignancy within 5 years except breast cancer.\n - Active infection.\n")
+    trial = replace(load_trial(SEEDS[0]), criteria_text=text, items=split_criteria(text), conditions=("Breast Cancer",))
+    by_text = {c.text.rstrip("."): c for c in compile_trial(trial).criteria}
+    assert "trial's own condition" in by_text["No prior malignancy"].rule.reason  # type: ignore[attr-defined]
+    assert "trial's own condition" in by_text["Any active malignancy"].rule.reason  # type: ignore[attr-defined]
+    assert by_text["Malignancy within 5 years except breast cancer"].rule == parse_rule(
+        "condition(malignancy, within 5 years, except [breast_cancer])")
+    assert by_text["Active infection"].rule == parse_rule("condition(infection, now)")
 
 
 def test_definitions_under_a_heading_are_not_criteria() -> None:
