@@ -78,6 +78,8 @@ def _heading_context(text: str, outer: _Context) -> _Context:
     kind = "exclusion" if excluded else outer.kind
     other = words["other_person"].search(text)
     about_other = f"about the {other.group(0).lower()}, not the patient" if other else outer.about_other
+    if words["conditional"].search(text) and not about_other:
+        about_other = "says when the heading's demand applies, not a criterion of its own"
     if words["definition"].search(text) and not about_other:  # "Non-measurable lesions include:"
         about_other = "part of a definition under its heading, not a criterion of its own"
     cohort = words["cohort"].search(text)
@@ -204,10 +206,23 @@ _ENDS_WITH_AND = re.compile(r"[,;]?\s*\b(?:and|AND|And)\s*[,;:]?\s*$")
 
 def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: str | None, role: str,
               ctx: _Context = _Context()) -> None:
-    """Items in order; an item ending in "OR" is one alternative with the items after it."""
+    """Items in order; an item ending in "OR" is one alternative with the items after it. A heading laid
+    out as an item of its own ("Excluded within 12 weeks of study entry:") governs the items after it, up
+    to the next such heading."""
     i = 0
+    outer = ctx
     while i < len(items):
         item = items[i]
+        if not item.children and item.text.rstrip().endswith(":") and i + 1 < len(items) \
+                and not _AT_LEAST.search(item.text) and len(item.text.split()) <= 12:
+            here = _heading_context(item.text, outer)
+            if (here.kind, here.window, here.permissive, here.about_other) != (outer.kind, outer.window,
+                                                                               outer.permissive, outer.about_other):
+                out.append(ir.Criterion(item.id, here.kind or item.kind, item.text,
+                                        ir.Review(item.text, "heading of the items after it"), item.span, "header", parent))
+                ctx = here
+                i += 1
+                continue
         if not item.children and item.text.rstrip().endswith(":") and _AT_LEAST.search(item.text) and i + 1 < len(items):
             # "Have at least one of the following:" with its members laid out as the next items: where the
             # alternatives end is not marked, so the group goes to a person (the items are shown as its parts)

@@ -263,6 +263,20 @@ def test_the_trials_own_condition_is_not_held_against_its_patients() -> None:
     assert by_text["Active infection"].rule == parse_rule("condition(infection, now)")
 
 
+def test_a_heading_laid_out_as_an_item_governs_the_items_after_it() -> None:
+    items = _compiled_items("Exclusion Criteria:\n - Prior therapy:\n - Excluded within 12 weeks of study entry:\n"
+                            " - Interferon.\n - Excluded within 4 weeks of study entry:\n - Antibiotics.\n")
+    assert items["Interferon"].rule == parse_rule("medication(interferon, within 12 weeks)")
+    assert items["Antibiotics"].rule == parse_rule("medication(antibiotic, within 4 weeks)")
+    assert items["Excluded within 12 weeks of study entry:"].role == "header"
+
+
+def test_items_that_say_when_a_demand_applies_are_not_criteria() -> None:
+    items = _compiled_items("Inclusion Criteria:\nNormal cardiac stress test required if any of the following is "
+                            "present:\n - Over age 50.\n - History of hypertension.\n")
+    assert isinstance(items["Over age 50"].rule, ir.Review)
+
+
 def test_definitions_under_a_heading_are_not_criteria() -> None:
     items = _compiled_items("Inclusion Criteria:\nMeasurable disease. Non-measurable lesions include:\n"
                             " - Pleural effusion.\n - Ascites.\n")
