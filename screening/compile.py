@@ -3,6 +3,10 @@
 One ``CriteriaTransformer`` turns a parse tree into IR nodes, converting quantities to canonical
 units as it goes. Whatever does not parse, or parses into something ambiguous, becomes a
 ``Review`` node carrying its text and the reason: nothing in the source is dropped.
+
+The module is longer than the others on purpose: the transformer has one method per rule of
+grammars/criteria.lark (about 80), and keeping them beside each other keeps grammar and meaning
+readable side by side.
 """
 from __future__ import annotations
 
@@ -670,7 +674,6 @@ _CURRENT = frozenset({"current", "currently", "concurrent", "concomitant", "ongo
 
 @lru_cache(maxsize=1)
 def _prohibitions() -> frozenset[str]:
-    from .lexer import phrase_data
     return frozenset(phrase_data()["negation"]["prohibitions"])
 
 
