@@ -53,7 +53,7 @@ _HEADER = re.compile(
     r"[ \t]*(?:\*\*|__)?[ \t]*(?:(?P<colon>[:：])(?:\*\*|__)?|$)", re.I)
 #: the same header in the middle of a line, followed by a list marker (one-line criteria pages)
 _MID_HEADER = re.compile(
-    rf"(?<=\S)[ \t]+(?=(?:Key |Main )?(?:Inclusion|Exclusion|INCLUSION|EXCLUSION) (?:Criteria|criteria|CRITERIA)"
+    r"(?<=\S)[ \t]+(?=(?:Key |Main )?(?:Inclusion|Exclusion|INCLUSION|EXCLUSION) (?:Criteria|criteria|CRITERIA)"
     rf"[ \t]*:[ \t]*(?:[-•*][ \t]|\d{{1,2}}[.)][ \t]))")
 #: old NCI section headings: dropped, their items kept
 _NCI_HEADING = re.compile(
