@@ -54,7 +54,7 @@ _HEADER = re.compile(
 #: the same header in the middle of a line, followed by a list marker (one-line criteria pages)
 _MID_HEADER = re.compile(
     r"(?<=\S)[ \t]+(?=(?:Key |Main )?(?:Inclusion|Exclusion|INCLUSION|EXCLUSION) (?:Criteria|criteria|CRITERIA)"
-    rf"[ \t]*:[ \t]*(?:[-•*][ \t]|\d{{1,2}}[.)][ \t]))")
+    r"[ \t]*:[ \t]*(?:[-•*][ \t]|\d{1,2}[.)][ \t]))")
 #: old NCI section headings: dropped, their items kept
 _NCI_HEADING = re.compile(
     r"[ \t-]*(?:disease\s+characteristics|patient\s+characteristics|donor\s+characteristics"
