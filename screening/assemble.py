@@ -65,6 +65,7 @@ class _Context:
     subject: str = ""  # "Life expectancy:" names what "More than 2 months" below it is about
     qualifier: str = ""  # "Clinically significant cardiac disease:" qualifies each fact below it (ir.Judged)
     negating: bool = False  # "No ...:" made its items exclusions: an item that is itself negated is ambiguous
+    own: frozenset[str] = frozenset()  # the trial's own conditions, most specific: what "no other X" is other than
 
 
 def _heading_context(text: str, outer: _Context) -> _Context:
@@ -100,7 +101,7 @@ def _heading_context(text: str, outer: _Context) -> _Context:
     return _Context(kind=kind, start=start, window=window.group(0) if window else outer.window,
                     permissive=bool(words["allowed"].search(text)) and not excluded and start == "start"
                     or outer.permissive, subject=subject, about_other=about_other, qualifier=qualifier,
-                    negating=negating)
+                    negating=negating, own=outer.own)
 
 
 @lru_cache(maxsize=1)
@@ -156,11 +157,11 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         return
     own = _ENDS_WITH_AND.sub("", text).strip() or text  # "...> 130 mg/dl; and": the list goes on, each item holds
     source = f"{own.rstrip(' .;')} {ctx.window}" if ctx.window else own
-    rule = compile_text(source, kind, ctx.start)
+    rule = compile_text(source, kind, ctx.start, ctx.own)
     if ctx.start != "start" and isinstance(rule, ir.Review):  # not a dose cap after all: read it as a criterion
-        rule = compile_text(source, kind)
+        rule = compile_text(source, kind, own=ctx.own)
     if isinstance(rule, ir.Review) and ctx.subject:  # "More than 2 months" under "Life expectancy:"
-        with_subject = compile_text(f"{ctx.subject} {source}", kind)
+        with_subject = compile_text(f"{ctx.subject} {source}", kind, own=ctx.own)
         if not isinstance(with_subject, ir.Review):
             rule = with_subject
     if isinstance(rule, ir.Review) and source != text:
@@ -173,7 +174,7 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             isinstance(n, ir.Not) for n in ir.walk(rule)) else \
             ir.Review(text, f"the heading qualifies it ('{ctx.qualifier}'): a person judges")
     out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))
-    _siblings(item.children, out, item.id, role, _heading_context(text, _Context(kind=ctx.kind)))
+    _siblings(item.children, out, item.id, role, _heading_context(text, _Context(kind=ctx.kind, own=ctx.own)))
 
 
 def _structured(trial: Trial) -> list[ir.Criterion]:
@@ -281,8 +282,9 @@ def _excludes_own(rule: ir.Node, kind: str, own: frozenset[str], negated: bool =
 def compile_trial(trial: Trial) -> ir.CompiledTrial:
     """Every source item becomes a criterion; nothing is dropped."""
     criteria = _structured(trial)
-    _siblings(trial.items, criteria, None, "criterion")
     own = _own_conditions(trial)
+    leaves = frozenset(k for k in own if not any(k != o and k in vocab.ancestors(o) for o in own))
+    _siblings(trial.items, criteria, None, "criterion", _Context(own=leaves))
     if own:
         for k, c in enumerate(criteria):
             concept = _excludes_own(c.rule, c.kind, own)

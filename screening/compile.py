@@ -72,9 +72,10 @@ def _years(value: float, unit: str | None) -> float:
 class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     """Parse tree -> IR. ``kind`` (inclusion/exclusion) decides what a bare comma list means."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, own: frozenset[str] = frozenset()) -> None:
         super().__init__()
         self.kind = kind
+        self.own = own  # the trial's own conditions (most specific): what "no other malignancy" is other than
 
     # --- structure -----------------------------------------------------------------------------
     def statement(self, *parts: Any) -> ir.Node:
@@ -90,8 +91,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         body = next(p for p in parts if isinstance(p, ir.Node))
         if any(isinstance(p, Token) and p.type == "NEG" and "other" in str(p).lower() for p in parts) and any(
                 isinstance(n, ir.Condition) for n in ir.walk(body)):
-            # "No other concurrent malignancy" in a cancer trial: other than the one being treated
-            raise Uncompilable("'other' condition than which? (the trial's own condition is not one to exclude)")
+            # "No other concurrent malignancy" in a breast cancer trial: any malignancy but breast cancer
+            body = _other_than(body, self.own)
         negs = [str(p).lower() for p in parts if isinstance(p, Token) and p.type == "NEG"]
         negated = bool(negs)
         if self.kind == "exclusion" and negs and all(n in _prohibitions() for n in negs):
@@ -677,6 +678,21 @@ def _prohibitions() -> frozenset[str]:
     return frozenset(phrase_data()["negation"]["prohibitions"])
 
 
+def _other_than(node: ir.Node, own: frozenset[str]) -> ir.Node:
+    """Every condition in ``node`` with the trial's own conditions below it made exceptions; when there is
+    none below it, "other" has nothing the rule can name and the sentence goes to review."""
+    if isinstance(node, ir.Condition):
+        below = tuple(sorted(o for o in own if o != node.concept and node.concept in vocab.ancestors(o)))
+        if not below:
+            raise Uncompilable("'other' condition than which? (the trial's own condition is not one to exclude)")
+        return ir.Condition(node.concept, node.window, tuple(dict.fromkeys((*node.exceptions, *below))))
+    if isinstance(node, (ir.All, ir.AnyOf)):
+        return type(node)(tuple(_other_than(n, own) for n in node.items))
+    if isinstance(node, (ir.Not, ir.Judged)):
+        raise Uncompilable("'other' condition than which? (the trial's own condition is not one to exclude)")
+    return node
+
+
 def _purpose(parts: tuple[Any, ...]) -> str | None:
     """"for melanoma", "for lung cancer or copd exacerbation": what a treatment was for, or None."""
     conds = [_concept_words(p.value) for p in parts if isinstance(p, Token) and p.type == "CONDITION"]
@@ -771,7 +787,7 @@ def _review_reason(toks: list[Token], text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def compile_sentence(text: str, kind: str, start: str = "start") -> ir.Node:
+def compile_sentence(text: str, kind: str, start: str = "start", own: frozenset[str] = frozenset()) -> ir.Node:
     """One sentence -> IR, or a Review node saying why not."""
     try:
         toks, norm = tokenize(text)
@@ -793,7 +809,7 @@ def compile_sentence(text: str, kind: str, start: str = "start") -> ir.Node:
             if start != "start" or len(toks) < 4 or _indication(toks) or kind != "inclusion":
                 raise  # among the exclusions "A with B" split into statements would exclude on A alone
             tree = criteria_parser().parse(toks, start="run")  # statements run together
-        return CriteriaTransformer(kind).transform(tree)
+        return CriteriaTransformer(kind, own).transform(tree)
     except VisitError as exc:
         orig = exc.orig_exc
         if isinstance(orig, (Uncompilable, ScreeningError, ValueError)):
@@ -803,13 +819,13 @@ def compile_sentence(text: str, kind: str, start: str = "start") -> ir.Node:
         return ir.Review(text, _review_reason(toks, text))
 
 
-def compile_text(text: str, kind: str, start: str = "start") -> ir.Node:
+def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str] = frozenset()) -> ir.Node:
     """An item's own text -> IR. Sentences that compile are combined; one that does not becomes a
     review part, unless some sentence could change the meaning of the rest (then the whole item)."""
     sentences = split_sentences(text)
     if not sentences:
         return ir.Review(text, "empty item")
-    nodes = [compile_sentence(s, kind, start) for _, s in sentences]
+    nodes = [compile_sentence(s, kind, start, own) for _, s in sentences]
     if len(nodes) == 1:
         return nodes[0]
     reviews = [n for n in nodes if isinstance(n, ir.Review)]

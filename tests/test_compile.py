@@ -252,7 +252,8 @@ def test_headings_that_limit_or_qualify_their_items() -> None:
 def test_the_trials_own_condition_is_not_held_against_its_patients() -> None:
     from dataclasses import replace
     from screening.segment import split_criteria
-    text = ("Inclusion Criteria:\n - No prior malignancy.\nExclusion Criteria:\n - Any active malignancy.\n"
+    text = ("Inclusion Criteria:\n - No prior malignancy.\n - No other prior malignancy within 5 years.\n"
+            "Exclusion Criteria:\n - Any active malignancy.\n"
             " - Malignancy within 5 years except breast cancer.\n - Active infection.\n")
     trial = replace(load_trial(SEEDS[0]), criteria_text=text, items=split_criteria(text), conditions=("Breast Cancer",))
     by_text = {c.text.rstrip("."): c for c in compile_trial(trial).criteria}
@@ -261,6 +262,9 @@ def test_the_trials_own_condition_is_not_held_against_its_patients() -> None:
     assert by_text["Malignancy within 5 years except breast cancer"].rule == parse_rule(
         "condition(malignancy, within 5 years, except [breast_cancer])")
     assert by_text["Active infection"].rule == parse_rule("condition(infection, now)")
+    # "other" is other than the trial's own condition: an exception the rule can state
+    assert by_text["No other prior malignancy within 5 years"].rule == parse_rule(
+        "not condition(malignancy, within 5 years, except [breast_cancer])")
 
 
 def test_a_heading_laid_out_as_an_item_governs_the_items_after_it() -> None:
