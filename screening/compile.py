@@ -104,7 +104,11 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         # "... is not permitted": in an inclusion a negation; in an exclusion it restates the exclusion
         if any(isinstance(p, Token) and p.type == "NEGTAIL" for p in parts) and self.kind == "inclusion":
             negated = not negated
-        return ir.Not(body) if negated else body
+        result = ir.Not(body) if negated else body
+        if self.kind == "exclusion" and _attested(result):
+            # "Willing to sign informed consent" filed among the exclusions would exclude those who consent
+            raise Uncompilable("a requirement (an attestation) filed among the exclusions")
+        return result
 
     def group_list(self, *parts: Any) -> ir.Node:
         nodes = [p for p in parts if isinstance(p, ir.Node)]
@@ -676,6 +680,13 @@ _CURRENT = frozenset({"current", "currently", "concurrent", "concomitant", "ongo
 @lru_cache(maxsize=1)
 def _prohibitions() -> frozenset[str]:
     return frozenset(phrase_data()["negation"]["prohibitions"])
+
+
+def _attested(node: ir.Node, negated: bool = False) -> bool:
+    """An attestation the rule holds as true (not negated) somewhere in ``node``."""
+    if isinstance(node, ir.Attestation):
+        return not negated
+    return any(_attested(c, negated != isinstance(node, ir.Not)) for c in ir.children(node))
 
 
 def _other_than(node: ir.Node, own: frozenset[str]) -> ir.Node:

@@ -195,6 +195,7 @@ def test_common_wordings_compile_to_what_they_mean(text: str, kind: str, rule: s
     ("for acromegaly", "exclusion"),                     # a cohort label, not a demand
     ("Performance status >= 70%", "inclusion"),           # Karnofsky, by its range: not a possible ECOG
     ("Not pregnant", "exclusion"),                       # a negation filed among the exclusions: which way?
+    ("Willing to sign informed consent", "exclusion"),   # a requirement filed among the exclusions
     ("Patients aged >= 20 years with known allergy to oseltamivir", "exclusion"),  # not 'adults or allergic'
     ("At least 4 weeks since prior chemotherapy (1 day for hydroxyurea)", "inclusion"),  # an exception within a class
     ("Bilirubin <= 1.5 x ULN (<= 1 x ULN in patients with Gilbert syndrome)", "inclusion"),  # not a relaxation
