@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, VisitError
 from lark.lexer import Lexer
 
@@ -43,7 +43,44 @@ class _TokenListLexer(Lexer):
 @lru_cache(maxsize=1)
 def criteria_parser() -> Lark:
     return Lark.open_from_package("screening.grammars", "criteria.lark", parser="earley", lexer=_TokenListLexer,
-                                  ambiguity="resolve", start=["start", "run", "dose_cap", "age_item"])
+                                  ambiguity="resolve", start=["start", "start_if", "run", "dose_cap", "age_item"])
+
+
+_SHAPES: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
+def parse_tokens(toks: list[Token], start: str) -> Tree:
+    """Parse a token list. The grammar reads token types only, so the tree of one sequence of types is
+    the tree of every sentence with that sequence ("QUANTITY CMP NUMBER UNIT" recurs thousands of times
+    in a corpus): it is parsed once and refilled with each sentence's tokens."""
+    key = (start, tuple(t.type for t in toks))
+    shape = _SHAPES.get(key)
+    if shape is None:
+        try:
+            tree = criteria_parser().parse(toks, start=start)
+        except LarkError as exc:
+            if len(_SHAPES) < 200_000:
+                _SHAPES[key] = exc
+            raise
+        leaves = [x for x in tree.scan_values(lambda v: isinstance(v, Token))]
+        if len(leaves) != len(toks) or any(a is not b for a, b in zip(leaves, toks)):
+            return tree  # not a plain reading of the tokens in order: do not reuse it
+        shape = _hollow(tree, {id(t): i for i, t in enumerate(toks)})
+        if len(_SHAPES) < 200_000:
+            _SHAPES[key] = shape
+        return tree
+    if isinstance(shape, LarkError):
+        raise shape
+    return _fill(shape, toks)
+
+
+def _hollow(tree: Tree, index: dict[int, int]) -> Any:
+    return (tree.data, [_hollow(c, index) if isinstance(c, Tree) else index[id(c)] for c in tree.children])
+
+
+def _fill(shape: Any, toks: list[Token]) -> Tree:
+    data, children = shape
+    return Tree(data, [_fill(c, toks) if isinstance(c, tuple) else toks[c] for c in children])
 
 
 class _Either(list):  # type: ignore[type-arg]
@@ -109,6 +146,12 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             # "Willing to sign informed consent" filed among the exclusions would exclude those who consent
             raise Uncompilable("a requirement (an attestation) filed among the exclusions")
         return result
+
+    def start_if(self, *parts: Any) -> ir.Node:
+        return self.start(*parts)
+
+    def group_list_if(self, *parts: Any) -> ir.Node:
+        return self.group_list(*parts)
 
     def group_list(self, *parts: Any) -> ir.Node:
         nodes = [p for p in parts if isinstance(p, ir.Node)]
@@ -797,9 +840,17 @@ def _review_reason(toks: list[Token], text: str) -> str:
     return "the grammar does not cover this combination of phrases"
 
 
-@lru_cache(maxsize=65536)
 def compile_sentence(text: str, kind: str, start: str = "start", own: frozenset[str] = frozenset()) -> ir.Node:
-    """One sentence -> IR, or a Review node saying why not."""
+    """One sentence -> IR, or a Review node saying why not. The trial's own conditions (``own``) matter
+    only to "no other X"; other sentences are compiled (and cached) without them."""
+    node = _compile_sentence(text, kind, start, frozenset())
+    if own and isinstance(node, ir.Review) and node.reason.startswith("'other' condition"):
+        return _compile_sentence(text, kind, start, own)
+    return node
+
+
+@lru_cache(maxsize=65536)
+def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> ir.Node:
     try:
         toks, norm = tokenize(text)
     except ScreeningError as exc:
@@ -814,12 +865,14 @@ def compile_sentence(text: str, kind: str, start: str = "start", own: frozenset[
         # a bare "Chemotherapy" among the inclusion criteria is a sub-heading far more often than a demand
         return ir.Review(text, "a bare treatment name among the inclusion criteria: a heading, or a requirement?")
     try:
+        if start == "start" and any(t.type in ("IFCOND", "UNLESS") for t in toks):
+            start = "start_if"  # a relaxed or exempted threshold
         try:
-            tree = criteria_parser().parse(toks, start=start)
+            tree = parse_tokens(toks, start)
         except LarkError:
-            if start != "start" or len(toks) < 4 or _indication(toks) or kind != "inclusion":
+            if start not in ("start", "start_if") or len(toks) < 4 or _indication(toks) or kind != "inclusion":
                 raise  # among the exclusions "A with B" split into statements would exclude on A alone
-            tree = criteria_parser().parse(toks, start="run")  # statements run together
+            tree = parse_tokens(toks, "run")  # statements run together
         return CriteriaTransformer(kind, own).transform(tree)
     except VisitError as exc:
         orig = exc.orig_exc

@@ -298,3 +298,14 @@ def test_definitions_under_a_heading_are_not_criteria() -> None:
 ])
 def test_wordings_that_would_compile_to_something_else_stay_in_review(text: str, kind: str) -> None:
     assert not ir.is_executable(compile_text(text, kind)), format_rule(compile_text(text, kind))
+
+
+def test_a_parse_shape_is_reused_with_each_sentences_own_tokens() -> None:
+    from screening.compile import _SHAPES, parse_tokens
+    from screening.lexer import tokenize
+    first, second = tokenize("Hemoglobin >= 9 g/dL")[0], tokenize("Platelets >= 100 x10^9/L")[0]
+    assert [t.type for t in first] == [t.type for t in second]
+    parse_tokens(first, "start")
+    assert ("start", tuple(t.type for t in second)) in _SHAPES
+    assert compile_text("Hemoglobin >= 9 g/dL", "inclusion") == parse_rule("hemoglobin >= 9 g/dL")
+    assert compile_text("Platelets >= 100 x10^9/L", "inclusion") == parse_rule("platelet_count >= 100 10^9/L")
