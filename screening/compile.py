@@ -47,6 +47,7 @@ def criteria_parser() -> Lark:
 
 
 _SHAPES: dict[tuple[str, tuple[str, ...]], Any] = {}
+_NO_PARSE = object()
 
 
 def parse_tokens(toks: list[Token], start: str) -> Tree:
@@ -58,9 +59,9 @@ def parse_tokens(toks: list[Token], start: str) -> Tree:
     if shape is None:
         try:
             tree = criteria_parser().parse(toks, start=start)
-        except LarkError as exc:
+        except LarkError:
             if len(_SHAPES) < 200_000:
-                _SHAPES[key] = exc
+                _SHAPES[key] = _NO_PARSE
             raise
         leaves = [x for x in tree.scan_values(lambda v: isinstance(v, Token))]
         if len(leaves) != len(toks) or any(a is not b for a, b in zip(leaves, toks)):
@@ -69,8 +70,8 @@ def parse_tokens(toks: list[Token], start: str) -> Tree:
         if len(_SHAPES) < 200_000:
             _SHAPES[key] = shape
         return tree
-    if isinstance(shape, LarkError):
-        raise shape
+    if shape is _NO_PARSE:
+        raise LarkError("no reading of this sequence of phrases")  # a fresh error: no traceback piles up
     return _fill(shape, toks)
 
 
