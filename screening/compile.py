@@ -281,9 +281,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             node = ir.Not(_any(nodes))
         recovered = next((t for t in parts if isinstance(t, Token) and t.type == "RECOVERED"), None)
         if recovered is not None:  # "... and recovered": moot without the therapy, a person's call with it
-            ever = _any([_retime(n, None, ()) if isinstance(n, ir.Procedure) else ir.Medication(n.concept)  # type: ignore[attr-defined]
-                         for n in _leaves(node) if isinstance(n, (ir.Medication, ir.Procedure))])
-            return _all([node, ir.Not(ir.Judged("not recovered from its toxicity", ever))])
+            return _all([node, _recovered_from(_leaves(node), "not recovered from its toxicity")])
         return node
 
     def since_more(self, *parts: Token | None) -> ir.Node:
@@ -474,18 +472,15 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return self._tests(parts, "negative")
 
     def negative_for(self, *parts: Any) -> ir.Node:
-        return _all(self._condition_tests(parts, "negative"))
-
-    def _condition_tests(self, parts: tuple[Any, ...], result: str) -> list[ir.Node]:
         tests = lexicon().condition_tests
         nodes: list[ir.Node] = []
         for t in parts:
             if isinstance(t, Token) and t.type in ("CONDITION", "CGROUP"):
                 for key in (t.value,) if t.type == "CONDITION" else t.value:
                     if key not in tests:
-                        raise Uncompilable(f"no test is known that shows '{t}' {result}")
-                    nodes.append(ir.TestResult(tests[key], result))
-        return nodes
+                        raise Uncompilable(f"no test is known that shows '{t}' negative")
+                    nodes.append(ir.TestResult(tests[key], "negative"))
+        return _all(nodes)
 
     # --- events --------------------------------------------------------------------------------
     def cond(self, t: Token) -> ir.Node:
@@ -539,7 +534,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
 
     def conditions(self, *parts: Any) -> ir.Node:
         lead = next((p for p in parts if isinstance(p, Token) and p.type == "USE"), None)
-        if lead is not None and str(lead.value).lower() not in _CURRENT:
+        if lead is not None and str(lead.value).lower() not in phrase_data()["current_state"]["phrases"]:
             raise Uncompilable(f"'{lead}' before a condition")
         history = any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") or isinstance(p, _Ever) for p in parts)
         parts = tuple(p.node if isinstance(p, _Ever) else p for p in parts)
@@ -598,12 +593,13 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return ir.Judged(_purpose(parts), node)  # type: ignore[arg-type]
 
     def recovery(self, *parts: Any) -> ir.Node:
-        ever = [ir.Medication(t.value) if t.type == "DRUG" else ir.Procedure(t.value)
-                for t in parts if isinstance(t, Token) and t.type in ("DRUG", "PROCEDURE")]
-        return ir.Not(ir.Judged("not recovered from its effects", _any(ever)))
+        events = [ir.Medication(t.value) if t.type == "DRUG" else ir.Procedure(t.value)
+                  for t in parts if isinstance(t, Token) and t.type in ("DRUG", "PROCEDURE")]
+        return _recovered_from(events, "not recovered from its effects")
 
-    def allergies(self, lead: Token, *parts: Any) -> ir.Node:
-        if "contraindication" in str(lead.value):
+    def allergies(self, *parts: Any) -> ir.Node:
+        lead = next(p for p in parts if isinstance(p, Token) and p.type == "ALLERGY")  # after a history lead
+        if lead.value == "contraindication":
             raise Uncompilable("a contraindication is a clinician's call, not only an allergy")
         concepts = [m.concept for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]  # type: ignore[attr-defined]
         if "investigational_agent" in concepts:
@@ -630,7 +626,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
         past = any(isinstance(t, Token) and (t.type in ("HISTORY", "PRIOR") or
                                              t.type == "USE" and str(t).lower() not in lexicon().present_use)
-                   for t in parts) or any(w in str(lead.value).split() for w in ("prior", "previous", "previously", "any"))
+                   for t in parts) or not set(str(lead.value).split()).isdisjoint(phrase_data()["indication"]["past_words"])
         if window is None and not past:
             window = ir.Window(0)
         conds = [ir.Condition(k, window) for t in parts if isinstance(t, Token) and t.type in ("CONDITION", "CGROUP")
@@ -718,12 +714,17 @@ def _flat(nodes: list[ir.Node], kind: type) -> list[ir.Node]:
     return list(dict.fromkeys(out))
 
 
-_CURRENT = frozenset({"current", "currently", "concurrent", "concomitant", "ongoing"})  # "current major depression": now
-
-
 @lru_cache(maxsize=1)
 def _prohibitions() -> frozenset[str]:
     return frozenset(phrase_data()["negation"]["prohibitions"])
+
+
+def _recovered_from(events: list[ir.Node], words: str) -> ir.Node:
+    """"Recovered from prior surgery": moot for a patient who never had it (decided); with it, whether
+    the patient recovered is a person's call."""
+    ever = [ir.Procedure(n.concept) if isinstance(n, ir.Procedure) else ir.Medication(n.concept)
+            for n in events if isinstance(n, (ir.Medication, ir.Procedure))]
+    return ir.Not(ir.Judged(words, _any(ever)))
 
 
 def _attested(node: ir.Node, negated: bool = False) -> bool:

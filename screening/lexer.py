@@ -95,6 +95,7 @@ def lexicon() -> Lexicon:
         add(phrases, "DRUG", key)
     add(d["history_or_current"]["phrases"], "HISTORY")
     add(d["allergy"]["phrases"], "ALLERGY")
+    add(d["allergy"]["contraindication"], "ALLERGY", "contraindication")
     add(d["if_condition"]["phrases"], "IFCOND")
     add(d["unless"]["phrases"], "UNLESS")
     add(d["if_condition"]["present"], "PRESENT")

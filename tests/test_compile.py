@@ -189,6 +189,7 @@ def test_common_wordings_compile_to_what_they_mean(text: str, kind: str, rule: s
     ("Radiation therapy.", "exclusion"),                 # no time frame
     ("Known hypersensitivity to any study drug", "exclusion"),  # the study drug is named elsewhere
     ("Contraindication to heparin", "exclusion"),        # a clinician's call, not only an allergy
+    ("History of contraindication to heparin", "exclusion"),  # ... also after a history lead
     ("ALT <= 5 x ULN for patients with hepatitis", "inclusion"),  # a threshold for a subgroup only
     ("Myocardial infarction, unstable angina, or coronary revascularization within the past 6 months", "exclusion"),
     ("130 and younger", "inclusion"),                   # not a plausible age bound
