@@ -20,7 +20,7 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, VisitError
 from lark.lexer import Lexer
 
-from . import ir, units, vocab
+from . import ir, statements, units, vocab
 from .errors import ScreeningError
 from .lexer import lexicon, phrase_data, tokenize
 from .trial import Trial
@@ -862,7 +862,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     if norm.lstrip().startswith("for "):  # "for acromegaly": whom the items around it are for, not a demand
         return ir.Review(text, "a fragment: 'for ...' says whom or what other criteria are for")
     if any(t.type == "WORD" for t in toks) or text.count("(") != text.count(")"):
-        return ir.Review(text, _review_reason(toks, text))
+        return _as_statement(text, kind) or ir.Review(text, _review_reason(toks, text))
     if kind == "inclusion" and all(t.type in ("DRUG", "PROCEDURE", "COMMA", "OR", "AND") for t in toks):
         # a bare "Chemotherapy" among the inclusion criteria is a sub-heading far more often than a demand
         return ir.Review(text, "a bare treatment name among the inclusion criteria: a heading, or a requirement?")
@@ -882,7 +882,23 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             return ir.Review(text, str(orig.message if isinstance(orig, ScreeningError) else orig))
         raise
     except LarkError:
-        return ir.Review(text, _review_reason(toks, text))
+        return _as_statement(text, kind) or ir.Review(text, _review_reason(toks, text))
+
+
+def _as_statement(text: str, kind: str) -> ir.Node | None:
+    """A sentence the grammar cannot read may still be a permission or a person's statement
+    (``screening.statements``); None when it is neither."""
+    subject = statements.permission_subject(text)
+    if subject is not None:
+        try:
+            toks, _ = tokenize(subject)
+        except ScreeningError:
+            return None
+        return ir.Permitted(text) if statements.is_plain_subject(toks) else None
+    try:
+        return statements.attestation_statement(text, kind)
+    except ValueError as exc:
+        return ir.Review(text, str(exc))
 
 
 def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str] = frozenset()) -> ir.Node:
@@ -897,6 +913,9 @@ def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str]
     reviews = [n for n in nodes if isinstance(n, ir.Review)]
     if reviews and (len(reviews) == len(nodes) or _has_modifier(text)):
         return ir.Review(text, "; ".join(dict.fromkeys(r.reason for r in reviews)))
+    if any(isinstance(n, ir.Permitted) for n in nodes):
+        # "No prior chemotherapy. Prior hydroxyurea allowed.": the permission is an exception to the rest
+        return ir.Review(text, "a permission beside other demands may be an exception to them")
     if any(_OTHER_SIDE[kind].search(s) for _, s in sentences[1:]):
         # "Pregnant or breastfeeding. Women ... must have a negative pregnancy test." under the
         # exclusions: the second sentence is a requirement, and any() would exclude on it

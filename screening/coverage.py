@@ -43,6 +43,8 @@ def constructs(rule: ir.Node) -> set[str]:
             found.add("procedure/vaccine/study")
         elif isinstance(node, ir.Attestation):
             found.add("attestation")
+        elif isinstance(node, ir.Permitted):
+            found.add("permission")
         elif isinstance(node, ir.Judged):
             found.add("judged qualifier")
         elif isinstance(node, ir.Review):

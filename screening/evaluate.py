@@ -258,7 +258,10 @@ def _combine_undecided(outcomes: list[Outcome]) -> str:
 
 
 class Builder:
-    """Turns IR nodes into closures; dispatch by node class, resolved once per node."""
+    """Turns IR nodes into closures; dispatch by node class, resolved once per node. ``kind`` is the kind
+    (inclusion/exclusion) of the criterion being built: a permission is neutral for it."""
+
+    kind: str = "inclusion"
 
     def build(self, node: ir.Node) -> Check:
         return getattr(self, "_build_" + type(node).__name__)(node)
@@ -639,6 +642,11 @@ class Builder:
                            evidence)
         return check
 
+    def _build_Permitted(self, node: ir.Permitted) -> Check:
+        # neutral for the criterion's own junction: all() among the inclusions, any() among the exclusions
+        outcome = Outcome(MET if self.kind == "inclusion" else NOT_MET, "permits, asks nothing: {}", (node.text,))
+        return lambda p, c: outcome
+
     def _build_Review(self, node: ir.Review) -> Check:
         outcome = Outcome(REVIEW, node.reason)
         return lambda p, c: outcome
@@ -737,8 +745,11 @@ class Screener:
 
     def __init__(self, trial: ir.CompiledTrial) -> None:
         self.trial = trial
-        builder = Builder()
-        self.checks = tuple((c, builder.build(c.rule)) for c in trial.criteria)
+        builder, checks = Builder(), []
+        for c in trial.criteria:
+            builder.kind = c.kind
+            checks.append((c, builder.build(c.rule)))
+        self.checks = tuple(checks)
         # (verdict that makes the patient ineligible, verdict that lets them stay eligible, check)
         self._counted = tuple((NOT_MET, MET, f) if c.kind == "inclusion" else (MET, NOT_MET, f)
                               for c, f in self.checks if c.role == "criterion")

@@ -264,6 +264,15 @@ class Attestation(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Permitted(Node):
+    """A sentence that permits and demands nothing ("Prior radiotherapy allowed"). It never decides: it is
+    ``met`` among the inclusions and ``not_met`` among the exclusions, whatever the record holds."""
+
+    text: str
+    key: ClassVar[str] = "permitted"
+
+
+@dataclass(frozen=True, slots=True)
 class Review(Node):
     """Not machine-decidable: keeps the source text and why, so a person judges it."""
 
@@ -273,7 +282,7 @@ class Review(Node):
 
 
 LEAF_TYPES: tuple[type[Node], ...] = (Measure, TestResult, Condition, Medication, Allergy, Procedure, Immunization,
-                                      StudyParticipation, Sex, Flag, Attestation, Review)
+                                      StudyParticipation, Sex, Flag, Attestation, Permitted, Review)
 LOGIC_TYPES: tuple[type[Node], ...] = (All, AnyOf, AtLeast, Not, Judged)
 
 

@@ -23,7 +23,7 @@ from lark.tree import Meta
 from . import units, vocab
 from .errors import CriteriaSyntaxError, ScreeningError, UnitError, VocabularyError
 from .ir import (KINDS, LEAF_TYPES, LOGIC_TYPES, All, Allergy, AnyOf, AtLeast, Attestation, CompiledTrial, Condition, Judged,
-                 Criterion, Dose, Flag, Immunization, Measure, Medication, Node, Not, Procedure, Review, Sex,
+                 Criterion, Dose, Flag, Immunization, Measure, Medication, Node, Not, Permitted, Procedure, Review, Sex,
                  Span, StudyParticipation, TestResult, Window)
 
 __all__ = ["format_rule", "parse_rule", "dump_rules", "load_rules", "loads_rules", "check_drift", "Drift", "rule_hash", "stamp_rules", "accept_rules",
@@ -180,6 +180,9 @@ class _Printer:
 
     def _print_Attestation(self, node: Attestation, level: int | None) -> str:
         return self._call("attestation", node.name if _NAME.fullmatch(node.name) else _quote(node.name))
+
+    def _print_Permitted(self, node: Permitted, level: int | None) -> str:
+        return f"permitted({_quote(node.text)})"
 
     def _print_Review(self, node: Review, level: int | None) -> str:
         return f"review({_quote(node.text)}, {_quote(node.reason)})"
@@ -434,6 +437,9 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def attestation(self, meta: Meta, name: Token) -> Node:
         text = self._string(name) if name.type == "ESCAPED_STRING" else str(name)
         return Attestation(text, span=self._span(meta))
+
+    def permitted(self, meta: Meta, text: Token) -> Node:
+        return Permitted(self._string(text), span=self._span(meta))
 
     def review(self, meta: Meta, text: Token, reason: Token) -> Node:
         return Review(self._string(text), self._string(reason), span=self._span(meta))

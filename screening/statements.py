@@ -1,0 +1,142 @@
+"""Sentences that are statements a person makes, or permissions, rather than facts about the record.
+
+The grammar reads facts ("platelets >= 100 x 10^9/L"). Eligibility sections also hold statements only a
+person can make ("Patient or legal guardian willing to sign the informed consent form", "Any medical
+condition that in the investigator's opinion would interfere with the study") and permissions that
+demand nothing ("Prior radiotherapy allowed"). Their wording varies far more than facts do, so they are
+recognised here by closed word lists (data/statements.toml) rather than by grammar rules: a sentence
+becomes an attestation only when every word of it is on the lists, so any clinical word keeps it in
+review. This runs only on sentences the grammar could not read.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from lark import Token
+
+from . import ir
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class _Topic:
+    name: str
+    requires: tuple[frozenset[str], ...]
+    words: frozenset[str]
+    negative: frozenset[str]
+    narrow: frozenset[str]
+    broad: frozenset[str]
+    numbers: bool
+    positive_in_inclusion: bool
+
+
+@dataclass(frozen=True)
+class _Lists:
+    topics: tuple[_Topic, ...]
+    common: frozenset[str]
+    negative: frozenset[str]
+    endings: tuple[tuple[str, ...], ...]
+    restricting: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _lists() -> _Lists:
+    d = tomllib.loads(resources.files("screening.data").joinpath("statements.toml").read_text("utf-8"))
+    topics = tuple(_Topic(name, tuple(frozenset(g) for g in t["requires"]), frozenset(t["words"]),
+                          frozenset(t.get("negative", ())), frozenset(t.get("narrow", ())),
+                          frozenset(t.get("broad", ())), bool(t.get("numbers", False)),
+                          t["inclusion_sign"] == "positive")
+                   for name, t in d["topics"].items())
+    endings = tuple(sorted((tuple(e.split()) for e in d["permission"]["endings"]), key=len, reverse=True))
+    return _Lists(topics, frozenset(d["common"]["words"]), frozenset(d["negative"]["words"]), endings,
+                  frozenset(d["permission"]["restricting"]))
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words, split at spaces, hyphens and apostrophes."""
+    return _WORD.findall(text.lower().replace("’", "'"))
+
+
+def _covers(topics: list[_Topic], words: list[str], lists: _Lists) -> bool:
+    allowed = set(lists.common) | lists.negative
+    for t in topics:
+        allowed |= t.words | t.negative | {w for g in t.requires for w in g}
+        if t.narrow and not t.broad.isdisjoint(words):
+            allowed |= t.narrow
+    numbers = any(t.numbers for t in topics)
+    return all(w in allowed or (numbers and w.isdigit()) for w in words)
+
+
+def attestation_statement(text: str, kind: str) -> ir.Node | None:
+    """The attestation a sentence states, or None when it is not (only) such a statement.
+
+    Raises ValueError when it is one but filed on the wrong side ("willing to comply" among the
+    exclusions would exclude the patients who comply)."""
+    lists = _lists()
+    words = words_of(text)
+    if not words:
+        return None
+    present = set(words)
+    candidates = [t for t in lists.topics if all(not g.isdisjoint(present) for g in t.requires)]
+    if not candidates:
+        return None
+    # one topic whose lists hold every word; else consent, compliance and contraception together
+    # ("Must sign the informed consent and be willing to follow study procedures")
+    chosen = next(([t] for t in candidates if _covers([t], words, lists)), None)
+    if chosen is None:
+        joint = [t for t in candidates if t.positive_in_inclusion]
+        if len(joint) < 2 or not _covers(joint, words, lists):
+            return None
+        chosen = joint
+    negated = not present.isdisjoint(lists.negative | {w for t in chosen for w in t.negative})
+    positive = {t.positive_in_inclusion for t in chosen}
+    if len(positive) != 1:
+        return None
+    expected_negated = (kind == "inclusion") != positive.pop()
+    if negated != expected_negated:
+        side = "inclusions" if kind == "inclusion" else "exclusions"
+        raise ValueError(f"a statement ({', '.join(t.name.replace('_', ' ') for t in chosen)}) whose sense "
+                         f"does not fit the {side}: filed on the wrong side?")
+    nodes: list[ir.Node] = [ir.Attestation(t.name) for t in chosen]
+    if negated:
+        nodes = [ir.Not(n) for n in nodes]
+    if len(nodes) == 1:
+        return nodes[0]
+    # "unable to give consent or comply" excludes on either; "must consent and comply" needs both
+    return ir.AnyOf(tuple(nodes)) if negated else ir.All(tuple(nodes))
+
+
+def permission_subject(text: str) -> str | None:
+    """The text before "allowed" when the sentence is a bare permission ("Prior surgery allowed"), else None.
+    Only the subject's tokens decide (see ``is_plain_subject``); any restricting word rules it out."""
+    lists = _lists()
+    words = words_of(text)
+    for ending in lists.endings:
+        if tuple(words[-len(ending):]) == ending and len(words) > len(ending):
+            if not lists.restricting.isdisjoint(words) or any(w.isdigit() for w in words):
+                return None
+            cut = _ending_start(text, ending)
+            return text[:cut].strip(" ,:;") if cut is not None else None
+    return None
+
+
+def _ending_start(text: str, ending: tuple[str, ...]) -> int | None:
+    m = re.search(r"\b" + r"\W+".join(map(re.escape, ending)) + r"\W*$", text, re.I)
+    return m.start() if m else None
+
+
+# a permission names treatments or conditions and nothing else: "Prior or concurrent chemotherapy allowed"
+_PLAIN = frozenset({"DRUG", "PROCEDURE", "VACCINE", "CONDITION", "CGROUP", "STUDY", "HISTORY", "PRIOR", "USE",
+                    "PROCUSE", "COMMA", "OR", "AND", "SYSTEMIC"})
+
+
+def is_plain_subject(tokens: list[Token]) -> bool:
+    """Tokens of a permission's subject that say what is allowed and nothing narrower."""
+    return bool(tokens) and all(t.type in _PLAIN for t in tokens) and any(
+        t.type in ("DRUG", "PROCEDURE", "VACCINE", "CONDITION", "CGROUP", "STUDY") for t in tokens)
