@@ -606,7 +606,11 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             raise Uncompilable("an allergy to the study drug: the drug is named elsewhere in the protocol")
         # "allergy to penicillin" is to the penicillins: a drug that names a class ("penicillin_class") means it
         named = {k: f"{k}_class" for k in concepts if f"{k}_class" in vocab.get_concept(k).parents}
-        return _any([ir.Allergy(named.get(k, k)) for k in concepts])
+        nodes: list[ir.Node] = [ir.Allergy(named.get(k, k)) for k in concepts]
+        if any(isinstance(p, Token) and p.type == "EXCIPIENTS" for p in parts):
+            nodes.append(ir.Review("its excipients", "an allergy to the drug's other ingredients: the record names "
+                                                     "substances no vocabulary links to the drug"))
+        return _any(nodes)
 
     def immunizations(self, *parts: Any) -> ir.Node:
         window = _event_window(parts)

@@ -42,6 +42,16 @@ def normalize_text(text: str) -> str:
     return text.translate(_TRANSLATE).lower()
 
 
+def _allergy_leads(d: dict[str, Any]) -> list[str]:
+    """"<lead> <noun> [or <noun>] <prep>" and "<lead> <a>, <b> or <c> <prep>": the ways criteria name an allergy."""
+    nouns, listing = d["nouns"], d["listing_nouns"]
+    heads = list(nouns)
+    heads += [f"{a} {sep} {b}" for a in nouns for b in nouns if a != b for sep in ("or", "and/or", "/", ",")]
+    heads += [f"{a}, {b}{comma} {sep} {c}" for a in listing for b in listing for c in listing if len({a, b, c}) == 3
+              for comma in ("", ",") for sep in ("or",)]
+    return [f"{lead} {h} {p}".strip() for lead in d["leads"] for h in heads for p in d["preps"]]
+
+
 def phrase_key(phrase: str) -> tuple[str, ...]:
     """Words of a phrase as the lexer sees them (hyphens between words dropped)."""
     return tuple(m.group() for m in _RAW.finditer(normalize_text(phrase)) if m.group() not in ("-",))
@@ -96,6 +106,8 @@ def lexicon() -> Lexicon:
     add(d["history_or_current"]["phrases"], "HISTORY")
     add(d["allergy"]["phrases"], "ALLERGY")
     add(d["allergy"]["contraindication"], "ALLERGY", "contraindication")
+    add(_allergy_leads(d["allergy"]), "ALLERGY")
+    add(d["allergy"]["components"], "EXCIPIENTS")
     add(d["if_condition"]["phrases"], "IFCOND")
     add(d["unless"]["phrases"], "UNLESS")
     add(d["if_condition"]["present"], "PRESENT")

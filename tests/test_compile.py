@@ -179,6 +179,10 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
     ("At least 4 weeks since prior chemotherapy (6 weeks for nitrosoureas and mitomycin)", "inclusion",
      "all(not medication(chemotherapy, within 4 weeks), not any(medication(nitrosourea, within 6 weeks), "
      "medication(mitomycin, within 6 weeks)))"),
+    ("Documented allergy or intolerance of penicillin", "exclusion", "allergy(penicillin_class)"),
+    ("Known allergies, hyperreactivity or intolerance of tofacitinib or its excipients", "exclusion",
+     'any(allergy(tofacitinib), review("its excipients", "an allergy to the drug\'s other ingredients: the record '
+     'names substances no vocabulary links to the drug"))'),
 ])
 def test_common_wordings_compile_to_what_they_mean(text: str, kind: str, rule: str) -> None:
     assert compile_text(text, kind) == parse_rule(rule), format_rule(compile_text(text, kind))
