@@ -180,6 +180,8 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
      "all(not medication(chemotherapy, within 4 weeks), not any(medication(nitrosourea, within 6 weeks), "
      "medication(mitomycin, within 6 weeks)))"),
     ("Documented allergy or intolerance of penicillin", "exclusion", "allergy(penicillin_class)"),
+    ("Patients with known brain metastases will be excluded", "inclusion", "not condition(brain_metastases, now)"),
+    ("Subjects with HIV infection are excluded.", "exclusion", "condition(hiv_infection, now)"),
     ("Known allergies, hyperreactivity or intolerance of tofacitinib or its excipients", "exclusion",
      'any(allergy(tofacitinib), review("its excipients", "an allergy to the drug\'s other ingredients: the record '
      'names substances no vocabulary links to the drug"))'),
