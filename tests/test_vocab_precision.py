@@ -436,3 +436,17 @@ def test_s3_procedures_psychotherapy_acupuncture_and_organ_allografts() -> None:
     assert resolve("procedure", "organ allografts") >= {"organ_transplantation", "transplantation"}
     for p in ("psychotherapy", "acupuncture"):
         assert "surgery" not in resolve("procedure", p), p
+
+
+def test_s3_hdac_inhibitors_hold_valproate_but_valproate_is_not_antineoplastic() -> None:
+    for drug in ("vorinostat", "romidepsin", "panobinostat", "entinostat", "belinostat", "valproic acid"):
+        assert "hdac_inhibitor" in resolve("drug", drug), drug
+    assert "antineoplastic_agent" not in resolve("drug", "valproate")
+    assert "antineoplastic_agent" not in resolve("drug", "HDAC inhibitors")
+
+
+def test_s3_radiotherapy_sites_are_children_not_synonyms() -> None:
+    assert resolve("procedure", "head and neck irradiation") >= {"head_and_neck_radiotherapy", "radiotherapy"}
+    assert resolve("procedure", "total lymphoid irradiation") >= {"total_lymphoid_irradiation", "radiotherapy"}
+    assert "head_and_neck_radiotherapy" not in resolve("procedure", "radiotherapy")
+    assert "total_body_irradiation" not in resolve("procedure", "total lymphoid irradiation")
