@@ -396,3 +396,48 @@ def test_cardiac_dysfunction_holds_heart_failure_but_not_all_heart_disease() -> 
 
 def test_aids_defining_illness_is_not_an_opportunistic_infection_synonym() -> None:
     assert ("CONDITION", "opportunistic_infection") not in _lexed("AIDS-defining illness")
+
+
+# ---- round 3 of the condition vocabulary (s3-conditions): arrhythmia kinds, symptoms, injuries, MDS subtypes ----
+
+@pytest.mark.parametrize("child,parents", [
+    ("atrial fibrillation", {"atrial_arrhythmia", "supraventricular_arrhythmia", "arrhythmia"}),
+    ("atrial flutter", {"atrial_arrhythmia", "arrhythmia"}),
+    ("paroxysmal supraventricular tachycardia", {"supraventricular_arrhythmia", "tachycardia"}),
+    ("proliferative diabetic retinopathy", {"proliferative_retinopathy", "diabetic_retinopathy"}),
+    ("autoimmune hemolytic anemia", {"hemolysis", "hemolytic_anemia"}),
+    ("AIDS-related complex", {"hiv_infection"}), ("dyspnea at rest", {"dyspnea"}),
+    ("head trauma", {"traumatic_injury"}), ("traumatic brain injury", {"head_injury", "traumatic_injury"}),
+    ("rheumatoid arthritis", {"arthritis"}), ("knee osteoarthritis", {"osteoarthritis", "arthritis"}),
+    ("ulcerative colitis", {"colitis"}), ("peptic ulcer", {"ulcer"}), ("bipolar disorder", {"mood_disorder"}),
+    ("RAEB-t", {"myelodysplastic_syndrome"}), ("superficial bladder cancer", {"bladder_cancer"}),
+    ("iron deficiency anemia", {"anemia", "iron_deficiency"}), ("meningioma", {"meningeal_tumor", "neoplasm"}),
+])
+def test_round3_subtypes_resolve_to_their_parents(child: str, parents: set[str]) -> None:
+    found = resolve("condition", child)
+    assert found is not None and parents <= found, (child, found)
+
+
+@pytest.mark.parametrize("broad,narrow", [
+    ("atrial fibrillation", "atrial_flutter"), ("atrial flutter", "atrial_fibrillation"),
+    ("AIDS-related complex", "aids"), ("suicidal ideation", "suicide_attempt"), ("anemia", "iron_deficiency_anemia"),
+    ("fever", "rheumatic_fever"), ("rheumatic fever", "fever"), ("tachycardia", "supraventricular_tachycardia"),
+    ("arthritis", "rheumatoid_arthritis"), ("ischemia", "coronary_artery_disease"),
+])
+def test_round3_broad_or_sibling_conditions_are_not_the_narrow_one(broad: str, narrow: str) -> None:
+    assert narrow not in (resolve("condition", broad) or ()), broad
+
+
+def test_round3_codes_do_not_cross_siblings() -> None:
+    # I48 holds fibrillation and flutter; each concept keeps its own codes
+    assert "atrial_fibrillation" not in (resolve("condition", None, "I48.92") or ())
+    assert "atrial_flutter" in resolve("condition", None, "I48.92")
+    assert "suicidal_ideation" not in (resolve("condition", None, "T14.91") or ())
+    # smokers are not what "substance abuse" criteria mean
+    assert "substance_use_disorder" not in resolve("condition", "nicotine dependence")
+
+
+def test_round3_abbreviations_left_out() -> None:
+    # SBP (systolic blood pressure), pNET (pancreatic neuroendocrine tumour), SVT (superficial vein thrombosis)
+    for abbr in ("sbp", "pnet", "svt", "hae"):
+        assert normalize(abbr) not in vocab._vocab().names["condition"], abbr
