@@ -441,3 +441,22 @@ def test_round3_abbreviations_left_out() -> None:
     # SBP (systolic blood pressure), pNET (pancreatic neuroendocrine tumour), SVT (superficial vein thrombosis)
     for abbr in ("sbp", "pnet", "svt", "hae"):
         assert normalize(abbr) not in vocab._vocab().names["condition"], abbr
+
+
+@pytest.mark.parametrize("child,parents", [
+    ("disseminated MAC", {"mac_infection", "nontuberculous_mycobacterial_infection"}),
+    ("anaplastic mixed oligoastrocytoma", {"oligoastrocytoma", "glioma", "high_grade_glioma"}),
+    ("rheumatoid arthritis", {"inflammatory_arthritis", "arthritis"}), ("glioblastoma", {"cns_tumor"}),
+    ("lymphomatous meningitis", {"leptomeningeal_metastases", "lymphoma"}), ("variceal bleeding", {"hemorrhage"}),
+])
+def test_round3b_subtypes_resolve_to_their_parents(child: str, parents: set[str]) -> None:
+    found = resolve("condition", child)
+    assert found is not None and parents <= found, (child, found)
+
+
+@pytest.mark.parametrize("broad,narrow", [
+    ("MAC infection", "disseminated_mac"), ("NTM infection", "mac_infection"), ("arthritis", "inflammatory_arthritis"),
+    ("osteoarthritis", "inflammatory_arthritis"), ("fatigue", "chronic_fatigue_syndrome"),
+])
+def test_round3b_broad_conditions_are_not_the_narrow_one(broad: str, narrow: str) -> None:
+    assert narrow not in (resolve("condition", broad) or ()), broad
