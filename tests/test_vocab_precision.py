@@ -460,3 +460,11 @@ def test_round3b_subtypes_resolve_to_their_parents(child: str, parents: set[str]
 ])
 def test_round3b_broad_conditions_are_not_the_narrow_one(broad: str, narrow: str) -> None:
     assert narrow not in (resolve("condition", broad) or ()), broad
+
+
+def test_round3c_eye_and_transplant_conditions() -> None:
+    assert ("CGROUP", ("ocular_infection", "ocular_inflammation")) in _lexed("Active ocular inflammation or infection")
+    assert {"infection", "eye_disease"} <= resolve("condition", "ocular infection")
+    assert "infection" not in resolve("condition", "ocular inflammation")
+    assert "abscess" in resolve("condition", "intra-abdominal abscess")
+    assert "tardive_dyskinesia" not in resolve("condition", "dyskinesia")
