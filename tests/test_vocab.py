@@ -263,7 +263,7 @@ def test_cervical_cis_is_what_an_exception_names() -> None:
 
 
 def test_unknown_or_invalid_codes_are_none() -> None:
-    assert resolve("condition", None, "R51.9") is None       # valid, but no concept of ours
+    assert resolve("condition", None, "R68.83") is None      # valid (chills), but no concept of ours
     assert resolve("condition", None, "X99.999") is None     # not an ICD-10-CM code
     assert resolve("condition", None, "12345678") is None
     assert resolve("drug", None, "RXNORM:99999999") is None

@@ -450,3 +450,74 @@ def test_s3_radiotherapy_sites_are_children_not_synonyms() -> None:
     assert resolve("procedure", "total lymphoid irradiation") >= {"total_lymphoid_irradiation", "radiotherapy"}
     assert "head_and_neck_radiotherapy" not in resolve("procedure", "radiotherapy")
     assert "total_body_irradiation" not in resolve("procedure", "total lymphoid irradiation")
+
+# ---- round 3 of the condition vocabulary (s3-conditions): arrhythmia kinds, symptoms, injuries, MDS subtypes ----
+
+@pytest.mark.parametrize("child,parents", [
+    ("atrial fibrillation", {"atrial_arrhythmia", "supraventricular_arrhythmia", "arrhythmia"}),
+    ("atrial flutter", {"atrial_arrhythmia", "arrhythmia"}),
+    ("paroxysmal supraventricular tachycardia", {"supraventricular_arrhythmia", "tachycardia"}),
+    ("proliferative diabetic retinopathy", {"proliferative_retinopathy", "diabetic_retinopathy"}),
+    ("autoimmune hemolytic anemia", {"hemolysis", "hemolytic_anemia"}),
+    ("AIDS-related complex", {"hiv_infection"}), ("dyspnea at rest", {"dyspnea"}),
+    ("head trauma", {"traumatic_injury"}), ("traumatic brain injury", {"head_injury", "traumatic_injury"}),
+    ("rheumatoid arthritis", {"arthritis"}), ("knee osteoarthritis", {"osteoarthritis", "arthritis"}),
+    ("ulcerative colitis", {"colitis"}), ("peptic ulcer", {"ulcer"}), ("bipolar disorder", {"mood_disorder"}),
+    ("RAEB-t", {"myelodysplastic_syndrome"}), ("superficial bladder cancer", {"bladder_cancer"}),
+    ("iron deficiency anemia", {"anemia", "iron_deficiency"}), ("meningioma", {"meningeal_tumor", "neoplasm"}),
+])
+def test_round3_subtypes_resolve_to_their_parents(child: str, parents: set[str]) -> None:
+    found = resolve("condition", child)
+    assert found is not None and parents <= found, (child, found)
+
+
+@pytest.mark.parametrize("broad,narrow", [
+    ("atrial fibrillation", "atrial_flutter"), ("atrial flutter", "atrial_fibrillation"),
+    ("AIDS-related complex", "aids"), ("suicidal ideation", "suicide_attempt"), ("anemia", "iron_deficiency_anemia"),
+    ("fever", "rheumatic_fever"), ("rheumatic fever", "fever"), ("tachycardia", "supraventricular_tachycardia"),
+    ("arthritis", "rheumatoid_arthritis"), ("ischemia", "coronary_artery_disease"),
+])
+def test_round3_broad_or_sibling_conditions_are_not_the_narrow_one(broad: str, narrow: str) -> None:
+    assert narrow not in (resolve("condition", broad) or ()), broad
+
+
+def test_round3_codes_do_not_cross_siblings() -> None:
+    # I48 holds fibrillation and flutter; each concept keeps its own codes
+    assert "atrial_fibrillation" not in (resolve("condition", None, "I48.92") or ())
+    assert "atrial_flutter" in resolve("condition", None, "I48.92")
+    assert "suicidal_ideation" not in (resolve("condition", None, "T14.91") or ())
+    # smokers are not what "substance abuse" criteria mean
+    assert "substance_use_disorder" not in resolve("condition", "nicotine dependence")
+
+
+def test_round3_abbreviations_left_out() -> None:
+    # SBP (systolic blood pressure), pNET (pancreatic neuroendocrine tumour), SVT (superficial vein thrombosis)
+    for abbr in ("sbp", "pnet", "svt", "hae"):
+        assert normalize(abbr) not in vocab._vocab().names["condition"], abbr
+
+
+@pytest.mark.parametrize("child,parents", [
+    ("disseminated MAC", {"mac_infection", "nontuberculous_mycobacterial_infection"}),
+    ("anaplastic mixed oligoastrocytoma", {"oligoastrocytoma", "glioma", "high_grade_glioma"}),
+    ("rheumatoid arthritis", {"inflammatory_arthritis", "arthritis"}), ("glioblastoma", {"cns_tumor"}),
+    ("lymphomatous meningitis", {"leptomeningeal_metastases", "lymphoma"}), ("variceal bleeding", {"hemorrhage"}),
+])
+def test_round3b_subtypes_resolve_to_their_parents(child: str, parents: set[str]) -> None:
+    found = resolve("condition", child)
+    assert found is not None and parents <= found, (child, found)
+
+
+@pytest.mark.parametrize("broad,narrow", [
+    ("MAC infection", "disseminated_mac"), ("NTM infection", "mac_infection"), ("arthritis", "inflammatory_arthritis"),
+    ("osteoarthritis", "inflammatory_arthritis"), ("fatigue", "chronic_fatigue_syndrome"),
+])
+def test_round3b_broad_conditions_are_not_the_narrow_one(broad: str, narrow: str) -> None:
+    assert narrow not in (resolve("condition", broad) or ()), broad
+
+
+def test_round3c_eye_and_transplant_conditions() -> None:
+    assert ("CGROUP", ("ocular_infection", "ocular_inflammation")) in _lexed("Active ocular inflammation or infection")
+    assert {"infection", "eye_disease"} <= resolve("condition", "ocular infection")
+    assert "infection" not in resolve("condition", "ocular inflammation")
+    assert "abscess" in resolve("condition", "intra-abdominal abscess")
+    assert "tardive_dyskinesia" not in resolve("condition", "dyskinesia")
