@@ -133,10 +133,12 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return ir.Not(_any(list(body.items)))  # type: ignore[attr-defined]
 
     def run(self, *statements: ir.Node) -> ir.Node:
-        if any(id(s) in self._parenthesised for s in statements):
-            # "No uncontrolled hypertension (systolic at least 180)", "Creatinine <= 1.4 mg/dL (women)": what is
-            # in parentheses defines or limits the statement before it; it is not one of its own
-            raise Uncompilable("a statement in parentheses may define or limit the one before it")
+        for i, s in enumerate(statements):
+            # "No uncontrolled hypertension (systolic at least 180)", "Ejection fraction >= 50% (for patients over
+            # age 40)": what is in parentheses defines or limits the statement before it; only a threshold restated
+            # on another scale ("ECOG <= 2 (Karnofsky >= 60%)") stands as one of its own
+            if id(s) in self._parenthesised and not (i > 0 and _measures_only(s) and _measures_only(statements[i - 1])):
+                raise Uncompilable("a statement in parentheses may define or limit the one before it")
         return _all(list(statements)) if self.kind == "inclusion" else _any(list(statements))
 
     def start(self, *parts: Any) -> ir.Node:
@@ -366,13 +368,14 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return node
 
     def measures_method(self, *parts: Any) -> ir.Node:
-        """"creatinine clearance >= 60 mL/min (Cockcroft-Gault formula)": the quantity named again by how it is
-        obtained; another quantity there ("FEV1 > 55% of FVC") is not a method."""
-        named = [p for p in parts if isinstance(p, tuple)]
-        if named[0] != named[-1]:
-            raise Uncompilable("a second measurement after the threshold: a ratio or a method?")
-        last = max(i for i, p in enumerate(parts) if p is named[-1])
-        return self.measures(*(p for i, p in enumerate(parts) if i != last and not (isinstance(p, Token) and p.type in ("LPAR", "RPAR"))))
+        """"creatinine clearance >= 60 mL/min (Cockcroft-Gault formula)": how the quantity is obtained, checked
+        to be a way of obtaining it (the Cockcroft-Gault formula gives no GFR)."""
+        keys = [k for p in parts if isinstance(p, tuple) for k in p]
+        method = next(p for p in parts if isinstance(p, Token) and p.type == "METHOD")
+        if keys != [method.value]:
+            raise Uncompilable(f"a method of obtaining {_concept_words(method.value)} given for "
+                               f"{' or '.join(_concept_words(k) for k in keys)}")
+        return self.measures(*(p for p in parts if not (isinstance(p, Token) and p.type in ("METHOD", "LPAR", "RPAR"))))
 
     def relaxed(self, *parts: Any) -> ir.Node:
         """A threshold with a looser one for patients with a condition: met by the strict one alone, or by
@@ -830,6 +833,10 @@ def _any(nodes: list[ir.Node]) -> ir.Node:
 def _all(nodes: list[ir.Node]) -> ir.Node:
     nodes = _flat(nodes, ir.All)
     return nodes[0] if len(nodes) == 1 else ir.All(tuple(nodes))
+
+
+def _measures_only(node: ir.Node) -> bool:
+    return all(isinstance(n, ir.Measure) and n.quantity != "age" for n in _leaves(node)) and not isinstance(node, ir.Not)
 
 
 def _leaves(node: ir.Node) -> list[ir.Node]:

@@ -119,6 +119,8 @@ def lexicon() -> Lexicon:
     t = d["study_template"]
     add([" ".join(w for w in (lead, art, kind, noun, tail) if w) for lead in t["lead"] for art in t["article"]
          for kind in t["kind"] for noun in t["noun"] for tail in t["tail"]], "STUDY")
+    for key, phrases in d["measure_methods"].items():
+        add(phrases, "METHOD", key)
     for name, ks in d["quantity_groups"].items():
         add([name], "QGROUP", tuple(ks))
     for name, ks in d["condition_groups"].items():

@@ -65,6 +65,10 @@ from screening.rules import format_rule, parse_rule
     ("Estimated creatinine clearance (CrCL) using the Cockcroft-Gault equation >= 50 mL/min", "inclusion",
      "creatinine_clearance >= 50 mL/min"),
     ("Creatinine clearance at least 50 mL/min (measured or calculated)", "inclusion", "creatinine_clearance >= 50 mL/min"),
+    # run-together thresholds; one restated on another scale in parentheses
+    ("Bilirubin less than 2.0 mg/dl SGOT or SGPT less than 5 times upper limit of normal", "inclusion",
+     "all(total_bilirubin < 2 mg/dL, ast < 5 ULN, alt < 5 ULN)"),
+    ("ECOG performance status ≤ 2 (Karnofsky ≥ 60%)", "inclusion", "all(ecog <= 2, karnofsky >= 60)"),
     # "may not have A, B or C above a limit" among the inclusions: none of them
     ("Patients may not have AST, ALT, total bilirubin or alkaline phosphatase greater than 5 times the upper "
      "limit normal", "inclusion",
@@ -89,6 +93,7 @@ def test_measurement_wordings_compile_to_what_they_mean(text: str, kind: str, ru
     ("Creatinine no greater than 0.3 mg/dL above upper limit of normal for age", "inclusion"),  # an offset
     ("No uncontrolled hypertension (systolic at least 180, diastolic at least 100)", "inclusion"),  # a definition
     ("Creatinine no greater than 1.4 mg/dL (women) Creatinine no greater than 1.5 mg/dL (men)", "inclusion"),
+    ("Cardiac ejection fraction at least 50% (for patients over age 40)", "inclusion"),  # a subgroup, not an age demand
 ])
 def test_measurement_wordings_that_stay_in_review(text: str, kind: str) -> None:
     assert not ir.is_executable(compile_text(text, kind)), format_rule(compile_text(text, kind))
