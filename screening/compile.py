@@ -22,7 +22,7 @@ from lark.lexer import Lexer
 
 from . import ir, statements, units, vocab
 from .errors import ScreeningError
-from .lexer import lexicon, phrase_data, tokenize
+from .lexer import Ordinal, lexicon, phrase_data, tokenize
 from .trial import Trial
 
 
@@ -114,15 +114,31 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         super().__init__()
         self.kind = kind
         self.own = own  # the trial's own conditions (most specific): what "no other malignancy" is other than
+        self._lists: dict[int, bool] = {}  # id of an inclusion's "A, B or C < x" node -> joined by "and"
+        self._parenthesised: set[int] = set()  # ids of nodes read from "( body )"
 
     # --- structure -----------------------------------------------------------------------------
     def statement(self, *parts: Any) -> ir.Node:
         body = parts[-1]
         if len(parts) == 2 and not (self.kind == "exclusion" and str(parts[0]).lower() in _prohibitions()):
-            return ir.Not(body)
+            return self._not(body)
         return body
 
+    def _not(self, body: ir.Node) -> ir.Node:
+        """"No AST, ALT or bilirubin > 5 x ULN" among the inclusions: none of them, not "not all of them"."""
+        if id(body) not in self._lists:
+            return ir.Not(body)
+        if self._lists[id(body)]:
+            raise Uncompilable("'no A and B above a limit': both, or either?")
+        return ir.Not(_any(list(body.items)))  # type: ignore[attr-defined]
+
     def run(self, *statements: ir.Node) -> ir.Node:
+        for i, s in enumerate(statements):
+            # "No uncontrolled hypertension (systolic at least 180)", "Ejection fraction >= 50% (for patients over
+            # age 40)": what is in parentheses defines or limits the statement before it; only a threshold restated
+            # on another scale ("ECOG <= 2 (Karnofsky >= 60%)") stands as one of its own
+            if id(s) in self._parenthesised and not (i > 0 and _measures_only(s) and _measures_only(statements[i - 1])):
+                raise Uncompilable("a statement in parentheses may define or limit the one before it")
         return _all(list(statements)) if self.kind == "inclusion" else _any(list(statements))
 
     def start(self, *parts: Any) -> ir.Node:
@@ -142,7 +158,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         # "... is not permitted": in an inclusion a negation; in an exclusion it restates the exclusion
         if any(isinstance(p, Token) and p.type == "NEGTAIL" for p in parts) and self.kind == "inclusion":
             negated = not negated
-        result = ir.Not(body) if negated else body
+        result = self._not(body) if negated else body
         if self.kind == "exclusion" and _attested(result):
             # "Willing to sign informed consent" filed among the exclusions would exclude those who consent
             raise Uncompilable("a requirement (an attestation) filed among the exclusions")
@@ -178,7 +194,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return None  # list separators carry no meaning of their own; callers skip the None
 
     def group(self, *parts: Any) -> ir.Node:  # "( body )"
-        return next(p for p in parts if isinstance(p, ir.Node))
+        node = next(p for p in parts if isinstance(p, ir.Node))
+        self._parenthesised.add(id(node))
+        return node
 
     # --- measurements --------------------------------------------------------------------------
     def quantity(self, *toks: Token) -> tuple[str, ...]:
@@ -230,13 +248,27 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             v1 = _Value(v1.kind, v1.number, v2.unit)
         return _Either([(c1.value, v1), (c2.value, v2)])
 
-    def bound_restated(self, cmp: Token, value: _Value, _l: Token, again: _Value, _r: Token) -> list[tuple[str, _Value]]:
-        """"< 1.3 mg/dL (120 umol/L)": the same threshold in another unit, checked to agree."""
-        self._restated = (value, again)
+    def bound_restated(self, cmp: Token, value: _Value, *rest: Any) -> list[tuple[str, _Value]]:
+        """"< 1.3 mg/dL (120 umol/L)", "> 400 mg/dL (> 4.5 mmol/L)": the same threshold in another unit, checked
+        to agree."""
+        again = next(p for p in rest if isinstance(p, _Value))
+        if any(isinstance(p, Token) and p.type == "CMP" and p.value != cmp.value for p in rest):
+            raise Uncompilable("the threshold and the one in parentheses have different comparators")
+        self._restated = ((value, again),)
         return [(cmp.value, value)]
+
+    def range_restated(self, *parts: Any) -> list[tuple[str, _Value]]:
+        """"7.0-9.5% (53-80 mmol/mol)": the same range in another unit, both ends checked to agree."""
+        lo, hi, lo2, hi2 = [p for p in parts if isinstance(p, _Value)]
+        bounds = self.range(lo, hi)
+        self._restated = ((bounds[0][1], lo2), (bounds[1][1], hi2))
+        return bounds
 
     def two_bounds(self, c1: Token, v1: _Value, *rest: Any) -> list[tuple[str, _Value]]:
         c2, v2 = rest[-2], rest[-1]
+        if len(rest) == 2 and (v1.kind == "plain") != (v2.kind == "plain"):
+            # "no greater than 0.3 mg/dL above the upper limit of normal": an offset from the limit, not two bounds
+            raise Uncompilable("a value above or below a reference limit: an offset the rule cannot state")
         if v1.unit is None and v2.unit is not None:
             v1 = _Value(v1.kind, v1.number, v2.unit)
         return [(c1.value, v1), (c2.value, v2)]
@@ -312,10 +344,11 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if restated is not None:
             self._restated = None
             for k in keys:
-                a, b = (self._measure(k, ">", v, None) for v in restated)
-                assert isinstance(a, ir.Measure) and isinstance(b, ir.Measure)
-                if a.unit != b.unit or abs(a.value - b.value) > 0.05 * max(abs(a.value), abs(b.value)):
-                    raise Uncompilable("the threshold and the value in parentheses disagree")
+                for pair in restated:
+                    a, b = (self._measure(k, ">", v, None) for v in pair)
+                    assert isinstance(a, ir.Measure) and isinstance(b, ir.Measure)
+                    if a.unit != b.unit or abs(a.value - b.value) > 0.05 * max(abs(a.value), abs(b.value)):
+                        raise Uncompilable("the threshold and the value in parentheses disagree")
         graded = phrase_data()["measured_conditions"]
         for t in parts:  # "ALT <= 5 x ULN (with) liver metastases": a threshold for a subgroup only
             if isinstance(t, Token) and t.type == "CONDITION" and lexicon().condition_quantities.get(t.value) not in keys \
@@ -327,7 +360,22 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if len(keys) > 1 and self.kind == "exclusion" and any(isinstance(p, Token) and p.type == "AND" for p in parts):
             raise Uncompilable("'A and B above a limit' in an exclusion: both, or either?")
         # "AST/ALT <= 2.5 x ULN" as an inclusion means both; "AST or ALT > 3 x ULN" as an exclusion, either
-        return _all(per_key) if self.kind == "inclusion" else _any(per_key)
+        if self.kind == "exclusion":
+            return _any(per_key)
+        node = _all(per_key)
+        if len(keys) > 1 and isinstance(node, ir.All):  # negated, it means none of them (see _not)
+            self._lists[id(node)] = any(isinstance(p, Token) and p.type == "AND" for p in parts)
+        return node
+
+    def measures_method(self, *parts: Any) -> ir.Node:
+        """"creatinine clearance >= 60 mL/min (Cockcroft-Gault formula)": how the quantity is obtained, checked
+        to be a way of obtaining it (the Cockcroft-Gault formula gives no GFR)."""
+        keys = [k for p in parts if isinstance(p, tuple) for k in p]
+        method = next(p for p in parts if isinstance(p, Token) and p.type == "METHOD")
+        if keys != [method.value]:
+            raise Uncompilable(f"a method of obtaining {_concept_words(method.value)} given for "
+                               f"{' or '.join(_concept_words(k) for k in keys)}")
+        return self.measures(*(p for p in parts if not (isinstance(p, Token) and p.type in ("METHOD", "LPAR", "RPAR"))))
 
     def relaxed(self, *parts: Any) -> ir.Node:
         """A threshold with a looser one for patients with a condition: met by the strict one alone, or by
@@ -380,15 +428,19 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if v.kind == "titer":
             if q.kind != "titer":
                 raise Uncompilable(f"a titer given for {q.name}")
-            return ir.Measure(key, op, v.number, q.unit, window)
+            return ir.Measure(key, op, float(v.number), q.unit, window)
         if q.unit in ("1", ""):
             if v.unit not in (None, "%", "1"):
                 raise Uncompilable(f"{q.name} is a score; '{v.unit}' is not its unit")
             if (q.min is not None and v.number < q.min) or (q.max is not None and v.number > q.max):
                 raise Uncompilable(f"{v.number:g} is not a possible {q.name}")
-            return ir.Measure(key, op, v.number, q.unit, window)
-        if v.unit is None:
-            raise Uncompilable(f"no unit given for {q.name}")
+            return ir.Measure(key, op, float(v.number), q.unit, window)
+        if v.unit is None:  # "ANC >= 1500": the customary unit its size leaves (quantities.toml bare_units)
+            # never after "grade": "grade 3 or greater serum creatinine" is a toxicity grade, not 3 mg/dL
+            fits = [u for lo, hi, u in q.bare_units if lo <= v.number <= hi and not isinstance(v.number, Ordinal)]
+            if len(fits) != 1:
+                raise Uncompilable(f"no unit given for {q.name}")
+            v = _Value(v.kind, v.number, fits[0])
         try:
             value = units.to_canonical(v.number, v.unit, key)
         except ScreeningError as exc:
@@ -787,6 +839,10 @@ def _all(nodes: list[ir.Node]) -> ir.Node:
     return nodes[0] if len(nodes) == 1 else ir.All(tuple(nodes))
 
 
+def _measures_only(node: ir.Node) -> bool:
+    return all(isinstance(n, ir.Measure) and n.quantity != "age" for n in _leaves(node)) and not isinstance(node, ir.Not)
+
+
 def _leaves(node: ir.Node) -> list[ir.Node]:
     kids = ir.children(node)
     return [node] if not kids else [x for k in kids for x in _leaves(k)]
@@ -798,6 +854,9 @@ def _retime(node: ir.Node, window: ir.Window | None, exceptions: tuple[str, ...]
         return ir.Condition(node.concept, window, exceptions)
     if isinstance(node, ir.Procedure):
         return ir.Procedure(node.concept, window)
+    if isinstance(node, ir.Measure) and node.window is None and window is not None and window.amount > 0:
+        # "hyponatremia (sodium < 130 mmol/L) within 72 hours": any value in the window
+        return ir.Measure(node.quantity, node.op, node.value, node.unit, window, node.shown_unit)
     if isinstance(node, ir.Judged):
         return ir.Judged(node.qualifier, _retime(node.item, window, exceptions))
     if isinstance(node, ir.AnyOf):

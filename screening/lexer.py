@@ -30,6 +30,7 @@ _NEW_CLAUSE = frozenset({"be", "have", "must", "is", "are", "will", "should", "c
                          "reside", "undergo", "provide", "has"})
 _STAGE = re.compile(r"(?:i{1,3}|iv|v|[0-4])[a-c]?\d?")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
+_SPLIT_CMP = re.compile(r"=\s*or\s*([<>])|([<>])\s+=(?!\s*or\b)|([<>])=\s*to\b(?=\s*[\d.])")
 _CMP_SYMBOL = {">=": ">=", "=>": ">=", "<=": "<=", "=<": "<=", ">": ">", "<": "<"}
 _TRANSLATE = str.maketrans({"≥": ">=", "≤": "<=", "≧": ">=", "≦": "<=", "×": " x ", "µ": "u", "μ": "u", "–": "-",
                             "—": "-", "’": "'", "‘": "'", "＞": ">", "＜": "<", "⩾": ">=", "⩽": "<=", "²": "2", "³": "3",
@@ -39,6 +40,7 @@ _TRANSLATE = str.maketrans({"≥": ">=", "≤": "<=", "≧": ">=", "≦": "<=", 
 def normalize_text(text: str) -> str:
     """Lower-case, comparators and micro signs in one spelling, markdown escapes removed."""
     text = text.replace("\\", "").replace("> or =", ">=").replace("< or =", "<=").replace(">/=", ">=").replace("</=", "<=")
+    text = _SPLIT_CMP.sub(lambda m: (m.group(1) or m.group(2) or m.group(3)) + "=", text)  # "= or >", "> =", ">= to"
     return text.translate(_TRANSLATE).lower()
 
 
@@ -55,6 +57,12 @@ def _allergy_leads(d: dict[str, Any]) -> list[str]:
 def phrase_key(phrase: str) -> tuple[str, ...]:
     """Words of a phrase as the lexer sees them (hyphens between words dropped)."""
     return tuple(m.group() for m in _RAW.finditer(normalize_text(phrase)) if m.group() not in ("-",))
+
+
+class Ordinal(float):
+    """A numeral read as a rank ("grade 3", "class III"): never a measured value with its unit left out."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +131,8 @@ def lexicon() -> Lexicon:
     t = d["study_template"]
     add([" ".join(w for w in (lead, art, kind, noun, tail) if w) for lead in t["lead"] for art in t["article"]
          for kind in t["kind"] for noun in t["noun"] for tail in t["tail"]], "STUDY")
+    for key, phrases in d["measure_methods"].items():
+        add(phrases, "METHOD", key)
     for name, ks in d["quantity_groups"].items():
         add([name], "QGROUP", tuple(ks))
     for name, ks in d["condition_groups"].items():
@@ -170,11 +180,13 @@ def lexicon() -> Lexicon:
         add(phrases, "SEX", sex)
     add(["to"], "TO")
     add(d["uln_bare"]["phrases"], "ULNBARE")
+    add(_limits(d["uln"], ("", "the")), "ULNBARE")
+    add([*d["lln_bare"]["phrases"], *_limits({**d["lln_bare"], "owners": d["uln"]["owners"]}, ("", "the"))], "LLNBARE")
     add(d["fillers"]["phrases"], "FILLER")
     time_units = {w: unit for unit, words in d["time_units"].items() for w in words}
     return Lexicon(
         phrases=table, longest=max(len(k) for k in table),
-        uln=frozenset(phrase_key(p) for p in d["uln"]["phrases"]),
+        uln=frozenset(phrase_key(p) for p in (*d["uln"]["phrases"], *_limits(d["uln"], d["uln"]["multipliers"]))),
         anchors=frozenset(phrase_key(p) for p in d["anchors"]["phrases"]),
         unit_words=frozenset(d["unit_words"]["words"]), time_units=time_units,
         ordinal_leads=frozenset(phrase_key(p) for p in d["ordinal_leads"]["phrases"]),
@@ -182,6 +194,13 @@ def lexicon() -> Lexicon:
         condition_tests=dict(d["condition_tests"]), condition_quantities=dict(d["condition_quantities"]),
         present_use=frozenset(d["present_use"]["phrases"]), past_use=frozenset(d["past_use"]["phrases"]),
     )
+
+
+def _limits(table: dict[str, Any], leads: Any) -> list[str]:
+    """Every "<lead> <limit> <owner>" of a reference-limit table ("1.5 times the institutional upper limit of
+    normal for age"): the lists of phrases.toml [uln] and [lln_bare]."""
+    return [" ".join(w for w in (lead, limit, owner) if w) for lead in leads for limit in table["limits"]
+            for owner in table["owners"]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,19 +291,19 @@ def tokenize(text: str) -> tuple[list[Token], str]:
                      if tuple(x.text for x in raws[i:i + len(k)]) == k), 0)
         if lead and i + lead < n and (raws[i + lead].text in _ROMAN or raws[i + lead].kind == "num"):
             nxt = raws[i + lead]
-            value = float(_ROMAN.get(nxt.text) or nxt.text)
+            value = Ordinal(_ROMAN.get(nxt.text) or nxt.text)
             toks.append(_tok("NUMBER", value, nxt))
             i += lead + 1
             # "class II-IV", "grade 3 or 4", "class III or IV": the following numerals are of the same scale
             while i < n:
                 if raws[i].text in _ROMAN and raws[i].start == raws[i - 1].end + 1:  # "II-IV": hyphen dropped
                     toks.append(_tok("TO", "-", raws[i]))
-                    toks.append(_tok("NUMBER", float(_ROMAN[raws[i].text]), raws[i]))
+                    toks.append(_tok("NUMBER", Ordinal(_ROMAN[raws[i].text]), raws[i]))
                     i += 1
                 elif i + 1 < n and raws[i].text in ("-", "to", "or", ",", "and") and raws[i + 1].text in _ROMAN:
                     toks.append(_tok("TO" if raws[i].text in ("-", "to") else "OR" if raws[i].text == "or" else
                                      "COMMA" if raws[i].text == "," else "AND", raws[i].text, raws[i]))
-                    toks.append(_tok("NUMBER", float(_ROMAN[raws[i + 1].text]), raws[i + 1]))
+                    toks.append(_tok("NUMBER", Ordinal(_ROMAN[raws[i + 1].text]), raws[i + 1]))
                     i += 2
                 else:
                     break
@@ -308,10 +327,10 @@ def tokenize(text: str) -> tuple[list[Token], str]:
             continue
         if not choice[i]:
             if r.text in _ROMAN and len(r.text) > 1 and toks and toks[-1].type in ("QUANTITY", "TO", "OR", "COMMA"):
-                toks.append(_tok("NUMBER", float(_ROMAN[r.text]), r))  # "NYHA class III", "III or IV"
+                toks.append(_tok("NUMBER", Ordinal(_ROMAN[r.text]), r))  # "NYHA class III", "III or IV"
             elif r.text in _ROMAN and toks and toks[-1].type == "NUMBER" and r.start == raws[i - 1].end + 1:
                 toks.append(_tok("TO", "-", r))  # "II-IV" (the hyphen was dropped between words)
-                toks.append(_tok("NUMBER", float(_ROMAN[r.text]), r))
+                toks.append(_tok("NUMBER", Ordinal(_ROMAN[r.text]), r))
             else:
                 toks.append(_tok("WORD", r.text, r))
             i += 1
@@ -334,7 +353,10 @@ def tokenize(text: str) -> tuple[list[Token], str]:
         if kind == "ATTEST":
             swallow = True
         i = j
-    return _collapse(toks), text
+    collapsed = _collapse(toks)
+    while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
+        toks, collapsed = collapsed, _collapse(collapsed)
+    return collapsed, text
 
 
 def _treatment_before(toks: list[Token]) -> bool:
@@ -413,7 +435,7 @@ def _after_number(raws: list[Raw], i: int, text: str, toks: list[Token], lx: Lex
     if i < len(raws) and raws[i].start == prev_end and raws[i].text.startswith("x") and (raws[i].text[1:],) in lx.uln:
         toks.append(_tok("ULN", "ULN", raws[i]))  # "2xULN"
         return i + 1
-    for size in range(min(10, len(raws) - i), 0, -1):
+    for size in range(min(12, len(raws) - i), 0, -1):
         words = tuple(r.text for r in raws[i:i + size])
         if words in lx.uln and words != ("n",):
             toks.append(Token("ULN", "ULN", start_pos=raws[i].start, end_pos=raws[i + size - 1].end))
@@ -424,6 +446,13 @@ def _after_number(raws: list[Raw], i: int, text: str, toks: list[Token], lx: Lex
     unit, end = _unit_at(text, prev_end, lx)
     if unit is None:
         return i
+    again = _RESTATED_UNIT.match(text, end)
+    if again:  # "kilograms per square meter (kg/m2)": the same unit again in parentheses
+        try:
+            if units.normalize_unit(again.group(1)) == unit:
+                end = again.end()
+        except ScreeningError:
+            pass
     toks.append(Token("UNIT", unit, start_pos=prev_end, end_pos=end))
     while i < len(raws) and raws[i].start < end:
         i += 1
@@ -431,6 +460,7 @@ def _after_number(raws: list[Raw], i: int, text: str, toks: list[Token], lx: Lex
 
 
 _PIECE = re.compile(r"\S+")
+_RESTATED_UNIT = re.compile(r"\s*[(\[]\s*([^()\[\]\s]+)\s*[)\]]")
 
 
 def _unit_at(text: str, pos: int, lx: Lexicon) -> tuple[str | None, int]:
@@ -485,6 +515,12 @@ def _generic_scales(toks: list[Token]) -> list[Token]:
             if j < len(toks) and toks[j].type in ("QUANTITY", "QGROUP"):
                 i = j
                 continue
+            # "Performance status (PS) <= 2 (ECOG scale)": the scale named in parentheses at the end
+            if i + 1 < len(toks) and len(toks) >= 3 and toks[-3].type == "LPAR" and toks[-2].type == "QUANTITY" \
+                    and toks[-1].type == "RPAR" and i < len(toks) - 3 \
+                    and not any(x.type in ("QUANTITY", "QGROUP") for x in toks[i + 1:-3]):
+                toks = [*toks[:i], toks[-2], *toks[i + 1:-3]]
+                continue
         out.append(t)
         i += 1
     return out
@@ -501,8 +537,12 @@ def _collapse(toks: list[Token]) -> list[Token]:
                 and toks[i + 1].type == out[-1].type and toks[i + 1].value == out[-1].value):
             i += 3
             continue
-        if (out and out[-1].type == "ULN" and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR"
+        if (out and out[-1].type in ("ULN", "ULNBARE") and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR"
                 and toks[i + 1].type in ("ULNBARE", "ULN")):  # "1.5 x upper limit of normal (ULN)"
+            i += 3
+            continue
+        if (out and out[-1].type == "LLNBARE" and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR"
+                and toks[i + 1].type == "LLNBARE"):  # "lower limit of normal (LLN)"
             i += 3
             continue
         if (out and out[-1].type == "NUMBER" and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 1].type == "NUMBER"

@@ -43,6 +43,7 @@ class QuantityDef:
     min: float | None = None
     max: float | None = None
     max_age_days: int | None = 90
+    bare_units: tuple[tuple[float, float, str], ...] = ()  # (low, high, unit): how a number written alone reads
 
 
 KINDS = ("numeric", "ordinal", "titer", "qualitative")
@@ -73,7 +74,8 @@ def _quantity(key: str, d: dict[str, Any]) -> QuantityDef:
         key=key, name=d["name"], synonyms=tuple(d.get("synonyms", ())), loinc=tuple(d.get("loinc", ())),
         unit=d["unit"], kind=d["kind"], molar_mass=d.get("molar_mass"),
         ordinals=tuple((k, float(v)) for k, v in d.get("ordinals", {}).items()),
-        min=d.get("min"), max=d.get("max"), max_age_days=None if age is False else int(age))
+        min=d.get("min"), max=d.get("max"), max_age_days=None if age is False else int(age),
+        bare_units=tuple((float(lo), float(hi), str(u)) for lo, hi, u in d.get("bare_units", ())))
 
 
 @cache
