@@ -531,7 +531,16 @@ class Builder:
         return self._simple_event("conditions", node.concept, node.window, node.exceptions)
 
     def _build_Allergy(self, node: ir.Allergy) -> Check:
-        return self._simple_event("allergies", node.concept, _NOW)  # a resolved allergy no longer holds
+        now = self._simple_event("allergies", node.concept, _NOW)
+        ever = self._simple_event("allergies", node.concept, None)
+
+        def check(p: Patient, c: Context) -> Outcome:
+            o = now(p, c)
+            if o.verdict == NOT_MET and (past := ever(p, c)).verdict == MET:
+                # "history of allergy to aspirin" counts a resolved one, "known allergy" may not: a person's call
+                return Outcome(REVIEW, "recorded as resolved or inactive: {}", (past.reason,), past.evidence)
+            return o
+        return check
 
     def _build_Procedure(self, node: ir.Procedure) -> Check:
         return self._simple_event("procedures", node.concept, node.window)

@@ -90,7 +90,8 @@ def attestation_statement(text: str, kind: str) -> ir.Node | None:
     # ("Must sign the informed consent and be willing to follow study procedures")
     chosen = next(([t] for t in candidates if _covers([t], words, lists)), None)
     if chosen is None:
-        joint = [t for t in candidates if t.positive_in_inclusion]
+        # not contraception: "not willing to follow the contraception requirements" is about contraception only
+        joint = [t for t in candidates if t.positive_in_inclusion and t.name != "contraception"]
         if len(joint) < 2 or not _covers(joint, words, lists):
             return None
         chosen = joint

@@ -55,3 +55,12 @@ def test_the_investigators_judgement_is_read_from_the_record(value: bool | None,
         record["attestations"] = {"unsuitable_per_investigator": not value}
     result = screen(trial, parse_patient(record))
     assert (result.results[0].verdict, result.status) == (verdict, status)
+
+
+@pytest.mark.parametrize("text", ["Known hypersensitivity to aspirin", "History of intolerance or allergy to aspirin"])
+def test_a_resolved_allergy_is_a_persons_call(text: str) -> None:
+    trial = _trial([("exclusion", text)])
+    for status, verdict in (("active", "met"), ("resolved", "review"), ("inactive", "review")):
+        record = {"id": "p", "allergies": [{"name": "aspirin", "status": status}]}
+        assert screen(trial, parse_patient(record)).results[0].verdict == verdict, status
+    assert screen(trial, parse_patient({"id": "p", "allergies": []})).results[0].verdict == "not_met"
