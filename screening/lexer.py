@@ -526,6 +526,17 @@ def _generic_scales(toks: list[Token]) -> list[Token]:
     return out
 
 
+_LIMITS = {"ULN": "upper", "ULNBARE": "upper", "LLNBARE": "lower"}
+
+
+def _restates(before: Token, inside: Token) -> bool:
+    """The token in parentheses names again what precedes it: "systemic lupus erythematosus (SLE)",
+    "seven (7) days", "1.5 x upper limit of normal (ULN)", "lower limit of normal (LLN)"."""
+    if inside.type == before.type and inside.value == before.value:
+        return True
+    return before.type in _LIMITS and _LIMITS.get(inside.type) == _LIMITS[before.type]
+
+
 def _collapse(toks: list[Token]) -> list[Token]:
     """'systemic lupus erythematosus (SLE)': a concept repeated in parentheses is one concept."""
     toks = _generic_scales(toks)
@@ -533,21 +544,8 @@ def _collapse(toks: list[Token]) -> list[Token]:
     i = 0
     while i < len(toks):
         t = toks[i]
-        if (out and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR"
-                and toks[i + 1].type == out[-1].type and toks[i + 1].value == out[-1].value):
+        if out and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR" and _restates(out[-1], toks[i + 1]):
             i += 3
-            continue
-        if (out and out[-1].type in ("ULN", "ULNBARE") and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR"
-                and toks[i + 1].type in ("ULNBARE", "ULN")):  # "1.5 x upper limit of normal (ULN)"
-            i += 3
-            continue
-        if (out and out[-1].type == "LLNBARE" and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR"
-                and toks[i + 1].type == "LLNBARE"):  # "lower limit of normal (LLN)"
-            i += 3
-            continue
-        if (out and out[-1].type == "NUMBER" and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 1].type == "NUMBER"
-                and toks[i + 2].type == "RPAR" and toks[i + 1].value == out[-1].value):
-            i += 3  # "seven (7) days"
             continue
         if t.type == "LPAR" and i + 1 < len(toks) and toks[i + 1].type == "RPAR":  # emptied by dropped fillers
             i += 2

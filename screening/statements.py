@@ -28,19 +28,18 @@ _WORD = re.compile(r"[a-z0-9]+")
 class _Topic:
     name: str
     requires: tuple[frozenset[str], ...]
-    words: frozenset[str]
-    negative: frozenset[str]
+    allowed: frozenset[str]  # every word the topic's statements may hold: its own, the shared and the negative
+    negative: frozenset[str]  # the shared negative words and the topic's own
     narrow: frozenset[str]
     broad: frozenset[str]
     numbers: bool
     positive_in_inclusion: bool
+    joins: bool  # may be stated together with another topic in one sentence
 
 
 @dataclass(frozen=True)
 class _Lists:
     topics: tuple[_Topic, ...]
-    common: frozenset[str]
-    negative: frozenset[str]
     endings: tuple[tuple[str, ...], ...]
     restricting: frozenset[str]
 
@@ -48,14 +47,17 @@ class _Lists:
 @lru_cache(maxsize=1)
 def _lists() -> _Lists:
     d = tomllib.loads(resources.files("screening.data").joinpath("statements.toml").read_text("utf-8"))
-    topics = tuple(_Topic(name, tuple(frozenset(g) for g in t["requires"]), frozenset(t["words"]),
-                          frozenset(t.get("negative", ())), frozenset(t.get("narrow", ())),
-                          frozenset(t.get("broad", ())), bool(t.get("numbers", False)),
-                          t["inclusion_sign"] == "positive")
-                   for name, t in d["topics"].items())
+    common, negative = frozenset(d["common"]["words"]), frozenset(d["negative"]["words"])
+    topics = []
+    for name, t in d["topics"].items():
+        requires = tuple(frozenset(g) for g in t["requires"])
+        own_negative = negative | frozenset(t.get("negative", ()))
+        allowed = common | own_negative | frozenset(t["words"]) | frozenset().union(*requires)
+        topics.append(_Topic(name, requires, allowed, own_negative, frozenset(t.get("narrow", ())),
+                             frozenset(t.get("broad", ())), bool(t.get("numbers", False)),
+                             t["inclusion_sign"] == "positive", bool(t.get("joins", True))))
     endings = tuple(sorted((tuple(e.split()) for e in d["permission"]["endings"]), key=len, reverse=True))
-    return _Lists(topics, frozenset(d["common"]["words"]), frozenset(d["negative"]["words"]), endings,
-                  frozenset(d["permission"]["restricting"]))
+    return _Lists(tuple(topics), endings, frozenset(d["permission"]["restricting"]))
 
 
 def words_of(text: str) -> list[str]:
@@ -63,12 +65,9 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("’", "'"))
 
 
-def _covers(topics: list[_Topic], words: list[str], lists: _Lists) -> bool:
-    allowed = set(lists.common) | lists.negative
-    for t in topics:
-        allowed |= t.words | t.negative | {w for g in t.requires for w in g}
-        if t.narrow and not t.broad.isdisjoint(words):
-            allowed |= t.narrow
+def _covers(topics: list[_Topic], words: list[str]) -> bool:
+    allowed = frozenset().union(*(t.allowed | t.narrow if t.narrow and not t.broad.isdisjoint(words) else t.allowed
+                                  for t in topics))
     numbers = any(t.numbers for t in topics)
     return all(w in allowed or (numbers and w.isdigit()) for w in words)
 
@@ -86,16 +85,15 @@ def attestation_statement(text: str, kind: str) -> ir.Node | None:
     candidates = [t for t in lists.topics if all(not g.isdisjoint(present) for g in t.requires)]
     if not candidates:
         return None
-    # one topic whose lists hold every word; else consent, compliance and contraception together
+    # one topic whose lists hold every word; else consent and compliance together
     # ("Must sign the informed consent and be willing to follow study procedures")
-    chosen = next(([t] for t in candidates if _covers([t], words, lists)), None)
+    chosen = next(([t] for t in candidates if _covers([t], words)), None)
     if chosen is None:
-        # not contraception: "not willing to follow the contraception requirements" is about contraception only
-        joint = [t for t in candidates if t.positive_in_inclusion and t.name != "contraception"]
-        if len(joint) < 2 or not _covers(joint, words, lists):
+        joint = [t for t in candidates if t.positive_in_inclusion and t.joins]
+        if len(joint) < 2 or not _covers(joint, words):
             return None
         chosen = joint
-    negated = not present.isdisjoint(lists.negative | {w for t in chosen for w in t.negative})
+    negated = any(not present.isdisjoint(t.negative) for t in chosen)
     positive = {t.positive_in_inclusion for t in chosen}
     if len(positive) != 1:
         return None

@@ -153,11 +153,6 @@ CONVERSIONS = [
 ]
 
 
-@pytest.mark.parametrize(("value", "unit", "key", "expected"), CONVERSIONS)
-def test_to_canonical(value: float, unit: str, key: str, expected: float) -> None:
-    assert units.to_canonical(value, unit, key) == pytest.approx(expected, rel=1e-5)
-
-
 def test_hba1c_ngsp_percent_to_ifcc_is_affine() -> None:
     # IFCC master equation: mmol/mol = 10.929 x (% - 2.15)
     assert round(units.to_canonical(6.5, "%", "hba1c")) == 48
@@ -510,8 +505,8 @@ NEW_CONVERSIONS = [
 ]
 
 
-@pytest.mark.parametrize(("value", "unit", "key", "expected"), NEW_CONVERSIONS)
-def test_new_quantity_conversions(value: float, unit: str, key: str, expected: float) -> None:
+@pytest.mark.parametrize(("value", "unit", "key", "expected"), [*CONVERSIONS, *NEW_CONVERSIONS])
+def test_to_canonical(value: float, unit: str, key: str, expected: float) -> None:
     assert units.to_canonical(value, unit, key) == pytest.approx(expected, rel=1e-5)
 
 
