@@ -212,7 +212,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return (q,)
 
     def tquantity(self, t: Token) -> tuple[str, ...]:
-        return (t.value,)
+        return t.value if isinstance(t.value, tuple) else (t.value,)  # a test group names several
 
     def plain_value(self, number: Token, unit: Token | None = None) -> _Value:
         return _Value("plain", number.value, unit.value if unit is not None else None)
@@ -372,8 +372,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         to be a way of obtaining it (the Cockcroft-Gault formula gives no GFR)."""
         keys = [k for p in parts if isinstance(p, tuple) for k in p]
         method = next(p for p in parts if isinstance(p, Token) and p.type == "METHOD")
-        if keys != [method.value]:
-            raise Uncompilable(f"a method of obtaining {_concept_words(method.value)} given for "
+        if keys != list(_method_keys(method)):
+            raise Uncompilable(f"a method of obtaining {' or '.join(map(_concept_words, _method_keys(method)))} given for "
                                f"{' or '.join(_concept_words(k) for k in keys)}")
         return self.measures(*(p for p in parts if not (isinstance(p, Token) and p.type in ("METHOD", "LPAR", "RPAR"))))
 
@@ -509,6 +509,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def _tests(self, parts: tuple[Any, ...], result: str) -> ir.Node:
         keys = [k for p in parts if isinstance(p, tuple) for k in p]
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        for method in (p for p in parts if isinstance(p, Token) and p.type == "METHOD"):
+            if not set(keys) <= set(_method_keys(method)):
+                raise Uncompilable(f"a method of assessing {' or '.join(_concept_words(k) for k in _method_keys(method))} "
+                                   f"given for {' or '.join(_concept_words(k) for k in keys)}")
         nodes = []
         for k in keys:
             q = units.get_quantity(k)
@@ -722,8 +726,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         node = ir.Attestation(name)
         return ir.Not(node) if negated else node
 
-    def bare_test(self, t: Token) -> ir.Node:
-        return self._tests(((t.value,),), "positive")
+    def bare_test(self, t: Token, method: Token | None = None) -> ir.Node:
+        return self._tests((self.tquantity(t), *([method] if method else [])), "positive")
 
     def at_least(self, *parts: Any) -> ir.Node:
         n = int(next(p for p in parts if isinstance(p, Token) and p.type == "NUMBER").value)
@@ -809,6 +813,11 @@ def _purpose(parts: tuple[Any, ...]) -> str | None:
     """"for melanoma", "for lung cancer or copd exacerbation": what a treatment was for, or None."""
     conds = [_concept_words(p.value) for p in parts if isinstance(p, Token) and p.type == "CONDITION"]
     return f"for {' or '.join(conds)}" if conds else None
+
+
+def _method_keys(method: Token) -> tuple[str, ...]:
+    """The quantities a METHOD token is a way of obtaining or assessing."""
+    return method.value if isinstance(method.value, tuple) else (method.value,)
 
 
 def _concept_words(key: str) -> str:

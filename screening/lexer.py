@@ -54,6 +54,12 @@ def _allergy_leads(d: dict[str, Any]) -> list[str]:
     return [f"{lead} {h} {p}".strip() for lead in d["leads"] for h in heads for p in d["preps"]]
 
 
+def _disease_methods(d: dict[str, Any]) -> list[str]:
+    """Every "<lead> [the] <name> <version>" of phrases.toml [disease_methods], and its imaging phrases."""
+    return [" ".join(w for w in (lead, art, name, version) if w) for lead in d["leads"] for art in d["articles"]
+            for name in d["names"] for version in d["versions"]] + list(d["imaging"])
+
+
 def phrase_key(phrase: str) -> tuple[str, ...]:
     """Words of a phrase as the lexer sees them (hyphens between words dropped)."""
     return tuple(m.group() for m in _RAW.finditer(normalize_text(phrase)) if m.group() not in ("-",))
@@ -133,6 +139,9 @@ def lexicon() -> Lexicon:
          for kind in t["kind"] for noun in t["noun"] for tail in t["tail"]], "STUDY")
     for key, phrases in d["measure_methods"].items():
         add(phrases, "METHOD", key)
+    for name, ks in d["test_groups"].items():
+        add([name], "QTEST", tuple(ks))
+    add(_disease_methods(d["disease_methods"]), "METHOD", tuple(d["disease_methods"]["tests"]))
     for name, ks in d["quantity_groups"].items():
         add([name], "QGROUP", tuple(ks))
     for name, ks in d["condition_groups"].items():

@@ -290,8 +290,9 @@ def test_acute_and_chronic_are_read_with_the_condition_but_qualifiers_are_not() 
     # a qualifier a person weighs is its own token (ir.Judged), never part of the concept
     assert ("JUDGED", "uncontrolled") in _lexed("Uncontrolled chronic heart failure")
     assert ("JUDGED", "severe") in _lexed("Severe chronic liver disease")
-    # "disease" alone is never a condition
-    assert ("WORD", "disease") in _lexed("Evaluable disease")
+    # "disease" alone is never a condition ("evaluable disease" is a tumour assessment, a test)
+    assert ("WORD", "disease") in _lexed("Progressive disease")
+    assert ("QTEST", "evaluable_disease") in _lexed("Evaluable disease")
 
 
 @pytest.mark.parametrize("child,parents", [
