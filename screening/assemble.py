@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from . import ir, vocab
+from . import ir, statements, vocab
 from .compile import _age, _all, _any, compile_text
 from .lexer import lexicon, phrase_data, tokenize
 from .trial import SourceItem, Trial
@@ -44,9 +44,19 @@ def _heading_words() -> dict[str, re.Pattern[str]]:
 
     def alternation(words: list[str]) -> str:
         return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
-    return {name: re.compile((r"^\W*(?:" if name in ("negating", "required") else r"\b(?:") + alternation(words) + r")\b",
-                             re.I)
-            for name, words in table.items()}
+    def pattern(name: str, words: list[str]) -> str:
+        if name == "excepting":  # at the end: "except:", "except adequately treated:"
+            return r"\b(?:" + alternation(words) + r")\b[\w\s,'/-]{0,40}:\s*$"
+        return (r"^\W*(?:" if name in ("negating", "required") else r"\b(?:") + alternation(words) + r")\b"
+    return {name: re.compile(pattern(name, words), re.I) for name, words in table.items()}
+
+
+def _excepting(text: str) -> bool:
+    """A heading that states a demand and lists its exceptions below ("No second malignancy except:")."""
+    return bool(_heading_words()["excepting"].search(text))
+
+
+_EXCEPTING_WHY = "a demand whose exceptions are the items below: a person weighs them"
 
 
 _HEADING_WINDOW = re.compile(r"\b(?:within|in the (?:last|past|previous))\s+(?:the\s+)?(?:last\s+|past\s+)?"
@@ -62,6 +72,7 @@ class _Context:
     start: str = "start"  # grammar start symbol: dose caps under "maximum doses allowed", ages under "Age:"
     window: str = ""  # "Excluded within 30 days prior to study entry:" gives each item that window
     permissive: bool = False  # items under "Allowed:" permit, they do not require
+    limited: bool = False  # "Allowed for no more than 12 weeks:": each permission has a limit a person checks
     subject: str = ""  # "Life expectancy:" names what "More than 2 months" below it is about
     qualifier: str = ""  # "Clinically significant cardiac disease:" qualifies each fact below it (ir.Judged)
     negating: bool = False  # "No ...:" made its items exclusions: an item that is itself negated is ambiguous
@@ -98,9 +109,10 @@ def _heading_context(text: str, outer: _Context) -> _Context:
             kind, negating = "exclusion", True
         else:
             about_other = about_other or "under a heading that negates it"
+    allows = bool(words["allowed"].search(text)) and not excluded and start == "start" or _excepting(text)
     return _Context(kind=kind, start=start, window=window.group(0) if window else outer.window,
-                    permissive=bool(words["allowed"].search(text)) and not excluded and start == "start"
-                    or outer.permissive, subject=subject, about_other=about_other, qualifier=qualifier,
+                    permissive=allows or outer.permissive and not excluded,
+                    limited=allows and statements.restricts(text) or outer.limited and not excluded, subject=subject, about_other=about_other, qualifier=qualifier,
                     negating=negating, own=outer.own)
 
 
@@ -126,7 +138,10 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
     kind = ctx.kind or item.kind
     if ctx.permissive or ctx.about_other:
         why = "listed as allowed: it permits, it does not require" if ctx.permissive else ctx.about_other
-        out.append(ir.Criterion(item.id, kind, text, ir.Review(text, why), item.span, role, parent))
+        plain = ctx.permissive and not (ctx.limited or ctx.about_other or item.children) and \
+            statements.is_listed_permission(text)
+        rule = ir.Permitted(text) if plain else ir.Review(text, why)
+        out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))
         for child in item.children:
             _criteria_for(child, out, item.id, role, ctx)
         return
@@ -147,8 +162,11 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             out.extend(parts)
             return
         if _HEADER.search(text) or (text.rstrip().endswith(":") and len(text.split()) <= 12) or _is_subheading(text):
-            out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "heading of the sub-items below"),
-                                    item.span, "header", parent))
+            if _excepting(text):  # the heading is the demand: it counts, and a person weighs its exceptions
+                out.append(ir.Criterion(item.id, kind, text, ir.Review(text, _EXCEPTING_WHY), item.span, role, parent))
+            else:
+                out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "heading of the sub-items below"),
+                                        item.span, "header", parent))
             _siblings(item.children, out, item.id, role, _heading_context(text, ctx))
             return
     elif _is_label(text) or _no_requirement().fullmatch(text.strip(" .;:").lower()):
@@ -219,11 +237,15 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
             here = _heading_context(item.text, outer)
             if (here.kind, here.window, here.permissive, here.about_other) != (outer.kind, outer.window,
                                                                                outer.permissive, outer.about_other):
+                excepting = _excepting(item.text)
                 out.append(ir.Criterion(item.id, here.kind or item.kind, item.text,
-                                        ir.Review(item.text, "heading of the items after it"), item.span, "header", parent))
+                                        ir.Review(item.text, _EXCEPTING_WHY if excepting else "heading of the items after it"),
+                                        item.span, role if excepting else "header", parent))
                 ctx = here
                 i += 1
                 continue
+        if item.children and item.text.rstrip().endswith(":"):
+            ctx = outer  # a heading with sub-items of its own ends the reach of a heading laid out as an item
         if not item.children and item.text.rstrip().endswith(":") and _AT_LEAST.search(item.text) and i + 1 < len(items):
             # "Have at least one of the following:" with its members laid out as the next items: where the
             # alternatives end is not marked, so the group goes to a person (the items are shown as its parts)

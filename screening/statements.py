@@ -20,6 +20,8 @@ from importlib import resources
 from lark import Token
 
 from . import ir
+from .errors import ScreeningError
+from .lexer import tokenize
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -123,6 +125,25 @@ def permission_subject(text: str) -> str | None:
             cut = _ending_start(text, ending)
             return text[:cut].strip(" ,:;") if cut is not None else None
     return None
+
+
+def restricts(text: str) -> bool:
+    """Words that may narrow a permission ("only", "if", "provided", "no more than") or any number."""
+    words = words_of(text)
+    return not _lists().restricting.isdisjoint(words) or any(w.isdigit() for w in words)
+
+
+def is_listed_permission(text: str) -> bool:
+    """An item under an "Allowed:" heading that names treatments or conditions and nothing narrower ("AZT.",
+    "Prior radiotherapy"). One restricting word or any number ("for no longer than 3 months", "if stable")
+    may hide a limit, so such an item is not one."""
+    if not words_of(text) or restricts(text):
+        return False
+    try:
+        toks, _ = tokenize(text)
+    except ScreeningError:
+        return False
+    return is_plain_subject(toks)
 
 
 def _ending_start(text: str, ending: tuple[str, ...]) -> int | None:
