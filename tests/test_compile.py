@@ -316,3 +316,19 @@ def test_a_parse_shape_is_reused_with_each_sentences_own_tokens() -> None:
     assert ("start", tuple(t.type for t in second)) in _SHAPES
     assert compile_text("Hemoglobin >= 9 g/dL", "inclusion") == parse_rule("hemoglobin >= 9 g/dL")
     assert compile_text("Platelets >= 100 x10^9/L", "inclusion") == parse_rule("platelet_count >= 100 10^9/L")
+
+
+def test_a_heading_with_exceptions_is_a_demand_and_its_items_are_exceptions() -> None:
+    items = _compiled_items(
+        "Inclusion Criteria:\nOther:\n - No second malignancy within 5 years except:\n   - Nonmelanoma skin cancer\n"
+        "   - In situ cervical cancer\nConcurrent Medication:\nAllowed:\n - Zidovudine.\nAllowed for no more than 12 weeks:\n"
+        " - Ganciclovir.\nExclusion Criteria:\nPrior Medication:\nAllowed:\n - Acetaminophen.\nExcluded:\n - Foscarnet.\n")
+    demand = items["No second malignancy within 5 years except:"]
+    assert demand.role == "criterion" and isinstance(demand.rule, ir.Review)  # counted: never silently dropped
+    for text in ("Nonmelanoma skin cancer", "In situ cervical cancer"):  # exceptions: never exclusions
+        assert not any(isinstance(n, ir.Condition) for n in ir.walk(items[text].rule)), text
+    assert items["Zidovudine"].rule == ir.Permitted("Zidovudine.")
+    assert isinstance(items["Ganciclovir"].rule, ir.Review)  # a permission with a limit a person checks
+    assert items["Acetaminophen"].rule == ir.Permitted("Acetaminophen.")
+    foscarnet = items["Foscarnet"]  # "Excluded:" after "Allowed:" excludes again
+    assert foscarnet.kind == "exclusion" and foscarnet.rule == parse_rule("medication(foscarnet, now)")
