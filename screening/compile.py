@@ -470,7 +470,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             if isinstance(p, Token) and p.type == "PROCEDURE":
                 nodes.append(ir.Procedure(p.value, window))
             elif isinstance(p, ir.Node):
-                nodes.extend(ir.Medication(m.concept, window, systemic=m.systemic) for m in _leaves(p))  # type: ignore[attr-defined]
+                nodes.extend(ir.Medication(m.concept, window, systemic=m.systemic, route=m.route) for m in _leaves(p))  # type: ignore[attr-defined]
         if (purpose := _purpose(parts)) is not None:  # "no prior chemotherapy or radiotherapy for lung cancer"
             return ir.Judged(purpose, _any(nodes))
         return _any(nodes)
@@ -612,6 +612,69 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def drug_systemic(self, _s: Token, t: Token) -> ir.Node:
         return ir.Medication(t.value, systemic=True)
 
+    def drug_route(self, route: Token, t: Token) -> ir.Node:
+        return ir.Medication(t.value, route=route.value)
+
+    def drug_routes(self, *parts: Any) -> ir.Node:
+        """"oral or intravenous corticosteroids", "topical or systemic steroids": the drug by any of them."""
+        t = parts[-1]
+        return _any([ir.Medication(t.value, systemic=True) if r.type == "SYSTEMIC" else ir.Medication(t.value, route=r.value)
+                     for r in parts[:-1] if isinstance(r, Token) and r.type in ("ROUTE", "SYSTEMIC")])
+
+    # --- stable doses --------------------------------------------------------------------------
+    def _stable_period(self, parts: tuple[Any, ...]) -> ir.Window:
+        cmp = next((p for p in parts if isinstance(p, Token) and p.type == "CMP"), None)
+        if cmp is not None and cmp.value not in (">=", ">"):
+            raise Uncompilable("a stable dose for at most a time: an upper bound the rule cannot state")
+        number = next(p for p in parts if isinstance(p, Token) and p.type == "NUMBER")
+        unit = next(p for p in parts if isinstance(p, Token) and p.type == "TIMEUNIT")
+        if isinstance(number.value, Ordinal) or number.value <= 0:
+            raise Uncompilable("a stable dose needs a period")
+        return ir.Window(number.value, unit.value)
+
+    def _stable_drugs(self, parts: tuple[Any, ...]) -> list[ir.Medication]:
+        meds = [m for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
+        if not meds or not all(isinstance(m, ir.Medication) for m in meds):
+            raise Uncompilable("a stable dose of what?")
+        return meds  # type: ignore[return-value]
+
+    def _stable_moot(self, parts: tuple[Any, ...]) -> ir.Node:
+        """Every drug named, if taken now, at a stable dose for the period; moot for one not taken."""
+        period = self._stable_period(parts)
+        meds = list(dict.fromkeys(self._stable_drugs(parts)))
+        return _all([_any([ir.Not(ir.Medication(m.concept, ir.Window(0), systemic=m.systemic, route=m.route)),
+                           ir.Medication(m.concept, ir.Window(0), systemic=m.systemic, route=m.route, stable=period)])
+                     for m in meds])
+
+    def stable_demand(self, _lead: Token, *parts: Any) -> ir.Node:
+        """"A stable dose of methotrexate for at least 8 weeks": methotrexate now, at one dose that long."""
+        if self.kind == "exclusion":
+            raise Uncompilable("a stable dose among the exclusions: excluded when stable, or when not?")
+        period = self._stable_period(parts)
+        return _any([ir.Medication(m.concept, ir.Window(0), systemic=m.systemic, route=m.route, stable=period)
+                     for m in self._stable_drugs(parts)])
+
+    def stable_if(self, *parts: Any) -> ir.Node:
+        if self.kind == "exclusion":
+            raise Uncompilable("'if on X, a stable dose' among the exclusions: excluded when stable, or when not?")
+        at = next((i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "IFCOND"), len(parts))
+        before = [p for p in parts[:at] if isinstance(p, ir.Node)]
+        after = [p for p in parts[at:] if isinstance(p, ir.Node)]
+        if before and after and ({m.concept for n in before for m in _leaves(n)}  # type: ignore[attr-defined]
+                                 != {m.concept for n in after for m in _leaves(n)}):  # type: ignore[attr-defined]
+            raise Uncompilable("a stable dose of one drug, if taking another")
+        return self._stable_moot(tuple(p for p in parts if not isinstance(p, ir.Node)) + tuple(before or after))
+
+    def stable_unless(self, *parts: Any) -> ir.Node:
+        """"Phenytoin or carbamazepine (unless on a stable dose for 8 weeks)": excluded when taking one at a
+        dose not stable that long."""
+        if self.kind == "inclusion":
+            raise Uncompilable("'X unless on a stable dose' among the inclusions: required, or allowed?")
+        first = next(i for i, p in enumerate(parts) if isinstance(p, ir.Node))
+        if any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") for p in parts[:first]):
+            raise Uncompilable("a past drug unless its dose is stable now")
+        return ir.Not(self._stable_moot(parts))
+
     def drug_examples(self, t: Token, *parts: Any) -> ir.Node:
         return _any([ir.Medication(x.value) for x in (t, *parts) if isinstance(x, Token) and x.type == "DRUG"])
 
@@ -630,15 +693,17 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         dose = next((p for p in parts if isinstance(p, ir.Dose)), None)
         meds = [m for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
         if meds and meds[0].systemic:  # type: ignore[attr-defined]  # "systemic steroids or tacrolimus": both
-            meds = [ir.Medication(m.concept, m.window, m.dose, True) for m in meds]  # type: ignore[attr-defined]
+            meds = [m if m.route else ir.Medication(m.concept, m.window, m.dose, True) for m in meds]  # type: ignore[attr-defined]
+        if meds and meds[0].route and any(m.route is None and not m.systemic for m in meds):  # type: ignore[attr-defined]
+            raise Uncompilable("a route before a list of drugs: is it said of them all?")
         again = [p.value for p in parts if isinstance(p, Token) and p.type == "DRUG"]  # after the dose
         if any(a != m.concept for a in again for m in meds):  # type: ignore[attr-defined]
             raise Uncompilable("the dose is stated for a different drug than the one named")
         if dose is not None and dose.op in ("<", "<=") and self.kind == "inclusion":
             # "corticosteroid less than 1.0 mg/kg/d" is a ceiling: not taking it at or above that dose
             above = ir.Dose({"<": ">=", "<=": ">"}[dose.op], dose.value, dose.unit)
-            return ir.Not(_any([ir.Medication(m.concept, window, above, m.systemic) for m in meds]))  # type: ignore[attr-defined]
-        return _any([ir.Medication(m.concept, window, dose, m.systemic) for m in meds])  # type: ignore[attr-defined]
+            return ir.Not(_any([ir.Medication(m.concept, window, above, m.systemic, m.route) for m in meds]))  # type: ignore[attr-defined]
+        return _any([ir.Medication(m.concept, window, dose, m.systemic, m.route) for m in meds])  # type: ignore[attr-defined]
 
     def medications_for(self, *parts: Any) -> ir.Node:
         """"No prior chemotherapy for melanoma": what a drug was for is seldom in a record; without the drug
@@ -702,7 +767,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
 
     def study(self, *parts: Any) -> ir.Node:
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
-        drugs = [ir.Medication(m.concept, window if window is not None else ir.Window(0), systemic=m.systemic)  # type: ignore[attr-defined]
+        drugs = [ir.Medication(m.concept, window if window is not None else ir.Window(0), systemic=m.systemic,  # type: ignore[attr-defined]
+                               route=m.route)  # type: ignore[attr-defined]
                  for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
         return _any([ir.StudyParticipation(window if window is not None else ir.Window(0)), *drugs])
 
@@ -833,7 +899,8 @@ def _qualifier(parts: tuple[Any, ...]) -> str:
     tail = next((str(t.value) for t in toks if t.type == "NEEDS"), "")
     lead = next((str(t.value) for t in toks if t.type == "REQUIRING"), "")
     if lead:
-        what = [_concept_words(str(t.value)) for t in toks if t.type in ("DRUG", "PROCEDURE")]
+        what = [(f"{toks[i - 1].value.replace('_', '-')} " if toks[i - 1].type == "ROUTE" else "") + _concept_words(str(t.value))
+                for i, t in enumerate(toks) if t.type in ("DRUG", "PROCEDURE")]
         tail = f"{lead} {' or '.join(what)}"
     return ", ".join(x for x in (joined, tail) if x)
 

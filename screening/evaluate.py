@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from . import ir, units, vocab
-from .patient import Entry, Obs, Patient, parse_patient
+from .patient import Entry, Obs, Patient, parse_patient, record_routes, route_members
 
 MET, NOT_MET, UNKNOWN, REVIEW = "met", "not_met", "unknown", "review"
 ELIGIBLE, INELIGIBLE, NEEDS_REVIEW = "eligible", "ineligible", "needs_review"
@@ -432,17 +432,22 @@ class Builder:
     # --- events --------------------------------------------------------------------------------
 
     def _entry_check(self, field: str, concept: str | None, window: ir.Window | None,
-                     exceptions: tuple[str, ...] = (), kind: str = "", systemic: bool = False
+                     exceptions: tuple[str, ...] = (), kind: str = "", systemic: bool = False,
+                     route: str | None = None
                      ) -> Callable[[Patient, Context], tuple[list[Entry], list[Entry], Outcome | None]]:
         """Shared matching for conditions, medications, procedures, immunizations and studies.
 
-        Returns (matching entries, entries that might match, a ready 'absent' outcome or None).
+        Returns (matching entries, entries that might match, a ready 'absent' outcome or None). With a
+        ``route``, an entry by another route does not match, and one with no route (or a route no
+        spelling names) may.
         """
+        routes = route_members(route) if route else frozenset()
+        known_routes = record_routes()
         exc = frozenset(exceptions)
         days = window.days if window is not None else None
         now_only = window is not None and window.amount == 0
-        label = ("systemic " if systemic else "") + (_concept_name(concept) if concept else
-                                                     "participation in another study") + _window_text(window)
+        label = ("systemic " if systemic else f"{route.replace('_', '-')} " if route else "") + (
+            _concept_name(concept) if concept else "participation in another study") + _window_text(window)
         # a class question ("any biologic", "a live vaccine") cannot be answered "no" from an entry
         # whose class we do not know; an entry that is broader than the concept asked about
         # ("tuberculosis" when the criterion says "active tuberculosis") may or may not be it
@@ -502,6 +507,10 @@ class Builder:
                         maybe.append(e)
                     continue
                 w = in_window(e, c)
+                if routes and w is not False and e.route not in routes:
+                    if e.route is None or e.route not in known_routes:
+                        maybe.append(e)  # no route recorded (or one we cannot read): it may be that one
+                    continue
                 if w:
                     hits.append(e)
                 elif w is None:
@@ -513,8 +522,8 @@ class Builder:
         return match
 
     def _simple_event(self, field: str, concept: str | None, window: ir.Window | None,
-                      exceptions: tuple[str, ...] = (), systemic: bool = False) -> Check:
-        match = self._entry_check(field, concept, window, exceptions, systemic=systemic)
+                      exceptions: tuple[str, ...] = (), systemic: bool = False, route: str | None = None) -> Check:
+        match = self._entry_check(field, concept, window, exceptions, systemic=systemic, route=route)
         label = match.label  # type: ignore[attr-defined]
 
         def check(p: Patient, c: Context) -> Outcome:
@@ -552,9 +561,12 @@ class Builder:
         return self._simple_event("studies", None, node.window)
 
     def _build_Medication(self, node: ir.Medication) -> Check:
+        if node.stable is not None:
+            return self._stable_medication(node)
         if node.dose is None:
-            return self._simple_event("medications", node.concept, node.window, systemic=node.systemic)
-        match = self._entry_check("medications", node.concept, node.window, systemic=node.systemic)
+            return self._simple_event("medications", node.concept, node.window, systemic=node.systemic,
+                                      route=node.route)
+        match = self._entry_check("medications", node.concept, node.window, systemic=node.systemic, route=node.route)
         label = match.label  # type: ignore[attr-defined]
         dose = node.dose
         cmp = _NEAR_OPS[dose.op]
@@ -588,7 +600,7 @@ class Builder:
             undecided = list(maybe)
             known: list[tuple[Entry, float]] = []
             for e in hits:
-                if not e.systemic:
+                if not e.systemic and node.route is None:
                     continue  # a cream or an inhaler does not count towards a systemic dose
                 d = dose_of(e, p, c)
                 if d is None or (steroid_class and (spread := _factor_spread(e.prednisone_factor)) > 0  # type: ignore[arg-type]
@@ -613,6 +625,51 @@ class Builder:
                                (label, wanted, _Joined(undecided)), tuple(e.path for e in undecided))
             return Outcome(NOT_MET, "{} but not at {}: {}", (label, wanted, _Joined(hits)),
                            tuple(e.path for e in hits))
+        return check
+
+    def _stable_medication(self, node: ir.Medication) -> Check:
+        """"A stable dose of X for at least N weeks": each record entry is one drug at one dose from its start
+        to its end, so the dose was stable over the period when every entry of X overlapping it belongs to a
+        run of entries of the same drug at the same dose that covers the whole period up to the screening
+        date. An entry that begins or ends inside the period (without such a run) is a change: not_met.
+        An entry with no start, or two entries of one drug with no dose, cannot tell: unknown."""
+        period: ir.Window = node.stable  # type: ignore[assignment]
+        match = self._entry_check("medications", node.concept, period, systemic=node.systemic, route=node.route)
+        name = match.label.removesuffix(_window_text(period))  # type: ignore[attr-defined]
+        wanted = f"{name} now, at one dose for at least {_num_text(period.amount)} {period.unit}" + (
+            "" if period.amount == 1 else "s")
+
+        def check(p: Patient, c: Context) -> Outcome:
+            hits, maybe, absent = match(p, c)
+            if absent is not None:
+                return absent if absent.verdict != NOT_MET else Outcome(NOT_MET, "no record of {}", (wanted,))
+            lo = window_start(c, period)
+            undecided = list(maybe) + [e for e in hits if e.start is None]
+            runs: dict[tuple[Any, ...], list[Entry]] = {}
+            for e in hits:
+                if e.start is not None:
+                    runs.setdefault((e.leaves, e.dose, e.dose_unit), []).append(e)
+            changed: list[Entry] = []
+            for (_, dose, _), run in runs.items():
+                if dose is None and len(run) > 1:
+                    undecided.extend(run)  # two entries of one drug with no dose: changed or not?
+                    continue
+                cover = lo
+                for e in sorted(run, key=lambda x: x.start):  # type: ignore[arg-type, return-value]
+                    if e.start > cover + 1:  # type: ignore[operator]
+                        break
+                    cover = max(cover, c.day if e.ongoing else e.end)  # type: ignore[type-var]
+                if min(e.start for e in run) > lo or cover < c.day:  # type: ignore[type-var]
+                    changed.extend(run)
+            if changed:
+                return Outcome(NOT_MET, "not {}: {} began or ended within the period", (wanted, _Joined(changed)),
+                               tuple(e.path for e in changed))
+            if undecided:
+                return Outcome(UNKNOWN, "cannot tell whether {}: {} (start, dose or drug unknown)",
+                               (wanted, _Joined(undecided)), tuple(e.path for e in undecided))
+            if not runs:
+                return Outcome(NOT_MET, "no record of {}", (wanted,))
+            return Outcome(MET, "{}: {}", (wanted, _Joined(hits)), tuple(e.path for e in hits))
         return check
 
     # --- demographics and statements -----------------------------------------------------------
@@ -659,6 +716,10 @@ class Builder:
     def _build_Review(self, node: ir.Review) -> Check:
         outcome = Outcome(REVIEW, node.reason)
         return lambda p, c: outcome
+
+
+def _num_text(x: float) -> str:
+    return f"{x:g}"
 
 
 def _closed_class(concept: str) -> bool:

@@ -185,13 +185,28 @@ class Condition(Node):
 @dataclass(frozen=True, slots=True)
 class Medication(Node):
     """A drug or drug class taken at some time in the window (None: ever; 0: now), optionally above a dose;
-    ``systemic``: only by a systemic route (a cream or an inhaler does not count)."""
+    ``systemic``: only by a systemic route (a cream or an inhaler does not count).
+
+    ``route``: only by that route (a canonical name of data/medication_use.toml [route_names] or
+    [route_groups]: "oral corticosteroids"); an entry of the drug with no route in the record may be one.
+    ``stable``: taken now at one unchanged dose for at least this long ("stable dose of methotrexate for
+    at least 8 weeks"): a current entry of the drug that began that long ago, and no other entry of it
+    in that period at another dose (each record entry is one drug at one dose from start to end).
+    """
 
     concept: str
     window: Window | None = None
     dose: Dose | None = None
     systemic: bool = False
+    route: str | None = None
+    stable: Window | None = None
     key: ClassVar[str] = "medication"
+
+    def __post_init__(self) -> None:
+        if self.systemic and self.route is not None:
+            raise ValueError("a medication is restricted to a systemic route or to a named one, not both")
+        if self.stable is not None and (self.window != Window(0) or self.dose is not None or self.stable.amount <= 0):
+            raise ValueError("a stable dose is said of a drug taken now, with no dose threshold, over a period")
 
 
 @dataclass(frozen=True, slots=True)

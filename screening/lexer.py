@@ -163,14 +163,26 @@ def lexicon() -> Lexicon:
 
     systemic = [phrase_key(p) for p in d["systemic"]["phrases"]]
 
-    def routed(p: str) -> bool:  # "systemic corticosteroids": the route is read apart (ir.Medication.systemic)
+    route_words = _route_words()
+    routes = [phrase_key(w) for w in (*route_words, *_route_text()["before_drug_only"])]
+
+    def routed(p: str, own: set[tuple[str, ...]]) -> bool:
+        """"systemic corticosteroids", "oral corticosteroids": the route is read apart (ir.Medication.systemic,
+        .route) when the rest names the same drug; "oral anticoagulants" is a class of its own and stays."""
         key = phrase_key(p)
-        return any(key[:len(k)] == k and len(key) > len(k) for k in systemic)
+        return any(key[:len(k)] == k and len(key) > len(k) for k in systemic) or any(
+            key[:len(k)] == k and key[len(k):] in own for k in routes)
 
     for c in vocab.concepts().values():
         kind = {"condition": "CONDITION", "drug": "DRUG", "drug_class": "DRUG", "vaccine": "VACCINE",
                 "procedure": "PROCEDURE"}[c.category]
-        add([p for p in (c.name, *c.synonyms) if not timed(p) and not (kind == "DRUG" and routed(p))], kind, c.key)
+        own = {phrase_key(p) for p in (c.name, *c.synonyms)}
+        add([p for p in (c.name, *c.synonyms) if not timed(p) and not (kind == "DRUG" and routed(p, own))], kind, c.key)
+    for word, name in route_words.items():  # "oral corticosteroids": ir.Medication.route
+        add([word], "ROUTE", name)
+    d_stable = _use_data()["stable_dose"]
+    add(d_stable["of"], "STABLEOF")
+    add(d_stable["bare"], "STABLE")
     for op, phrases in d["comparators"].items():
         add(phrases, "CMP", op)
     for op, phrases in d["postfix_comparators"].items():
@@ -203,6 +215,25 @@ def lexicon() -> Lexicon:
         condition_tests=dict(d["condition_tests"]), condition_quantities=dict(d["condition_quantities"]),
         present_use=frozenset(d["present_use"]["phrases"]), past_use=frozenset(d["past_use"]["phrases"]),
     )
+
+
+@lru_cache(maxsize=1)
+def _use_data() -> dict[str, Any]:
+    """data/medication_use.toml: route spellings and stable-dose phrases."""
+    return tomllib.loads(resources.files("screening.data").joinpath("medication_use.toml").read_text("utf-8"))
+
+
+def _route_text() -> dict[str, Any]:
+    return _use_data()["route_text"]
+
+
+def _route_words() -> dict[str, str]:
+    """Route spellings read in criteria text -> canonical route (the short record abbreviations left out)."""
+    skip = {*_route_text()["record_only"], *_route_text()["before_drug_only"]}
+    names = {w: name for name, words in _use_data()["route_names"].items() for w in words if w not in skip}
+    names.update({g: g for g in _use_data()["route_groups"]})
+    names.update(_route_text()["group_words"])
+    return names
 
 
 def _limits(table: dict[str, Any], leads: Any) -> list[str]:
@@ -334,6 +365,10 @@ def tokenize(text: str) -> tuple[list[Token], str]:
             toks.append(_tok("TIMEUNIT", lx.time_units[r.text], r))  # "within the past month"
             i += 1
             continue
+        if not choice[i] and r.text in _route_text()["before_drug_only"] and _before_drug(raws, i + 1, choice, lx):
+            toks.append(_tok("ROUTE", _route_name(r.text), r))  # "IV antibiotics"; "stage IV" is a numeral
+            i += 1
+            continue
         if not choice[i]:
             if r.text in _ROMAN and len(r.text) > 1 and toks and toks[-1].type in ("QUANTITY", "TO", "OR", "COMMA"):
                 toks.append(_tok("NUMBER", Ordinal(_ROMAN[r.text]), r))  # "NYHA class III", "III or IV"
@@ -373,6 +408,27 @@ def _treatment_before(toks: list[Token]) -> bool:
     if toks and toks[-1].type == "LPAR":
         toks = toks[:-1]
     return bool(toks) and toks[-1].type in ("DRUG", "PROCEDURE")
+
+
+def _route_name(word: str) -> str:
+    return next(name for name, words in _use_data()["route_names"].items() if word in words)
+
+
+def _before_drug(raws: list[Raw], j: int, choice: list[int], lx: Lexicon) -> bool:
+    """A drug follows, perhaps after other routes ("IV or oral antibiotics", "IV bolus of steroids")."""
+    while j < len(raws):
+        if raws[j].kind == "punct" and raws[j].text in ("/", ","):
+            j += 1
+            continue
+        if not choice[j]:
+            return raws[j].text in _route_text()["before_drug_only"]
+        kind = lx.phrases[tuple(x.text for x in raws[j:j + choice[j]])][0]
+        if kind == "DRUG":
+            return True
+        if kind not in ("FILLER", "ROUTE", "OR", "SYSTEMIC"):
+            return False
+        j += choice[j]
+    return False
 
 
 def _next_kind(raws: list[Raw], j: int, choice: list[int], lx: Lexicon) -> str | None:

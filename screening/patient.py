@@ -207,6 +207,9 @@ class Entry:
     #: False when the entry gives no date at all (and, for a condition, no "active" status): it
     #: says that it happened, not when, so a look-back window cannot be decided from it
     dated: bool = True
+    #: the route as a canonical name of medication_use.toml [route_names] ("oral", "intravenous"); a
+    #: spelling none names is kept lower-cased as written; None: the record gives no route
+    route: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +340,35 @@ def _use() -> dict[str, Any]:
     return tomllib.loads(resources.files("screening.data").joinpath("medication_use.toml").read_text("utf-8"))
 
 
+@lru_cache(maxsize=1)
+def _route_spellings() -> dict[str, str]:
+    return {w: name for name, words in _use()["route_names"].items() for w in words}
+
+
+def route_name(text: str) -> str:
+    """A record's route in its canonical name ("IV" -> "intravenous"); unknown spellings as written."""
+    key = " ".join(text.strip().lower().split())
+    return _route_spellings().get(key, key)
+
+
+@lru_cache(maxsize=1)
+def route_names() -> frozenset[str]:
+    """The routes a criterion can name: every canonical route and route group."""
+    return frozenset((*_use()["route_names"], *_use()["route_groups"]))
+
+
+@lru_cache(maxsize=1)
+def record_routes() -> frozenset[str]:
+    """The canonical routes a record's route is read as (a route outside them is one we cannot place)."""
+    return frozenset(_use()["route_names"])
+
+
+def route_members(route: str) -> frozenset[str]:
+    """The routes a criterion's route covers ("parenteral": intravenous, intramuscular, ..., and a record
+    that says "parenteral")."""
+    return frozenset((route, *_use()["route_groups"].get(route, ())))
+
+
 def _leaves(keys: frozenset[str]) -> frozenset[str]:
     """Keys that are not a parent of another key: what the entry most specifically is."""
     broader = {a for k in keys for a in vocab.ancestors(k) if a != k}
@@ -372,6 +404,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
             ongoing = False
         dose = dose_unit = None
         systemic = True
+        route = None
         if category == "drug" and not allergy and it.dose is not None:
             try:
                 dose, dose_unit = units.dose_to_canonical(it.dose.value, it.dose.unit)
@@ -384,6 +417,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
                 dose, dose_unit = dose * per_day, dose_unit + "/d"
         if category == "drug" and not allergy and it.route:
             systemic = it.route.strip().lower() not in _use()["routes"]["non_systemic"]
+            route = route_name(it.route)
         label = it.name or it.code
         summary = label + (f" {it.dose.value:g} {it.dose.unit}" if category == "drug" and not allergy and it.dose else "")
         if category == "condition" and it.status:
@@ -400,7 +434,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
         dated = allergy or start is not None or end is not None or (
             category == "condition" and getattr(it, "status", None) in ("active", "recurrence", "relapse"))
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
-                         systemic, over_by, dated))
+                         systemic, over_by, dated, route))
     return tuple(out)
 
 

@@ -21,6 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.tree import Meta
 
 from . import units, vocab
+from .patient import route_names
 from .errors import CriteriaSyntaxError, ScreeningError, UnitError, VocabularyError
 from .ir import (KINDS, LEAF_TYPES, LOGIC_TYPES, All, Allergy, AnyOf, AtLeast, Attestation, CompiledTrial, Condition, Judged,
                  Criterion, Dose, Flag, Immunization, Measure, Medication, Node, Not, Permitted, Procedure, Review, Sex,
@@ -159,7 +160,9 @@ class _Printer:
         d = node.dose
         dose = d and f"dose {d.op} {_num(d.value)} {_unit(d.unit)}"
         name = node.concept + (" systemic" if node.systemic else "")
-        return self._call("medication", name, node.window and _window(node.window), dose)
+        route = node.route and f"route {node.route}"
+        stable = node.stable and f"stable {_num(node.stable.amount)} {node.stable.unit}{'' if node.stable.amount == 1 else 's'}"
+        return self._call("medication", name, route, node.window and _window(node.window), dose, stable)
 
     def _print_Allergy(self, node: Allergy, level: int | None) -> str:
         return self._call("allergy", node.concept)
@@ -407,9 +410,22 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def exceptions(self, meta: Meta, *names: Token) -> tuple[str, ...]:
         return tuple(self._concept(n, "condition") for n in names)
 
-    def medication(self, meta: Meta, name: Token, systemic: Token | None, window: Window | None,
-                   dose: Dose | None) -> Node:
-        return Medication(self._concept(name, "medication"), window, dose, systemic is not None, span=self._span(meta))
+    def medication(self, meta: Meta, name: Token, systemic: Token | None, route: str | None, window: Window | None,
+                   dose: Dose | None, stable: Window | None) -> Node:
+        concept = self._concept(name, "medication")
+        try:
+            return Medication(concept, window, dose, systemic is not None, route, stable, span=self._span(meta))
+        except ValueError as e:
+            raise self.where.error(name.start_pos, str(e)) from None
+
+    def route(self, meta: Meta, name: Token) -> str:
+        if str(name) not in route_names():
+            raise self.where.error(name.start_pos, f"'{name}' is not a route",
+                                   suggestion="one of " + ", ".join(sorted(route_names())))
+        return str(name)
+
+    def stable(self, meta: Meta, amount: Token, unit: Token) -> Window:
+        return Window(self._number(amount), str(unit).removesuffix("s"))
 
     def dose(self, meta: Meta, op: Token, number: Token, unit: Token) -> Dose:
         value = self._number(number)

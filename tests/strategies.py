@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from screening import units, vocab
 from screening.errors import UnitError
+from screening.patient import route_names
 from screening.ir import (FLAGS, KINDS, OPS, WINDOW_UNITS, All, AnyOf, AtLeast, Attestation, CompiledTrial,
                           Allergy, Condition, Criterion, Dose, Flag, Immunization, Judged, Measure, Medication, Node, Not,
                           Procedure, Review, Sex, StudyParticipation, TestResult, Window)
@@ -87,7 +88,14 @@ def medications(draw: st.DrawFn) -> Node:
     dose_units = _dose_units()
     dose = draw(st.none() | st.builds(Dose, st.sampled_from(sorted(OPS)), finite, st.sampled_from(dose_units))
                 if dose_units else st.none())
-    return Medication(draw(_keys(_concepts("drug", "drug_class"))), draw(optional_windows), dose, draw(st.booleans()))
+    concept = draw(_keys(_concepts("drug", "drug_class")))
+    if draw(st.integers(0, 4)) == 0:  # taken now at a stable dose for a period ("stable dose of X for 8 weeks")
+        amount = draw(st.integers(1, 52))
+        return Medication(concept, Window(0), None, False, draw(st.none() | st.sampled_from(sorted(route_names()))),
+                          Window(amount, draw(st.sampled_from(["day", "week", "month"]))))
+    systemic = draw(st.booleans())
+    route = None if systemic else draw(st.none() | st.sampled_from(sorted(route_names())))
+    return Medication(concept, draw(optional_windows), dose, systemic, route)
 
 
 @st.composite
