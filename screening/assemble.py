@@ -142,8 +142,8 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             statements.is_listed_permission(text)
         rule = ir.Permitted(text) if plain else ir.Review(text, why)
         out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))
-        for child in item.children:
-            _criteria_for(child, out, item.id, role, ctx)
+        for child in item.children:  # its own text may qualify them ("Allowed only with ...:", "such as:")
+            _criteria_for(child, out, item.id, role, replace(ctx, limited=ctx.permissive))
         return
     if item.children:
         m = _AT_LEAST.search(text)
@@ -244,6 +244,8 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
                 ctx = here
                 i += 1
                 continue
+            if ctx.permissive:  # "Consult the monitor for the following:" laid out flat under "Allowed:": is it
+                ctx = replace(ctx, limited=True)  # still a list of permissions, or a demand? A person checks
         if item.children and item.text.rstrip().endswith(":"):
             ctx = outer  # a heading with sub-items of its own ends the reach of a heading laid out as an item
         if not item.children and item.text.rstrip().endswith(":") and _AT_LEAST.search(item.text) and i + 1 < len(items):
