@@ -331,7 +331,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             # a procedure has one date: a course begun before the window may still be going on
             node = _all([node, ir.Not(_any([_timed(n, ir.Window(0)) for n in events]))])
         if recovered is not None:  # "... and recovered": moot without the therapy, a person's call with it
-            return _all([node, _recovered_from(_leaves(_any(events)), "not recovered from its toxicity")])
+            return _all([node, _recovered_from(_leaves(node), "not recovered from its toxicity")])
         return node
 
     def since_more(self, *parts: Token | None) -> ir.Node:
