@@ -84,6 +84,13 @@ def _fill(shape: Any, toks: list[Token]) -> Tree:
     return Tree(data, [_fill(c, toks) if isinstance(c, tuple) else toks[c] for c in children])
 
 
+@dataclass(frozen=True, slots=True)
+class _Longer:
+    """A longer wait for some drugs of a "since" statement ("(6 weeks for nitrosoureas)")."""
+
+    node: ir.Node
+
+
 class _Either(list):  # type: ignore[type-arg]
     """Bounds of which one must hold ("< 20 kg or > 60 kg"), where a plain list means all."""
 
@@ -290,28 +297,39 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         unit = rest[0].value if len(rest) == 2 else None
         return _age(rest[-1].value, _years(number.value, unit), unit in (None, "year"))
 
-    def since_prior(self, cmp: Token, number: Token, unit: Token, *parts: Token | None) -> ir.Node:
-        if cmp.value not in (">=", ">"):
-            raise Uncompilable("'since' with an upper bound on the time")
+    def since_prior(self, *parts: Any) -> ir.Node:
+        toks = [p for p in parts if isinstance(p, Token)]
+        cmp = next(t for t in toks if t.type == "CMP")
+        topic = toks[:toks.index(cmp)]  # "Chemotherapy:" before the statement
+        number, unit = (next(t for t in toks if t.type == k) for k in ("NUMBER", "TIMEUNIT"))
         window = ir.Window(number.value, unit.value)
-        nodes: list[ir.Node] = []
-        for t in parts:
-            if isinstance(t, Token) and t.type == "DRUG":
-                nodes.append(ir.Medication(t.value, window))
-            elif isinstance(t, Token) and t.type == "PROCEDURE":
-                nodes.append(ir.Procedure(t.value, window))
+        events = [p for p in parts if isinstance(p, ir.Node) and not isinstance(p, _Longer)]
+        longer = [p.node for p in parts if isinstance(p, _Longer)]  # from since_more
+        named = {m.concept for n in events for m in _leaves(n) if isinstance(m, (ir.Medication, ir.Procedure))}
+        if any(t.type in ("DRUG", "PROCEDURE") and not any(t.value in vocab.ancestors(k) for k in named) for t in topic):
+            raise Uncompilable("the heading names another treatment than the statement")
+        now = [t for t in toks if t.type == "NEG"]  # "since prior and no concurrent X"
+        if now and not any(t.type == "USE" and str(t).lower() in phrase_data()["current_state"]["phrases"] for t in toks):
+            raise Uncompilable("'since prior and no ...': no what?")
+        nodes = [_timed(n, window) for n in events]
         if (purpose := _purpose(parts)) is not None:  # "since prior biologic therapy for lymphoma"
             nodes = [ir.Judged(purpose, n) for n in nodes]
-        longer = [p for p in parts if isinstance(p, ir.Node)]  # from since_more
+        recovered = next((t for t in toks if t.type == "RECOVERED"), None)
+        if cmp.value in (">", ">=") and self.kind == "exclusion":
+            # "at least 4 weeks since prior chemotherapy" is a requirement: filed among the exclusions it would
+            # exclude those who meet it
+            raise Uncompilable("a requirement ('at least ... since') filed among the exclusions")
+        if cmp.value in ("<", "<="):  # "no more than 6 weeks since prior surgery": some of it in that window
+            if longer or recovered is not None or now:
+                raise Uncompilable("'since' with an upper bound on the time and more beside it")
+            return _any(nodes)
         if any(m.window is not None and m.window.days < window.days for n in longer for m in _leaves(n)
                if isinstance(m, ir.Medication)):
             raise Uncompilable("a shorter wait for some drugs of the class: an exception the rule cannot state")
-        if longer:
-            nodes = [ir.Not(_any(nodes)), *longer]
-            node: ir.Node = _all(nodes)
-        else:
-            node = ir.Not(_any(nodes))
-        recovered = next((t for t in parts if isinstance(t, Token) and t.type == "RECOVERED"), None)
+        node = _all([ir.Not(_any(nodes)), *longer])
+        if now and any(isinstance(m, ir.Procedure) for m in _leaves(node)):
+            # a procedure has one date: a course begun before the window may still be going on
+            node = _all([node, ir.Not(_any([_timed(n, ir.Window(0)) for n in events]))])
         if recovered is not None:  # "... and recovered": moot without the therapy, a person's call with it
             return _all([node, _recovered_from(_leaves(node), "not recovered from its toxicity")])
         return node
@@ -320,8 +338,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         toks = [t for t in parts if isinstance(t, Token)]
         number = next(t for t in toks if t.type == "NUMBER")
         window = ir.Window(number.value, next(t for t in toks if t.type == "TIMEUNIT").value)
-        return ir.Not(_any([ir.Medication(t.value, window) for t in parts
-                            if isinstance(t, Token) and t.type == "DRUG"]))
+        return _Longer(ir.Not(_any([ir.Medication(t.value, window) for t in parts
+                                    if isinstance(t, Token) and t.type == "DRUG"])))
 
     def exact(self, value: _Value) -> list[tuple[str, _Value]]:  # "NYHA class III"; a bare lab value goes to review
         return [("==", value)]
@@ -354,6 +372,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             if isinstance(t, Token) and t.type == "CONDITION" and lexicon().condition_quantities.get(t.value) not in keys \
                     and not all(t.value in graded.get(k, ()) for k in keys):
                 raise Uncompilable(f"a threshold for patients with {_concept_words(t.value)} only")
+        if window is not None and not _therapy_counts().isdisjoint(keys):
+            raise Uncompilable("a count of therapy within a time frame: another count than the record's")
         nodes = [self._measure(k, op, v, window) for k in keys for op, v in comparison]
         join = _any if isinstance(comparison, _Either) else _all  # "< 20 kg or > 60 kg"
         per_key = [join(nodes[i:i + len(comparison)]) for i in range(0, len(nodes), len(comparison))]
@@ -366,6 +386,12 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if len(keys) > 1 and isinstance(node, ir.All):  # negated, it means none of them (see _not)
             self._lists[id(node)] = any(isinstance(p, Token) and p.type == "AND" for p in parts)
         return node
+
+    def therapy_count(self, use: Token, comparison: list[tuple[str, _Value]], keys: tuple[str, ...]) -> ir.Node:
+        """"Have received at least 1 prior line of therapy": the count, read from the record."""
+        if str(use).lower() not in lexicon().past_use or not set(keys) <= _therapy_counts():
+            raise Uncompilable(f"'{use}' before a count")
+        return self.measures(keys, comparison)
 
     def measures_method(self, *parts: Any) -> ir.Node:
         """"creatinine clearance >= 60 mL/min (Cockcroft-Gault formula)": how the quantity is obtained, checked
@@ -463,8 +489,13 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return _age(rest[-1].value, _years(number.value, unit), unit in (None, "year"))
 
     def therapies(self, *parts: Any) -> ir.Node:
-        """"No prior chemotherapy or radiotherapy": drugs and procedures sharing one history."""
+        """"No prior chemotherapy or radiotherapy": drugs and procedures sharing one history; "no concurrent
+        chemotherapy or radiotherapy": now (a drug without a time frame is taken now, a procedure needs one)."""
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        if window is None and not any(isinstance(p, Token) and (p.type in ("HISTORY", "PRIOR", "PROCUSE") or p.type == "USE"
+                                                                and str(p).lower() in lexicon().past_use) for p in parts):
+            has_procedure = any(isinstance(p, Token) and p.type == "PROCEDURE" for p in parts)
+            window = _event_window(parts, now=True) if has_procedure else ir.Window(0)
         nodes: list[ir.Node] = []
         for p in parts:
             if isinstance(p, Token) and p.type == "PROCEDURE":
@@ -738,7 +769,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return _any([ir.Immunization(t.value, window) for t in parts if isinstance(t, Token) and t.type == "VACCINE"])
 
     def procedures(self, *parts: Any) -> ir.Node:
-        window = _event_window(parts)
+        window = _event_window(parts, now=True)
         return _any([_retime(p, window, ()) for p in parts if isinstance(p, ir.Node)])
 
     def procedures_for(self, *parts: Any) -> ir.Node:
@@ -814,10 +845,14 @@ def _dose(op: str, parts: tuple[Any, ...]) -> ir.Dose:
     return ir.Dose(op, value, canonical)
 
 
-def _event_window(parts: tuple[Any, ...]) -> ir.Window | None:
+def _event_window(parts: tuple[Any, ...], now: bool = False) -> ir.Window | None:
     """A dated event (procedure, vaccination) needs a time frame: a window, or 'prior'/'undergone'/'received'
-    (ever). "Concurrent radiotherapy" has none a single dated record can answer."""
+    (ever). With ``now``, "concurrent radiotherapy" is one going on at screening (a procedure dated before
+    it may be a course still under way: the evaluator leaves that unknown)."""
     window = next((p for p in parts if isinstance(p, ir.Window)), None)
+    if now and window is None and any(isinstance(p, Token) and p.type == "USE" and str(p).lower() in
+                                      phrase_data()["current_state"]["phrases"] for p in parts):
+        return ir.Window(0)
     past = any(isinstance(p, Token) and (p.type in ("HISTORY", "PRIOR", "PROCUSE") or
                                          p.type == "USE" and str(p).lower() not in lexicon().present_use) for p in parts)
     if window is None and not past:
@@ -843,6 +878,11 @@ def _flat(nodes: list[ir.Node], kind: type) -> list[ir.Node]:
 @lru_cache(maxsize=1)
 def _prohibitions() -> frozenset[str]:
     return frozenset(phrase_data()["negation"]["prohibitions"])
+
+
+@lru_cache(maxsize=1)
+def _therapy_counts() -> frozenset[str]:
+    return frozenset(phrase_data()["therapy_counts"]["quantities"])
 
 
 def _recovered_from(events: list[ir.Node], words: str) -> ir.Node:
@@ -924,6 +964,19 @@ def _leaves(node: ir.Node) -> list[ir.Node]:
     return [node] if not kids else [x for k in kids for x in _leaves(k)]
 
 
+def _timed(node: ir.Node, window: ir.Window | None) -> ir.Node:
+    """Every medication and procedure in ``node`` with ``window`` (route and qualifiers kept)."""
+    if isinstance(node, ir.Medication):
+        return ir.Medication(node.concept, window, node.dose, node.systemic)
+    if isinstance(node, ir.Procedure):
+        return ir.Procedure(node.concept, window)
+    if isinstance(node, ir.Judged):
+        return ir.Judged(node.qualifier, _timed(node.item, window))
+    if isinstance(node, (ir.AnyOf, ir.All)):
+        return type(node)(tuple(_timed(n, window) for n in node.items))
+    return node
+
+
 def _retime(node: ir.Node, window: ir.Window | None, exceptions: tuple[str, ...]) -> ir.Node:
     """Give the list's window and exceptions to every condition (and procedure) in it."""
     if isinstance(node, ir.Condition):
@@ -962,7 +1015,21 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
 
 def _indication(toks: list[Token]) -> bool:
     """"Chemotherapy for breast cancer": a treatment followed by what it treats. Run-together
-    statements must not split it into "had chemotherapy" and "has breast cancer"."""
+    statements must not split it into "had chemotherapy" and "has breast cancer" (nor "2 prior regimens of
+    chemotherapy" into a count and a drug, nor "chemotherapy (6 weeks for X) for melanoma patients")."""
+    counts = _therapy_counts()
+    if any(a.type == "QUANTITY" and a.value in counts and b.type in ("DRUG", "PROCEDURE", "CONDITION", "CGROUP", "USE")
+           for a, b in zip(toks, toks[1:])):
+        return True
+    opened: list[Token | None] = []
+    for i, t in enumerate(toks):
+        if t.type == "LPAR":
+            opened.append(toks[i - 1] if i else None)
+        elif t.type == "RPAR" and opened:
+            before = opened.pop()
+            if before is not None and before.type in ("DRUG", "PROCEDURE") and i + 1 < len(toks) \
+                    and toks[i + 1].type in ("CONDITION", "CGROUP"):
+                return True
     return any(a.type in ("DRUG", "PROCEDURE", "USE", "FOR", "TREATFOR") and b.type in ("CONDITION", "CGROUP") or
                a.type == "FOR" or
                a.type in ("CONDITION", "CGROUP") and b.type in ("USE", "PROCUSE")  # "seizures requiring drugs"

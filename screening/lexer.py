@@ -384,6 +384,11 @@ def tokenize(text: str) -> tuple[list[Token], str]:
         if kind == "NEGHIST":  # "no prior X": negation of the history of X
             toks.append(Token("NEG", "no", start_pos=r.start, end_pos=r.end))
             toks.append(Token("HISTORY", "prior", start_pos=r.start, end_pos=raws[j - 1].end))
+        elif kind == "NEG" and j - i > 1 and raws[j - 1].text in ("concurrent", "current") \
+                and _next_kind(raws, j, choice, lx) not in ("HISTORY", "PRIOR", "NEGHIST"):
+            # "no concurrent radiotherapy": the negation and the time frame (now) it carries
+            toks.append(Token("NEG", text[r.start:raws[j - 2].end], start_pos=r.start, end_pos=raws[j - 2].end))
+            toks.append(_tok("USE", raws[j - 1].text, raws[j - 1]))
         elif kind == "FILLER" and j == i + 1 and r.text == "for" and _treatment_before(toks) \
                 and _next_kind(raws, j, choice, lx) not in ("CMP", "NUMBER", None) and not (j < n and raws[j].kind == "num"):
             # "chemotherapy for melanoma": what a treatment is for is part of the statement (a duration,
@@ -407,7 +412,8 @@ def _treatment_before(toks: list[Token]) -> bool:
     """A drug or procedure just before, perhaps with an opening parenthesis: "antibiotics (for ...)"."""
     if toks and toks[-1].type == "LPAR":
         toks = toks[:-1]
-    return bool(toks) and toks[-1].type in ("DRUG", "PROCEDURE")
+    return bool(toks) and (toks[-1].type in ("DRUG", "PROCEDURE") or
+                           toks[-1].type == "QUANTITY" and toks[-1].value in phrase_data()["therapy_counts"]["quantities"])
 
 
 def _route_name(word: str) -> str:
