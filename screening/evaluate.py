@@ -9,10 +9,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import operator
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Callable
 
 from . import ir, units, vocab
@@ -469,7 +467,7 @@ class Builder:
                 if e.ongoing or (e.end is not None and e.end >= c.day):
                     return True
                 if field == "procedures":  # one date: a course (radiotherapy, dialysis) begun before may still run
-                    over = _course_over(e.keys)
+                    over = e.course_days
                     return None if over is None or e.end is None or c.day - e.end <= over else False
                 # "resolved" on a later record date, no end date: it may still have been present
                 return None if e.end is None and e.over_by is not None and e.over_by > c.day else False
@@ -725,29 +723,6 @@ class Builder:
 
 def _num_text(x: float) -> str:
     return f"{x:g}"
-
-
-@lru_cache(maxsize=1024)
-def _course_over(keys: frozenset[str] | None) -> int | None:
-    """Days after its date by which a procedure entry is over (data/procedure_courses.toml); None: cannot tell."""
-    if not keys:
-        return None
-    data = _procedure_courses()
-    spans: list[int] = []
-    for k in keys:
-        up = vocab.ancestors(k)
-        if not up.isdisjoint(data["one_day"]):
-            spans.append(0)
-        elif known := [d for a, d in data["course_days"].items() if a in up]:
-            spans.append(max(known))
-        else:
-            return None  # one of its concepts may run on without end
-    return max(spans)
-
-
-@lru_cache(maxsize=1)
-def _procedure_courses() -> dict[str, Any]:
-    return tomllib.loads(resources.files("screening.data").joinpath("procedure_courses.toml").read_text("utf-8"))
 
 
 def _closed_class(concept: str) -> bool:

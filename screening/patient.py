@@ -210,6 +210,9 @@ class Entry:
     #: the route as a canonical name of medication_use.toml [route_names] ("oral", "intravenous"); a
     #: spelling none names is kept lower-cased as written; None: the record gives no route
     route: str | None = None
+    #: a procedure: days after its date by which it is over (data/procedure_courses.toml: 0 for a one-day
+    #: procedure, 70 for a radiotherapy course); None: it may still be going on
+    course_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,9 +436,33 @@ def _entries(items: list[Any] | None, category: str, field: str,
         over_by = _day(as_of) if category == "condition" and not ongoing and end is None else None
         dated = allergy or start is not None or end is not None or (
             category == "condition" and getattr(it, "status", None) in ("active", "recurrence", "relapse"))
+        course = course_days(keys) if category == "procedure" else None
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
-                         systemic, over_by, dated, route))
+                         systemic, over_by, dated, route, course))
     return tuple(out)
+
+
+@lru_cache(maxsize=1024)
+def course_days(keys: frozenset[str] | None) -> int | None:
+    """Days after its date by which a procedure entry is over (data/procedure_courses.toml); None: cannot tell."""
+    if not keys:
+        return None
+    data = _procedure_courses()
+    spans: list[int] = []
+    for k in keys:
+        up = vocab.ancestors(k)
+        if not up.isdisjoint(data["one_day"]):
+            spans.append(0)
+        elif known := [d for a, d in data["course_days"].items() if a in up]:
+            spans.append(max(known))
+        else:
+            return None  # one of its concepts may run on without end
+    return max(spans)
+
+
+@lru_cache(maxsize=1)
+def _procedure_courses() -> dict[str, Any]:
+    return tomllib.loads(resources.files("screening.data").joinpath("procedure_courses.toml").read_text("utf-8"))
 
 
 def _studies(items: list[StudyIn] | None) -> tuple[Entry, ...] | None:
