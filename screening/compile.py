@@ -600,6 +600,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def cond_examples(self, t: Token, *parts: Any) -> ir.Node:
         return _any([ir.Condition(t.value)] + [p for p in parts if isinstance(p, ir.Node)])
 
+    def exception_judged(self, *parts: Token | None) -> tuple[str, ...]:
+        raise Uncompilable("an exception that holds for some of a kind only ('localized skin cancer')")
+
     def exception(self, *parts: Token | None) -> tuple[str, ...]:
         return tuple(t.value for t in parts if isinstance(t, Token) and t.type == "CONDITION")
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from lark import Token
 
-from . import units, vocab
+from . import cancers, units, vocab
 from .errors import ScreeningError
 
 _RAW = re.compile(r"""
@@ -88,6 +88,7 @@ class Lexicon:
     condition_quantities: dict[str, str]
     present_use: frozenset[str]
     past_use: frozenset[str]
+    cancers: cancers.Cancers
 
 
 @lru_cache(maxsize=1)
@@ -204,6 +205,7 @@ def lexicon() -> Lexicon:
     add(_limits(d["uln"], ("", "the")), "ULNBARE")
     add([*d["lln_bare"]["phrases"], *_limits({**d["lln_bare"], "owners": d["uln"]["owners"]}, ("", "the"))], "LLNBARE")
     add(d["fillers"]["phrases"], "FILLER")
+    add(cancers.confirmation_leads(vocab.tables("cancers.toml")["confirmation"]), "FILLER")
     time_units = {w: unit for unit, words in d["time_units"].items() for w in words}
     return Lexicon(
         phrases=table, longest=max(len(k) for k in table),
@@ -214,6 +216,7 @@ def lexicon() -> Lexicon:
         numbers=dict(d["number_words"]), modifiers=frozenset(d["modifiers"]["phrases"]),
         condition_tests=dict(d["condition_tests"]), condition_quantities=dict(d["condition_quantities"]),
         present_use=frozenset(d["present_use"]["phrases"]), past_use=frozenset(d["past_use"]["phrases"]),
+        cancers=cancers.build(vocab.tables("cancers.toml"), phrase_key),
     )
 
 
@@ -321,6 +324,9 @@ def tokenize(text: str) -> tuple[list[Token], str]:
                     j += 1
                 elif j + 1 < n and raws[j].text in ("or", ",", "-", "to", "and", "/") and _STAGE.fullmatch(raws[j + 1].text):
                     j += 2
+                elif j + 2 < n and raws[j].text == "," and raws[j + 1].text in ("or", "and") \
+                        and _STAGE.fullmatch(raws[j + 2].text):  # "stage IIB, IIIA, or IIIB"
+                    j += 3
                 else:
                     break
             toks.append(Token("JUDGED", text[r.start:raws[j - 1].end], start_pos=r.start, end_pos=raws[j - 1].end))
@@ -369,6 +375,28 @@ def tokenize(text: str) -> tuple[list[Token], str]:
             toks.append(_tok("ROUTE", _route_name(r.text), r))  # "IV antibiotics"; "stage IV" is a numeral
             i += 1
             continue
+        if r.kind == "word":
+            cancer = cancers.cancer_at(raws, i, lx)
+            if cancer is not None and cancers.cancer_wins(raws, i, choice, lx, cancer):
+                j, sites = cancer
+                toks.extend(cancers.cancer_tokens(sites, r.start, raws[j - 1].end))
+                i = j
+                continue
+        if r.kind == "word" and not choice[i] and cancers.TNM.fullmatch(r.text):
+            j, letters = cancers.tnm_at(raws, i)
+            staged = len(toks) > 1 and toks[-1].type == "LPAR" and toks[-2].type == "JUDGED" \
+                and str(toks[-2].value).startswith("stage") and j < n and raws[j].text == ")"
+            if staged:  # "stage IIIA (T1-3, N2)": one qualifier
+                toks.pop()
+                stage = toks.pop()
+                toks.append(Token("JUDGED", f"{stage.value} ({text[r.start:raws[j - 1].end]})",
+                                  start_pos=stage.start_pos, end_pos=raws[j].end))
+                i = j + 1
+                continue
+            if len(letters) > 1:  # "T1, N0-2, M0"; a lone "T3" may be a thyroid hormone or an MRI sequence
+                toks.append(Token("JUDGED", text[r.start:raws[j - 1].end], start_pos=r.start, end_pos=raws[j - 1].end))
+                i = j
+                continue
         if not choice[i]:
             if r.text in _ROMAN and len(r.text) > 1 and toks and toks[-1].type in ("QUANTITY", "TO", "OR", "COMMA"):
                 toks.append(_tok("NUMBER", Ordinal(_ROMAN[r.text]), r))  # "NYHA class III", "III or IV"

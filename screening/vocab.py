@@ -31,7 +31,9 @@ RECORD_CATEGORIES: Mapping[str, tuple[str, ...]] = MappingProxyType({
 CODE_SYSTEMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "condition": ("ICD10CM", "SNOMED"), "drug": ("RXNORM", "ATC", "MESH"),
     "vaccine": ("CVX", "SNOMED", "ATC"), "procedure": ("SNOMED", "ICD10PCS", "CPT")})
-FILES: tuple[str, ...] = ("conditions.toml", "drugs.toml", "vaccines.toml", "procedures.toml")
+FILES: tuple[str, ...] = ("conditions.toml", "cancers.toml", "drugs.toml", "vaccines.toml", "procedures.toml")
+#: tables of a vocabulary file that are not concepts: how criteria compose cancer names (cancers.toml)
+TABLES: Mapping[str, tuple[str, ...]] = MappingProxyType({"cancers.toml": ("confirmation", "histologies", "sites")})
 _FIELDS = frozenset({"name", "synonyms", "codes", "parents", "prednisone_equivalent", "stems", "mesh_tree",
                      "heads", "leads"})
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -114,6 +116,8 @@ def _vocab() -> _Vocab:
     origin: dict[str, str] = {}
     for file in FILES:
         for category, entries in _read(file).items():
+            if category in TABLES.get(file, ()):
+                continue
             if category not in CATEGORIES:
                 raise VocabularyError(f"unknown category [{category}]", source=file,
                                       suggestion=f"use one of {', '.join(CATEGORIES)}")
@@ -133,6 +137,13 @@ def _vocab() -> _Vocab:
                 extra[key], origin[key] = body, file
     _check_graph(table, origin)
     return _index(table, extra, origin)
+
+
+@lru_cache(maxsize=None)
+def tables(file: str) -> Mapping[str, Any]:
+    """The non-concept tables of a vocabulary file (``TABLES``), read once."""
+    data = _read(file)
+    return MappingProxyType({name: data.get(name, {}) for name in TABLES.get(file, ())})
 
 
 def _check_graph(table: Mapping[str, Concept], origin: Mapping[str, str]) -> None:

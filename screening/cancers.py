@@ -1,0 +1,199 @@
+"""Cancer names that criteria compose: "<histology> of the <site>", "<site adjective> <histology>", the
+confirmation leads ("histologically or cytologically confirmed") and TNM groups ("T1-3, N2").
+
+The words are data (``data/cancers.toml``); the lexer (``screening.lexer``) calls these helpers where a
+phrase may start and turns what they find into CONDITION, JUDGED, OR and COMMA tokens. ``lx`` below is the
+lexer's ``Lexicon`` (its ``phrases`` table and its ``cancers`` tables).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from lark import Token
+
+from . import vocab
+
+if TYPE_CHECKING:
+    from .lexer import Lexicon, Raw
+
+def confirmation_leads(d: dict[str, Any]) -> list[str]:
+    """"histologically or cytologically confirmed", "histological and/or cytological confirmation of": the
+    leads of data/cancers.toml [confirmation], read as the plain diagnosis (see that file's header)."""
+    def joined(words: list[str]) -> list[str]:
+        return words + [f"{a} {j} {b}".replace(" , ", ", ").replace(" / ", "/") for a in words for b in words if a != b
+                        for j in d["joins"]]
+    return ([f"{a} {v}" for a in joined(d["adverbs"]) for v in d["verbs"]]
+            + [f"{a} {n}" for a in joined(d["adjectives"]) for n in d["nouns"]] + list(d["phrases"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Cancers:
+    """data/cancers.toml [histologies] and [sites] as phrase keys: what "<histology> of the <site>" and
+    "<site adjective> <histology>" are made of."""
+
+    histologies: dict[tuple[str, ...], str]        # form -> label ("" names no histology)
+    nouns: dict[tuple[str, ...], str]              # site noun -> the site ([sites.<name>])
+    adjectives: dict[tuple[str, ...], str]         # site adjective -> the site
+    site_cancer: dict[str, str]                    # site -> its cancer concept
+    site_nouns: dict[str, tuple[tuple[str, ...], ...]]  # site -> its nouns
+    longest: int
+
+
+_SITE_LINKS = (("of", "the"), ("of",), ("arising", "in", "the"), ("arising", "from", "the"), ("arising", "in"))
+_SITE_SEPS = ((",", "or"), ("or",), (",",), ("and/or",), ("and", "/", "or"), ("/",))
+
+
+def build(t: Any, phrase_key: Callable[[str], tuple[str, ...]]) -> Cancers:
+    """The [histologies] and [sites] tables of data/cancers.toml as phrase keys (the lexer's ``phrase_key``)."""
+    hist = {phrase_key(f): label for label, forms in t["histologies"].items() for f in forms}
+    sites = t["sites"]
+    nouns = {phrase_key(n): name for name, site in sites.items() for n in site["nouns"]}
+    adjs = {phrase_key(a): name for name, site in sites.items() for a in site["adjectives"]}
+    for site in sites.values():
+        vocab.get_concept(site["cancer"])  # a site names a concept that exists
+    return Cancers(hist, nouns, adjs, {name: site["cancer"] for name, site in sites.items()},
+                   {name: tuple(phrase_key(n) for n in site["nouns"]) for name, site in sites.items()},
+                   max(len(k) for k in (*hist, *nouns, *adjs)))
+
+
+def _exact_at(lx: Lexicon, form: tuple[str, ...], name: str, label: str, named: tuple[str, ...] = ()) -> str | None:
+    """The exact concept for a histology form at a site, by any of the site's names ("esophageal squamous cell
+    carcinoma" = "squamous cell carcinoma of the esophagus")."""
+    form = form[:form.index("(")] if "(" in form else form  # "transitional cell carcinoma (TCC)"
+    cands = ([named] if named else []) + [(*form, *link, *noun) for noun in lx.cancers.site_nouns[name]
+                                          for link in (("of", "the"), ("of",))]
+    site = lx.cancers.site_cancer[name]
+    return next((e for e in (_exact(lx, c, site, label) for c in cands) if e), None)
+
+
+def _longest(raws: list[Raw], i: int, table: dict[tuple[str, ...], str], longest: int) -> tuple[int, str] | None:
+    for size in range(min(longest, len(raws) - i), 0, -1):
+        hit = table.get(tuple(r.text for r in raws[i:i + size]))
+        if hit is not None:
+            return i + size, hit
+    return None
+
+
+def _exact(lx: Lexicon, words: tuple[str, ...], site: str, label: str) -> str | None:
+    """A concept that names this histology at this site (a child of the site's cancer), if the lexicon has one."""
+    hit = lx.phrases.get(words)
+    if hit is None or hit[0] != "CONDITION":
+        return None
+    if not label:
+        return hit[1] if hit[1] == site or site in vocab.ancestors(hit[1]) else None
+    return hit[1] if hit[1] != site and site in vocab.ancestors(hit[1]) else None
+
+
+def cancer_at(raws: list[Raw], i: int, lx: Lexicon) -> tuple[int, list[tuple[str, str, str]]] | None:
+    """"adenocarcinoma of the colon or rectum", "anal squamous cell carcinoma": the end and, per site, its
+    (separator, histology label, concept): the exact concept, or the site's cancer to be weighed."""
+    cx = lx.cancers
+    if i and raws[i - 1].text == "non":  # "non-small cell carcinoma of the lung" is no small cell carcinoma
+        return None
+    adjs: list[tuple[str, int, int, str]] = []   # "ovarian epithelial, fallopian tube, or primary peritoneal cancer"
+    j, sep = i, ""
+    while (adj := _longest(raws, j, cx.adjectives, cx.longest)) is not None:
+        adjs.append((sep, j, adj[0], adj[1]))
+        j = adj[0]
+        nxt = next((k for k in _SITE_SEPS if tuple(r.text for r in raws[j:j + len(k)]) == k), None)
+        if nxt is None or _longest(raws, j + len(nxt), cx.adjectives, cx.longest) is None:
+            break
+        sep = "or" if "or" in nxt or "/" in nxt else ","
+        j += len(nxt)
+    if adjs:
+        hist = _longest(raws, adjs[-1][2], cx.histologies, cx.longest)
+        if hist is not None:
+            form = tuple(r.text for r in raws[adjs[-1][2]:hist[0]])
+            out = []
+            for sep, a, b, site in adjs:
+                exact = _exact_at(lx, form, site, hist[1], tuple(r.text for r in raws[a:b]) + form)
+                out.append((sep, "" if exact else hist[1], exact or cx.site_cancer[site]))
+            return hist[0], out
+    hist = _longest(raws, i, cx.histologies, cx.longest)
+    if hist is None:
+        return None
+    forms = [(tuple(r.text for r in raws[i:hist[0]]), hist[1])]
+    j = hist[0]
+    while j < len(raws) and raws[j].text == "or":  # "adenocarcinoma or mucinous adenocarcinoma of the colon"
+        more = _longest(raws, j + 1, cx.histologies, cx.longest)
+        if more is None:
+            break
+        forms.append((tuple(r.text for r in raws[j + 1:more[0]]), more[1]))
+        j = more[0]
+    link = next((k for k in _SITE_LINKS if tuple(r.text for r in raws[j:j + len(k)]) == k), None)
+    if link is None:
+        return None
+    j += len(link)
+    found: list[tuple[str, str]] = []
+    sep = ""
+    while True:
+        if j < len(raws) and raws[j].text == "the" and found:
+            j += 1
+        noun = _longest(raws, j, cx.nouns, cx.longest)
+        if noun is None:
+            break
+        found.append((sep, noun[1]))
+        j = noun[0]
+        nxt = next((k for k in _SITE_SEPS if tuple(r.text for r in raws[j:j + len(k)]) == k), None)
+        if nxt is None or _longest(raws, j + len(nxt) + (j + len(nxt) < len(raws) and raws[j + len(nxt)].text == "the"),
+                                   cx.nouns, cx.longest) is None:
+            break
+        sep = "or" if "or" in nxt or "/" in nxt else ","
+        j += len(nxt)
+    sites: list[tuple[str, str, str]] = []
+    for n, (form, label) in enumerate(forms):
+        for k, (sep, site) in enumerate(found):
+            exact = _exact_at(lx, form, site, label)
+            sites.append((sep if k else "or" if n else "", "" if exact else label, exact or cx.site_cancer[site]))
+    return (j, sites) if sites else None
+
+
+def cancer_tokens(sites: list[tuple[str, str, str]], start: int, end: int) -> list[Token]:
+    out: list[Token] = []
+    for sep, label, key in sites:
+        if sep:
+            out.append(Token("OR" if sep == "or" else "COMMA", sep, start_pos=start, end_pos=start))
+        if label:
+            out.append(Token("JUDGED", label, start_pos=start, end_pos=end))
+        out.append(Token("CONDITION", key, start_pos=start, end_pos=end))
+    return out
+
+
+TNM = re.compile(r"(?:(?:yp|yc|c|p|r)?[tnm](?:x|is|[0-4])(?:[a-d][12]?|mi)?)+")
+_TNM_SEPS = frozenset({",", "or", "and", "/"})
+
+
+def tnm_at(raws: list[Raw], i: int) -> tuple[int, set[str]]:
+    """"T1-3, N2", "T1, N0-2, M0", "T3N0M0": the end of a TNM group and the categories it names."""
+    j, letters = i, set()
+    while j < len(raws) and TNM.fullmatch(raws[j].text):
+        letters |= set(re.findall(r"[tnm](?=x|is|[0-4])", re.sub(r"^(yp|yc|c|p|r)", "", raws[j].text)))
+        j += 1
+        while j < len(raws) and raws[j].start <= raws[j - 1].end + 1 and raws[j].kind in ("num", "word") \
+                and (raws[j].kind == "num" or TNM.fullmatch(raws[j].text)):   # "T1-3", "T1-T3": hyphen dropped
+            j += 1
+        if j + 1 < len(raws) and raws[j].text in _TNM_SEPS and TNM.fullmatch(raws[j + 1].text):
+            j += 1
+    return j, letters
+
+
+def cancer_wins(raws: list[Raw], i: int, choice: list[int], lx: Lexicon,
+                 cancer: tuple[int, list[tuple[str, str, str]]]) -> bool:
+    """The composed reading beats the phrase the segmenter chose, unless that phrase is as long and names
+    another concept ("squamous cell carcinoma of the head and neck"); a synonym that makes a histology
+    its site's cancer ("colon adenocarcinoma" = colon_cancer) does not hold in criteria."""
+    if not choice[i]:
+        return True
+    length = choice[i]
+    kind, value = lx.phrases[tuple(x.text for x in raws[i:i + length])]
+    if i + length > cancer[0]:
+        return False
+    if i + length < cancer[0]:
+        return True
+    if kind != "CONDITION":
+        return True
+    mine = cancer[1]
+    return not (len(mine) == 1 and not mine[0][1] and mine[0][2] == value) \
+        and all(value in vocab.ancestors(key) for _, _, key in mine)
