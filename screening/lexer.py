@@ -407,8 +407,8 @@ def _segment(raws: list[Raw], lx: Lexicon) -> list[int]:
     return choice
 
 
-_LIST_SEPS = (("and", "/", "or"), (",", "and", "/", "or"), (",", "or"), (",", "and"), ("and", "or"), ("or",),
-              ("and",), ("nor",), ("/",), (",",))
+_LIST_SEPS = (("and", "/", "or"), (",", "and", "/", "or"), (",", "or", "other"), ("or", "other"), (",", "or"),
+              (",", "and"), ("and", "or"), ("or",), ("and",), ("nor",), ("/",), (",",))
 
 
 def _coordinated_heads(raws: list[Raw], choice: list[int], lx: Lexicon) -> dict[int, tuple[int, str]]:
@@ -416,7 +416,8 @@ def _coordinated_heads(raws: list[Raw], choice: list[int], lx: Lexicon) -> dict[
     dysfunction" "liver" and "kidney" name "liver dysfunction" and "kidney dysfunction". Returns, per raw
     token that starts such a modifier, where it ends and the condition it names. Only words the segmentation
     leaves unknown are read so, and a list is read so only back to the first modifier whose phrase with the
-    head is not a known condition; the separator before the last member must be a conjunction or a slash."""
+    head is not a known condition. A list of two needs a conjunction or a slash ("liver or kidney failure");
+    commas alone make a list from three members on ("hepatic, renal, pulmonary disease")."""
     covered: set[int] = set()
     i, n = 0, len(raws)
     while i < n:
@@ -444,10 +445,12 @@ def _modifiers(raws: list[Raw], end: int, head: tuple[str, ...], covered: set[in
                lx: Lexicon) -> dict[int, tuple[int, str]]:
     """The modifiers before raw token ``end`` that each make a known condition with ``head``."""
     found: dict[int, tuple[int, str]] = {}
+    commas = False
     while True:
         sep = next((s for s in _LIST_SEPS if tuple(r.text for r in raws[max(0, end - len(s)):end]) == s), None)
-        if sep is None or (not found and sep == (",",)):
-            return found
+        if sep is None:
+            break
+        commas = commas or (not found and sep == (",",))
         stop = end - len(sep)
         hit = None
         for start in range(stop - 1, max(-1, stop - 4), -1):
@@ -457,9 +460,10 @@ def _modifiers(raws: list[Raw], end: int, head: tuple[str, ...], covered: set[in
             if hit is not None and hit[0] == "CONDITION":
                 break
         if hit is None or hit[0] != "CONDITION":
-            return found
+            break
         found[start] = (stop, hit[1])
         end = start
+    return {} if commas and len(found) < 2 else found
 
 
 def _match(raws: list[Raw], i: int, lx: Lexicon, exclude_single: bool = False) -> tuple[int, tuple[str, Any]] | None:

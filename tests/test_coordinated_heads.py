@@ -44,6 +44,10 @@ def has(*names: str) -> dict[str, Any]:
     ("breast, ovarian, or prostate cancer", ["breast_cancer", "ovarian_cancer", "prostate_cancer"]),
     ("small cell or non-small cell lung cancer", ["small_cell_lung_cancer", "non_small_cell_lung_cancer"]),
     ("heart or lung transplant", ["heart_transplant_recipient", "lung_transplant_recipient"]),
+    # commas alone from three members on; "or other" keeps the head
+    ("hepatic, renal, pulmonary disease", ["liver_disease", "kidney_disease", "lung_disease"]),
+    ("alcohol or other substance abuse", ["alcohol_abuse", "substance_use_disorder"]),
+    ("brain or other CNS metastases", ["brain_metastases", "cns_metastases"]),
 ])
 def test_each_modifier_names_a_condition_with_the_head(text: str, expected: list[str]) -> None:
     assert concepts(text) == expected
