@@ -739,6 +739,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def at_least(self, *parts: Any) -> ir.Node:
         n = int(next(p for p in parts if isinstance(p, Token) and p.type == "NUMBER").value)
         members = tuple(p for p in parts if isinstance(p, ir.Node))
+        if n == 1 and len(members) == 1 and isinstance(members[0], ir.AnyOf):
+            return members[0]  # "at least one of the following: a, b, c" read as one list: any of them
         if len(members) < 2 or n > len(members):
             raise Uncompilable(f"'at least {n}' of {len(members)} listed items")
         return ir.AtLeast(n, members)

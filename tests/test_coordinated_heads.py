@@ -137,3 +137,21 @@ def test_known_alone_is_the_condition() -> None:
 ])
 def test_new_concept_verdicts(text: str, kind: str, record: dict[str, Any], expected: str) -> None:
     assert verdict(text, kind, record) == expected
+
+
+# --- signs whose cause is a person's call ----------------------------------------------------------------------
+
+SLE_SIGNS = ("With at least one of the following manifestations: thrombocytopenia, disease-associated rash, mouth ulcer, "
+             "non-infectious type of fever, active vasculitis, renal disorder(proteinuria>0.5g/day), neuropsychiatric SLE.")
+
+
+@pytest.mark.parametrize("record,expected", [
+    (has("mouth ulcers"), "met"),
+    (has("rash"), "review"),  # is it disease-associated?
+    (has("fever"), "review"),  # is it non-infectious?
+    (has("hypertension"), "unknown"),  # no proteinuria value: the renal member cannot be decided
+    ({"conditions": [{"name": "hypertension", "onset": "2020-01-01"}],
+      "observations": [{"name": "proteinuria", "value": 0.1, "unit": "g/d", "date": "2026-01-10"}]}, "not_met"),
+])
+def test_at_least_one_sign_is_any_of_them(record: dict[str, Any], expected: str) -> None:
+    assert verdict(SLE_SIGNS, "inclusion", record) == expected
