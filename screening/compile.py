@@ -585,6 +585,12 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         examples = [p for p in parts if isinstance(p, ir.Node)]
         return _any([ir.Judged(_qualifier(parts), ir.Condition(t.value)), *examples])
 
+    def cond_suspected(self, lead: Token, t: Token) -> ir.Node:
+        """"Known or suspected brain metastases": a recorded diagnosis meets it; a suspicion is in no record of
+        diagnoses, so without one a person judges (never a confident not_met)."""
+        keys = (t.value,) if t.type == "CONDITION" else t.value
+        return _any([*(ir.Condition(k) for k in keys), _suspicion(keys)])
+
     def cond_group(self, t: Token) -> ir.Node:
         return _any([ir.Condition(k) for k in t.value])
 
@@ -633,6 +639,11 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             window = ir.Window(0)
         exceptions = tuple(k for p in parts if isinstance(p, tuple) for k in p)
         nodes = [p for p in parts if isinstance(p, ir.Node)]
+        if len(nodes) > 1 and isinstance(nodes[0], ir.AnyOf) \
+                and getattr(nodes[0].items[-1], "reason", None) == _SUSPICION:
+            # "known or suspected brain metastases or leptomeningeal disease": the suspicion covers the list
+            keys = [n.concept for m in nodes for n in _leaves(m) if isinstance(n, ir.Condition)]
+            nodes = [*nodes[0].items[:-1], *nodes[1:], _suspicion(keys)]
         if isinstance(nodes[0], ir.Judged) and len(nodes) > 1:
             # "uncontrolled hypertension or diabetes": the words may qualify the whole list; read so,
             # the machine still decides every patient who has none of them
@@ -832,6 +843,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def at_least(self, *parts: Any) -> ir.Node:
         n = int(next(p for p in parts if isinstance(p, Token) and p.type == "NUMBER").value)
         members = tuple(p for p in parts if isinstance(p, ir.Node))
+        if n == 1 and len(members) == 1 and isinstance(members[0], ir.AnyOf):
+            return members[0]  # "at least one of the following: a, b, c" read as one list: any of them
         if len(members) < 2 or n > len(members):
             raise Uncompilable(f"'at least {n}' of {len(members)} listed items")
         return ir.AtLeast(n, members)
@@ -946,6 +959,14 @@ def _qualifier(parts: tuple[Any, ...]) -> str:
                 for i, t in enumerate(toks) if t.type in ("DRUG", "PROCEDURE")]
         tail = f"{lead} {' or '.join(what)}"
     return ", ".join(x for x in (joined, tail) if x)
+
+
+_SUSPICION = "a suspected condition is not in a record of diagnoses"
+
+
+def _suspicion(keys: Any) -> ir.Review:
+    """What a person checks for "suspected X or Y": no record of diagnoses holds a suspicion."""
+    return ir.Review("suspected " + " or ".join(vocab.get_concept(k).name.lower() for k in keys), _SUSPICION)
 
 
 def _any(nodes: list[ir.Node]) -> ir.Node:

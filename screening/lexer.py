@@ -126,6 +126,7 @@ def lexicon() -> Lexicon:
     add(d["if_condition"]["phrases"], "IFCOND")
     add(d["unless"]["phrases"], "UNLESS")
     add(d["if_condition"]["present"], "PRESENT")
+    add(d["suspected"]["phrases"], "SUSPECTED")
     add(d["systemic"]["phrases"], "SYSTEMIC")
     add(d["recovered_from"]["phrases"], "RECOVEREDFROM")
     add(d["indication"]["treatment_for"], "TREATFOR")
@@ -281,6 +282,7 @@ def tokenize(text: str) -> tuple[list[Token], str]:
     toks: list[Token] = []
     i, n = 0, len(raws)
     choice = _segment(raws, lx)
+    shared = _coordinated_heads(raws, choice, lx)
     swallow = False
     while i < n:
         r = raws[i]
@@ -296,6 +298,11 @@ def tokenize(text: str) -> tuple[list[Token], str]:
                 i = j
             else:
                 i += 1
+            continue
+        if i in shared:  # "liver, kidney or heart failure": "liver" names "liver failure"
+            j, key = shared[i]
+            toks.append(Token("CONDITION", key, start_pos=r.start, end_pos=raws[j - 1].end))
+            i = j
             continue
         if r.kind == "titer":
             toks.append(_tok("TITER", float(r.text.split(":")[1].replace(",", "")), r))
@@ -497,6 +504,65 @@ def _segment(raws: list[Raw], lx: Lexicon) -> list[int]:
                 best, take = 0.01 + cost[j + 1], j - i + 1
         cost[i], choice[i] = best, take
     return choice
+
+
+_LIST_SEPS = (("and", "/", "or"), (",", "and", "/", "or"), (",", "or", "other"), ("or", "other"), (",", "or"),
+              (",", "and"), ("and", "or"), ("or",), ("and",), ("nor",), ("/",), (",",))
+
+
+def _coordinated_heads(raws: list[Raw], choice: list[int], lx: Lexicon) -> dict[int, tuple[int, str]]:
+    """Modifiers sharing the head noun of the condition after them: in "chronic liver, kidney or heart
+    dysfunction" "liver" and "kidney" name "liver dysfunction" and "kidney dysfunction". Returns, per raw
+    token that starts such a modifier, where it ends and the condition it names. Only words the segmentation
+    leaves unknown are read so, and a list is read so only back to the first modifier whose phrase with the
+    head is not a known condition. A list of two needs a conjunction or a slash ("liver or kidney failure");
+    commas alone make a list from three members on ("hepatic, renal, pulmonary disease")."""
+    covered: set[int] = set()
+    i, n = 0, len(raws)
+    while i < n:
+        covered.update(range(i, i + choice[i]))
+        i += choice[i] or 1
+    out: dict[int, tuple[int, str]] = {}
+    i = 0
+    while i < n:
+        size = choice[i]
+        if not size:
+            i += 1
+            continue
+        key = tuple(r.text for r in raws[i:i + size])
+        if lx.phrases[key][0] == "CONDITION":
+            for h in range(1, size):
+                found = _modifiers(raws, i, key[size - h:], covered, lx)
+                if found:
+                    out.update(found)
+                    break
+        i += size
+    return out
+
+
+def _modifiers(raws: list[Raw], end: int, head: tuple[str, ...], covered: set[int],
+               lx: Lexicon) -> dict[int, tuple[int, str]]:
+    """The modifiers before raw token ``end`` that each make a known condition with ``head``."""
+    found: dict[int, tuple[int, str]] = {}
+    commas = False
+    while True:
+        sep = next((s for s in _LIST_SEPS if tuple(r.text for r in raws[max(0, end - len(s)):end]) == s), None)
+        if sep is None:
+            break
+        commas = commas or (not found and sep == (",",))
+        stop = end - len(sep)
+        hit = None
+        for start in range(stop - 1, max(-1, stop - 4), -1):
+            if raws[start].kind != "word" or start in covered:
+                break
+            hit = lx.phrases.get((*(r.text for r in raws[start:stop]), *head))
+            if hit is not None and hit[0] == "CONDITION":
+                break
+        if hit is None or hit[0] != "CONDITION":
+            break
+        found[start] = (stop, hit[1])
+        end = start
+    return {} if commas and len(found) < 2 else found
 
 
 def _match(raws: list[Raw], i: int, lx: Lexicon, exclude_single: bool = False) -> tuple[int, tuple[str, Any]] | None:

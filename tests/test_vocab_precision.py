@@ -522,3 +522,33 @@ def test_round3c_eye_and_transplant_conditions() -> None:
     assert "infection" not in resolve("condition", "ocular inflammation")
     assert "abscess" in resolve("condition", "intra-abdominal abscess")
     assert "tardive_dyskinesia" not in resolve("condition", "dyskinesia")
+
+
+# --- session 4: organ dysfunction, involvement by malignancy, one organ's transplant, pain ----------------------
+
+@pytest.mark.parametrize("child,parents", [
+    ("respiratory failure", {"pulmonary_dysfunction", "organ_dysfunction", "lung_disease"}),
+    ("renal impairment", {"organ_dysfunction", "kidney_disease"}),
+    ("hepatic impairment", {"organ_dysfunction", "liver_disease"}),
+    ("congestive heart failure", {"cardiac_dysfunction", "organ_dysfunction"}),
+    ("brain metastases", {"cns_involvement", "cns_metastases"}), ("CNS leukemia", {"cns_involvement"}),
+    ("primary CNS lymphoma", {"cns_involvement"}), ("liver metastases", {"liver_involvement"}),
+    ("kidney transplant", {"kidney_transplant_recipient", "organ_transplant"}),
+    ("heart transplant", {"heart_transplant_recipient", "organ_transplant"}),
+    ("low back pain", {"back_pain", "pain"}), ("chronic pain", {"pain"}), ("cancer pain", {"pain"}),
+])
+def test_session4_children_reach_their_parents(child: str, parents: set[str]) -> None:
+    assert parents <= resolve("condition", child)
+
+
+@pytest.mark.parametrize("phrase,not_under", [
+    ("kidney transplant", "heart_transplant_recipient"),  # one organ's transplant is not another's
+    ("heart transplant", "kidney_transplant_recipient"),
+    ("asthma", "pulmonary_dysfunction"),  # a lung disease is not by itself impaired lung function
+    ("coronary artery disease", "organ_dysfunction"),
+    ("bone metastases", "bone_marrow_involvement"),  # bone is not marrow
+    ("back pain", "low_back_pain"),  # the narrower site is not the broader one
+    ("hypertension", "cns_involvement"),
+])
+def test_session4_concepts_stay_narrow(phrase: str, not_under: str) -> None:
+    assert not_under not in (resolve("condition", phrase) or ())
