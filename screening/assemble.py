@@ -94,6 +94,8 @@ def _heading_context(text: str, outer: _Context) -> _Context:
         about_other = "says when the heading's demand applies, not a criterion of its own"
     if words["definition"].search(text) and not about_other:  # "Non-measurable lesions include:"
         about_other = "part of a definition under its heading, not a criterion of its own"
+    if words["counted"].search(text) and re.search(r"\b(?:following|below)\b", text, re.I) and not about_other:
+        about_other = "counted under its heading ('no more than N of the following'): a person counts"
     cohort = words["cohort"].search(text)
     if cohort and not about_other:  # "Cohort 1 only:", "Part B:": the items hold for some patients only
         about_other = f"for one {cohort.group(0).lower().strip()} of the study only: which applies to the patient?"

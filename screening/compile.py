@@ -1037,6 +1037,17 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     return [(s + len(t) - len(t.lstrip()), t.strip(" .;:")) for s, t in out if t.strip(" .;:")]
 
 
+def _joined_by_with(tree: Tree, norm: str) -> bool:
+    """"No NYHA class III heart disease with uncontrolled coronary artery disease": "with" (a dropped filler)
+    between two run-together statements qualifies the first, it does not start a second one."""
+    ends = []
+    for statement in tree.children:
+        toks = [t for t in statement.scan_values(lambda v: isinstance(v, Token)) if t.end_pos is not None]
+        if toks:
+            ends.append((min(t.start_pos for t in toks), max(t.end_pos for t in toks)))
+    return any(re.search(r"\bwith\b", norm[a_end:b_start]) for (_, a_end), (b_start, _) in zip(ends, ends[1:]))
+
+
 def _indication(toks: list[Token]) -> bool:
     """"Chemotherapy for breast cancer": a treatment followed by what it treats. Run-together
     statements must not split it into "had chemotherapy" and "has breast cancer" (nor "2 prior regimens of
@@ -1105,6 +1116,8 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             if start not in ("start", "start_if") or len(toks) < 4 or _indication(toks) or kind != "inclusion":
                 raise  # among the exclusions "A with B" split into statements would exclude on A alone
             tree = parse_tokens(toks, "run")  # statements run together
+            if _joined_by_with(tree, norm):
+                return ir.Review(text, "'with' may tie what follows to the statement before it: one statement or two?")
         return CriteriaTransformer(kind, own).transform(tree)
     except VisitError as exc:
         orig = exc.orig_exc

@@ -106,7 +106,7 @@ def test_known_or_suspected_is_a_recorded_diagnosis_or_a_persons_call() -> None:
     ("Known or suspected brain metastases", "exclusion", has("brain metastases"), "met"),
     ("Known or suspected brain metastases", "exclusion", has("hypertension"), "review"),  # never not_met
     ("Known or suspected brain metastases", "exclusion", {"conditions": []}, "review"),
-    ("Known or suspected CNS involvement", "exclusion", has("leptomeningeal metastases"), "met"),
+    ("Known or suspected CNS involvement by malignancy", "exclusion", has("leptomeningeal metastases"), "met"),
     ("No known or suspected brain metastases", "inclusion", has("hypertension"), "review"),
     ("No known or suspected brain metastases", "inclusion", has("brain metastases"), "not_met"),
     # the suspicion covers every member of the list
@@ -125,9 +125,9 @@ def test_known_alone_is_the_condition() -> None:
 # --- concepts the lists need --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,kind,record,expected", [
-    ("No CNS involvement", "inclusion", has("brain metastases"), "not_met"),
-    ("No CNS involvement", "inclusion", has("CNS leukemia"), "not_met"),
-    ("No CNS involvement", "inclusion", has("hypertension"), "met"),
+    ("No CNS involvement by malignancy", "inclusion", has("brain metastases"), "not_met"),
+    ("No CNS involvement by malignancy", "inclusion", has("CNS leukemia"), "not_met"),
+    ("No CNS involvement by malignancy", "inclusion", has("hypertension"), "met"),
     ("Significant organ dysfunction", "exclusion", has("renal impairment"), "review"),
     ("Significant organ dysfunction", "exclusion", has("asthma"), "not_met"),
     ("Heart or lung transplant", "exclusion", has("kidney transplant"), "not_met"),
