@@ -471,6 +471,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             value = units.to_canonical(v.number, v.unit, key)
         except ScreeningError as exc:
             raise Uncompilable(f"unit: {exc.message}") from None
+        if q.thresholds is not None and not q.thresholds[0] <= value <= q.thresholds[1]:
+            raise Uncompilable(f"{units.format_quantity(value, q.unit)} is not a plausible threshold for {q.name}: "
+                               "a typo in the source?")
         # exact, so a value at the threshold in the same unit compares equal; shown as written
         return ir.Measure(key, op, value, q.unit, window, v.unit if v.unit != q.unit else None)
 
@@ -1040,12 +1043,16 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
 def _joined_by_with(tree: Tree, norm: str) -> bool:
     """"No NYHA class III heart disease with uncontrolled coronary artery disease": "with" (a dropped filler)
     between two run-together statements qualifies the first, it does not start a second one."""
-    ends = []
+    ends, leads = [], []
     for statement in tree.children:
-        toks = [t for t in statement.scan_values(lambda v: isinstance(v, Token)) if t.end_pos is not None]
+        toks = sorted((t for t in statement.scan_values(lambda v: isinstance(v, Token)) if t.end_pos is not None),
+                      key=lambda t: t.start_pos)
         if toks:
-            ends.append((min(t.start_pos for t in toks), max(t.end_pos for t in toks)))
-    return any(re.search(r"\bwith\b", norm[a_end:b_start]) for (_, a_end), (b_start, _) in zip(ends, ends[1:]))
+            ends.append((toks[0].start_pos, max(t.end_pos for t in toks)))
+            leads.append(toks[0].type)
+    # "No active infection requiring oral or intravenous antibiotics": a participle goes with what precedes it
+    return any(lead in ("REQUIRING", "NEEDS") for lead in leads[1:]) or any(
+        re.search(r"\bwith\b", norm[a_end:b_start]) for (_, a_end), (b_start, _) in zip(ends, ends[1:]))
 
 
 def _indication(toks: list[Token]) -> bool:
@@ -1117,7 +1124,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
                 raise  # among the exclusions "A with B" split into statements would exclude on A alone
             tree = parse_tokens(toks, "run")  # statements run together
             if _joined_by_with(tree, norm):
-                return ir.Review(text, "'with' may tie what follows to the statement before it: one statement or two?")
+                return ir.Review(text, "'with' or 'requiring' may tie what follows to the statement before it: one statement or two?")
         return CriteriaTransformer(kind, own).transform(tree)
     except VisitError as exc:
         orig = exc.orig_exc
