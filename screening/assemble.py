@@ -18,11 +18,17 @@ from .lexer import lexicon, phrase_data, tokenize
 from .trial import SourceItem, Trial
 
 _AT_LEAST = re.compile(r"\b(?:at least (?P<n>\d+|one|two|three|four|five)|(?P<more>more than (?:\d+|one|two|three))|"
-                       r"(?P<ormore>\d+|one|two|three) or more)\b[^:]*?(?:following|below|criteria|eligible)", re.I)
+                       r"(?P<ormore>\d+|one|two|three) or more|(?P<one>(?:only |any |exactly )?(?:one|1|either))(?= of\b))"
+                       r"\b[^:]*?(?:following|below|criteria|eligible)", re.I)
+#: an inclusion heading whose items are examples of its demand ("Relapsed solid tumors, including:"): each is
+#: one way to meet it, never a demand of its own
+_EXAMPLES_HEADING = re.compile(r"\b(?:including|includes|include|such as|e\.g\.|for example)\b[^:]*:\s*$", re.I)
 
 
 def _at_least_count(m: re.Match[str]) -> int:
     """'at least two' -> 2; 'more than one' -> 2; 'two or more' -> 2."""
+    if m.re is _EXAMPLES_HEADING or m["one"]:
+        return 1
     word = (m["n"] or m["ormore"] or m["more"].split()[-1]).lower()
     n = int(word) if word.isdigit() else lexicon().numbers[word]
     return n + 1 if m["more"] else n
@@ -149,6 +155,11 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         return
     if item.children:
         m = _AT_LEAST.search(text)
+        if m is None and kind == "inclusion" and _EXAMPLES_HEADING.search(text):
+            here = _heading_context(text, ctx)  # a heading that defines, qualifies or negates keeps its own reading
+            if (here.kind or "inclusion") == "inclusion" and not (here.permissive or here.about_other or here.qualifier
+                                                                  or here.negating):
+                m = _EXAMPLES_HEADING.search(text)  # its items are alternatives: one of them, and a person
         if m and role != "part":
             n = _at_least_count(m)
             parts: list[ir.Criterion] = []
@@ -157,7 +168,9 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             members = tuple(c.rule for c in parts if c.parent == item.id)
             own = text[:m.start()].strip()
             own_tokens = [t for t in tokenize(own)[0] if t.type not in ("POS", "COLON")] if own else []
-            rule: ir.Node = ir.Review(text, "the sentence around 'at least N of the following' needs a person") \
+            why = "a demand with examples of it below: a person weighs the heading" if m.re is _EXAMPLES_HEADING \
+                else "the sentence around 'at least N of the following' needs a person"
+            rule: ir.Node = ir.Review(text, why) \
                 if own_tokens else (ir.AtLeast(n, members) if 1 <= n <= len(members) else
                                     ir.Review(text, f"'at least {n}' of {len(members)} sub-items"))
             out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))

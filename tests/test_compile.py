@@ -332,3 +332,12 @@ def test_a_heading_with_exceptions_is_a_demand_and_its_items_are_exceptions() ->
     assert items["Acetaminophen"].rule == ir.Permitted("Acetaminophen.")
     foscarnet = items["Foscarnet"]  # "Excluded:" after "Allowed:" excludes again
     assert foscarnet.kind == "exclusion" and foscarnet.rule == parse_rule("medication(foscarnet, now)")
+
+
+def test_items_under_an_inclusion_heading_with_examples_are_alternatives() -> None:
+    items = _compiled_items(
+        "Inclusion Criteria:\nRelapsed solid tumors, including:\n - Ewing's sarcoma\n - Hepatoblastoma\n"
+        "CNS germ cell tumor of 1 of the following subtypes:\n - Choriocarcinoma\n - Seminoma\n")
+    for text in ("Ewing's sarcoma", "Hepatoblastoma", "Choriocarcinoma", "Seminoma"):
+        assert items[text].role == "part", text  # one way to meet the heading, never required on its own
+    assert isinstance(items["Relapsed solid tumors, including:"].rule, ir.Review)
