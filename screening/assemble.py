@@ -79,6 +79,7 @@ class _Context:
     window: str = ""  # "Excluded within 30 days prior to study entry:" gives each item that window
     permissive: bool = False  # items under "Allowed:" permit, they do not require
     limited: bool = False  # "Allowed for no more than 12 weeks:": each permission has a limit a person checks
+    prior: bool = False  # under a "Prior Medication:" section a bare "Chemotherapy." means ever, not now
     subject: str = ""  # "Life expectancy:" names what "More than 2 months" below it is about
     qualifier: str = ""  # "Clinically significant cardiac disease:" qualifies each fact below it (ir.Judged)
     negating: bool = False  # "No ...:" made its items exclusions: an item that is itself negated is ambiguous
@@ -120,8 +121,8 @@ def _heading_context(text: str, outer: _Context) -> _Context:
     allows = bool(words["allowed"].search(text)) and not excluded and start == "start" or _excepting(text)
     return _Context(kind=kind, start=start, window=window.group(0) if window else outer.window,
                     permissive=allows or outer.permissive and not excluded,
-                    limited=allows and statements.restricts(text) or outer.limited and not excluded, subject=subject, about_other=about_other, qualifier=qualifier,
-                    negating=negating, own=outer.own)
+                    limited=allows and statements.restricts(text) or outer.limited and not excluded, subject=subject,
+                    about_other=about_other, qualifier=qualifier, negating=negating, own=outer.own, prior=outer.prior)
 
 
 @lru_cache(maxsize=1)
@@ -190,6 +191,8 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         return
     own = _ENDS_WITH_AND.sub("", text).strip() or text  # "...> 130 mg/dl; and": the list goes on, each item holds
     source = f"{own.rstrip(' .;')} {ctx.window}" if ctx.window else own
+    if ctx.prior and not _TIMED.search(source):
+        source = f"Prior {source}"  # "Prior Treatment: Excluded: Chemotherapy."
     rule = compile_text(source, kind, ctx.start, ctx.own)
     if ctx.start != "start" and isinstance(rule, ir.Review):  # not a dose cap after all: read it as a criterion
         rule = compile_text(source, kind, own=ctx.own)
@@ -234,6 +237,12 @@ def source_hash(trial: Trial) -> str:
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
 
 
+#: a section label of the old NCI/ACTG layout: "Prior Medication:" rules the "Allowed:"/"Excluded:" lists after it
+_SECTION = re.compile(r"^\W*(?P<prior>prior\s+)?(?:\w+\s+){0,2}?(?:medications?|treatments?|therapy|therapies|conditions?)\s*:\s*$",
+                      re.I)
+_TIMED = re.compile(r"\b(?:within|since|current(?:ly)?|concurrent|concomitant|ongoing|now|prior|previous(?:ly)?|past|"
+                    r"last|history|before|during|days?|weeks?|months?|years?)\b", re.I)
+
 _ENDS_WITH_OR = re.compile(r"\b(?:or|OR|Or)\s*[,;:]?\s*$")
 _ENDS_WITH_AND = re.compile(r"[,;]?\s*\b(?:and|AND|And)\s*[,;:]?\s*$")
 
@@ -247,6 +256,10 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
     outer = ctx
     while i < len(items):
         item = items[i]
+        section = _SECTION.match(item.text) if not item.children else None
+        if section:  # a new section label: its "prior" reaches the lists after it, up to the next label
+            outer = replace(outer, prior=bool(section["prior"]))
+            ctx = outer  # and ends the reach of the "Allowed:" or "Excluded:" before it
         if not item.children and item.text.rstrip().endswith(":") and i + 1 < len(items) \
                 and not _AT_LEAST.search(item.text) and len(item.text.split()) <= 12:
             here = _heading_context(item.text, outer)
@@ -263,6 +276,7 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
                 ctx = replace(ctx, limited=True)  # still a list of permissions, or a demand? A person checks
         if item.children and item.text.rstrip().endswith(":"):
             ctx = outer  # a heading with sub-items of its own ends the reach of a heading laid out as an item
+            # ... but not that of a section label ("Prior Medication:") above it
         if not item.children and item.text.rstrip().endswith(":") and _AT_LEAST.search(item.text) and i + 1 < len(items):
             # "Have at least one of the following:" with its members laid out as the next items: where the
             # alternatives end is not marked, so the group goes to a person (the items are shown as its parts)

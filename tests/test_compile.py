@@ -330,8 +330,18 @@ def test_a_heading_with_exceptions_is_a_demand_and_its_items_are_exceptions() ->
     assert items["Zidovudine"].rule == ir.Permitted("Zidovudine.")
     assert isinstance(items["Ganciclovir"].rule, ir.Review)  # a permission with a limit a person checks
     assert items["Acetaminophen"].rule == ir.Permitted("Acetaminophen.")
-    foscarnet = items["Foscarnet"]  # "Excluded:" after "Allowed:" excludes again
-    assert foscarnet.kind == "exclusion" and foscarnet.rule == parse_rule("medication(foscarnet, now)")
+    foscarnet = items["Foscarnet"]  # "Excluded:" after "Allowed:" excludes again, ever under "Prior Medication:"
+    assert foscarnet.kind == "exclusion" and foscarnet.rule == parse_rule("medication(foscarnet)")
+
+
+def test_a_prior_medication_section_reaches_its_excluded_list() -> None:
+    items = _compiled_items(
+        "Exclusion Criteria:\nConcurrent Medication:\nExcluded:\n - Zidovudine.\nPrior Treatment:\nExcluded:\n"
+        " - Chemotherapy.\n - Immunomodulating agents within 2 weeks of study entry.\n")
+    assert items["Zidovudine"].rule == parse_rule("medication(zidovudine, now)")
+    assert items["Chemotherapy"].rule == parse_rule("medication(chemotherapy)")  # ever: prior chemotherapy excludes
+    assert items["Immunomodulating agents within 2 weeks of study entry"].rule == parse_rule(
+        "medication(immunomodulatory_agent, within 2 weeks)")
 
 
 def test_items_under_an_inclusion_heading_with_examples_are_alternatives() -> None:
