@@ -43,7 +43,7 @@ class _TokenListLexer(Lexer):
 @lru_cache(maxsize=1)
 def criteria_parser() -> Lark:
     return Lark.open_from_package("screening.grammars", "criteria.lark", parser="earley", lexer=_TokenListLexer,
-                                  ambiguity="resolve", start=["start", "start_if", "run", "dose_cap", "age_item"])
+                                  ambiguity="resolve", start=["start", "start_if", "start_stable", "run", "dose_cap", "age_item"])
 
 
 _SHAPES: dict[tuple[str, tuple[str, ...]], Any] = {}
@@ -175,6 +175,12 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return self.start(*parts)
 
     def group_list_if(self, *parts: Any) -> ir.Node:
+        return self.group_list(*parts)
+
+    def start_stable(self, *parts: Any) -> ir.Node:
+        return self.start(*parts)
+
+    def group_list_stable(self, *parts: Any) -> ir.Node:
         return self.group_list(*parts)
 
     def group_list(self, *parts: Any) -> ir.Node:
@@ -1115,12 +1121,14 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         # a bare "Chemotherapy" among the inclusion criteria is a sub-heading far more often than a demand
         return ir.Review(text, "a bare treatment name among the inclusion criteria: a heading, or a requirement?")
     try:
-        if start == "start" and any(t.type in ("IFCOND", "UNLESS") for t in toks):
+        if start == "start" and any(t.type in ("STABLE", "STABLEOF") for t in toks):
+            start = "start_stable"  # a stable-dose demand
+        elif start == "start" and any(t.type in ("IFCOND", "UNLESS") for t in toks):
             start = "start_if"  # a relaxed or exempted threshold
         try:
             tree = parse_tokens(toks, start)
         except LarkError:
-            if start not in ("start", "start_if") or len(toks) < 4 or _indication(toks) or kind != "inclusion":
+            if start not in ("start", "start_if", "start_stable") or len(toks) < 4 or _indication(toks) or kind != "inclusion":
                 raise  # among the exclusions "A with B" split into statements would exclude on A alone
             tree = parse_tokens(toks, "run")  # statements run together
             if _joined_by_with(tree, norm):
