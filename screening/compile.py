@@ -96,6 +96,16 @@ class _Either(list):  # type: ignore[type-arg]
 
 
 @dataclass(frozen=True, slots=True)
+class _JudgedExceptions:
+    """"except adequately treated basal cell carcinoma": every listed concept is excepted, and those after the
+    words may count again, which a person weighs (a basal cell carcinoma never treated is no exception)."""
+
+    concepts: tuple[str, ...]
+    qualifier: str
+    judged: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class _Ever:
     """A diagnosis named by its criteria ("meets ACR criteria for SLE"): ever diagnosed, not 'now'."""
 
@@ -615,8 +625,12 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def cond_examples(self, t: Token, *parts: Any) -> ir.Node:
         return _any([ir.Condition(t.value)] + [p for p in parts if isinstance(p, ir.Node)])
 
-    def exception_judged(self, *parts: Token | None) -> tuple[str, ...]:
-        raise Uncompilable("an exception that holds for some of a kind only ('localized skin cancer')")
+    def exception_judged(self, *parts: Token | None) -> _JudgedExceptions:
+        toks = [t for t in parts if isinstance(t, Token) and t.type in ("CONDITION", "JUDGED")]
+        first = next(i for i, t in enumerate(toks) if t.type == "JUDGED")
+        words = " or ".join(dict.fromkeys(str(t.value) for t in toks if t.type == "JUDGED"))
+        return _JudgedExceptions(tuple(t.value for t in toks if t.type == "CONDITION"), words,
+                                 tuple(t.value for t in toks[first:] if t.type == "CONDITION"))
 
     def exception(self, *parts: Token | None) -> tuple[str, ...]:
         return tuple(t.value for t in parts if isinstance(t, Token) and t.type == "CONDITION")
@@ -646,7 +660,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
         if window is None and not history:
             window = ir.Window(0)
-        exceptions = tuple(k for p in parts if isinstance(p, tuple) for k in p)
+        judged = [p for p in parts if isinstance(p, _JudgedExceptions)]
+        exceptions = tuple(k for p in parts if isinstance(p, tuple) for k in p) + tuple(
+            k for j in judged for k in j.concepts)
         nodes = [p for p in parts if isinstance(p, ir.Node)]
         if len(nodes) > 1 and isinstance(nodes[0], ir.AnyOf) \
                 and getattr(nodes[0].items[-1], "reason", None) == _SUSPICION:
@@ -658,7 +674,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             # the machine still decides every patient who has none of them
             q = nodes[0].qualifier
             nodes = [n if isinstance(n, ir.Judged) else ir.Judged(q, n) for n in nodes]
-        return _any([_retime(p, window, exceptions) for p in nodes])
+        # "... except adequately treated basal cell carcinoma": with only an excepted one, a person weighs the words
+        again = [ir.Judged(j.qualifier, _any([ir.Condition(k, window) for k in j.judged])) for j in judged]
+        return _any([_retime(p, window, exceptions) for p in nodes] + again)
 
     def drug(self, t: Token) -> ir.Node:
         return ir.Medication(t.value)

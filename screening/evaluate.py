@@ -478,7 +478,9 @@ class Builder:
             end = c.day if e.ongoing else e.end
             if start is None and end is None:
                 return None
-            if end is None:  # ended, date unknown
+            if end is None:  # ended, date unknown: present in the window if it began inside it
+                if start is not None and lo <= start <= c.day:
+                    return True
                 return None if (start is not None and start <= c.day) else False
             return end >= lo and (start is None or start <= c.day)
 
