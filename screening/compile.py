@@ -520,7 +520,11 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             if isinstance(p, Token) and p.type == "PROCEDURE":
                 nodes.append(ir.Procedure(p.value, window))
             elif isinstance(p, ir.Node):
-                nodes.extend(ir.Medication(m.concept, window, systemic=m.systemic, route=m.route) for m in _leaves(p))  # type: ignore[attr-defined]
+                q = p.qualifier if isinstance(p, ir.Judged) else None  # "prior adjuvant chemotherapy or radiotherapy"
+                nodes.extend(_set(ir.Medication(m.concept, window, systemic=m.systemic, route=m.route), [q], 0)  # type: ignore[attr-defined]
+                             for m in _leaves(p))
+        if nodes and isinstance(nodes[0], ir.Judged):  # "prior adjuvant chemotherapy or radiotherapy": said of both
+            nodes = [n if isinstance(n, ir.Judged) else ir.Judged(nodes[0].qualifier, n) for n in nodes]
         if (purpose := _purpose(parts)) is not None:  # "no prior chemotherapy or radiotherapy for lung cancer"
             return ir.Judged(purpose, _any(nodes))
         return _any(nodes)
@@ -687,6 +691,12 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def drug_route(self, route: Token, t: Token) -> ir.Node:
         return ir.Medication(t.value, route=route.value)
 
+    def drug_setting(self, *parts: Any) -> ir.Node:
+        """"Adjuvant chemotherapy", "prophylactic filgrastim": why it was given is no part of a record; the drug
+        is checked and a person weighs the setting (ir.Judged)."""
+        drugs = [ir.Medication(t.value) for t in parts if isinstance(t, Token) and t.type == "DRUG"]
+        return ir.Judged(_setting(parts), _any(list(dict.fromkeys(drugs))))
+
     def drug_routes(self, *parts: Any) -> ir.Node:
         """"oral or intravenous corticosteroids", "topical or systemic steroids": the drug by any of them."""
         t = parts[-1]
@@ -708,6 +718,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         meds = [m for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
         if not meds or not all(isinstance(m, ir.Medication) for m in meds):
             raise Uncompilable("a stable dose of what?")
+        if any(isinstance(p, ir.Judged) for p in parts):
+            raise Uncompilable("a stable dose of a drug given in a setting ('maintenance'): a person's call")
         return meds  # type: ignore[return-value]
 
     def _stable_moot(self, parts: tuple[Any, ...]) -> ir.Node:
@@ -764,6 +776,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             window = ir.Window(0)
         dose = next((p for p in parts if isinstance(p, ir.Dose)), None)
         meds = [m for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
+        settings = _drug_settings(parts)  # "prior adjuvant chemotherapy": ir.Judged around that drug
         if meds and meds[0].systemic:  # type: ignore[attr-defined]  # "systemic steroids or tacrolimus": both
             meds = [m if m.route else ir.Medication(m.concept, m.window, m.dose, True) for m in meds]  # type: ignore[attr-defined]
         if meds and meds[0].route and any(m.route is None and not m.systemic for m in meds):  # type: ignore[attr-defined]
@@ -774,8 +787,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if dose is not None and dose.op in ("<", "<=") and self.kind == "inclusion":
             # "corticosteroid less than 1.0 mg/kg/d" is a ceiling: not taking it at or above that dose
             above = ir.Dose({"<": ">=", "<=": ">"}[dose.op], dose.value, dose.unit)
-            return ir.Not(_any([ir.Medication(m.concept, window, above, m.systemic, m.route) for m in meds]))  # type: ignore[attr-defined]
-        return _any([ir.Medication(m.concept, window, dose, m.systemic, m.route) for m in meds])  # type: ignore[attr-defined]
+            return ir.Not(_any([_set(ir.Medication(m.concept, window, above, m.systemic, m.route), settings, i)  # type: ignore[attr-defined]
+                                for i, m in enumerate(meds)]))
+        return _any([_set(ir.Medication(m.concept, window, dose, m.systemic, m.route), settings, i)  # type: ignore[attr-defined]
+                     for i, m in enumerate(meds)])
 
     def medications_for(self, *parts: Any) -> ir.Node:
         """"No prior chemotherapy for melanoma": what a drug was for is seldom in a record; without the drug
@@ -795,6 +810,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if lead.value == "contraindication":
             raise Uncompilable("a contraindication is a clinician's call, not only an allergy")
         concepts = [m.concept for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]  # type: ignore[attr-defined]
+        if any(isinstance(p, ir.Judged) for p in parts):
+            raise Uncompilable("an allergy to a drug in a setting ('adjuvant'): what is it to?")
         if "investigational_agent" in concepts:
             raise Uncompilable("an allergy to the study drug: the drug is named elsewhere in the protocol")
         # "allergy to penicillin" is to the penicillins: a drug that names a class ("penicillin_class") means it
@@ -833,11 +850,16 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def proc(self, t: Token) -> ir.Node:
         return ir.Procedure(t.value)
 
+    def proc_setting(self, *parts: Token) -> ir.Node:
+        return ir.Judged(_setting(parts), ir.Procedure(parts[-1].value))
+
     def proc_judged(self, *parts: Token | None) -> ir.Node:
         t = next(p for p in parts if isinstance(p, Token) and p.type == "PROCEDURE")
         return ir.Judged(_qualifier(parts), ir.Procedure(t.value))
 
     def study(self, *parts: Any) -> ir.Node:
+        if any(isinstance(p, ir.Judged) for p in parts):
+            raise Uncompilable("a study or a drug in a setting ('adjuvant'): not read together")
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
         drugs = [ir.Medication(m.concept, window if window is not None else ir.Window(0), systemic=m.systemic,  # type: ignore[attr-defined]
                                route=m.route)  # type: ignore[attr-defined]
@@ -956,6 +978,27 @@ def _other_than(node: ir.Node, own: frozenset[str]) -> ir.Node:
     if isinstance(node, (ir.Not, ir.Judged)):
         raise Uncompilable("'other' condition than which? (the trial's own condition is not one to exclude)")
     return node
+
+
+def _setting(parts: tuple[Any, ...]) -> str:
+    """"adjuvant or neoadjuvant": the settings a treatment was given in (phrases.toml [setting])."""
+    toks = [p for p in parts if isinstance(p, Token)]
+    words = [str(t.value).lower() for t in toks if t.type == "SETTING"]
+    return (" and " if any(t.type == "AND" for t in toks) else " or ").join(dict.fromkeys(words))
+
+
+def _drug_settings(parts: tuple[Any, ...]) -> list[str | None]:
+    """The setting of every medication leaf of ``parts``, in order (None: none named)."""
+    found = [p.qualifier if isinstance(p, ir.Judged) else None
+             for p in parts if isinstance(p, ir.Node) for _ in _leaves(p)]
+    # "adjuvant chemotherapy or hormonal therapy": the setting may be said of the whole list; read so, the
+    # machine still decides every patient who took none of them
+    return [found[0]] * len(found) if found and found[0] is not None else found
+
+
+def _set(node: ir.Node, settings: list[str | None], i: int) -> ir.Node:
+    q = settings[i] if i < len(settings) else None
+    return node if q is None else ir.Judged(q, node)
 
 
 def _purpose(parts: tuple[Any, ...]) -> str | None:

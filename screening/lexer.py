@@ -133,6 +133,7 @@ def lexicon() -> Lexicon:
     add(d["indication"]["phrases"], "FOR")
     add(d["judged"]["both"], "FILLER")
     add(d["judged"]["phrases"], "JUDGED")
+    add(d["setting"]["phrases"], "SETTING")
     r = d["requiring"]
     add([f"{lead} {obj}" for lead in r["leads"] for obj in r["objects"]], "NEEDS")
     add(r["leads"], "REQUIRING")
@@ -404,6 +405,13 @@ def tokenize(text: str) -> tuple[list[Token], str]:
                 toks.append(Token("JUDGED", text[r.start:raws[j - 1].end], start_pos=r.start, end_pos=raws[j - 1].end))
                 i = j
                 continue
+        if not choice[i] and r.text in _drug_nouns() and toks and toks[-1].type == "DRUG" and i > 0 \
+                and toks[-1].end_pos == raws[i - 1].end:
+            # "anticoagulant medications": the noun adds nothing to the drug just before it
+            last = toks.pop()
+            toks.append(Token("DRUG", last.value, start_pos=last.start_pos, end_pos=r.end))
+            i += 1
+            continue
         if not choice[i]:
             if r.text in _ROMAN and len(r.text) > 1 and toks and toks[-1].type in ("QUANTITY", "TO", "OR", "COMMA"):
                 toks.append(_tok("NUMBER", Ordinal(_ROMAN[r.text]), r))  # "NYHA class III", "III or IV"
@@ -441,6 +449,11 @@ def tokenize(text: str) -> tuple[list[Token], str]:
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed)
     return collapsed, text
+
+
+@lru_cache(maxsize=1)
+def _drug_nouns() -> frozenset[str]:
+    return frozenset(phrase_data()["setting"]["drug_nouns"])
 
 
 def _treatment_before(toks: list[Token]) -> bool:
