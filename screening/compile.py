@@ -22,7 +22,7 @@ from lark.lexer import Lexer
 
 from . import ir, statements, units, vocab
 from .errors import ScreeningError
-from .lexer import Ordinal, lexicon, phrase_data, tokenize
+from .lexer import ActiveToken, Ordinal, lexicon, phrase_data, tokenize
 from .trial import Trial
 
 
@@ -594,7 +594,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
 
     # --- events --------------------------------------------------------------------------------
     def cond(self, t: Token) -> ir.Node:
-        return ir.Condition(t.value)
+        return ir.Condition(t.value, None, _latent_forms(t.value) if isinstance(t, ActiveToken) else ())
 
     def cond_judged(self, *parts: Token | None) -> ir.Node:
         t = next(p for p in parts if isinstance(p, Token) and p.type in ("CONDITION", "CGROUP"))
@@ -678,6 +678,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             # the machine still decides every patient who has none of them
             q = nodes[0].qualifier
             nodes = [n if isinstance(n, ir.Judged) else ir.Judged(q, n) for n in nodes]
+        if any(isinstance(n, ir.Condition) and n.exceptions for m in nodes for n in ir.walk(m)):
+            # "active bacterial or mycobacterial infection": "active" holds for the whole list
+            exceptions += tuple(k for m in nodes for n in ir.walk(m) if isinstance(n, ir.Condition)
+                                for k in _latent_forms(n.concept))
         # "... except adequately treated basal cell carcinoma": with only an excepted one, a person weighs the words
         again = [ir.Judged(j.qualifier, _any([ir.Condition(k, window) for k in j.judged])) for j in judged]
         return _any([_retime(p, window, exceptions) for p in nodes] + again)
@@ -1071,10 +1075,16 @@ def _timed(node: ir.Node, window: ir.Window | None) -> ir.Node:
     return node
 
 
+@lru_cache(maxsize=4096)
+def _latent_forms(concept: str) -> tuple[str, ...]:
+    """Concepts under ``concept`` that are not active disease (phrases.toml [active]): "active X" excepts them."""
+    return tuple(k for k in phrase_data()["active"]["latent"] if concept in vocab.ancestors(k) and k != concept)
+
+
 def _retime(node: ir.Node, window: ir.Window | None, exceptions: tuple[str, ...]) -> ir.Node:
     """Give the list's window and exceptions to every condition (and procedure) in it."""
     if isinstance(node, ir.Condition):
-        return ir.Condition(node.concept, window, exceptions)
+        return ir.Condition(node.concept, window, tuple(dict.fromkeys(node.exceptions + exceptions)))
     if isinstance(node, ir.Procedure):
         return ir.Procedure(node.concept, window)
     if isinstance(node, ir.Measure) and node.window is None and window is not None and window.amount > 0:

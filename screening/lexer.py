@@ -267,6 +267,12 @@ def raw_tokens(text: str) -> list[Raw]:
                          or out[i - 1].kind == "word" and out[i + 1].kind == "num"))]
 
 
+class ActiveToken(Token):
+    """A condition after the dropped word "active" ("active tuberculosis infection"): latent forms do not count."""
+
+    __slots__ = ()
+
+
 def _tok(kind: str, value: Any, r: Raw) -> Token:
     return Token(kind, value, start_pos=r.start, end_pos=r.end)
 
@@ -302,7 +308,8 @@ def tokenize(text: str) -> tuple[list[Token], str]:
             continue
         if i in shared:  # "liver, kidney or heart failure": "liver" names "liver failure"
             j, key = shared[i]
-            toks.append(Token("CONDITION", key, start_pos=r.start, end_pos=raws[j - 1].end))
+            cls = ActiveToken if i > 0 and raws[i - 1].text == "active" else Token
+            toks.append(cls("CONDITION", key, start_pos=r.start, end_pos=raws[j - 1].end))
             i = j
             continue
         if r.kind == "titer":
@@ -438,8 +445,9 @@ def tokenize(text: str) -> tuple[list[Token], str]:
             # "for 6 months", is not); dropped, "X for either Y or Z" would read as "X or Y or Z"
             toks.append(Token("FOR", "for", start_pos=r.start, end_pos=r.end))
         elif kind != "FILLER":
-            toks.append(Token(kind, value if value is not None else text[r.start:raws[j - 1].end],
-                              start_pos=r.start, end_pos=raws[j - 1].end))
+            cls = ActiveToken if kind in ("CONDITION", "CGROUP") and i > 0 and raws[i - 1].text == "active" else Token
+            toks.append(cls(kind, value if value is not None else text[r.start:raws[j - 1].end],
+                            start_pos=r.start, end_pos=raws[j - 1].end))
         if kind == "PRIOR":
             j = _anchor(raws, j, lx, toks)
         if kind == "ATTEST":
