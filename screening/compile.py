@@ -160,7 +160,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
 
     def start(self, *parts: Any) -> ir.Node:
         body = next(p for p in parts if isinstance(p, ir.Node))
-        if any(isinstance(p, Token) and p.type == "NEG" and "other" in str(p).lower() for p in parts) and any(
+        if any(isinstance(p, Token) and p.type == "NEG" and re.search(r"\b(?:other|second)\b", str(p).lower())
+               for p in parts) and any(
                 isinstance(n, ir.Condition) for n in ir.walk(body)):
             # "No other concurrent malignancy" in a breast cancer trial: any malignancy but breast cancer
             body = _other_than(body, self.own)

@@ -351,3 +351,10 @@ def test_items_under_an_inclusion_heading_with_examples_are_alternatives() -> No
     for text in ("Ewing's sarcoma", "Hepatoblastoma", "Choriocarcinoma", "Seminoma"):
         assert items[text].role == "part", text  # one way to meet the heading, never required on its own
     assert isinstance(items["Relapsed solid tumors, including:"].rule, ir.Review)
+
+
+def test_a_second_malignancy_is_one_other_than_the_trials_own() -> None:
+    own = frozenset({"breast_cancer"})
+    assert compile_text("No second malignancy within the past 5 years", "inclusion", own=own) == parse_rule(
+        "not condition(malignancy, within 5 years, except [breast_cancer])")
+    assert isinstance(compile_text("No second malignancy", "inclusion"), ir.Review)  # second to what?
