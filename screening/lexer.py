@@ -282,7 +282,19 @@ class LexError(ScreeningError):
 
 
 def tokenize(text: str) -> tuple[list[Token], str]:
-    """Tokens of one normalized sentence, and the sentence text they index into."""
+    """Tokens of one normalized sentence, and the sentence text they index into. Cached: a sentence is read
+    by the compiler, by heading rules and by the coverage report; the list is the caller's own copy."""
+    toks, norm = _tokenize(text)
+    return list(toks), norm
+
+
+@lru_cache(maxsize=65536)
+def _tokenize(text: str) -> tuple[tuple[Token, ...], str]:
+    toks, norm = _read(text)
+    return tuple(toks), norm
+
+
+def _read(text: str) -> tuple[list[Token], str]:
     lx = lexicon()
     text = normalize_text(text)
     raws = raw_tokens(text)
