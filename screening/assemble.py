@@ -119,10 +119,12 @@ def _heading_context(text: str, outer: _Context) -> _Context:
         else:
             about_other = about_other or "under a heading that negates it"
     allows = bool(words["allowed"].search(text)) and not excluded and start == "start" or _excepting(text)
+    section = _SECTION.match(text)  # "Prior Medication:" with its lists nested under it
     return _Context(kind=kind, start=start, window=window.group(0) if window else outer.window,
                     permissive=allows or outer.permissive and not excluded,
                     limited=allows and statements.restricts(text) or outer.limited and not excluded, subject=subject,
-                    about_other=about_other, qualifier=qualifier, negating=negating, own=outer.own, prior=outer.prior)
+                    about_other=about_other, qualifier=qualifier, negating=negating, own=outer.own,
+                    prior=bool(section["prior"]) if section else outer.prior)
 
 
 @lru_cache(maxsize=1)
