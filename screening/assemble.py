@@ -84,6 +84,7 @@ class _Context:
     qualifier: str = ""  # "Clinically significant cardiac disease:" qualifies each fact below it (ir.Judged)
     negating: bool = False  # "No ...:" made its items exclusions: an item that is itself negated is ambiguous
     own: frozenset[str] = frozenset()  # the trial's own conditions, most specific: what "no other X" is other than
+    own_all: bool = False  # every one of the trial's conditions is known: "Stage IV disease" may name them
 
 
 def _heading_context(text: str, outer: _Context) -> _Context:
@@ -124,7 +125,7 @@ def _heading_context(text: str, outer: _Context) -> _Context:
                     permissive=allows or outer.permissive and not excluded,
                     limited=allows and statements.restricts(text) or outer.limited and not excluded, subject=subject,
                     about_other=about_other, qualifier=qualifier, negating=negating, own=outer.own,
-                    prior=bool(section["prior"]) if section else outer.prior)
+                    own_all=outer.own_all, prior=bool(section["prior"]) if section else outer.prior)
 
 
 @lru_cache(maxsize=1)
@@ -195,11 +196,11 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
     source = f"{own.rstrip(' .;')} {ctx.window}" if ctx.window else own
     if ctx.prior and not _TIMED.search(source):
         source = f"Prior {source}"  # "Prior Treatment: Excluded: Chemotherapy."
-    rule = compile_text(source, kind, ctx.start, ctx.own)
+    rule = compile_text(source, kind, ctx.start, ctx.own, ctx.own_all)
     if ctx.start != "start" and isinstance(rule, ir.Review):  # not a dose cap after all: read it as a criterion
-        rule = compile_text(source, kind, own=ctx.own)
+        rule = compile_text(source, kind, own=ctx.own, own_disease=ctx.own_all)
     if isinstance(rule, ir.Review) and ctx.subject:  # "More than 2 months" under "Life expectancy:"
-        with_subject = compile_text(f"{ctx.subject} {source}", kind, own=ctx.own)
+        with_subject = compile_text(f"{ctx.subject} {source}", kind, own=ctx.own, own_disease=ctx.own_all)
         if not isinstance(with_subject, ir.Review):
             rule = with_subject
     if isinstance(rule, ir.Review) and source != text:
@@ -212,7 +213,7 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             isinstance(n, ir.Not) for n in ir.walk(rule)) else \
             ir.Review(text, f"the heading qualifies it ('{ctx.qualifier}'): a person judges")
     out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))
-    _siblings(item.children, out, item.id, role, _heading_context(text, _Context(kind=ctx.kind, own=ctx.own)))
+    _siblings(item.children, out, item.id, role, _heading_context(text, _Context(kind=ctx.kind, own=ctx.own, own_all=ctx.own_all)))
 
 
 def _structured(trial: Trial) -> list[ir.Criterion]:
@@ -339,7 +340,10 @@ def compile_trial(trial: Trial) -> ir.CompiledTrial:
     criteria = _structured(trial)
     own = _own_conditions(trial)
     leaves = frozenset(k for k in own if not any(k != o and k in vocab.ancestors(o) for o in own))
-    _siblings(trial.items, criteria, None, "criterion", _Context(own=leaves))
+    # a condition the vocabularies do not know, or know only by something broader ("peritoneal cavity cancer" ->
+    # cancer), may be the patient's: then a bare "disease" cannot be read as the most specific ones alone
+    known = all(leaves & (vocab.resolve("condition", name) or set()) for name in trial.conditions)
+    _siblings(trial.items, criteria, None, "criterion", _Context(own=leaves, own_all=known))
     if own:
         for k, c in enumerate(criteria):
             concept = _excludes_own(c.rule, c.kind, own)

@@ -1168,13 +1168,91 @@ def _review_reason(toks: list[Token], text: str) -> str:
     return "the grammar does not cover this combination of phrases"
 
 
-def compile_sentence(text: str, kind: str, start: str = "start", own: frozenset[str] = frozenset()) -> ir.Node:
+def compile_sentence(text: str, kind: str, start: str = "start", own: frozenset[str] = frozenset(),
+                     own_disease: bool = True) -> ir.Node:
     """One sentence -> IR, or a Review node saying why not. The trial's own conditions (``own``) matter
     only to "no other X"; other sentences are compiled (and cached) without them."""
     node = _compile_sentence(text, kind, start, frozenset())
     if own and isinstance(node, ir.Review) and node.reason.startswith("'other' condition"):
         return _compile_sentence(text, kind, start, own)
+    if own and own_disease and isinstance(node, ir.Review) and node.reason == _DISEASE_ONLY and _own_malignancies(own):
+        # "Stage IV disease" in a colorectal cancer trial: the trial's own cancer at that stage
+        retried = _compile_sentence(text, kind, start, own)
+        return retried if _own_disease_judged(retried, own) else node
     return node
+
+
+_DISEASE_ONLY = "wording the grammar does not cover ('disease')"
+
+# Words that say how far the trial's own cancer has gone ("Stage IV disease", "recurrent or progressive
+# disease"); a bare "disease" after them means that cancer. Other words before "disease" ("serious",
+# "chronic", "active", "measurable", "residual", "no evidence of") name something else or its opposite.
+_DISEASE_STATE = re.compile(
+    r"(?:stage [0i]?[iv]{0,3}[abc]?\d?|metastatic|(?:locally )?recurrent|relapsed|refractory|progressive|"
+    r"(?:locally )?advanced|unresectable|inoperable|persistent)")
+_STAGE_PART = re.compile(r"[iv]{1,3}[abc]?\d?")
+
+
+def _disease_state(words: str) -> bool:
+    """Every word of a JUDGED token says how far a cancer has gone ("stage iia, iib, or iii")."""
+    parts = [p for p in re.split(r"\s*(?:,|/|\bor\b|\band\b)\s*", words.lower()) if p]
+    staged = bool(parts) and parts[0].startswith("stage ")
+    return bool(parts) and all(_DISEASE_STATE.fullmatch(p) or staged and _STAGE_PART.fullmatch(p) for p in parts)
+
+
+def _own_malignancies(own: frozenset[str]) -> bool:
+    return all("malignancy" in vocab.ancestors(o) for o in own)
+
+
+def _own_disease(toks: list[Token], own: frozenset[str], kind: str) -> list[Token]:
+    """Among the inclusions of a cancer trial, "disease" right after words of stage or course
+    ("metastatic", "stage IV", "relapsed or refractory") is the trial's own cancer(s): a CGROUP of ``own``.
+    Only when the sentence names no condition but the trial's own (and more specific ones): "prior
+    malignancy ... no recurrent disease" speaks of another cancer. Anything else is left as it is."""
+    if kind != "inclusion" or not _own_malignancies(own) or not _names_only_own(toks, own):
+        return toks
+    out = list(toks)
+    for i, t in enumerate(toks):
+        if t.type == "WORD" and str(t).lower() == "disease" and i > 0 and toks[i - 1].type == "JUDGED" \
+                and all(_disease_state(str(q.value)) for q in _quals_before(toks, i)) \
+                and not (i + 1 < len(toks) and toks[i + 1].type == "WORD"):
+            out[i] = Token("CGROUP", tuple(sorted(own)), start_pos=t.start_pos, end_pos=t.end_pos)
+    return out
+
+
+def _quals_before(toks: list[Token], i: int) -> list[Token]:
+    """The JUDGED tokens of the run of qualifiers ending right before ``toks[i]`` ("serious, progressive")."""
+    out = []
+    while i > 0 and toks[i - 1].type in ("JUDGED", "COMMA", "OR", "AND"):
+        i -= 1
+        if toks[i].type == "JUDGED":
+            out.append(toks[i])
+    return out
+
+
+def _names_only_own(toks: list[Token], own: frozenset[str]) -> bool:
+    """No condition in ``toks`` but the trial's own ones and those more specific ("metastatic colorectal cancer")."""
+    return not any(t.type == "CGROUP" or t.type == "CONDITION" and not (
+        t.value in own or any(o in vocab.ancestors(t.value) for o in own)) for t in toks)
+
+
+def _tokens(text: str) -> list[Token]:
+    try:
+        return tokenize(text)[0]
+    except ScreeningError:
+        return []
+
+
+def _own_disease_judged(node: ir.Node, own: frozenset[str]) -> bool:
+    """The retried reading holds the trial's own conditions only as qualified facts (ir.Judged)."""
+    if isinstance(node, ir.Review):
+        return False
+
+    def ok(n: ir.Node, judged: bool) -> bool:
+        if isinstance(n, ir.Condition) and n.concept in own:
+            return judged
+        return all(ok(c, judged or isinstance(n, ir.Judged)) for c in ir.children(n))
+    return ok(node, False)
 
 
 @lru_cache(maxsize=65536)
@@ -1185,6 +1263,8 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         return ir.Review(text, f"cannot read: {exc.message}")
     if not toks:
         return ir.Review(text, "nothing to check in this text")
+    if own:
+        toks = _own_disease(toks, own, kind)
     if norm.lstrip().startswith("for "):  # "for acromegaly": whom the items around it are for, not a demand
         return ir.Review(text, "a fragment: 'for ...' says whom or what other criteria are for")
     if any(t.type == "WORD" for t in toks) or text.count("(") != text.count(")"):
@@ -1231,13 +1311,16 @@ def _as_statement(text: str, kind: str) -> ir.Node | None:
         return ir.Review(text, str(exc))
 
 
-def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str] = frozenset()) -> ir.Node:
+def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str] = frozenset(),
+                 own_disease: bool = True) -> ir.Node:
     """An item's own text -> IR. Sentences that compile are combined; one that does not becomes a
     review part, unless some sentence could change the meaning of the rest (then the whole item)."""
     sentences = split_sentences(text)
     if not sentences:
         return ir.Review(text, "empty item")
-    nodes = [compile_sentence(s, kind, start, own) for _, s in sentences]
+    # "Prior malignancy allowed if treated. No recurrent disease.": "disease" may be the other cancer
+    own_disease = own_disease and (len(sentences) == 1 or _names_only_own(_tokens(text), own))
+    nodes = [compile_sentence(s, kind, start, own, own_disease) for _, s in sentences]
     if len(nodes) == 1:
         return nodes[0]
     reviews = [n for n in nodes if isinstance(n, ir.Review)]
