@@ -144,6 +144,12 @@ def _is_label(text: str) -> bool:
     return bool(re.fullmatch(r"\W*[\w\s/,&()'-]{0,60}:\s*", text)) and len(text.split()) <= 8
 
 
+def _lists_thresholds(children: tuple[SourceItem, ...]) -> bool:
+    """"Adequate organ function, including:" lists thresholds that all hold, not examples of which one will do."""
+    return any(isinstance(n, (ir.Measure, ir.TestResult)) for child in children
+               for n in ir.walk(compile_text(child.text, "inclusion")))
+
+
 def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None, role: str,
                   ctx: _Context = _Context()) -> None:
     text = item.text
@@ -162,7 +168,7 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         if m is None and kind == "inclusion" and _EXAMPLES_HEADING.search(text):
             here = _heading_context(text, ctx)  # a heading that defines, qualifies or negates keeps its own reading
             if (here.kind or "inclusion") == "inclusion" and not (here.permissive or here.about_other or here.qualifier
-                                                                  or here.negating):
+                                                                  or here.negating or _lists_thresholds(item.children)):
                 m = _EXAMPLES_HEADING.search(text)  # its items are alternatives: one of them, and a person
         if m and role != "part":
             n = _at_least_count(m)

@@ -358,3 +358,10 @@ def test_a_second_malignancy_is_one_other_than_the_trials_own() -> None:
     assert compile_text("No second malignancy within the past 5 years", "inclusion", own=own) == parse_rule(
         "not condition(malignancy, within 5 years, except [breast_cancer])")
     assert isinstance(compile_text("No second malignancy", "inclusion"), ir.Review)  # second to what?
+
+
+def test_thresholds_under_an_including_heading_all_hold() -> None:
+    items = _compiled_items("Inclusion Criteria:\nAdequate bone marrow function including the following:\n"
+                            " - ANC >= 1500/mm3\n - Platelets >= 100,000/mm3\n")
+    for text in ("ANC >= 1500/mm3", "Platelets >= 100,000/mm3"):
+        assert items[text].role == "criterion", text  # each required, not one of them
