@@ -1025,8 +1025,14 @@ def _qualifier(parts: tuple[Any, ...]) -> str:
     """The words a person weighs, from JUDGED / NEEDS / REQUIRING tokens: "severe or unstable",
     "uncontrolled, requiring antibiotic"."""
     toks = [p for p in parts if isinstance(p, Token)]
-    quals = [str(t.value) for t in toks if t.type == "JUDGED"]
-    joined = (" and " if any(t.type == "AND" for t in toks) else " or ").join(quals)
+    # joined as written: "severe chronic" (both hold), "uncontrolled or severe", "serious, progressive"
+    joined, between = "", ""
+    for t in parts:  # a list separator (lsep) arrives as None
+        if isinstance(t, Token) and t.type == "JUDGED":
+            joined += ({"": " ", "AND": " and "}.get(between, " or ") if joined else "") + str(t.value)
+            between = ""
+        elif joined and (t is None or isinstance(t, Token) and t.type in ("COMMA", "OR", "AND")):
+            between += "SEP" if t is None else t.type
     tail = next((str(t.value) for t in toks if t.type == "NEEDS"), "")
     lead = next((str(t.value) for t in toks if t.type == "REQUIRING"), "")
     if lead:

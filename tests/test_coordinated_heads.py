@@ -77,7 +77,7 @@ def test_spans_point_at_each_modifier() -> None:
 def test_a_qualifier_before_the_list_is_judged_over_every_member() -> None:
     node = compile_text("Severe chronic liver, kidney, lung or heart dysfunction", kind="exclusion")
     assert isinstance(node, ir.AnyOf) and len(node.items) == 4
-    assert all(isinstance(n, ir.Judged) and n.qualifier == "severe or chronic" for n in node.items)
+    assert all(isinstance(n, ir.Judged) and n.qualifier == "severe chronic" for n in node.items)
     assert parse_rule(format_rule(node)) == node
 
 
