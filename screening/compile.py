@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -731,8 +731,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         """Every drug named, if taken now, at a stable dose for the period; moot for one not taken."""
         period = self._stable_period(parts)
         meds = list(dict.fromkeys(self._stable_drugs(parts)))
-        return _all([_any([ir.Not(ir.Medication(m.concept, ir.Window(0), systemic=m.systemic, route=m.route)),
-                           ir.Medication(m.concept, ir.Window(0), systemic=m.systemic, route=m.route, stable=period)])
+        return _all([_any([ir.Not(replace(m, window=ir.Window(0))), replace(m, window=ir.Window(0), stable=period)])
                      for m in meds])
 
     def stable_demand(self, _lead: Token, *parts: Any) -> ir.Node:
@@ -740,8 +739,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if self.kind == "exclusion":
             raise Uncompilable("a stable dose among the exclusions: excluded when stable, or when not?")
         period = self._stable_period(parts)
-        return _any([ir.Medication(m.concept, ir.Window(0), systemic=m.systemic, route=m.route, stable=period)
-                     for m in self._stable_drugs(parts)])
+        return _any([replace(m, window=ir.Window(0), stable=period) for m in self._stable_drugs(parts)])
 
     def stable_if(self, *parts: Any) -> ir.Node:
         if self.kind == "exclusion":
@@ -1071,10 +1069,8 @@ def _leaves(node: ir.Node) -> list[ir.Node]:
 
 def _timed(node: ir.Node, window: ir.Window | None) -> ir.Node:
     """Every medication and procedure in ``node`` with ``window`` (route and qualifiers kept)."""
-    if isinstance(node, ir.Medication):
-        return ir.Medication(node.concept, window, node.dose, node.systemic)
-    if isinstance(node, ir.Procedure):
-        return ir.Procedure(node.concept, window)
+    if isinstance(node, (ir.Medication, ir.Procedure)):
+        return replace(node, window=window)
     if isinstance(node, ir.Judged):
         return ir.Judged(node.qualifier, _timed(node.item, window))
     if isinstance(node, (ir.AnyOf, ir.All)):
