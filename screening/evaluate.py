@@ -739,8 +739,8 @@ def _class_stems(concept: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _class_rules() -> dict[str, Any]:
-    from .patient import _use
-    return _use()["class_rules"]
+    from .patient import medication_use
+    return medication_use()["class_rules"]
 
 
 def _is_class(concept: str) -> bool:

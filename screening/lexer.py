@@ -17,6 +17,7 @@ from lark import Token
 
 from . import cancers, units, vocab
 from .errors import ScreeningError
+from .patient import medication_use, route_name
 
 _RAW = re.compile(r"""
  (?P<titer>(?<![\d.])1\s*:\s*\d+(?:,\d{3})*)
@@ -183,7 +184,7 @@ def lexicon() -> Lexicon:
         add([p for p in (c.name, *c.synonyms) if not timed(p) and not (kind == "DRUG" and routed(p, own))], kind, c.key)
     for word, name in route_words.items():  # "oral corticosteroids": ir.Medication.route
         add([word], "ROUTE", name)
-    d_stable = _use_data()["stable_dose"]
+    d_stable = medication_use()["stable_dose"]
     add(d_stable["of"], "STABLEOF")
     add(d_stable["bare"], "STABLE")
     for op, phrases in d["comparators"].items():
@@ -222,21 +223,15 @@ def lexicon() -> Lexicon:
     )
 
 
-@lru_cache(maxsize=1)
-def _use_data() -> dict[str, Any]:
-    """data/medication_use.toml: route spellings and stable-dose phrases."""
-    return tomllib.loads(resources.files("screening.data").joinpath("medication_use.toml").read_text("utf-8"))
-
-
 def _route_text() -> dict[str, Any]:
-    return _use_data()["route_text"]
+    return medication_use()["route_text"]
 
 
 def _route_words() -> dict[str, str]:
     """Route spellings read in criteria text -> canonical route (the short record abbreviations left out)."""
     skip = {*_route_text()["record_only"], *_route_text()["before_drug_only"]}
-    names = {w: name for name, words in _use_data()["route_names"].items() for w in words if w not in skip}
-    names.update({g: g for g in _use_data()["route_groups"]})
+    names = {w: name for name, words in medication_use()["route_names"].items() for w in words if w not in skip}
+    names.update({g: g for g in medication_use()["route_groups"]})
     names.update(_route_text()["group_words"])
     return names
 
@@ -399,7 +394,7 @@ def _read(text: str) -> tuple[list[Token], str]:
             i += 1
             continue
         if not choice[i] and r.text in _route_text()["before_drug_only"] and _before_drug(raws, i + 1, choice, lx):
-            toks.append(_tok("ROUTE", _route_name(r.text), r))  # "IV antibiotics"; "stage IV" is a numeral
+            toks.append(_tok("ROUTE", route_name(r.text), r))  # "IV antibiotics"; "stage IV" is a numeral
             i += 1
             continue
         if r.kind == "word":
@@ -482,10 +477,6 @@ def _treatment_before(toks: list[Token]) -> bool:
         toks = toks[:-1]
     return bool(toks) and (toks[-1].type in ("DRUG", "PROCEDURE") or
                            toks[-1].type == "QUANTITY" and toks[-1].value in phrase_data()["therapy_counts"]["quantities"])
-
-
-def _route_name(word: str) -> str:
-    return next(name for name, words in _use_data()["route_names"].items() if word in words)
 
 
 def _before_drug(raws: list[Raw], j: int, choice: list[int], lx: Lexicon) -> bool:

@@ -338,14 +338,15 @@ _VACCINE_KINDS = frozenset({"live_vaccine", "non_live_vaccine"})
 
 
 @lru_cache(maxsize=1)
-def _use() -> dict[str, Any]:
-    """Frequencies, routes and drug-class rules (data/medication_use.toml)."""
+def medication_use() -> dict[str, Any]:
+    """Frequencies, routes, stable-dose phrases and drug-class rules (data/medication_use.toml), read once for
+    records, the criteria lexer and the evaluator."""
     return tomllib.loads(resources.files("screening.data").joinpath("medication_use.toml").read_text("utf-8"))
 
 
 @lru_cache(maxsize=1)
 def _route_spellings() -> dict[str, str]:
-    return {w: name for name, words in _use()["route_names"].items() for w in words}
+    return {w: name for name, words in medication_use()["route_names"].items() for w in words}
 
 
 def route_name(text: str) -> str:
@@ -357,19 +358,19 @@ def route_name(text: str) -> str:
 @lru_cache(maxsize=1)
 def route_names() -> frozenset[str]:
     """The routes a criterion can name: every canonical route and route group."""
-    return frozenset((*_use()["route_names"], *_use()["route_groups"]))
+    return frozenset((*medication_use()["route_names"], *medication_use()["route_groups"]))
 
 
 @lru_cache(maxsize=1)
 def record_routes() -> frozenset[str]:
     """The canonical routes a record's route is read as (a route outside them is one we cannot place)."""
-    return frozenset(_use()["route_names"])
+    return frozenset(medication_use()["route_names"])
 
 
 def route_members(route: str) -> frozenset[str]:
     """The routes a criterion's route covers ("parenteral": intravenous, intramuscular, ..., and a record
     that says "parenteral")."""
-    return frozenset((route, *_use()["route_groups"].get(route, ())))
+    return frozenset((route, *medication_use()["route_groups"].get(route, ())))
 
 
 def _leaves(keys: frozenset[str]) -> frozenset[str]:
@@ -415,11 +416,11 @@ def _entries(items: list[Any] | None, category: str, field: str,
                 raise PatientDataError(exc.message, path=f"{path}.dose.unit") from exc
             if dose < 0:
                 raise PatientDataError("a dose cannot be negative", path=f"{path}.dose.value")
-            per_day = _use()["frequency"].get((it.frequency or "").strip().lower())
+            per_day = medication_use()["frequency"].get((it.frequency or "").strip().lower())
             if per_day is not None and not dose_unit.endswith("/d"):  # 200 mg bid -> 400 mg/d
                 dose, dose_unit = dose * per_day, dose_unit + "/d"
         if category == "drug" and not allergy and it.route:
-            systemic = it.route.strip().lower() not in _use()["routes"]["non_systemic"]
+            systemic = it.route.strip().lower() not in medication_use()["routes"]["non_systemic"]
             route = route_name(it.route)
         label = it.name or it.code
         summary = label + (f" {it.dose.value:g} {it.dose.unit}" if category == "drug" and not allergy and it.dose else "")
