@@ -268,6 +268,13 @@ class ActiveToken(Token):
     __slots__ = ()
 
 
+def _phrase_token(raws: list[Raw], i: int, kind: str, value: Any, end: int) -> Token:
+    """The token of the phrase starting at ``raws[i]``; a condition after the dropped word "active" is an
+    ActiveToken (its latent forms do not count)."""
+    active = kind in ("CONDITION", "CGROUP") and i > 0 and raws[i - 1].text == "active"
+    return (ActiveToken if active else Token)(kind, value, start_pos=raws[i].start, end_pos=end)
+
+
 def _tok(kind: str, value: Any, r: Raw) -> Token:
     return Token(kind, value, start_pos=r.start, end_pos=r.end)
 
@@ -315,8 +322,7 @@ def _read(text: str) -> tuple[list[Token], str]:
             continue
         if i in shared:  # "liver, kidney or heart failure": "liver" names "liver failure"
             j, key = shared[i]
-            cls = ActiveToken if i > 0 and raws[i - 1].text == "active" else Token
-            toks.append(cls("CONDITION", key, start_pos=r.start, end_pos=raws[j - 1].end))
+            toks.append(_phrase_token(raws, i, "CONDITION", key, raws[j - 1].end))
             i = j
             continue
         if r.kind == "titer":
@@ -452,9 +458,8 @@ def _read(text: str) -> tuple[list[Token], str]:
             # "for 6 months", is not); dropped, "X for either Y or Z" would read as "X or Y or Z"
             toks.append(Token("FOR", "for", start_pos=r.start, end_pos=r.end))
         elif kind != "FILLER":
-            cls = ActiveToken if kind in ("CONDITION", "CGROUP") and i > 0 and raws[i - 1].text == "active" else Token
-            toks.append(cls(kind, value if value is not None else text[r.start:raws[j - 1].end],
-                            start_pos=r.start, end_pos=raws[j - 1].end))
+            toks.append(_phrase_token(raws, i, kind, value if value is not None else text[r.start:raws[j - 1].end],
+                                         raws[j - 1].end))
         if kind == "PRIOR":
             j = _anchor(raws, j, lx, toks)
         if kind == "ATTEST":

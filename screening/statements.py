@@ -120,7 +120,7 @@ def permission_subject(text: str) -> str | None:
     words = words_of(text)
     for ending in lists.endings:
         if tuple(words[-len(ending):]) == ending and len(words) > len(ending):
-            if not lists.restricting.isdisjoint(words) or any(w.isdigit() for w in words):
+            if restricts(text):
                 return None
             cut = _ending_start(text, ending)
             return text[:cut].strip(" ,:;") if cut is not None else None
