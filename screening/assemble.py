@@ -20,14 +20,11 @@ from .trial import SourceItem, Trial
 _AT_LEAST = re.compile(r"\b(?:at least (?P<n>\d+|one|two|three|four|five)|(?P<more>more than (?:\d+|one|two|three))|"
                        r"(?P<ormore>\d+|one|two|three) or more|(?P<one>(?:only |any |exactly )?(?:one|1|either))(?= of\b))"
                        r"\b[^:]*?(?:following|below|criteria|eligible)", re.I)
-#: an inclusion heading whose items are examples of its demand ("Relapsed solid tumors, including:"): each is
-#: one way to meet it, never a demand of its own
-_EXAMPLES_HEADING = re.compile(r"\b(?:including|includes|include|such as|e\.g\.|for example)\b[^:]*:\s*$", re.I)
 
 
 def _at_least_count(m: re.Match[str]) -> int:
     """'at least two' -> 2; 'more than one' -> 2; 'two or more' -> 2."""
-    if m.re is _EXAMPLES_HEADING or m["one"]:
+    if m.re is _heading_words()["examples"] or m["one"]:
         return 1
     word = (m["n"] or m["ormore"] or m["more"].split()[-1]).lower()
     n = int(word) if word.isdigit() else lexicon().numbers[word]
@@ -53,6 +50,8 @@ def _heading_words() -> dict[str, re.Pattern[str]]:
     def pattern(name: str, words: list[str]) -> str:
         if name == "excepting":  # at the end: "except:", "except adequately treated:"
             return r"\b(?:" + alternation(words) + r")\b[\w\s,'/-]{0,40}:\s*$"
+        if name == "examples":  # "Relapsed solid tumors, including:" (an inclusion heading whose items are examples)
+            return r"\b(?:" + alternation(words) + r")\b[^:]*:\s*$"
         return (r"^\W*(?:" if name in ("negating", "required") else r"\b(?:") + alternation(words) + r")\b"
     return {name: re.compile(pattern(name, words), re.I) for name, words in table.items()}
 
@@ -165,11 +164,12 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         return
     if item.children:
         m = _AT_LEAST.search(text)
-        if m is None and kind == "inclusion" and _EXAMPLES_HEADING.search(text):
+        examples = _heading_words()["examples"]
+        if m is None and kind == "inclusion" and examples.search(text):
             here = _heading_context(text, ctx)  # a heading that defines, qualifies or negates keeps its own reading
             if (here.kind or "inclusion") == "inclusion" and not (here.permissive or here.about_other or here.qualifier
                                                                   or here.negating or _lists_thresholds(item.children)):
-                m = _EXAMPLES_HEADING.search(text)  # its items are alternatives: one of them, and a person
+                m = examples.search(text)  # its items are alternatives: one of them, and a person
         if m and role != "part":
             n = _at_least_count(m)
             parts: list[ir.Criterion] = []
@@ -178,7 +178,7 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             members = tuple(c.rule for c in parts if c.parent == item.id)
             own = text[:m.start()].strip()
             own_tokens = [t for t in tokenize(own)[0] if t.type not in ("POS", "COLON")] if own else []
-            why = "a demand with examples of it below: a person weighs the heading" if m.re is _EXAMPLES_HEADING \
+            why = "a demand with examples of it below: a person weighs the heading" if m.re is examples \
                 else "the sentence around 'at least N of the following' needs a person"
             rule: ir.Node = ir.Review(text, why) \
                 if own_tokens else (ir.AtLeast(n, members) if 1 <= n <= len(members) else
