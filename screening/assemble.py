@@ -206,7 +206,9 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
     if ctx.start != "start" and isinstance(rule, ir.Review):  # not a dose cap after all: read it as a criterion
         rule = compile_text(source, kind, own=ctx.own, own_disease=ctx.own_all)
     if isinstance(rule, ir.Review) and ctx.subject:  # "More than 2 months" under "Life expectancy:"
-        with_subject = compile_text(f"{ctx.subject} {source}", kind, own=ctx.own, own_disease=ctx.own_all)
+        # lower case: "Life expectancy At least 2 months" would read as two run-together statements
+        joined = source[:1].lower() + source[1:] if source[1:2].islower() else source
+        with_subject = compile_text(f"{ctx.subject} {joined}", kind, own=ctx.own, own_disease=ctx.own_all)
         if not isinstance(with_subject, ir.Review):
             rule = with_subject
     if isinstance(rule, ir.Review) and source != text:

@@ -1117,7 +1117,26 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
             out.append((start, text[start:i]))
             start = i + 1
     out.append((start, text[start:]))
+    out = [piece for s, t in out for piece in _run_together(s, t)]
     return [(s + len(t) - len(t.lstrip()), t.strip(" .;:")) for s, t in out if t.strip(" .;:")]
+
+
+@lru_cache(maxsize=1)
+def _run_together_start() -> re.Pattern[str]:
+    d = phrase_data()["run_together"]
+    starts = "|".join(re.escape(w) for w in sorted(d["starts"], key=len, reverse=True))
+    never = "|".join(re.escape(w) for w in d["never_before"])
+    return re.compile(rf"(?<=[a-z0-9)%\]]) (?=(?:{starts}) (?!(?:{never})\b)[a-z0-9(])")
+
+
+def _run_together(start: int, text: str) -> list[tuple[int, str]]:
+    """One sentence, or the statements an old NCI page ran together in it (phrases.toml [run_together])."""
+    words = text.split()
+    if not words or sum(w[:1].isupper() for w in words) > 0.4 * len(words):
+        return [(start, text)]  # title case: capitals say nothing
+    cuts = [m.start() for m in _run_together_start().finditer(text)]
+    bounds = [0, *cuts, len(text)]
+    return [(start + a, text[a:b]) for a, b in zip(bounds, bounds[1:])]
 
 
 def _joined_by_with(tree: Tree, norm: str) -> bool:
@@ -1257,6 +1276,9 @@ def _own_disease_judged(node: ir.Node, own: frozenset[str]) -> bool:
     return ok(node, False)
 
 
+_NOTHING = "nothing to check in this text"
+
+
 @lru_cache(maxsize=65536)
 def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> ir.Node:
     try:
@@ -1264,7 +1286,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     except ScreeningError as exc:
         return ir.Review(text, f"cannot read: {exc.message}")
     if not toks:
-        return ir.Review(text, "nothing to check in this text")
+        return ir.Review(text, _NOTHING)
     if own:
         toks = _own_disease(toks, own, kind)
     if norm.lstrip().startswith("for "):  # "for acromegaly": whom the items around it are for, not a demand
@@ -1323,19 +1345,61 @@ def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str]
     # "Prior malignancy allowed if treated. No recurrent disease.": "disease" may be the other cancer
     own_disease = own_disease and (len(sentences) == 1 or _names_only_own(_tokens(text), own))
     nodes = [compile_sentence(s, kind, start, own, own_disease) for _, s in sentences]
+    if len(nodes) > 1:  # "See Disease Characteristics At least 4 weeks since ...": a pointer holds nothing to check
+        nodes = [n for n in nodes if not _says_nothing(n)] or nodes
     if len(nodes) == 1:
         return nodes[0]
     reviews = [n for n in nodes if isinstance(n, ir.Review)]
     if reviews and (len(reviews) == len(nodes) or _has_modifier(text)):
         return ir.Review(text, "; ".join(dict.fromkeys(r.reason for r in reviews)))
-    if any(isinstance(n, ir.Permitted) for n in nodes):
+    demands = [n for n in nodes if not isinstance(n, ir.Permitted)]
+    if any(isinstance(n, ir.Permitted) and not _permission_apart(n, demands) for n in nodes):
         # "No prior chemotherapy. Prior hydroxyurea allowed.": the permission is an exception to the rest
         return ir.Review(text, "a permission beside other demands may be an exception to them")
+    nodes = demands or nodes
+    if len(nodes) == 1:
+        return nodes[0]
     if any(_OTHER_SIDE[kind].search(s) for _, s in sentences[1:]):
         # "Pregnant or breastfeeding. Women ... must have a negative pregnancy test." under the
         # exclusions: the second sentence is a requirement, and any() would exclude on it
         return ir.Review(text, f"the item mixes {kind} criteria with sentences of the other kind")
     return _all(nodes) if kind == "inclusion" else _any(nodes)
+
+
+def _says_nothing(node: ir.Node) -> bool:
+    return isinstance(node, ir.Review) and node.reason == _NOTHING
+
+
+_FACTS = (ir.Condition, ir.Medication, ir.Procedure, ir.Immunization, ir.Allergy)
+
+
+def _permission_apart(permission: ir.Permitted, demands: list[ir.Node]) -> bool:
+    """A permission that cannot be an exception to the demands beside it: nothing it allows is something
+    they forbid or ask about ("Concurrent epoetin alfa allowed. No concurrent chemotherapy"), or it allows
+    what was before and they speak of now ("Prior radiotherapy allowed No concurrent radiotherapy")."""
+    subject = statements.permission_subject(permission.text) or ""
+    toks = _tokens(subject)
+    allowed = {str(t.value) for t in toks if t.type in ("DRUG", "PROCEDURE", "CONDITION", "VACCINE")}
+    if not allowed or any(t.type in ("WORD", "CGROUP") for t in toks):
+        return False
+    before = toks[0].type == "PRIOR" and not any(t.type == "USE" and str(t) != "therapy" for t in toks)
+    for demand in demands:
+        for fact in ir.walk(demand):
+            if not isinstance(fact, _FACTS):
+                continue
+            if any(_overlap(a, fact.concept) for a in allowed) \
+                    and not (before and getattr(fact, "window", None) == ir.Window(0)):
+                return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _overlap(a: str, b: str) -> bool:
+    """One concept under the other, or a listed concept under both ("hormonal therapy" and "chemotherapy"
+    share estramustine)."""
+    if a == b or a in vocab.ancestors(b) or b in vocab.ancestors(a):
+        return True
+    return any(a in up and b in up for up in map(vocab.ancestors, vocab.concepts()))
 
 
 _OTHER_SIDE = {

@@ -304,7 +304,7 @@ def _read(text: str) -> tuple[list[Token], str]:
     i, n = 0, len(raws)
     choice = _segment(raws, lx)
     shared = _coordinated_heads(raws, choice, lx)
-    swallow = False
+    swallow, attested = False, (frozenset(), False, False)
     while i < n:
         r = raws[i]
         if swallow:  # after an attestation: the rest only says what is attested to
@@ -316,10 +316,16 @@ def _read(text: str) -> tuple[list[Token], str]:
                 toks.append(Token("AND", "and", start_pos=r.start, end_pos=r.start))
                 j, (kind, value) = hit
                 toks.append(_tok(kind, value, r))
+                attested = _attested(value[0])
                 i = j
-            else:
+                continue
+            if hit and hit[1][0] in ("DRUG", "PROCEDURE") and attested[2]:
+                i = hit[0]  # "comply with the IL-2 treatment regimen": the treatment complied with
+                continue
+            if _says_what_is_attested(r, attested):
                 i += 1
-            continue
+                continue
+            swallow = False  # a word the attestation cannot hold begins another statement: read, never dropped
         if i in shared:  # "liver, kidney or heart failure": "liver" names "liver failure"
             j, key = shared[i]
             toks.append(_phrase_token(raws, i, "CONDITION", key, raws[j - 1].end))
@@ -463,12 +469,26 @@ def _read(text: str) -> tuple[list[Token], str]:
         if kind == "PRIOR":
             j = _anchor(raws, j, lx, toks)
         if kind == "ATTEST":
-            swallow = True
+            swallow, attested = True, _attested(value[0])
         i = j
     collapsed = _collapse(toks)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed)
     return collapsed, text
+
+
+@lru_cache(maxsize=None)
+def _attested(topic: str) -> tuple[frozenset[str], bool, bool]:
+    from .statements import attested_words  # statements reads criteria with this lexer
+    return attested_words(topic)
+
+
+def _says_what_is_attested(r: Raw, attested: tuple[frozenset[str], bool, bool]) -> bool:
+    """A raw token after an attestation phrase that only says what is attested to (screening.statements lists)."""
+    words, numbers, _ = attested
+    if r.kind == "word":
+        return all(w in words for w in r.text.split("'") if w)
+    return r.kind == "punct" or (numbers and r.kind == "num")
 
 
 @lru_cache(maxsize=1)

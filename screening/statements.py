@@ -37,6 +37,7 @@ class _Topic:
     numbers: bool
     positive_in_inclusion: bool
     joins: bool  # may be stated together with another topic in one sentence
+    names: bool  # may name the treatment it is about ("comply with the IL-2 treatment regimen")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def _lists() -> _Lists:
         allowed = common | own_negative | frozenset(t["words"]) | frozenset().union(*requires)
         topics.append(_Topic(name, requires, allowed, own_negative, frozenset(t.get("narrow", ())),
                              frozenset(t.get("broad", ())), bool(t.get("numbers", False)),
-                             t["inclusion_sign"] == "positive", bool(t.get("joins", True))))
+                             t["inclusion_sign"] == "positive", bool(t.get("joins", True)),
+                             bool(t.get("names", False))))
     endings = tuple(sorted((tuple(e.split()) for e in d["permission"]["endings"]), key=len, reverse=True))
     return _Lists(tuple(topics), endings, frozenset(d["permission"]["restricting"]))
 
@@ -65,6 +67,15 @@ def _lists() -> _Lists:
 def words_of(text: str) -> list[str]:
     """Lower-case words, split at spaces, hyphens and apostrophes."""
     return _WORD.findall(text.lower().replace("’", "'"))
+
+
+def attested_words(topic: str) -> tuple[frozenset[str], bool, bool]:
+    """The words a statement of ``topic`` may hold, whether numbers and whether treatment names may stand
+    among them: what may follow an attestation phrase and still only say what is attested to ("...
+    contraception during and for 3 months after the study"). Any other word starts something else ("...
+    contraception HIV positive allowed")."""
+    found = next((t for t in _lists().topics if t.name == topic), None)
+    return (found.allowed | found.narrow, found.numbers, found.names) if found else (frozenset(), False, False)
 
 
 def _covers(topics: list[_Topic], words: list[str]) -> bool:
