@@ -892,6 +892,18 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def bare_test(self, t: Token, method: Token | None = None) -> ir.Node:
         return self._tests((self.tquantity(t), *([method] if method else [])), "positive")
 
+    def lone_test(self, t: Token, method: Token | None = None) -> ir.Node:
+        """"Known diagnosis of HIV": a test that shows a condition (quantities.toml ``shows``), named alone, is
+        the condition (whose evaluation reads the test too); another test named with no result ("Have a
+        pregnancy test") may ask that it was done, not that it was positive; a finding is present."""
+        tests = [units.get_quantity(k) for k in self.tquantity(t)]
+        if method is None and len(tests) == 1 and tests[0].shows:
+            return ir.Condition(tests[0].shows)
+        for q in tests:
+            if "test" in q.name.split():
+                raise Uncompilable(f"'{q.name}' with no result: that the test was done, or that it was positive?")
+        return self.bare_test(t, method)  # "Measurable disease per RECIST 1.1", "HCV RNA": the finding
+
     def at_least(self, *parts: Any) -> ir.Node:
         n = int(next(p for p in parts if isinstance(p, Token) and p.type == "NUMBER").value)
         members = tuple(p for p in parts if isinstance(p, ir.Node))
@@ -1309,7 +1321,10 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             tree = parse_tokens(toks, "run")  # statements run together
             if _joined_by_with(tree, norm):
                 return ir.Review(text, "'with' or 'requiring' may tie what follows to the statement before it: one statement or two?")
-        return CriteriaTransformer(kind, own).transform(tree)
+        node = CriteriaTransformer(kind, own).transform(tree)
+        if _both_sexes(node):  # "Male of female aged 20 years or more": a typo no patient could meet
+            return ir.Review(text, "asks for both sexes at once: 'or' mistyped?")
+        return node
     except VisitError as exc:
         orig = exc.orig_exc
         if isinstance(orig, (Uncompilable, ScreeningError, ValueError)):
@@ -1364,6 +1379,11 @@ def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str]
         # exclusions: the second sentence is a requirement, and any() would exclude on it
         return ir.Review(text, f"the item mixes {kind} criteria with sentences of the other kind")
     return _all(nodes) if kind == "inclusion" else _any(nodes)
+
+
+def _both_sexes(node: ir.Node) -> bool:
+    return any(isinstance(n, ir.All) and len({c.value for c in n.items if isinstance(c, ir.Sex)}) > 1
+               for n in ir.walk(node))
 
 
 def _says_nothing(node: ir.Node) -> bool:

@@ -412,6 +412,25 @@ class Builder:
         return check
 
     def _build_TestResult(self, node: ir.TestResult) -> Check:
+        tested = self._test_result(node)
+        shows = units.get_quantity(node.analyte).shows
+        if shows is None:
+            return tested
+        want = MET if node.result == "positive" else NOT_MET
+
+        def check(p: Patient, c: Context) -> Outcome:
+            """No result in the record, but the condition the test shows is going on: the test would be positive."""
+            o = tested(p, c)
+            if o.verdict != UNKNOWN or not p.conditions:
+                return o
+            present = [e for e in p.conditions if e.keys is not None and shows in e.keys and e.ongoing
+                       and (e.start is None or e.start <= c.day)]
+            if present:
+                return Outcome(want, "{} (so the test is positive)", (_Joined(present),), tuple(e.path for e in present))
+            return o
+        return check
+
+    def _test_result(self, node: ir.TestResult) -> Check:
         q = units.get_quantity(node.analyte)
         name, want = q.name, node.result
         window_days = node.window.days if node.window else q.max_age_days
@@ -542,7 +561,39 @@ class Builder:
         return check
 
     def _build_Condition(self, node: ir.Condition) -> Check:
-        return self._simple_event("conditions", node.concept, node.window, node.exceptions)
+        listed = self._simple_event("conditions", node.concept, node.window, node.exceptions)
+        test = _shown_by().get(node.concept)
+        if test is None or node.exceptions:
+            return listed
+        q, name = units.get_quantity(test), _concept_name(node.concept)
+        now_only = node.window is not None and node.window.amount == 0
+
+        def check(p: Patient, c: Context) -> Outcome:
+            """"HBV infection (HBsAg positive)": a positive test proves what the conditions list left out; a
+            positive one older than the window may still hold, unless a later negative says it ended."""
+            o = listed(p, c)
+            if o.verdict == MET:
+                return o
+            series = [x for x in p.observations.get(test, ()) if x.day is not None and x.day <= c.day]
+            if not any(x.result == "positive" for x in series):
+                return o
+            newest = next((x for x in series if x.result is not None), None)
+            if node.window is None:
+                proof = next(x for x in series if x.result == "positive")
+            elif now_only:
+                fresh = q.max_age_days is None or c.day - newest.day <= q.max_age_days  # type: ignore[union-attr]
+                proof = newest if newest is not None and newest.result == "positive" and fresh else None
+            else:
+                lo = window_start(c, node.window)
+                proof = next((x for x in series if x.result == "positive" and x.day >= lo), None)
+            if proof is not None:
+                return Outcome(MET, "{}", (proof.summary,), (proof.path,))
+            if o.verdict == NOT_MET and not (newest is not None and newest.result == "negative"):
+                last = next(x for x in series if x.result == "positive")
+                return Outcome(UNKNOWN, "{}: is {} still present{}?", (last.summary, name, _window_text(node.window)),
+                               (last.path,))
+            return o
+        return check
 
     def _build_Allergy(self, node: ir.Allergy) -> Check:
         now = self._simple_event("allergies", node.concept, _NOW)
@@ -721,6 +772,12 @@ class Builder:
     def _build_Review(self, node: ir.Review) -> Check:
         outcome = Outcome(REVIEW, node.reason)
         return lambda p, c: outcome
+
+
+@lru_cache(maxsize=1)
+def _shown_by() -> dict[str, str]:
+    """condition -> the qualitative test whose positive result shows it (quantities.toml ``shows``)."""
+    return {q.shows: q.key for q in units.quantities().values() if q.shows}
 
 
 def _num_text(x: float) -> str:

@@ -345,6 +345,16 @@ def medication_use() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
+def _dose_forms() -> frozenset[str]:
+    return frozenset(medication_use()["dose_forms"]["units"])
+
+
+def _dose_form(unit: str) -> bool:
+    """"1 tablet": a count of dosage forms, not an amount of drug (medication_use.toml [dose_forms])."""
+    return " ".join(unit.strip().strip("{}").lower().split()) in _dose_forms()
+
+
+@lru_cache(maxsize=1)
 def _route_spellings() -> dict[str, str]:
     return {w: name for name, words in medication_use()["route_names"].items() for w in words}
 
@@ -409,7 +419,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
         dose = dose_unit = None
         systemic = True
         route = None
-        if category == "drug" and not allergy and it.dose is not None:
+        if category == "drug" and not allergy and it.dose is not None and not _dose_form(it.dose.unit):
             try:
                 dose, dose_unit = units.dose_to_canonical(it.dose.value, it.dose.unit)
             except UnitError as exc:

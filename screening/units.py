@@ -46,6 +46,8 @@ class QuantityDef:
     bare_units: tuple[tuple[float, float, str], ...] = ()  # (low, high, unit): how a number written alone reads
     #: (low, high) in the canonical unit: a criterion's threshold outside it is a typo ("ANC > 100,000/mm3")
     thresholds: tuple[float, float] | None = None
+    #: (qualitative tests) the condition a positive result proves present, and that proves it positive
+    shows: str | None = None
 
 
 KINDS = ("numeric", "ordinal", "titer", "qualitative")
@@ -78,7 +80,8 @@ def _quantity(key: str, d: dict[str, Any]) -> QuantityDef:
         ordinals=tuple((k, float(v)) for k, v in d.get("ordinals", {}).items()),
         min=d.get("min"), max=d.get("max"), max_age_days=None if age is False else int(age),
         bare_units=tuple((float(lo), float(hi), str(u)) for lo, hi, u in d.get("bare_units", ())),
-        thresholds=(float(d["thresholds"][0]), float(d["thresholds"][1])) if "thresholds" in d else None)
+        thresholds=(float(d["thresholds"][0]), float(d["thresholds"][1])) if "thresholds" in d else None,
+        shows=d.get("shows"))
 
 
 @cache

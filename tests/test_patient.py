@@ -42,7 +42,7 @@ def obs(**fields: Any) -> dict[str, Any]:
     (obs(name="platelets", value=150, unit="furlongs", date="2026-01-10"), "observations[0].unit"),
     (obs(name="hemoglobin", value=9.5, unit="g/dLL"), "observations[0].unit"),
     ({"id": "p", "weight": {"value": 60, "unit": "stones-ish"}}, "weight.unit"),
-    ({"id": "p", "medications": [{"name": "Prednisone", "dose": {"value": 10, "unit": "tablets"}}]},
+    ({"id": "p", "medications": [{"name": "Prednisone", "dose": {"value": 10, "unit": "mgg"}}]},
      "medications[0].dose.unit"),
     (obs(name="ALT", value=50, unit="U/L", reference_range={"high": 40, "unit": "mg"}),
      "observations[0].reference_range.high"),
@@ -249,6 +249,14 @@ def test_doses_are_normalized_to_daily_units() -> None:
         {"name": "Prednisone", "dose": {"value": 1, "unit": "mg/kg/day"}}]})
     assert [(m.dose, m.dose_unit) for m in p.medications or ()] == [
         (400.0, "mg/d"), (pytest.approx(15 / 7), "mg/d"), (1.0, "mg/kg/d")]
+
+
+@pytest.mark.parametrize("unit", ["tablet", "{tablet}", "Capsules", "puffs"])
+def test_a_dose_in_dosage_forms_is_kept_without_an_amount(unit: str) -> None:
+    """"1 tablet daily" is a real prescription: the entry stays (it answers "taking X now"), its dose is unknown."""
+    p = parse_patient({"id": "p", "medications": [{"name": "prednisone", "dose": {"value": 1, "unit": unit}}]})
+    (entry,) = p.medications or ()
+    assert (entry.dose, entry.dose_unit, entry.keys is not None) == (None, None, True)
 
 
 # --- units are normalized when the record loads ----------------------------------------------------
