@@ -446,7 +446,7 @@ def _read(text: str) -> tuple[list[Token], str]:
             toks.append(Token("DRUG", last.value, start_pos=last.start_pos, end_pos=r.end))
             i += 1
             continue
-        if not choice[i] and r.text == "other" and _this_trial_other(raws, i + 1, choice, lx):
+        if not choice[i] and r.text in phrase_data()["other_than_trial"]["words"] and _this_trial_other(raws, i + 1, choice, lx):
             i += 1  # "since other prior investigational drugs": at screening none of this trial's were given
             continue
         if not choice[i]:
