@@ -864,15 +864,21 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if any(isinstance(p, ir.Judged) for p in parts):
             raise Uncompilable("a study or a drug in a setting ('adjuvant'): not read together")
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        lead = str(next(p for p in parts if isinstance(p, Token) and p.type == "STUDY"))
+        past = window is None and any(lead.startswith(w) for w in phrase_data()["study_template"]["past"])
         drugs = [ir.Medication(m.concept, window if window is not None else ir.Window(0), systemic=m.systemic,  # type: ignore[attr-defined]
                                route=m.route)  # type: ignore[attr-defined]
                  for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
-        return _any([ir.StudyParticipation(window if window is not None else ir.Window(0)), *drugs])
+        if past and drugs:
+            raise Uncompilable("a past study and a drug with no time frame: taken when?")
+        # "participated in another trial": ever; "participation in another trial": now
+        return _any([ir.StudyParticipation(None if past else window if window is not None else ir.Window(0)), *drugs])
 
     def window(self, *parts: Token) -> ir.Window:
         number = next(p for p in parts if p.type == "NUMBER")
         unit = next(p for p in parts if p.type == "TIMEUNIT")
-        return ir.Window(number.value, unit.value)
+        bound = next((p.value for p in parts if p.type == "BOUND"), None)  # "or 5 half-lives, whichever is longer"
+        return ir.Window(number.value, unit.value, bound)
 
     def window_one(self, *parts: Token) -> ir.Window:
         return ir.Window(1, next(p for p in parts if p.type == "TIMEUNIT").value)

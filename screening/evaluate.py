@@ -142,7 +142,8 @@ def _window_text(w: ir.Window | None) -> str:
         return ""
     if w.amount == 0:
         return " now"
-    return f" within {w.amount:g} {w.unit}{'' if w.amount == 1 else 's'}"
+    bound = f"{w.bound.replace('_', ' ')} " if w.bound else ""
+    return f" within {bound}{w.amount:g} {w.unit}{'' if w.amount == 1 else 's'}"
 
 
 def _concept_name(key: str) -> str:
@@ -477,7 +478,7 @@ class Builder:
         # may be the excepted thing itself: it can neither prove nor rule out the criterion
         exc_broader = frozenset().union(*(vocab.ancestors(x) - {x} for x in exc)) if exc else frozenset()
 
-        def in_window(e: Entry, c: Context) -> bool | None:
+        def inside(e: Entry, c: Context) -> bool | None:
             if e.start is not None and e.start > c.day:
                 return False  # began after the screening date
             if days is None:
@@ -502,6 +503,19 @@ class Builder:
                     return True
                 return None if (start is not None and start <= c.day) else False
             return end >= lo and (start is None or start <= c.day)
+
+        # "within 28 days or 5 half-lives, whichever is longer": an entry older than 28 days may still lie within
+        # 5 half-lives, which the record cannot tell; "... whichever is shorter": one inside 14 days may not
+        def at_least(e: Entry, c: Context) -> bool | None:
+            w = inside(e, c)
+            return None if w is False and (e.start is None or e.start <= c.day) else w
+
+        def at_most(e: Entry, c: Context) -> bool | None:
+            w = inside(e, c)
+            return None if w else w
+
+        bound = window.bound if window is not None else None
+        in_window = at_least if bound == "at_least" else at_most if bound == "at_most" else inside
 
         def match(p: Patient, c: Context) -> tuple[list[Entry], list[Entry], Outcome | None]:
             entries = getattr(p, field)
@@ -549,6 +563,9 @@ class Builder:
                       exceptions: tuple[str, ...] = (), systemic: bool = False, route: str | None = None) -> Check:
         match = self._entry_check(field, concept, window, exceptions, systemic=systemic, route=route)
         label = match.label  # type: ignore[attr-defined]
+        why = ("cannot rule out {}: {} may be one (unrecognised, less specific or undated, or in the part of the period "
+               "that depends on the drug's half-life)" if window is not None and window.bound else
+               "cannot rule out {}: {} may be one (unrecognised, less specific or undated)")
 
         def check(p: Patient, c: Context) -> Outcome:
             hits, maybe, absent = match(p, c)
@@ -556,8 +573,7 @@ class Builder:
                 return absent
             if hits:
                 return Outcome(MET, "{}: {}", (label, _Joined(hits)), tuple(e.path for e in hits))
-            return Outcome(UNKNOWN, "cannot rule out {}: {} may be one (unrecognised, less specific or undated)",
-                           (label, _Joined(maybe)), tuple(e.path for e in maybe))
+            return Outcome(UNKNOWN, why, (label, _Joined(maybe)), tuple(e.path for e in maybe))
         return check
 
     def _build_Condition(self, node: ir.Condition) -> Check:

@@ -27,18 +27,29 @@ class Span:
             raise ValueError(f"bad span {self.start}..{self.end}")
 
 
+WINDOW_BOUNDS: tuple[str, ...] = ("at_least", "at_most")
+
+
 @dataclass(frozen=True, slots=True)
 class Window:
-    """A look-back period ending at the screening date: ``within 6 months``; amount 0 means 'now'."""
+    """A look-back period ending at the screening date: ``within 6 months``; amount 0 means 'now'.
+
+    ``bound``: the period's true length is unknown, only bounded by ``amount``. "Within 28 days or 5 half-lives,
+    whichever is longer" is ``at_least`` 28 days (an entry inside 28 days is in it, an older one may be);
+    "... whichever is shorter" is ``at_most`` 14 days (an older entry is not in it, a newer one may be).
+    """
 
     amount: float
     unit: str = "day"
+    bound: str | None = None
 
     def __post_init__(self) -> None:
         if self.unit not in WINDOW_UNITS:
             raise ValueError(f"window unit must be one of {sorted(WINDOW_UNITS)}, not {self.unit!r}")
         if self.amount < 0:
             raise ValueError("window amount must not be negative")
+        if self.bound is not None and (self.bound not in WINDOW_BOUNDS or self.amount == 0):
+            raise ValueError(f"a window bound is one of {WINDOW_BOUNDS}, on a period longer than 0")
 
     @property
     def days(self) -> float:
@@ -152,6 +163,13 @@ class Measure(Node):
     def __post_init__(self) -> None:
         if self.op not in OPS:
             raise ValueError(f"unknown comparator {self.op!r}")
+        _unbounded(self.window)
+
+
+def _unbounded(window: Window | None) -> None:
+    """A measured value or a test result has no half-lives: only events (drugs, studies ...) take a bounded window."""
+    if window is not None and window.bound is not None:
+        raise ValueError("a window of unknown length ('or 5 half-lives') is said of a drug or a study, not a value")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +185,7 @@ class TestResult(Node):
     def __post_init__(self) -> None:
         if self.result not in ("positive", "negative"):
             raise ValueError("test result must be 'positive' or 'negative'")
+        _unbounded(self.window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +224,8 @@ class Medication(Node):
     def __post_init__(self) -> None:
         if self.systemic and self.route is not None:
             raise ValueError("a medication is restricted to a systemic route or to a named one, not both")
-        if self.stable is not None and (self.window != Window(0) or self.dose is not None or self.stable.amount <= 0):
+        if self.stable is not None and (self.window != Window(0) or self.dose is not None or self.stable.amount <= 0
+                                        or self.stable.bound is not None):
             raise ValueError("a stable dose is said of a drug taken now, with no dose threshold, over a period")
 
 

@@ -80,6 +80,11 @@ class Lexicon:
     longest: int
     uln: frozenset[tuple[str, ...]]
     anchors: frozenset[tuple[str, ...]]
+    #: words after an anchor or a study phrase that add nothing checkable ("or during the study", "with an investigational drug")
+    anchor_tails: frozenset[tuple[str, ...]]
+    study_tails: frozenset[tuple[str, ...]]
+    #: "5 half-lives of the drug": what follows the number of a half-lives alternative
+    half_lives: frozenset[tuple[str, ...]]
     unit_words: frozenset[str]
     time_units: dict[str, str]
     ordinal_leads: frozenset[tuple[str, ...]]
@@ -135,12 +140,14 @@ def lexicon() -> Lexicon:
     add(d["judged"]["both"], "FILLER")
     add(d["judged"]["phrases"], "JUDGED")
     add(d["setting"]["phrases"], "SETTING")
+    add(d["half_lives"]["longer"], "WHICHEVER", "at_least")
+    add(d["half_lives"]["shorter"], "WHICHEVER", "at_most")
     r = d["requiring"]
     add([f"{lead} {obj}" for lead in r["leads"] for obj in r["objects"]], "NEEDS")
     add(r["leads"], "REQUIRING")
     t = d["study_template"]
-    add([" ".join(w for w in (lead, art, kind, noun, tail) if w) for lead in t["lead"] for art in t["article"]
-         for kind in t["kind"] for noun in t["noun"] for tail in t["tail"]], "STUDY")
+    add([" ".join(w for w in (lead, art, kind, noun) if w) for lead in t["lead"] for art in t["article"]
+         for kind in t["kind"] for noun in t["noun"]], "STUDY")
     for key, phrases in d["measure_methods"].items():
         add(phrases, "METHOD", key)
     for name, ks in d["test_groups"].items():
@@ -214,6 +221,9 @@ def lexicon() -> Lexicon:
         phrases=table, longest=max(len(k) for k in table),
         uln=frozenset(phrase_key(p) for p in (*d["uln"]["phrases"], *_limits(d["uln"], d["uln"]["multipliers"]))),
         anchors=frozenset(phrase_key(p) for p in d["anchors"]["phrases"]),
+        anchor_tails=frozenset(phrase_key(p) for p in d["anchor_tails"]["phrases"]),
+        study_tails=frozenset(phrase_key(p) for p in t["tail"] if p),
+        half_lives=frozenset(phrase_key(f"{n} {o}") for n in d["half_lives"]["nouns"] for o in d["half_lives"]["owners"]),
         unit_words=frozenset(d["unit_words"]["words"]), time_units=time_units,
         ordinal_leads=frozenset(phrase_key(p) for p in d["ordinal_leads"]["phrases"]),
         numbers=dict(d["number_words"]), modifiers=frozenset(d["modifiers"]["phrases"]),
@@ -326,6 +336,10 @@ def _read(text: str) -> tuple[list[Token], str]:
                 i += 1
                 continue
             swallow = False  # a word the attestation cannot hold begins another statement: read, never dropped
+        if r.text == "or" and (end := _half_lives_at(raws, i, lx)):  # "or 5 half-lives": see _bound_windows
+            toks.append(Token("HALFLIVES", text[r.start:raws[end - 1].end], start_pos=r.start, end_pos=raws[end - 1].end))
+            i = end
+            continue
         if i in shared:  # "liver, kidney or heart failure": "liver" names "liver failure"
             j, key = shared[i]
             toks.append(_phrase_token(raws, i, "CONDITION", key, raws[j - 1].end))
@@ -438,6 +452,9 @@ def _read(text: str) -> tuple[list[Token], str]:
             toks.append(Token("DRUG", last.value, start_pos=last.start_pos, end_pos=r.end))
             i += 1
             continue
+        if not choice[i] and r.text in phrase_data()["other_than_trial"]["words"] and _this_trial_other(raws, i + 1, choice, lx):
+            i += 1  # "since other prior investigational drugs": at screening none of this trial's were given
+            continue
         if not choice[i]:
             if r.text in _ROMAN and len(r.text) > 1 and toks and toks[-1].type in ("QUANTITY", "TO", "OR", "COMMA"):
                 toks.append(_tok("NUMBER", Ordinal(_ROMAN[r.text]), r))  # "NYHA class III", "III or IV"
@@ -468,9 +485,12 @@ def _read(text: str) -> tuple[list[Token], str]:
                                          raws[j - 1].end))
         if kind == "PRIOR":
             j = _anchor(raws, j, lx, toks)
+        if kind == "STUDY":  # "participation in another trial with an investigational drug": still a study
+            j = _tail(raws, j, lx.study_tails, toks)
         if kind == "ATTEST":
             swallow, attested = True, _attested(value[0])
         i = j
+    toks = _bound_windows(toks)
     collapsed = _collapse(toks)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed)
@@ -489,6 +509,71 @@ def _says_what_is_attested(r: Raw, attested: tuple[frozenset[str], bool, bool]) 
     if r.kind == "word":
         return all(w in words for w in r.text.split("'") if w)
     return r.kind == "punct" or (numbers and r.kind == "num")
+
+
+def _half_lives_at(raws: list[Raw], i: int, lx: Lexicon) -> int:
+    """End of "or [within] <number> <half-lives noun> [<owner>]" at ``raws[i]`` (0: none there)."""
+    j = i + 1 + (i + 1 < len(raws) and raws[i + 1].text == "within")
+    if j >= len(raws) or not (raws[j].kind == "num" or raws[j].text in lx.numbers):
+        return 0
+    j += 1
+    for size in range(min(8, len(raws) - j), 0, -1):
+        if tuple(r.text for r in raws[j:j + size]) in lx.half_lives:
+            return j + size
+    return 0
+
+
+def _bound_windows(toks: list[Token]) -> list[Token]:
+    """"within 28 days or 5 half-lives (whichever is longer) prior to X" -> WINDOW NUMBER TIMEUNIT BOUND PRIOR ANCHOR.
+
+    The alternative may stand before or after the anchor, in parentheses or between commas. Without a "whichever"
+    phrase (or with no window before it) it stays an unknown word: which of the two periods is meant?"""
+    out = list(toks)
+    while (h := next((k for k, t in enumerate(out) if t.type == "HALFLIVES"), None)) is not None:
+        folded = _fold_half_lives(out, h)
+        if folded is None:
+            out[h] = Token("WORD", "half-lives", start_pos=out[h].start_pos, end_pos=out[h].end_pos)
+        else:
+            out = folded
+    return [Token("WORD", "whichever", start_pos=t.start_pos, end_pos=t.end_pos) if t.type == "WHICHEVER" else t
+            for t in out]
+
+
+def _fold_half_lives(toks: list[Token], h: int) -> list[Token] | None:
+    def at(k: int, *kinds: str) -> bool:
+        return 0 <= k < len(toks) and toks[k].type in kinds
+
+    p = h - 1
+    opened = at(p, "LPAR")
+    if at(p, "LPAR", "COMMA"):
+        p -= 1
+    anchor: list[Token] = []
+    if at(p, "ANCHOR") and at(p - 1, "PRIOR"):
+        anchor, p = toks[p - 1:p + 1], p - 2
+    if not (at(p, "TIMEUNIT") and at(p - 1, "NUMBER")):
+        return None
+    q = h + 1
+    if at(q, "COMMA"):
+        q += 1
+    if not anchor and at(q, "PRIOR") and at(q + 1, "ANCHOR"):
+        anchor, q = toks[q:q + 2], q + 2
+        if at(q, "COMMA"):
+            q += 1
+    if at(q, "LPAR") and at(q + 1, "WHICHEVER"):
+        opened, q = True, q + 1
+    if not at(q, "WHICHEVER"):
+        return None
+    which = toks[q]
+    q += 1
+    if opened:
+        if not at(q, "RPAR"):
+            return None
+        q += 1
+    if not anchor and at(q + at(q, "COMMA"), "PRIOR") and at(q + at(q, "COMMA") + 1, "ANCHOR"):
+        q += at(q, "COMMA")
+        anchor, q = toks[q:q + 2], q + 2
+    bound = Token("BOUND", which.value, start_pos=toks[h].start_pos, end_pos=which.end_pos)
+    return [*toks[:p + 1], bound, *anchor, *toks[q:]]
 
 
 @lru_cache(maxsize=1)
@@ -517,6 +602,17 @@ def _before_drug(raws: list[Raw], j: int, choice: list[int], lx: Lexicon) -> boo
             return True
         if kind not in ("FILLER", "ROUTE", "OR", "SYSTEMIC"):
             return False
+        j += choice[j]
+    return False
+
+
+def _this_trial_other(raws: list[Raw], j: int, choice: list[int], lx: Lexicon) -> bool:
+    """"other" before investigational agents or studies ("other prior investigational drugs") means other than this
+    trial's, of which a patient at screening has had none: the word adds nothing (phrases.toml [other_than_trial])."""
+    while j < len(raws) and choice[j]:
+        kind, value = lx.phrases[tuple(x.text for x in raws[j:j + choice[j]])]
+        if kind not in ("FILLER", "PRIOR", "HISTORY", "USE"):
+            return kind == "STUDY" or (kind == "DRUG" and value in phrase_data()["other_than_trial"]["drugs"])
         j += choice[j]
     return False
 
@@ -634,9 +730,22 @@ def _anchor(raws: list[Raw], i: int, lx: Lexicon, toks: list[Token]) -> int:
                 hit = _match(raws, end + 1, lx)
                 if hit and hit[1][0] == "DRUG":
                     end = hit[0]
+                elif hit is None and words[-1] == "dose" and end + 1 < len(raws) and raws[end + 1].kind == "word" \
+                        and (end + 2 == len(raws) or raws[end + 2].kind == "punct"):
+                    end += 2  # "the first dose of ensartinib": a study drug no vocabulary names yet is still its own
             toks.append(Token("ANCHOR", " ".join(r.text for r in raws[i:end]), start_pos=raws[i].start,
                               end_pos=raws[end - 1].end))
-            return end
+            return _tail(raws, end, lx.anchor_tails, toks)
+    return i
+
+
+def _tail(raws: list[Raw], i: int, tails: frozenset[tuple[str, ...]], toks: list[Token]) -> int:
+    """Words at ``raws[i]`` that only restate the token before them ("screening or during the study"): folded into it."""
+    for size in range(min(12, len(raws) - i), 0, -1):
+        if tuple(r.text for r in raws[i:i + size]) in tails:
+            last = toks[-1]
+            toks[-1] = Token(last.type, last.value, start_pos=last.start_pos, end_pos=raws[i + size - 1].end)
+            return i + size
     return i
 
 

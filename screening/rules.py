@@ -59,7 +59,8 @@ def _num(x: float) -> str:
 def _window(w: Window) -> str:
     if w.amount == 0 and w.unit == "day":
         return "now"
-    return f"within {_num(w.amount)} {w.unit}{'' if w.amount == 1 else 's'}"
+    bound = f"{w.bound.replace('_', ' ')} " if w.bound else ""
+    return f"within {bound}{_num(w.amount)} {w.unit}{'' if w.amount == 1 else 's'}"
 
 
 def _unit(unit: str) -> str:
@@ -462,6 +463,9 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     def within(self, meta: Meta, amount: Token, unit: Token) -> Window:
         return Window(self._number(amount), str(unit).removesuffix("s"))
+
+    def within_bounded(self, meta: Meta, bound: Token, amount: Token, unit: Token) -> Window:
+        return Window(self._number(amount), str(unit).removesuffix("s"), str(bound).replace(" ", "_"))
 
     def now(self, meta: Meta) -> Window:
         return Window(0, "day")

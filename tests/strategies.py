@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from screening import units, vocab
 from screening.errors import UnitError
 from screening.patient import route_names
-from screening.ir import (FLAGS, KINDS, OPS, WINDOW_UNITS, All, AnyOf, AtLeast, Attestation, CompiledTrial,
+from screening.ir import (FLAGS, KINDS, OPS, WINDOW_BOUNDS, WINDOW_UNITS, All, AnyOf, AtLeast, Attestation, CompiledTrial,
                           Allergy, Condition, Criterion, Dose, Flag, Immunization, Judged, Measure, Medication, Node, Not,
                           Procedure, Review, Sex, StudyParticipation, TestResult, Window)
 
@@ -60,6 +60,10 @@ amounts = st.one_of(st.integers(0, 120).map(float), st.floats(0, 1e6, allow_nan=
 #: windows of any unit, including ``now`` (0 days) and zero-length windows of other units
 windows = st.builds(Window, amounts, st.sampled_from(sorted(WINDOW_UNITS)))
 optional_windows = st.none() | windows | st.just(Window(0, "day"))
+#: windows of an event (drug, condition, procedure, vaccine, study), which may also be bounded ("28 days or 5 half-lives,
+#: whichever is longer": at least 28 days)
+event_windows = optional_windows | st.builds(Window, amounts.filter(lambda a: a > 0), st.sampled_from(sorted(WINDOW_UNITS)),
+                                             st.sampled_from(WINDOW_BOUNDS))
 #: free text as found in criteria: quotes, backslashes, newlines, tabs, any non-surrogate unicode
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60) | st.sampled_from(
     ['He said "no"', "back\\slash", "two\nlines", "tab\there", "≥ 3 × ULN", "µmol/L", "", " spaced "])
@@ -95,13 +99,13 @@ def medications(draw: st.DrawFn) -> Node:
                           Window(amount, draw(st.sampled_from(["day", "week", "month"]))))
     systemic = draw(st.booleans())
     route = None if systemic else draw(st.none() | st.sampled_from(sorted(route_names())))
-    return Medication(concept, draw(optional_windows), dose, systemic, route)
+    return Medication(concept, draw(event_windows), dose, systemic, route)
 
 
 @st.composite
 def conditions(draw: st.DrawFn) -> Node:
     keys = _keys(_concepts("condition"))
-    return Condition(draw(keys), draw(optional_windows), tuple(draw(st.lists(keys, max_size=3))))
+    return Condition(draw(keys), draw(event_windows), tuple(draw(st.lists(keys, max_size=3))))
 
 
 def leaves() -> st.SearchStrategy[Node]:
@@ -109,10 +113,10 @@ def leaves() -> st.SearchStrategy[Node]:
     names = st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True)
     return st.one_of(
         measures(), conditions(), medications(),
-        st.builds(Procedure, _keys(_concepts("procedure")), optional_windows),
+        st.builds(Procedure, _keys(_concepts("procedure")), event_windows),
         st.builds(Allergy, _keys(_concepts("drug", "drug_class"))),
-        st.builds(Immunization, _keys(_concepts("vaccine")), optional_windows),
-        st.builds(StudyParticipation, optional_windows),
+        st.builds(Immunization, _keys(_concepts("vaccine")), event_windows),
+        st.builds(StudyParticipation, event_windows),
         st.builds(Sex, st.sampled_from(("female", "male"))),
         st.builds(Flag, st.sampled_from(sorted(FLAGS))),
         st.builds(Attestation, names | texts),

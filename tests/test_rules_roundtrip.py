@@ -34,6 +34,8 @@ IDENTITY = [
     "medication(rituximab)",
     "medication(prednisone, now, dose >= 20 mg/d)",
     "study(within 3 months)",
+    "study(within at least 30 days)",
+    "medication(investigational_agent, within at most 14 days)",
     "study",
     "sex is female",
     "pregnant",
@@ -113,7 +115,8 @@ def test_numbers_print_in_shortest_exact_form(value: float, text: str) -> None:
 @pytest.mark.parametrize("window, text", [
     (Window(6, "month"), "within 6 months"), (Window(1, "year"), "within 1 year"),
     (Window(0, "day"), "now"), (Window(0, "week"), "within 0 weeks"), (Window(1.5, "hour"), "within 1.5 hours"),
-    (Window(10, "day"), "within 10 days"), (Window(2, "week"), "within 2 weeks")])
+    (Window(10, "day"), "within 10 days"), (Window(2, "week"), "within 2 weeks"),
+    (Window(28, "day", "at_least"), "within at least 28 days"), (Window(1, "month", "at_most"), "within at most 1 month")])
 def test_windows_print_with_their_own_amount_and_unit(window: Window, text: str) -> None:
     node = StudyParticipation(window)
     assert format_rule(node) == f"study({text})"
