@@ -15,6 +15,7 @@ from functools import lru_cache
 from . import ir, statements, vocab
 from .compile import _age, _all, _any, compile_text
 from .lexer import lexicon, phrase_data, tokenize
+from .segment import has_sections
 from .trial import SourceItem, Trial
 
 _AT_LEAST = re.compile(r"\b(?:at least (?P<n>\d+|one|two|three|four|five)|(?P<more>more than (?:\d+|one|two|three))|"
@@ -343,6 +344,38 @@ def _excludes_own(rule: ir.Node, kind: str, own: frozenset[str], negated: bool =
     return None
 
 
+def _names_conditions_only(rule: ir.Node) -> bool:
+    """A positive statement of diagnoses: conditions under and/or/judgements, no negation."""
+    nodes = list(ir.walk(rule))
+    return any(isinstance(n, ir.Condition) for n in nodes) and all(
+        isinstance(n, (ir.Condition, ir.Judged, ir.AnyOf, ir.All)) for n in nodes)
+
+
+def _unheaded(criteria: list[ir.Criterion]) -> list[ir.Criterion]:
+    """A page with no inclusion/exclusion headings files every item as an inclusion. A diagnosis among them
+    can be an exclusion ("Infective endocarditis" after "No unstable angina", "Uncontrolled or severe
+    cardiovascular disease") or one of several patient groups ("Patients with hypertrophic cardiomyopathy."
+    beside "Patients with microvascular angina."): a person reads those (phrases.toml [unheaded])."""
+    leads = tuple(phrase_data()["unheaded"]["leads"])
+    group = re.compile(phrase_data()["unheaded"]["group"], re.I)
+    top = [c for c in criteria if c.kind == "inclusion" and c.parent is None and c.role == "criterion"]
+    groups = [c for c in top if group.match(c.text)]
+    out = []
+    for c in criteria:
+        if c in top and not isinstance(c.rule, ir.Review) and _names_conditions_only(c.rule):
+            text = c.text.strip().lower()
+            if len(groups) > 1 and c in groups:
+                why = "one of several patient groups on a page with no inclusion/exclusion headings: any one, or all?"
+            elif any(isinstance(n, ir.Judged) for n in ir.walk(c.rule)) or not text.startswith(leads):
+                why = "a diagnosis on a page with no inclusion/exclusion headings: required, or excluded?"
+            else:
+                out.append(c)
+                continue
+            c = replace(c, rule=ir.Review(c.text, why))
+        out.append(c)
+    return out
+
+
 def compile_trial(trial: Trial) -> ir.CompiledTrial:
     """Every source item becomes a criterion; nothing is dropped."""
     criteria = _structured(trial)
@@ -359,6 +392,8 @@ def compile_trial(trial: Trial) -> ir.CompiledTrial:
                 why = (f"'{concept.replace('_', ' ')}' takes in the trial's own condition "
                        f"({', '.join(trial.conditions)}): another one than the trial's?")
                 criteria[k] = replace(c, rule=ir.Review(c.text, why))
+    if trial.criteria_text and not has_sections(trial.criteria_text):
+        criteria = _unheaded(criteria)
     note = ""
     if trial.criteria_text is None:
         note = "the trial page has no eligibility criteria section"

@@ -503,3 +503,9 @@ def split_criteria(text: str) -> tuple[SourceItem, ...]:
     roots = _Splitter(text).run()
     items = _items(text, roots, None, {})
     return tuple(i for i in items if i.kind == "inclusion") + tuple(i for i in items if i.kind == "exclusion")
+
+
+def has_sections(text: str | None) -> bool:
+    """Does the text name its parts (an inclusion, exclusion or NCI section heading)? Without any, every item
+    is filed as an inclusion, though the page may mix exclusions and alternative patient groups among them."""
+    return bool(text) and any(ln.header in ("inclusion", "exclusion", "nci") for ln in _lines(text or ""))

@@ -365,3 +365,18 @@ def test_thresholds_under_an_including_heading_all_hold() -> None:
                             " - ANC >= 1500/mm3\n - Platelets >= 100,000/mm3\n")
     for text in ("ANC >= 1500/mm3", "Platelets >= 100,000/mm3"):
         assert items[text].role == "criterion", text  # each required, not one of them
+
+
+def test_a_page_without_headings_does_not_require_diagnoses_it_may_exclude() -> None:
+    """No inclusion/exclusion headings: every item is filed as an inclusion, so a bare or judged diagnosis
+    may be an exclusion, and several patient groups may be alternatives; a plain demand still counts."""
+    items = _compiled_items("Patients with hypertrophic cardiomyopathy.\n\nPatients with microvascular angina.\n\n"
+                            "No unstable angina.\n\nInfective endocarditis\n\nUncontrolled or severe cardiovascular disease.\n")
+    assert isinstance(items["Patients with hypertrophic cardiomyopathy"].rule, ir.Review)
+    assert isinstance(items["Infective endocarditis"].rule, ir.Review)
+    assert isinstance(items["Uncontrolled or severe cardiovascular disease"].rule, ir.Review)
+    assert items["No unstable angina"].rule == parse_rule("not condition(unstable_angina, now)")
+    single = _compiled_items("Patients with major depressive disorder.\n\nNo unstable angina.\n")
+    assert single["Patients with major depressive disorder"].rule == parse_rule("condition(depression, now)")
+    headed = _compiled_items("Inclusion Criteria:\n - Infective endocarditis\n")
+    assert headed["Infective endocarditis"].rule == parse_rule("condition(infective_endocarditis, now)")
