@@ -22,7 +22,7 @@ from lark.lexer import Lexer
 
 from . import ir, statements, units, vocab
 from .errors import ScreeningError
-from .lexer import ActiveToken, Ordinal, lexicon, phrase_data, tokenize
+from .lexer import ActiveToken, Ordinal, lexicon, phrase_data, phrase_key, tokenize
 from .trial import Trial
 
 
@@ -133,6 +133,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         self.own = own  # the trial's own conditions (most specific): what "no other malignancy" is other than
         self._lists: dict[int, bool] = {}  # id of an inclusion's "A, B or C < x" node -> joined by "and"
         self._parenthesised: set[int] = set()  # ids of nodes read from "( body )"
+        self._now: set[int] = set()  # ids of generic illnesses with a time word of now ("serious concurrent illness")
+        self._open: set[int] = set()  # ids of generic illnesses (and their lists) ending in examples not in parentheses
 
     # --- structure -----------------------------------------------------------------------------
     def statement(self, *parts: Any) -> ir.Node:
@@ -196,6 +198,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
 
     def group_list(self, *parts: Any) -> ir.Node:
         nodes = [p for p in parts if isinstance(p, ir.Node)]
+        if any(id(n) in self._open for n in nodes[:-1]):
+            raise Uncompilable("examples not in parentheses: where does the list of examples end?")
         last = {getattr(n, "window", None) for n in _leaves(nodes[-1])}
         if len(last) == 1 and (w := last.pop()) is not None and w.amount > 0 and any(
                 getattr(n, "window", None) == ir.Window(0) for m in nodes[:-1] for n in _leaves(m)):
@@ -609,6 +613,36 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         examples = [p for p in parts if isinstance(p, ir.Node)]
         return _any([ir.Judged(_qualifier(parts), ir.Condition(t.value)), *examples])
 
+    def cond_judged_now(self, *parts: Any) -> ir.Node:
+        """"Uncontrolled intercurrent infection", "severe co-existing cardiac disease": a time word of now between
+        the qualifiers and the condition."""
+        uses = [str(t.value).lower() for t in parts if isinstance(t, Token) and t.type == "USE"]
+        if any(u not in phrase_data()["current_state"]["phrases"] for u in uses):
+            raise Uncompilable(f"'{uses[0]}' before a condition")
+        node = self.cond_judged(*parts)
+        self._now.add(id(node))
+        return node
+
+    def cond_generic(self, *parts: Any) -> ir.Node:
+        """"Serious concurrent illness", "any significant medical condition (e.g. diabetes)": any condition the
+        record carries, always weighed by a person (the words before it are the qualifier); the examples are
+        conditions too and do not narrow it. A time word inside ("serious concurrent") means now."""
+        toks = [p for p in parts if isinstance(p, Token)]
+        uses = [str(t.value).lower() for t in toks if t.type == "USE"]
+        if any(u not in phrase_data()["current_state"]["phrases"] for u in uses):
+            raise Uncompilable(f"'{uses[0]}' before an illness")
+        generic = next(t for t in toks if t.type == "GENERIC")
+        judged = _qualifier(tuple(p for p in parts if not (isinstance(p, Token) and p.type in ("NEEDS", "REQUIRING"))))
+        needs = _qualifier(tuple(p for p in parts if not (isinstance(p, Token) and p.type == "JUDGED")))
+        kind = "systemic" if phrase_key(str(generic.value)) in _generic_systemic() else ""
+        head = " ".join(x for x in (judged, *uses, kind) if x)
+        node = ir.Judged(", ".join(x for x in (head, needs) if x) or GENERIC_QUALIFIER, ir.Condition(vocab.ANY_CONDITION))
+        if uses:
+            self._now.add(id(node))
+        if any(t.type == "SUCHAS" for t in toks) and not any(t.type == "LPAR" for t in toks):
+            self._open.add(id(node))  # "such as A, B or C ...": where do the examples end?
+        return node
+
     def cond_suspected(self, lead: Token, t: Token) -> ir.Node:
         """"Known or suspected brain metastases": a recorded diagnosis meets it; a suspicion is in no record of
         diagnoses, so without one a person judges (never a confident not_met)."""
@@ -663,6 +697,16 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         history = any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") or isinstance(p, _Ever) for p in parts)
         parts = tuple(p.node if isinstance(p, _Ever) else p for p in parts)
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        if history and any(id(p) in self._now for p in parts):
+            raise Uncompilable("a history of an illness said to be present now: ever, or now?")
+        # "a serious medical condition such as diabetes, heart failure, or other heart disease": what follows examples
+        # not in parentheses are more examples, which the generic illness covers; a time frame or an exception after
+        # them may be said of the last example only
+        opened = next((i for i, p in enumerate(parts) if isinstance(p, ir.Node) and id(p) in self._open), None)
+        if opened is not None and any(isinstance(p, (ir.Window, tuple, _JudgedExceptions)) for p in parts[opened:]):
+            raise Uncompilable("examples not in parentheses: where does the list of examples end?")
+        if opened is not None:
+            parts = parts[:opened + 1]
         if window is None and not history:
             window = ir.Window(0)
         judged = [p for p in parts if isinstance(p, _JudgedExceptions)]
@@ -674,18 +718,24 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             # "known or suspected brain metastases or leptomeningeal disease": the suspicion covers the list
             keys = [n.concept for m in nodes for n in _leaves(m) if isinstance(n, ir.Condition)]
             nodes = [*nodes[0].items[:-1], *nodes[1:], _suspicion(keys)]
-        if isinstance(nodes[0], ir.Judged) and len(nodes) > 1:
+        if isinstance(nodes[0], ir.Judged) and len(nodes) > 1 and nodes[0].qualifier != GENERIC_QUALIFIER:
             # "uncontrolled hypertension or diabetes": the words may qualify the whole list; read so,
             # the machine still decides every patient who has none of them
             q = nodes[0].qualifier
-            nodes = [n if isinstance(n, ir.Judged) else ir.Judged(q, n) for n in nodes]
+            nodes = [ir.Judged(q, n.item) if _generic(n) and n.qualifier == GENERIC_QUALIFIER else
+                     n if isinstance(n, ir.Judged) else ir.Judged(q, n) for n in nodes]
+        written = exceptions
         if any(isinstance(n, ir.Condition) and n.exceptions for m in nodes for n in ir.walk(m)):
-            # "active bacterial or mycobacterial infection": "active" holds for the whole list
+            # "active bacterial or mycobacterial infection": "active" holds for the whole list (not for a
+            # generic illness beside it: "active infection or other serious illness")
             exceptions += tuple(k for m in nodes for n in ir.walk(m) if isinstance(n, ir.Condition)
                                 for k in _latent_forms(n.concept))
         # "... except adequately treated basal cell carcinoma": with only an excepted one, a person weighs the words
         again = [ir.Judged(j.qualifier, _any([ir.Condition(k, window) for k in j.judged])) for j in judged]
-        return _any([_retime(p, window, exceptions) for p in nodes] + again)
+        out = _any([_retime(p, window, written if _generic(p) else exceptions) for p in nodes] + again)
+        if opened is not None:
+            self._open.add(id(out))
+        return out
 
     def drug(self, t: Token) -> ir.Node:
         return ir.Medication(t.value)
@@ -989,6 +1039,8 @@ def _attested(node: ir.Node, negated: bool = False) -> bool:
 def _other_than(node: ir.Node, own: frozenset[str]) -> ir.Node:
     """Every condition in ``node`` with the trial's own conditions below it made exceptions; when there is
     none below it, "other" has nothing the rule can name and the sentence goes to review."""
+    if _generic(node):  # "no other serious illness": any condition goes to a person anyway
+        return node
     if isinstance(node, ir.Condition):
         below = tuple(sorted(o for o in own if o != node.concept and node.concept in vocab.ancestors(o)))
         if not below:
@@ -999,6 +1051,19 @@ def _other_than(node: ir.Node, own: frozenset[str]) -> ir.Node:
     if isinstance(node, (ir.Not, ir.Judged)):
         raise Uncompilable("'other' condition than which? (the trial's own condition is not one to exclude)")
     return node
+
+
+GENERIC_QUALIFIER = "generic illness"
+
+
+def _generic(node: ir.Node) -> bool:
+    """A generic illness ("serious concurrent illness"): a judged fact of any condition the record carries."""
+    return isinstance(node, ir.Judged) and isinstance(node.item, ir.Condition) and node.item.concept == vocab.ANY_CONDITION
+
+
+@lru_cache(maxsize=1)
+def _generic_systemic() -> frozenset[tuple[str, ...]]:
+    return frozenset(phrase_key(p) for p in phrase_data()["generic_illness"]["systemic"])
 
 
 def _setting(parts: tuple[Any, ...]) -> str:
@@ -1330,6 +1395,8 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         node = CriteriaTransformer(kind, own).transform(tree)
         if _both_sexes(node):  # "Male of female aged 20 years or more": a typo no patient could meet
             return ir.Review(text, "asks for both sexes at once: 'or' mistyped?")
+        if kind == "inclusion" and _demands_any_illness(node):  # "Serious disease" among the inclusions
+            return ir.Review(text, "an illness of any kind required: a heading, the trial's own disease, or an exclusion?")
         return node
     except VisitError as exc:
         orig = exc.orig_exc
@@ -1385,6 +1452,13 @@ def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str]
         # exclusions: the second sentence is a requirement, and any() would exclude on it
         return ir.Review(text, f"the item mixes {kind} criteria with sentences of the other kind")
     return _all(nodes) if kind == "inclusion" else _any(nodes)
+
+
+def _demands_any_illness(node: ir.Node, negated: bool = False) -> bool:
+    """The generic illness (vocab.ANY_CONDITION) asked for, not ruled out."""
+    if isinstance(node, ir.Condition):
+        return node.concept == vocab.ANY_CONDITION and not negated
+    return any(_demands_any_illness(c, negated != isinstance(node, ir.Not)) for c in ir.children(node))
 
 
 def _both_sexes(node: ir.Node) -> bool:

@@ -477,6 +477,9 @@ class Builder:
         # an entry broader than an exception ("skin cancer" when basal cell carcinoma is excepted)
         # may be the excepted thing itself: it can neither prove nor rule out the criterion
         exc_broader = frozenset().union(*(vocab.ancestors(x) - {x} for x in exc)) if exc else frozenset()
+        # "serious concurrent illness": every condition is one, recognised or not (whether an unrecognised one is
+        # an excepted one, the person who weighs the illness sees)
+        every = concept == vocab.ANY_CONDITION
 
         def inside(e: Entry, c: Context) -> bool | None:
             if e.start is not None and e.start > c.day:
@@ -526,11 +529,12 @@ class Builder:
             for e in entries:
                 if systemic and not e.systemic:
                     continue  # a cream or an inhaler when only a systemic route counts
-                if e.keys is None:  # unrecognised: it may be anything
-                    if in_window(e, c) is not False:
-                        maybe.append(e)
-                    continue
-                if concept is not None and concept not in e.keys:
+                if e.keys is None:  # unrecognised: it may be anything (for any condition: it is one)
+                    if not every:
+                        if in_window(e, c) is not False:
+                            maybe.append(e)
+                        continue
+                elif not every and concept is not None and concept not in e.keys:
                     # a drug whose classes we do not know, a "-mab" we could not place, or an entry
                     # less specific than the concept may be one
                     if ((is_class and not e.classified)
@@ -538,7 +542,7 @@ class Builder:
                             or (broader and not broader.isdisjoint(e.leaves))) and in_window(e, c) is not False:
                         maybe.append(e)
                     continue
-                if exc and not exc.isdisjoint(e.keys):
+                if exc and e.keys is not None and not exc.isdisjoint(e.keys):
                     continue
                 if exc_broader and not exc_broader.isdisjoint(e.leaves):
                     if in_window(e, c) is not False:

@@ -139,6 +139,7 @@ def lexicon() -> Lexicon:
     add(d["indication"]["phrases"], "FOR")
     add(d["judged"]["both"], "FILLER")
     add(d["judged"]["phrases"], "JUDGED")
+    add([*d["generic_illness"]["phrases"], *d["generic_illness"]["systemic"]], "GENERIC")
     add(d["setting"]["phrases"], "SETTING")
     add(d["half_lives"]["longer"], "WHICHEVER", "at_least")
     add(d["half_lives"]["shorter"], "WHICHEVER", "at_most")
@@ -185,6 +186,8 @@ def lexicon() -> Lexicon:
             key[:len(k)] == k and key[len(k):] in own for k in routes)
 
     for c in vocab.concepts().values():
+        if c.key == vocab.ANY_CONDITION:  # criteria name it only through [generic_illness], always weighed
+            continue
         kind = {"condition": "CONDITION", "drug": "DRUG", "drug_class": "DRUG", "vaccine": "VACCINE",
                 "procedure": "PROCEDURE"}[c.category]
         own = {phrase_key(p) for p in (c.name, *c.synonyms)}
@@ -490,7 +493,7 @@ def _read(text: str) -> tuple[list[Token], str]:
         if kind == "ATTEST":
             swallow, attested = True, _attested(value[0])
         i = j
-    toks = _bound_windows(toks)
+    toks = _generic_illness(_bound_windows(toks))
     collapsed = _collapse(toks)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed)
@@ -574,6 +577,44 @@ def _fold_half_lives(toks: list[Token], h: int) -> list[Token] | None:
         anchor, q = toks[q:q + 2], q + 2
     bound = Token("BOUND", which.value, start_pos=toks[h].start_pos, end_pos=which.end_pos)
     return [*toks[:p + 1], bound, *anchor, *toks[q:]]
+
+
+@lru_cache(maxsize=1)
+def _generic_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """phrases.toml [generic_illness]: the weak nouns, and the qualifiers and time words that make them generic."""
+    g = phrase_data()["generic_illness"]
+    return frozenset(g["weak"]), frozenset(g["qualifiers"]), frozenset(g["times"])
+
+
+def _generic_illness(toks: list[Token]) -> list[Token]:
+    """"Serious concurrent disease": a weak noun ("disease", "condition") right after qualifiers and time words
+    that all speak of illness in general is a GENERIC token; after any other word ("measurable disease", "stage IV
+    disease") it stays a WORD. A WORD "other" right before a generic illness ("any other serious illness") is
+    dropped: any condition goes to a person anyway."""
+    weak, quals, times = _generic_words()
+    out: list[Token] = []
+    for t in toks:
+        if t.type == "WORD" and str(t.value).lower() in weak:
+            lead = []
+            for x in reversed(out):
+                if x.type not in ("JUDGED", "USE", "COMMA", "OR", "AND"):
+                    break
+                lead.append(x)
+            words = [x for x in lead if x.type in ("JUDGED", "USE")]
+            if words and all(str(x.value).lower() in (quals if x.type == "JUDGED" else times) for x in words) \
+                    and lead[0].type in ("JUDGED", "USE"):
+                t = Token("GENERIC", t.value, start_pos=t.start_pos, end_pos=t.end_pos)
+        out.append(t)
+    kept: list[Token] = []
+    for i, t in enumerate(out):
+        if t.type == "WORD" and str(t.value).lower() == "other":
+            j = i + 1
+            while j < len(out) and out[j].type in ("JUDGED", "USE"):
+                j += 1
+            if j < len(out) and out[j].type == "GENERIC":
+                continue
+        kept.append(t)
+    return kept
 
 
 @lru_cache(maxsize=1)

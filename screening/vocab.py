@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 from .errors import VocabularyError
 
-__all__ = ["Concept", "concepts", "get_concept", "ancestors", "resolve", "prednisone_equivalent_factor",
+__all__ = ["ANY_CONDITION", "Concept", "concepts", "get_concept", "ancestors", "resolve", "prednisone_equivalent_factor",
            "is_live_vaccine", "normalize"]
 
 CATEGORIES: tuple[str, ...] = ("condition", "drug", "drug_class", "vaccine", "procedure")
@@ -34,6 +34,10 @@ CODE_SYSTEMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
 FILES: tuple[str, ...] = ("conditions.toml", "cancers.toml", "drugs.toml", "vaccines.toml", "procedures.toml")
 #: tables of a vocabulary file that are not concepts: how criteria compose cancer names (cancers.toml)
 TABLES: Mapping[str, tuple[str, ...]] = MappingProxyType({"cancers.toml": ("confirmation", "histologies", "sites")})
+#: the condition every record condition is, recognised or not: what "serious concurrent illness" names
+#: (conditions.toml; matched against every entry by screening/evaluate.py, read in criteria only through
+#: phrases.toml [generic_illness])
+ANY_CONDITION = "any_condition"
 _FIELDS = frozenset({"name", "synonyms", "codes", "parents", "prednisone_equivalent", "stems", "mesh_tree",
                      "heads", "leads"})
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
