@@ -1471,7 +1471,8 @@ def _attestation_tail(text: str, kind: str, start: str, own: frozenset[str]) -> 
         if kind == "inclusion" and isinstance(first, ir.AnyOf) and re.search(r"\bor\b", head, re.I):
             return None  # "postmenopausal or sterile and using contraception": which does "and" join?
         if not ir.is_executable(first) or isinstance(first, ir.Permitted) or any(
-                isinstance(n, ir.Review) for n in ir.walk(first)):
+                isinstance(n, ir.Review) or isinstance(n, ir.Attestation) and n.name != "childbearing_potential"
+                for n in ir.walk(first)):  # facts, then the statement
             return None
         return _all([first, stated]) if kind == "inclusion" else _any([first, stated])
     return None
