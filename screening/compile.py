@@ -43,7 +43,7 @@ class _TokenListLexer(Lexer):
 @lru_cache(maxsize=1)
 def criteria_parser() -> Lark:
     return Lark.open_from_package("screening.grammars", "criteria.lark", parser="earley", lexer=_TokenListLexer,
-                                  ambiguity="resolve", start=["start", "start_if", "start_stable", "run", "dose_cap", "age_item"])
+                                  ambiguity="resolve", start=["start", "start_if", "start_stable", "start_repro", "run", "dose_cap", "age_item"])
 
 
 _SHAPES: dict[tuple[str, tuple[str, ...]], Any] = {}
@@ -558,6 +558,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return ir.All((_age(">=", lo, True), _age("<=", hi, unit in (None, "year"))))
 
     def demographic(self, sexes: ir.Node, other: ir.Node) -> ir.Node:
+        if sexes == ir.Sex("female") and all(isinstance(n, (ir.Condition, ir.Procedure)) and n.concept in _WOMEN_ONLY
+                                             for n in _leaves(other)):
+            # "Female patients must be postmenopausal": a demand of the women; a man is outside it
+            return _any([ir.Sex("male"), other])
         return _all([sexes, other])
 
     def sexes(self, *parts: Any) -> ir.Node:
@@ -584,7 +588,13 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return self._tests(parts, "positive")
 
     def negative(self, *parts: Any) -> ir.Node:
-        return self._tests(parts, "negative")
+        node = self._tests(parts, "negative")
+        populations = [p for p in parts if isinstance(p, Token) and p.type == "POPULATION"]
+        if self.kind == "inclusion" and populations and all(map(_childbearing, populations)) \
+                and isinstance(node, ir.TestResult) and node.analyte == "pregnancy_test":
+            # "Women of childbearing potential must have a negative pregnancy test": of them only (for_group)
+            return _any([_outside_group(populations), node])
+        return node
 
     def negative_for(self, *parts: Any) -> ir.Node:
         tests = lexicon().condition_tests
@@ -945,6 +955,88 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         node = ir.Attestation(name)
         return ir.Not(node) if negated else node
 
+    # --- reproductive statements said of a group (start_repro) ---------------------------------
+    def start_repro(self, *parts: Any) -> ir.Node:
+        return self.start(*parts)
+
+    def group_list_repro(self, *parts: Any) -> ir.Node:
+        return self.group_list(*parts)
+
+    def rflags(self, *parts: Any) -> ir.Node:
+        """"pregnant or nursing": either; "not pregnant or nursing", "not pregnant, not nursing": neither."""
+        runs: list[tuple[bool, list[ir.Node]]] = []
+        for p in parts:
+            if isinstance(p, Token) and p.type == "NEG" or not runs:
+                runs.append((isinstance(p, Token) and p.type == "NEG", []))
+            if isinstance(p, ir.Node):
+                runs[-1][1].append(p)
+        if len(runs) > 1 and not all(negated for negated, _ in runs):
+            raise Uncompilable("states said both ways in one run")
+        nodes = [_any(list(dict.fromkeys(flags))) for _, flags in runs]
+        return _all([ir.Not(n) for n in nodes]) if runs[0][0] else _any(nodes)
+
+    def for_group(self, *parts: Any) -> ir.Node:
+        """"Women of childbearing potential must have a negative pregnancy test": the demand holds for that group
+        only. Among the inclusions a negative pregnancy test is demanded of the group alone (anyone outside it
+        meets the criterion); "not pregnant", "pregnant or nursing" need no group, as only such a woman can be
+        (ir.Flag already reads a man as neither). Among the exclusions a positive test or the state excludes:
+        the group is implied by it."""
+        toks = [p for p in parts if isinstance(p, Token)]
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        outside = _outside_group(toks)
+        if self.kind == "exclusion" and not any(t.type == "IFCOND" for t in toks) and any(
+                isinstance(a, Token) and isinstance(b, Token) and {a.type, b.type} & {"SEX", "POPULATION"}
+                and "COMMA" in {a.type, b.type} for a, b in zip(parts, parts[1:])):
+            # "Female participants of childbearing potential, pregnant, or lactating": the group is one of the list
+            raise Uncompilable("a group beside exclusions: whom they are for, or one more exclusion?")
+        facts = []
+        for p in parts:
+            if isinstance(p, ir.AnyOf) and isinstance(p.items[-1], ir.TestResult) and isinstance(p.items[0], ir.Sex):
+                # "a woman of childbearing potential must have a negative pregnancy test": `negative` read the group
+                outside = _any([outside, *p.items[:-1]]) if len(p.items) > 2 else outside
+                p = p.items[-1]
+            if isinstance(p, ir.Node):
+                facts.append(p)
+        for f in facts:
+            if isinstance(f, ir.TestResult) and f.analyte != "pregnancy_test":
+                raise Uncompilable(f"a {units.get_quantity(f.analyte).name} demanded of a reproductive group")
+        if window is not None:
+            tested = [f for f in facts if isinstance(f, ir.TestResult)]
+            if len(tested) != 1 or tested[0].window is not None:
+                raise Uncompilable("a time frame after the group: which demand does it limit?")
+            facts = [ir.TestResult(f.analyte, f.result, window) if f is tested[0] else f for f in facts]
+        inclusion = self.kind == "inclusion"
+        for f in facts:
+            negated = [isinstance(n, ir.Not) for n in (f.items if isinstance(f, ir.All) else (f,))]
+            ok = f.result == ("negative" if inclusion else "positive") if isinstance(f, ir.TestResult) else (
+                all(n == inclusion for n in negated) and all(isinstance(n, ir.Flag) for n in _leaves(f)))
+            if not ok:
+                raise Uncompilable(f"a reproductive statement whose sense does not fit the {self.kind}s")
+        if not inclusion:
+            return _any(facts)
+        if any(t.type == "OR" for t in toks):
+            raise Uncompilable("demands joined by 'or'")
+        tests = [f for f in facts if isinstance(f, ir.TestResult)]
+        states = [f for f in facts if not isinstance(f, ir.TestResult)]
+        return _all([*states, *([_any([outside, _all(tests)])] if tests else [])])
+
+    def sterile(self, *parts: Token) -> ir.Node:  # "surgically sterile": the record's procedures list
+        return ir.Procedure("sterilization")
+
+    def sexed_condition(self, cond: Token, sex: Token) -> ir.Node:  # "postmenopausal women"
+        if cond.value != "postmenopausal" or sex.value != "female":
+            raise Uncompilable(f"'{cond}' before '{sex}'")
+        return ir.Condition("postmenopausal", ir.Window(0))
+
+    def not_childbearing(self, sex: Token, neg: Token, population: Token) -> ir.Node:
+        """"Women who are not of childbearing potential": a woman whom the record shows outside that group."""
+        if sex.value != "female" or not _childbearing(population):
+            raise Uncompilable(f"'{sex} not {population}'")
+        return ir.All((ir.Sex("female"), _any(list(_NOT_CHILDBEARING))))
+
+    def attest_for(self, *parts: Any) -> ir.Node:
+        return next(p for p in parts if isinstance(p, ir.Node))
+
     def bare_test(self, t: Token, method: Token | None = None) -> ir.Node:
         return self._tests((self.tquantity(t), *([method] if method else [])), "positive")
 
@@ -968,6 +1060,36 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         if len(members) < 2 or n > len(members):
             raise Uncompilable(f"'at least {n}' of {len(members)} listed items")
         return ir.AtLeast(n, members)
+
+
+# Childbearing potential. The record tells it three ways: the investigator's statement
+# (`attestations.childbearing_potential`, the WOCBP box of a case report form), a postmenopausal state among the
+# conditions, or a hysterectomy or bilateral oophorectomy among the procedures (permanent by every protocol's
+# definition; tubal ligation is not: some protocols count it as contraception). A man is outside the group.
+# With none of these the record cannot tell, and a demand made of the group alone is unknown unless it is met.
+_NOT_CHILDBEARING: tuple[ir.Node, ...] = (
+    ir.Not(ir.Attestation("childbearing_potential")), ir.Condition("postmenopausal"),
+    ir.Procedure("hysterectomy"), ir.Procedure("bilateral_oophorectomy"))
+_WOMEN_ONLY = frozenset({"postmenopausal", "sterilization", "hysterectomy", "bilateral_oophorectomy", "tubal_ligation"})
+_CHILDBEARING = re.compile(r"\b(?:child ?bearing|reproductive|fertile|wocbp)\b")
+_MEN = re.compile(r"\b(?:men|man|males?)\b")
+
+
+def _childbearing(population: Token) -> bool:
+    text = str(population.value if isinstance(population.value, str) else population).lower().replace("-", " ")
+    return bool(_CHILDBEARING.search(text)) and not _MEN.search(text)
+
+
+def _outside_group(toks: list[Token]) -> ir.Node:
+    """Who is outside "women", "if female of childbearing potential", "fertile patients": a man, and for
+    childbearing potential a woman the record shows outside it (_NOT_CHILDBEARING)."""
+    sexes = {t.value for t in toks if t.type == "SEX"}
+    populations = [t for t in toks if t.type == "POPULATION"]
+    if sexes - {"female"} or any(not _childbearing(p) for p in populations):
+        raise Uncompilable("a reproductive demand of a group that is not women (of childbearing potential)")
+    if not populations:
+        return ir.Sex("male")
+    return _any([ir.Sex("male"), *_NOT_CHILDBEARING])
 
 
 def _dose(op: str, parts: tuple[Any, ...]) -> ir.Dose:
@@ -1372,10 +1494,13 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         return ir.Review(text, _NOTHING)
     if own:
         toks = _own_disease(toks, own, kind)
-    if norm.lstrip().startswith("for "):  # "for acromegaly": whom the items around it are for, not a demand
+    if norm.lstrip().startswith("for ") and not (toks[0].type in ("SEX", "POPULATION") and _reproductive(toks)):
+        # "for acromegaly": whom the items around it are for, not a demand ("for women of childbearing potential,
+        # negative pregnancy test" is one: start_repro)
         return ir.Review(text, "a fragment: 'for ...' says whom or what other criteria are for")
     if any(t.type == "WORD" for t in toks) or text.count("(") != text.count(")"):
-        return _as_statement(text, kind) or ir.Review(text, _review_reason(toks, text))
+        return _as_statement(text, kind) or _attestation_tail(text, kind, start, own) or ir.Review(
+            text, _review_reason(toks, text))
     if kind == "inclusion" and all(t.type in ("DRUG", "PROCEDURE", "COMMA", "OR", "AND") for t in toks):
         # a bare "Chemotherapy" among the inclusion criteria is a sub-heading far more often than a demand
         return ir.Review(text, "a bare treatment name among the inclusion criteria: a heading, or a requirement?")
@@ -1385,7 +1510,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         elif start == "start" and any(t.type in ("IFCOND", "UNLESS") for t in toks):
             start = "start_if"  # a relaxed or exempted threshold
         try:
-            tree = parse_tokens(toks, start)
+            tree = _parse_reproductive(toks, start)
         except LarkError:
             if start not in ("start", "start_if", "start_stable") or len(toks) < 4 or _indication(toks) or kind != "inclusion":
                 raise  # among the exclusions "A with B" split into statements would exclude on A alone
@@ -1404,7 +1529,63 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             return ir.Review(text, str(orig.message if isinstance(orig, ScreeningError) else orig))
         raise
     except LarkError:
-        return _as_statement(text, kind) or ir.Review(text, _review_reason(toks, text))
+        return _as_statement(text, kind) or _attestation_tail(text, kind, start, own) or ir.Review(
+            text, _review_reason(toks, text))
+
+
+def _parse_reproductive(toks: list[Token], start: str) -> Tree:
+    """`start`, and when it fails on a sentence that names pregnancy, lactation, sterility or menopause,
+    `start_repro` (statements said of a group; its own start symbol keeps their readings out of every other parse)."""
+    try:
+        return parse_tokens(toks, start)
+    except LarkError:
+        if start not in ("start", "start_if") or not _reproductive(toks):
+            raise
+        return parse_tokens(toks, "start_repro")
+
+
+def _reproductive(toks: list[Token]) -> bool:
+    return any(t.type in ("PREGNANT", "LACTATING", "STERILE") or t.type == "QTEST" and t.value == "pregnancy_test"
+               or t.type == "ATTEST" and t.value[0] == "contraception"
+               or t.type == "CONDITION" and t.value == "postmenopausal"
+               or t.type == "POPULATION" and _childbearing(t) for t in toks)
+
+
+# where a contraception statement may close a sentence of other demands: "..., and must use adequate birth control"
+# among the inclusions (both demanded), "..., or women unwilling to use contraception" among the exclusions
+_TAIL_SPLIT = {"inclusion": re.compile(r"\s*(?:,\s*and\b|;|\band\b)\s*", re.I),
+               "exclusion": re.compile(r"\s*(?:,\s*or\b|;|,|\bor\b)\s*", re.I)}
+_CONTRACEPTION = frozenset({"contraception", "contraceptive", "contraceptives", "birth"})
+
+
+def _attestation_tail(text: str, kind: str, start: str, own: frozenset[str]) -> ir.Node | None:
+    """"Not pregnant or nursing and willing to use contraception": a sentence of facts closed by a contraception
+    statement, joined by "and" or a comma (among the exclusions "or"). The statement is read by its closed word
+    lists (``screening.statements``) from the longest tail that is one; the rest must compile on its own, with
+    nothing left for review. Anything else: None."""
+    if start != "start" or _CONTRACEPTION.isdisjoint(statements.words_of(text)):
+        return None
+    for m in _TAIL_SPLIT[kind].finditer(text):
+        head, tail = text[:m.start()].strip(), text[m.end():].strip()
+        if not head or not tail:
+            continue
+        try:
+            stated = statements.attestation_statement(tail, kind)
+        except ValueError:
+            return None
+        if stated is None:
+            continue
+        if (stated.item if isinstance(stated, ir.Not) else stated) != ir.Attestation("contraception"):
+            return None
+        first = _compile_sentence(head, kind, start, own)
+        if kind == "inclusion" and isinstance(first, ir.AnyOf) and re.search(r"\bor\b", head, re.I):
+            return None  # "postmenopausal or sterile and using contraception": which does "and" join?
+        if not ir.is_executable(first) or isinstance(first, ir.Permitted) or any(
+                isinstance(n, ir.Review) or isinstance(n, ir.Attestation) and n.name != "childbearing_potential"
+                for n in ir.walk(first)):  # facts, then the statement
+            return None
+        return _all([first, stated]) if kind == "inclusion" else _any([first, stated])
+    return None
 
 
 def _as_statement(text: str, kind: str) -> ir.Node | None:

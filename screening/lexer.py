@@ -208,7 +208,7 @@ def lexicon() -> Lexicon:
               ("between", "BETWEEN"), ("at_least_of", "ATLEASTOF"), ("test_word", "TESTWORD"),
               ("decreased", "DECREASED"), ("elevated", "ELEVATED"), ("normal", "NORMAL"), ("since", "SINCE"),
               ("negated_history", "NEGHIST"), ("negative_tail", "NEGTAIL"),
-              ("recovered", "RECOVERED")]
+              ("recovered", "RECOVERED"), ("sterile", "STERILE")]
     for section, kind in simple:
         add(d[section]["phrases"], kind)
     for sex, phrases in d["sex"].items():
