@@ -276,6 +276,13 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
         if isinstance(v, (int, float)) and not isinstance(v, bool) and q.key.endswith(("_dna", "_rna")):
             result = "positive" if v > 0 else "negative"  # a viral load: any copies detected
             word = f"{v:g}{' ' + o.unit if o.unit else ''}"
+        elif result is None and q.key == "pregnancy_test" and (
+                (isinstance(v, (int, float)) and not isinstance(v, bool)) or (isinstance(v, str) and (
+                    _CENSORED.match(v) or re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", v)))):
+            # a quantitative hCG ("serum hCG 3 mIU/mL", "<2"): kept, read as no result (which cut-off the
+            # lab applies is not ours to guess)
+            word = f"{v:g}" if isinstance(v, (int, float)) else v.strip()
+            return Obs(None, None, day, None, None, path, f"{label} {word}{' ' + o.unit if o.unit else ''}{when}")
         if v is not None and result is None and word not in INDETERMINATE_WORDS:
             raise PatientDataError(f"{v!r} is not a test result: use positive, negative or indeterminate",
                                    path=f"{path}.value")

@@ -389,12 +389,44 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
     if category == "drug":
         return _resolve_drug(name, norm)
     if category == "condition" and not (set(norm.split()) & _HEDGES):
+        site = _cancer_at_site(norm)
+        if site:
+            return _closure({site})
         words = norm.split()
         if words and words[-1] in vocab.heads:
             return _closure({vocab.heads[words[-1]]})
         for lead, key in vocab.leads:
-            if norm.startswith(lead):
+            if norm.startswith(lead) and vocab.concepts[key].category == "condition":
                 return _closure({key})
+    if category == "procedure":  # "radiotherapy to brain": a radiotherapy whatever the site
+        for lead, key in vocab.leads:
+            if norm.startswith(lead) and vocab.concepts[key].category == "procedure":
+                return _closure({key})
+    return None
+
+
+@lru_cache(maxsize=1)
+def _cancer_names() -> tuple[tuple[str, ...], dict[str, str], dict[str, str]]:
+    """cancers.toml as record names: histology forms (longest first), site nouns and adjectives -> the site's cancer."""
+    t = tables("cancers.toml")
+    hist = sorted({normalize(f) for forms in t["histologies"].values() for f in forms}, key=len, reverse=True)
+    nouns = {normalize(n): s["cancer"] for s in t["sites"].values() for n in (*s["nouns"], *s.get("record_nouns", ()))}
+    adjs = {normalize(a): s["cancer"] for s in t["sites"].values()
+            for a in (*s["adjectives"], *s.get("record_adjectives", ()))}
+    return tuple(hist), nouns, adjs
+
+
+def _cancer_at_site(norm: str) -> str | None:
+    """A record's "<histology> of [the] <site>" or "<site> <histology>" ("adenocarcinoma of sigmoid colon"): the
+    site's cancer. ICD-10-CM files every histology that cancers.toml lists by its site, so the record's diagnosis is
+    that site's cancer (a criterion naming the histology is composed separately, see cancers.toml)."""
+    hist, nouns, adjs = _cancer_names()
+    for h in hist:
+        for link in (" of the ", " of "):
+            if norm.startswith(h + link) and norm[len(h + link):] in nouns:
+                return nouns[norm[len(h + link):]]
+        if norm.endswith(" " + h) and norm[:-len(h) - 1] in adjs:
+            return adjs[norm[:-len(h) - 1]]
     return None
 
 

@@ -44,15 +44,15 @@ RELAXED = "any(ast <= 3 ULN, all(condition(liver_metastases, now), ast <= 5 ULN)
 
 CASES = [
     # --- drug classes: a drug the NER library knows and our tables do not list ----------------------
-    case("medication(immunosuppressant, now)", meds({"name": "atorvastatin"}), "unknown",
+    case("medication(immunosuppressant, now)", meds({"name": "pitavastatin"}), "unknown",
          id="unlisted-drug-with-stem-class-vs-open-class"),
     case("medication(immunosuppressant, now)", meds({"name": "gabapentin"}), "unknown",
          id="unlisted-drug-vs-open-class"),
-    case("medication(statin, now)", meds({"name": "atorvastatin"}), "met", id="unlisted-drug-in-its-stem-class"),
+    case("medication(statin, now)", meds({"name": "pitavastatin"}), "met", id="unlisted-drug-in-its-stem-class"),
     case("medication(monoclonal_antibody, now)", meds({"name": "teprotumumab"}), "met", id="unlisted-mab"),
-    case("medication(monoclonal_antibody, now)", meds({"name": "levothyroxine"}), "not_met",
+    case("medication(monoclonal_antibody, now)", meds({"name": "gabapentin"}), "not_met",
          id="unlisted-drug-vs-stem-class"),
-    case("medication(glucocorticoid, now)", meds({"name": "levothyroxine"}), "not_met",
+    case("medication(glucocorticoid, now)", meds({"name": "gabapentin"}), "not_met",
          id="unlisted-drug-vs-complete-class"),
     case("medication(immunosuppressant, now)", meds({"name": "hydroxychloroquine"}), "not_met",
          id="listed-drug-outside-open-class"),

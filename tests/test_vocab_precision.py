@@ -552,3 +552,176 @@ def test_session4_children_reach_their_parents(child: str, parents: set[str]) ->
 ])
 def test_session4_concepts_stay_narrow(phrase: str, not_under: str) -> None:
     assert not_under not in (resolve("condition", phrase) or ())
+
+
+# ---- s5 (vocab5): subtypes are child concepts, not synonyms of their parent; common record names ----------------
+# A subtype folded into its parent as a synonym made a criterion naming the subtype ("Patients with hypertrophic
+# cardiomyopathy", "Diagnosis of IPF") met by a sibling subtype in the record (dilated cardiomyopathy, sarcoid ILD).
+
+import datetime as _dt
+
+from screening.compile import compile_text
+from screening.evaluate import Builder, Context
+from screening.patient import parse_patient
+from screening.rules import format_rule, parse_rule
+
+_AS_OF = _dt.date(2026, 1, 15)
+
+
+def _verdict(rule: str, record: dict) -> str:
+    check = Builder().build(parse_rule(rule))
+    return check(parse_patient({"id": "p", **record}), Context(_AS_OF, _AS_OF.toordinal())).verdict
+
+
+def _conditions(*names: str) -> dict:
+    return {"conditions": [{"name": n} for n in names]}
+
+
+def _medications(*names: str) -> dict:
+    return {"medications": [{"name": n} for n in names]}
+
+
+@pytest.mark.parametrize("text,rule", [
+    ("Patients with hypertrophic cardiomyopathy.", "condition(hypertrophic_cardiomyopathy, now)"),
+    ("Diagnosis of IPF", "condition(idiopathic_pulmonary_fibrosis, now)"),
+    ("Diagnosis of idiopathic pulmonary fibrosis", "condition(idiopathic_pulmonary_fibrosis, now)"),
+    ("Diagnosis of interstitial lung disease", "condition(interstitial_lung_disease, now)"),
+    ("History of medullary thyroid carcinoma", "condition(medullary_thyroid_cancer)"),
+    ("Ischemic stroke within 6 months", "condition(ischemic_stroke, within 6 months)"),
+])
+def test_s5_a_criterion_naming_a_subtype_compiles_to_the_subtype(text: str, rule: str) -> None:
+    assert format_rule(compile_text(text, kind="inclusion")) == rule
+
+
+@pytest.mark.parametrize("rule,record,expected", [
+    # criterion subtype vs a sibling subtype in the record: a different disease
+    ("condition(hypertrophic_cardiomyopathy, now)", _conditions("dilated cardiomyopathy"), "not_met"),
+    ("condition(idiopathic_pulmonary_fibrosis, now)", _conditions("pulmonary sarcoidosis"), "not_met"),
+    ("condition(medullary_thyroid_cancer)", _conditions("papillary thyroid carcinoma"), "not_met"),
+    ("condition(ischemic_stroke)", _conditions("subarachnoid hemorrhage"), "not_met"),
+    ("condition(lobular_carcinoma_in_situ)", _conditions("ductal carcinoma in situ"), "not_met"),
+    ("condition(febrile_neutropenia, now)", _conditions("neutropenia"), "unknown"),
+    # a record no more specific than the parent may be the subtype: unknown, never a confident no
+    ("condition(hypertrophic_cardiomyopathy, now)", _conditions("cardiomyopathy"), "unknown"),
+    ("condition(idiopathic_pulmonary_fibrosis, now)", _conditions("pulmonary sarcoidosis", "interstitial lung disease"),
+     "unknown"),
+    ("condition(end_stage_renal_disease)", _conditions("chronic kidney disease stage 5"), "unknown"),
+    # a record's subtype still counts for the parent
+    ("condition(cardiomyopathy, now)", _conditions("dilated cardiomyopathy"), "met"),
+    ("condition(hypertrophic_cardiomyopathy, now)", _conditions("hypertrophic cardiomyopathy"), "met"),
+    ("condition(interstitial_lung_disease, now)", _conditions("idiopathic pulmonary fibrosis"), "met"),
+    ("condition(interstitial_lung_disease, now)", _conditions("CTD-ILD"), "met"),
+    ("condition(thyroid_cancer)", _conditions("medullary thyroid cancer"), "met"),
+    ("condition(stroke)", _conditions("cerebral infarction"), "met"),
+    ("condition(ckd_stage_5)", _conditions("ESRD"), "met"),
+])
+def test_s5_subtype_verdicts(rule: str, record: dict, expected: str) -> None:
+    assert _verdict(rule, record) == expected
+
+
+@pytest.mark.parametrize("child,parents", [
+    ("chronic kidney disease stage 5", {"ckd_stage_5", "chronic_kidney_disease", "renal_insufficiency"}),
+    ("CKD stage 3b", {"ckd_stage_3b", "ckd_stage_3", "chronic_kidney_disease"}),
+    ("hypoxic ischemic encephalopathy", {"hypoxic_ischemic_encephalopathy", "encephalopathy"}),
+    ("temporal lobe epilepsy", {"temporal_lobe_epilepsy", "epilepsy"}),
+    ("migraine without aura", {"migraine_without_aura", "migraine"}),
+    ("adenocarcinoma of sigmoid colon", {"colon_cancer", "colorectal_cancer", "malignancy"}),
+    ("adenocarcinoma of the gastroesophageal junction", {"gastric_cancer", "malignancy"}),
+    ("squamous cell carcinoma of the esophagus", {"squamous_cell_carcinoma_of_esophagus", "esophageal_cancer"}),
+    ("emphysema", {"emphysema", "copd"}),
+    ("ankylosing spondylitis", {"axial_spondyloarthritis", "spondyloarthritis"}),
+    ("herpes zoster", {"varicella_zoster_virus_infection", "viral_infection"}),
+])
+def test_s5_record_names_resolve(child: str, parents: set[str]) -> None:
+    assert resolve("condition", child) >= parents
+
+
+@pytest.mark.parametrize("broad,narrow", [
+    ("cardiomyopathy", "hypertrophic_cardiomyopathy"), ("interstitial lung disease", "idiopathic_pulmonary_fibrosis"),
+    ("pulmonary fibrosis", "idiopathic_pulmonary_fibrosis"), ("stroke", "ischemic_stroke"),
+    ("heart failure", "hfref"), ("thyroid cancer", "papillary_thyroid_cancer"), ("neutropenia", "febrile_neutropenia"),
+    ("chronic kidney disease", "ckd_stage_5"), ("axial spondyloarthritis", "ankylosing_spondylitis"),
+    ("varicella zoster infection", "herpes_zoster"), ("breast carcinoma in situ", "ductal_carcinoma_in_situ"),
+    ("benign neoplasm of colon", "colon_cancer"), ("radiotherapy planning", "radiotherapy"),
+])
+def test_s5_a_broad_name_is_not_its_subtype(broad: str, narrow: str) -> None:
+    assert narrow not in (resolve("condition", broad) or resolve("procedure", broad) or ())
+
+
+#: words that name a subtype: a synonym may start with one only if its concept's name does (or it is listed below)
+SUBTYPE_WORDS = ("hypertrophic", "dilated", "idiopathic", "paroxysmal", "ischemic", "papillary", "follicular",
+                 "medullary", "juvenile", "bacterial", "viral", "cryptococcal", "alcoholic", "non-alcoholic", "plaque",
+                 "relapsing", "relapsing-remitting", "generalized", "extensive-stage", "limited-stage", "diffuse",
+                 "limited", "seropositive", "seronegative", "warm", "pleural", "drug-induced", "radiation",
+                 "postmenopausal", "allergic", "inherited", "hereditary", "nyha", "stage", "child-pugh", "subacute",
+                 "discoid", "amyopathic", "vascular", "intracerebral", "subarachnoid", "subdural", "cardiogenic",
+                 "hypovolemic", "hypoxemic", "sensory", "motor", "diabetic", "miliary", "extrapulmonary", "emphysema")
+#: genuine synonyms that start with such a word (the word is part of the disease's name, or a disjunction)
+SUBTYPE_ALLOWED = {
+    ("polymyositis", "idiopathic polymyositis"), ("immune_thrombocytopenia", "idiopathic thrombocytopenic purpura"),
+    ("parkinson_disease", "idiopathic parkinson's disease"), ("parkinson_disease", "idiopathic parkinson disease"),
+    ("parkinson_disease", "idiopathic parkinsons disease"), ("type_1_diabetes", "juvenile diabetes"),
+    ("supraventricular_tachycardia", "paroxysmal supraventricular tachycardia"),
+    ("coronary_artery_disease", "ischemic heart disease"), ("bacteremia", "bacterial bloodstream infection"),
+    ("hepatitis_b", "viral hepatitis b"), ("hepatitis_c", "viral hepatitis c"),
+    ("cryptococcosis", "cryptococcal infection"), ("cryptococcosis", "cryptococcal disease"),
+    ("interstitial_lung_disease", "diffuse parenchymal lung disease"),
+    ("peripheral_neuropathy", "sensory or motor neuropathy"), ("peripheral_neuropathy", "motor or sensory neuropathy"),
+    ("peripheral_neuropathy", "sensory and/or motor neuropathy"), ("inherited_thrombophilia", "hereditary thrombophilia"),
+    ("primary_immunodeficiency", "inherited immunodeficiency"),
+}
+
+
+def test_s5_no_synonym_starts_with_a_subtype_word_its_concept_lacks() -> None:
+    bad = []
+    for c in concepts("condition").values():
+        name = normalize(c.name) + " " + c.key.replace("_", " ")
+        for s in c.synonyms:
+            n = normalize(s)
+            if any(n.startswith(w + " ") and w not in name for w in SUBTYPE_WORDS) and (c.key, s) not in SUBTYPE_ALLOWED:
+                bad.append((c.key, s))
+    assert not bad, bad
+
+
+def test_s5_hcg_test_names_are_pregnancy_tests_and_a_quantitative_hcg_is_no_result() -> None:
+    from screening.units import find_quantity
+    for name in ("urine hCG", "Serum hCG", "serum beta hCG", "hCG, urine", "urine hCG qualitative"):
+        assert find_quantity(name).key == "pregnancy_test", name
+    positive = {"observations": [{"name": "urine hCG", "value": "positive", "date": "2026-01-12"}]}
+    assert _verdict("pregnancy_test is positive", positive) == "met"
+    negative = {"observations": [{"name": "Serum hCG", "value": "negative", "date": "2026-01-12"}]}
+    assert _verdict("pregnancy_test is negative", negative) == "met"
+    number = {"observations": [{"name": "serum hCG", "value": 3, "unit": "mIU/mL", "date": "2026-01-12"}]}
+    assert _verdict("pregnancy_test is negative", number) == "unknown"  # kept, not rejected; the cut-off is the lab's
+    # in criteria a bare hCG is also a tumour marker: not a pregnancy test there
+    assert "pregnancy_test" not in format_rule(compile_text("AFP and hCG normal", kind="inclusion"))
+
+
+def test_s5_radiotherapy_to_a_site_is_radiotherapy() -> None:
+    assert resolve("procedure", "radiotherapy to brain") >= {"brain_radiotherapy", "radiotherapy"}
+    assert resolve("procedure", "Radiotherapy head and neck") >= {"head_and_neck_radiotherapy", "radiotherapy"}
+    assert resolve("procedure", "radiotherapy to left breast") == {"radiotherapy"}
+    assert resolve("procedure", "WBRT") >= {"whole_brain_radiotherapy", "brain_radiotherapy"}
+    assert resolve("condition", "radiation to chest wall") is None  # a procedure lead never names a condition
+
+
+@pytest.mark.parametrize("name,classes", [
+    ("levothyroxine 50 mcg tablet", {"levothyroxine", "thyroid_hormone"}), ("Synthroid", {"levothyroxine"}),
+    ("atorvastatin 40 mg", {"atorvastatin", "statin"}), ("lisinopril", {"ace_inhibitor", "antihypertensive"}),
+    ("amlodipine besylate", {"calcium_channel_blocker", "antihypertensive"}), ("losartan", {"angiotensin_receptor_blocker"}),
+    ("furosemide", {"diuretic", "antihypertensive"}), ("escitalopram", {"ssri", "antidepressant"}),
+    ("clonazepam", {"benzodiazepine", "anticonvulsant"}), ("hydroxyzine", {"antihistamine"}),
+    ("glipizide", {"oral_antidiabetic", "antidiabetic"}), ("senna", {"laxative"}), ("tamsulosin", {"tamsulosin"}),
+])
+def test_s5_common_drugs_are_listed_with_their_classes(name: str, classes: set[str]) -> None:
+    keys = resolve("drug", name)
+    assert keys >= classes and not any(k.startswith("drug:") for k in keys), keys
+
+
+def test_s5_a_listed_common_drug_settles_oncology_class_criteria() -> None:
+    record = _medications("levothyroxine", "atorvastatin", "lisinopril", "omeprazole", "ondansetron")
+    for concept in ("chemotherapy", "nitrosourea", "immunosuppressant", "investigational_agent", "glucocorticoid"):
+        assert _verdict(f"medication({concept}, now)", record) == "not_met", concept
+    # drugs whose class is arguable stay unlisted: a class question about them stays open
+    for drug in ("gabapentin", "spironolactone", "finasteride", "estradiol", "verapamil"):
+        assert _verdict("medication(antineoplastic_agent, now)", _medications(drug)) == "unknown", drug
