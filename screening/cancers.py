@@ -68,7 +68,15 @@ def _exact_at(lx: Lexicon, form: tuple[str, ...], name: str, label: str, named: 
     return next((e for e in (_exact(lx, c, site, label) for c in cands) if e), None)
 
 
+_FIRST_WORDS: dict[int, tuple[dict[tuple[str, ...], str], frozenset[str]]] = {}
+
+
 def _longest(raws: list[Raw], i: int, table: dict[tuple[str, ...], str], longest: int) -> tuple[int, str] | None:
+    kept = _FIRST_WORDS.get(id(table))
+    if kept is None or kept[0] is not table:  # the words a phrase of the table can begin with, once per table
+        kept = _FIRST_WORDS[id(table)] = (table, frozenset(k[0] for k in table))
+    if i >= len(raws) or raws[i].text not in kept[1]:
+        return None
     for size in range(min(longest, len(raws) - i), 0, -1):
         hit = table.get(tuple(r.text for r in raws[i:i + size]))
         if hit is not None:

@@ -1344,6 +1344,34 @@ def _run_together(start: int, text: str) -> list[tuple[int, str]]:
     return [(start + a, text[a:b]) for a, b in zip(bounds, bounds[1:])]
 
 
+# what each of several run-together statements names (a sentence with fewer than two cannot be several)
+_STATEMENT_HEADS = frozenset({"QUANTITY", "QGROUP", "QTEST", "CONDITION", "CGROUP", "DXCRIT", "GENERIC", "DRUG",
+                              "PROCEDURE", "PROCUSE", "VACCINE", "ALLERGY", "STUDY", "PREGNANT", "LACTATING", "SEX",
+                              "AGE", "AGETAIL", "POSTCMP", "ATTEST", "STERILE"})
+_VALUE_ENDS = frozenset({"UNIT", "ULN", "NUMBER", "NORMAL", "RPAR", "ULNBARE", "LLNBARE", "POSTCMP", "TITER"})
+
+
+def _measure_run(toks: list[Token]) -> Tree | None:
+    """"ANC >= 1500/mm3 platelets >= 100,000/mm3": measurements run together, cut before each quantity that
+    follows a value, each part read as a sentence of its own (parses of recurring shapes are reused); the tree
+    the "run" rule would give. None when a part does not read alone: the full "run" parse decides then (it
+    costs more: every cut is a reading to try)."""
+    cuts = [i for i in range(1, len(toks)) if toks[i].type in ("QUANTITY", "QGROUP") and toks[i - 1].type in _VALUE_ENDS]
+    if not cuts:
+        return None
+    bounds = [0, *cuts, len(toks)]
+    statements = []
+    for a, b in zip(bounds, bounds[1:]):
+        try:
+            part = parse_tokens(toks[a:b], "start")
+        except LarkError:
+            return None
+        if any(isinstance(c, Token) and c.type == "NEGTAIL" for c in part.children):
+            return None
+        statements.append(Tree("statement", list(part.children)))
+    return Tree("run", statements)
+
+
 def _joined_by_with(tree: Tree, norm: str) -> bool:
     """"No NYHA class III heart disease with uncontrolled coronary artery disease": "with" (a dropped filler)
     between two run-together statements qualifies the first, it does not start a second one."""
@@ -1512,9 +1540,10 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         try:
             tree = _parse_reproductive(toks, start)
         except LarkError:
-            if start not in ("start", "start_if", "start_stable") or len(toks) < 4 or _indication(toks) or kind != "inclusion":
+            if start not in ("start", "start_if", "start_stable") or len(toks) < 4 or _indication(toks) or kind != "inclusion" \
+                    or sum(t.type in _STATEMENT_HEADS for t in toks) < 2:
                 raise  # among the exclusions "A with B" split into statements would exclude on A alone
-            tree = parse_tokens(toks, "run")  # statements run together
+            tree = _measure_run(toks) or parse_tokens(toks, "run")  # statements run together
             if _joined_by_with(tree, norm):
                 return ir.Review(text, "'with' or 'requiring' may tie what follows to the statement before it: one statement or two?")
         node = CriteriaTransformer(kind, own).transform(tree)

@@ -246,8 +246,24 @@ def _render(factor: float, terms: tuple[tuple[str, str, int], ...], display: boo
     return (head + " " + num if head and num else head or num) + den
 
 
-@lru_cache(maxsize=4096)
 def _parse(text: str) -> _Unit:
+    found = _parse_or_error(text)
+    if isinstance(found, UnitError):
+        raise found.with_traceback(None)  # the kept error, its old traceback dropped so none piles up
+    return found
+
+
+@lru_cache(maxsize=8192)
+def _parse_or_error(text: str) -> _Unit | UnitError:
+    """A unit or why not, kept: the criteria lexer tries the same unknown spellings again and again, and the
+    error's spelling suggestion is costly to find."""
+    try:
+        return _parse_text(text)
+    except UnitError as exc:
+        return exc
+
+
+def _parse_text(text: str) -> _Unit:
     s = _clean(text)
     table, folded = _aliases()
     s = table.get(s) or folded.get(s.casefold()) or s

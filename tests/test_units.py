@@ -389,10 +389,14 @@ def test_molar_masses_and_ordinals() -> None:
 def test_lookups_are_cached() -> None:
     assert units.quantities() is units.quantities()
     units.normalize_unit("x10^9/l")
-    before = units._parse.cache_info().hits  # noqa: SLF001
+    before = units._parse_or_error.cache_info().hits  # noqa: SLF001
     for _ in range(10):
         units.normalize_unit("x10^9/l")
-    assert units._parse.cache_info().hits >= before + 10  # noqa: SLF001
+    assert units._parse_or_error.cache_info().hits >= before + 10  # noqa: SLF001
+    for _ in range(3):  # an unknown spelling (tried again and again by the criteria lexer) too, error and all
+        with pytest.raises(UnitError, match="did you mean"):
+            units.normalize_unit("mg/dLL")
+    assert units._parse_or_error("mg/dLL") is units._parse_or_error("mg/dLL")  # noqa: SLF001
 
 
 # --- round trips ---------------------------------------------------------------------------------
