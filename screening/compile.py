@@ -594,6 +594,11 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
                 and isinstance(node, ir.TestResult) and node.analyte == "pregnancy_test":
             # "Women of childbearing potential must have a negative pregnancy test": of them only (for_group)
             return _any([_outside_group(populations), node])
+        if self.kind == "inclusion" and not populations and not any(isinstance(p, Token) and p.type == "SEX" for p in parts) \
+                and isinstance(node, ir.TestResult) and node.analyte == "pregnancy_test":
+            # a bare "Negative pregnancy test" is asked of women: a man is outside it (whether a woman past
+            # childbearing is too, the text does not say)
+            return _any([ir.Sex("male"), node])
         return node
 
     def negative_for(self, *parts: Any) -> ir.Node:
