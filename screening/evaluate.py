@@ -499,6 +499,8 @@ class Builder:
             lo = window_start(c, window)  # type: ignore[arg-type]
             start = e.start if e.start is not None else e.end
             end = c.day if e.ongoing else e.end
+            if end is None and field == "conditions" and e.course_days is not None and e.start is not None:
+                end = e.start + e.course_days  # an acute event (a myocardial infarction) is over within its course
             if start is None and end is None:
                 return None
             if end is None:  # ended, date unknown: present in the window if it began inside it

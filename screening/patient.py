@@ -211,7 +211,8 @@ class Entry:
     #: spelling none names is kept lower-cased as written; None: the record gives no route
     route: str | None = None
     #: a procedure: days after its date by which it is over (data/procedure_courses.toml: 0 for a one-day
-    #: procedure, 70 for a radiotherapy course); None: it may still be going on
+    #: procedure, 70 for a radiotherapy course); an acute event among the conditions: days after its onset
+    #: (28 for a myocardial infarction); None: it may still be going on
     course_days: int | None = None
 
 
@@ -454,7 +455,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
         over_by = _day(as_of) if category == "condition" and not ongoing and end is None else None
         dated = allergy or start is not None or end is not None or (
             category == "condition" and getattr(it, "status", None) in ("active", "recurrence", "relapse"))
-        course = course_days(keys) if category == "procedure" else None
+        course = course_days(keys) if category == "procedure" else event_days(leaves) if category == "condition" else None
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
                          systemic, over_by, dated, route, course))
     return tuple(out)
@@ -476,6 +477,15 @@ def course_days(keys: frozenset[str] | None) -> int | None:
         else:
             return None  # one of its concepts may run on without end
     return max(spans)
+
+
+@lru_cache(maxsize=1024)
+def event_days(leaves: frozenset[str]) -> int | None:
+    """Days after its onset by which an acute event (a condition entry of data/procedure_courses.toml
+    [condition_course_days], such as a myocardial infarction) is over; None: not such an event."""
+    table = _procedure_courses()["condition_course_days"]
+    spans = [max((d for a, d in table.items() if a in vocab.ancestors(k)), default=None) for k in leaves]
+    return max(spans) if spans and None not in spans else None  # type: ignore[type-var]
 
 
 @lru_cache(maxsize=1)
