@@ -584,6 +584,8 @@ class Builder:
 
     def _build_Condition(self, node: ir.Condition) -> Check:
         listed = self._simple_event("conditions", node.concept, node.window, node.exceptions)
+        if node.concept in _unlisted_states() and not node.exceptions:
+            return self._unlisted_state(node, listed)
         test = _shown_by().get(node.concept)
         if test is None or node.exceptions:
             return listed
@@ -614,6 +616,29 @@ class Builder:
                 last = next(x for x in series if x.result == "positive")
                 return Outcome(UNKNOWN, "{}: is {} still present{}?", (last.summary, name, _window_text(node.window)),
                                (last.path,))
+            return o
+        return check
+
+    def _unlisted_state(self, node: ir.Condition, listed: Check) -> Check:
+        """"Postmenopausal": a state few problem lists carry (record_values.toml [unlisted_states]); a procedure
+        may show it, and no entry for it is no proof of its absence."""
+        state = _unlisted_states()[node.concept]
+        by, against = frozenset(state.get("shown_by", ())), state.get("ruled_out_by")
+        name = _concept_name(node.concept)
+
+        def check(p: Patient, c: Context) -> Outcome:
+            o = listed(p, c)
+            if o.verdict == MET:
+                return o
+            if against and p.attestations and p.attestations.get(against) is True:
+                return Outcome(NOT_MET, "attested: {} (so not {})", (against.replace("_", " "), name.lower()),
+                               (f"attestations.{against}",))
+            done = [e for e in p.procedures or () if e.keys and not by.isdisjoint(e.keys) and (e.start or 0) <= c.day]
+            if done:
+                return Outcome(MET, "{} (so {})", (_Joined(done), name.lower()), tuple(e.path for e in done))
+            if o.verdict == NOT_MET:
+                return Outcome(UNKNOWN, "{}: seldom recorded as a condition, so no record of it does not rule it out",
+                               (name,))
             return o
         return check
 
@@ -794,6 +819,15 @@ class Builder:
     def _build_Review(self, node: ir.Review) -> Check:
         outcome = Outcome(REVIEW, node.reason)
         return lambda p, c: outcome
+
+
+@lru_cache(maxsize=1)
+def _unlisted_states() -> dict[str, dict[str, Any]]:
+    """States a problem list seldom carries, and the procedures that show them (record_values.toml)."""
+    import tomllib
+    from importlib import resources
+    text = resources.files("screening.data").joinpath("record_values.toml").read_text("utf-8")
+    return dict(tomllib.loads(text)["unlisted_states"])
 
 
 @lru_cache(maxsize=1)
