@@ -1428,11 +1428,15 @@ def _review_reason(toks: list[Token], text: str) -> str:
 
 
 def compile_sentence(text: str, kind: str, start: str = "start", own: frozenset[str] = frozenset(),
-                     own_disease: bool = True) -> ir.Node:
+                     own_disease: bool = True, own_known: bool = True) -> ir.Node:
     """One sentence -> IR, or a Review node saying why not. The trial's own conditions (``own``) matter
-    only to "no other X"; other sentences are compiled (and cached) without them."""
+    only to "no other X"; other sentences are compiled (and cached) without them. ``own_known`` False: some
+    of the trial's conditions are unknown to the vocabularies (or known only by something broader), so
+    "other" cannot name all of them."""
     node = _compile_sentence(text, kind, start, frozenset())
     if own and isinstance(node, ir.Review) and node.reason.startswith("'other' condition"):
+        if not own_known:  # "No other malignancy" in a primary peritoneal cancer trial: that cancer is no exception
+            return ir.Review(text, "'other' than the trial's own conditions, which the vocabularies do not all know")
         return _compile_sentence(text, kind, start, own)
     if own and own_disease and isinstance(node, ir.Review) and node.reason == _DISEASE_ONLY and _own_malignancies(own):
         # "Stage IV disease" in a colorectal cancer trial: the trial's own cancer at that stage
@@ -1646,8 +1650,9 @@ def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str]
     if not sentences:
         return ir.Review(text, "empty item")
     # "Prior malignancy allowed if treated. No recurrent disease.": "disease" may be the other cancer
+    own_known = own_disease
     own_disease = own_disease and (len(sentences) == 1 or _names_only_own(_tokens(text), own))
-    nodes = [compile_sentence(s, kind, start, own, own_disease) for _, s in sentences]
+    nodes = [compile_sentence(s, kind, start, own, own_disease, own_known) for _, s in sentences]
     if len(nodes) > 1:  # "See Disease Characteristics At least 4 weeks since ...": a pointer holds nothing to check
         nodes = [n for n in nodes if not _says_nothing(n)] or nodes
     if len(nodes) == 1:

@@ -380,3 +380,18 @@ def test_a_page_without_headings_does_not_require_diagnoses_it_may_exclude() -> 
     assert isinstance(single["Patients with major depressive disorder"].rule, ir.Condition)
     headed = _compiled_items("Inclusion Criteria:\n - Infective endocarditis\n")
     assert headed["Infective endocarditis"].rule == parse_rule("condition(infective_endocarditis, now)")
+
+
+def test_other_than_a_trial_condition_the_vocabularies_do_not_know_stays_in_review() -> None:
+    """"No other malignancy" excepts the trial's own cancers; when one of them is known only as "malignancy"
+    (primary peritoneal cavity cancer), the exceptions would miss it and its patients would be excluded."""
+    own = frozenset({"ovarian_cancer"})
+    known = compile_text("No other malignancy", "inclusion", own=own, own_disease=True)
+    assert known == parse_rule("not condition(malignancy, now, except [ovarian_cancer])")
+    assert isinstance(compile_text("No other malignancy", "inclusion", own=own, own_disease=False), ir.Review)
+
+
+def test_a_definition_of_childbearing_potential_is_no_list_of_demands() -> None:
+    items = _compiled_items("Female subjects of childbearing potential are defined as follows:\n"
+                            " - Women who have had tubal ligation\n")
+    assert isinstance(items["Women who have had tubal ligation"].rule, ir.Review)
