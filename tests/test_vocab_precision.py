@@ -725,3 +725,9 @@ def test_s5_a_listed_common_drug_settles_oncology_class_criteria() -> None:
     # drugs whose class is arguable stay unlisted: a class question about them stays open
     for drug in ("gabapentin", "spironolactone", "finasteride", "estradiol", "verapamil"):
         assert _verdict("medication(antineoplastic_agent, now)", _medications(drug)) == "unknown", drug
+
+
+def test_interferon_alfa_is_a_cancer_immunotherapy() -> None:
+    """"At least 6 months since prior adjuvant immunotherapy": an adjuvant interferon alfa course counts."""
+    from screening.vocab import resolve
+    assert "cancer_immunotherapy" in (resolve("drug", "interferon alfa-2b") or set())
