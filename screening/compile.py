@@ -1434,6 +1434,8 @@ def compile_sentence(text: str, kind: str, start: str = "start", own: frozenset[
     of the trial's conditions are unknown to the vocabularies (or known only by something broader), so
     "other" cannot name all of them."""
     node = _compile_sentence(text, kind, start, frozenset())
+    if kind == "inclusion" and isinstance(node, ir.Review) and (healthy := _healthy(text, start)) is not None:
+        return healthy
     if own and isinstance(node, ir.Review) and node.reason.startswith("'other' condition"):
         if not own_known:  # "No other malignancy" in a primary peritoneal cancer trial: that cancer is no exception
             return ir.Review(text, "'other' than the trial's own conditions, which the vocabularies do not all know")
@@ -1446,6 +1448,29 @@ def compile_sentence(text: str, kind: str, start: str = "start", own: frozenset[
 
 
 _DISEASE_ONLY = "wording the grammar does not cover ('disease')"
+
+
+@lru_cache(maxsize=1)
+def _healthy_lead() -> tuple[re.Pattern[str], frozenset[str]]:
+    d = phrase_data()["healthy"]
+    leads = "|".join(re.escape(x) for x in sorted(d["leads"], key=len, reverse=True))
+    return re.compile(rf"^\s*(?:{leads})\b[\s,]*", re.I), frozenset(d["people"])
+
+
+def _healthy(text: str, start: str) -> ir.Node | None:
+    """"Healthy male and female subjects aged 18 to 50": no recorded condition a person would weigh against being
+    healthy (ir.Judged of any condition: none -> met, any -> review, no list -> unknown), and the rest read on
+    its own; None when the sentence does not open so or its rest does not compile (phrases.toml [healthy])."""
+    lead, people = _healthy_lead()
+    m = lead.match(text)
+    if m is None:
+        return None
+    healthy = ir.Not(ir.Judged("not healthy", ir.Condition(vocab.ANY_CONDITION, ir.Window(0))))
+    rest = text[m.end():].strip(" .;,")
+    if not rest or all(w in people for w in rest.lower().split()):
+        return healthy
+    node = _compile_sentence(rest, "inclusion", start, frozenset())
+    return None if not ir.is_executable(node) else _all([healthy, node])
 
 # Words that say how far the trial's own cancer has gone ("Stage IV disease", "recurrent or progressive
 # disease"); a bare "disease" after them means that cancer. Other words before "disease" ("serious",
