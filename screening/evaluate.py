@@ -3,6 +3,9 @@
 Each IR node is turned once into a closure (``_build_<Node>``), with its operator, thresholds,
 display names and window lengths bound at build time; evaluating a patient is then plain number
 and set comparisons. Reasons are kept as (template, args) and formatted only when read.
+
+Longer than the other modules on purpose: one builder per IR node kind, each with the record semantics
+it needs (windows, courses, stale values, tests that show conditions) beside it.
 """
 from __future__ import annotations
 
