@@ -532,7 +532,7 @@ class Builder:
             hits: list[Entry] = []
             maybe: list[Entry] = []
             for e in entries:
-                if systemic and not e.systemic:
+                if systemic and e.systemic is False:
                     continue  # a cream or an inhaler when only a systemic route counts
                 if e.keys is None:  # unrecognised: it may be anything (for any condition: it is one)
                     if not every:
@@ -558,7 +558,9 @@ class Builder:
                     if e.route is None or e.route not in known_routes:
                         maybe.append(e)  # no route recorded (or one we cannot read): it may be that one
                     continue
-                if w:
+                if w and systemic and e.systemic is None:
+                    maybe.append(e)  # a lozenge or a "swish and swallow": systemic or not depends on the drug
+                elif w:
                     hits.append(e)
                 elif w is None:
                     maybe.append(e)
@@ -574,7 +576,8 @@ class Builder:
         label = match.label  # type: ignore[attr-defined]
         why = ("cannot rule out {}: {} may be one (unrecognised, less specific or undated, or in the part of the period "
                "that depends on the drug's half-life)" if window is not None and window.bound else
-               "cannot rule out {}: {} may be one (unrecognised, less specific or undated)")
+               "cannot rule out {}: {} may be one (unrecognised, less specific, undated or by a route we cannot place)"
+               if systemic else "cannot rule out {}: {} may be one (unrecognised, less specific or undated)")
 
         def check(p: Patient, c: Context) -> Outcome:
             hits, maybe, absent = match(p, c)
@@ -706,8 +709,11 @@ class Builder:
             undecided = list(maybe)
             known: list[tuple[Entry, float]] = []
             for e in hits:
-                if not e.systemic and node.route is None:
+                if e.systemic is False and node.route is None:
                     continue  # a cream or an inhaler does not count towards a systemic dose
+                if e.systemic is None and node.route is None:
+                    undecided.append(e)  # a route we cannot place: does it count towards the dose?
+                    continue
                 d = dose_of(e, p, c)
                 if d is None or (steroid_class and (spread := _factor_spread(e.prednisone_factor)) > 0  # type: ignore[arg-type]
                                  and spread * d >= abs(d - dose.value)):

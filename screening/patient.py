@@ -200,7 +200,9 @@ class Entry:
     classified: bool = True  # False: known to exist, but its class (drug class, live or not) is not known
     prednisone_factor: float | None = None  # mg prednisone per mg, for glucocorticoids
     leaves: frozenset[str] = frozenset()  # the most specific concepts among keys
-    systemic: bool = True  # False for a topical, inhaled, ophthalmic ... route
+    #: False for a topical, inhaled, ophthalmic ... route; None for a route we cannot place ("buccal": a
+    #: clotrimazole troche acts in the mouth, a fentanyl buccal tablet in the whole body); True otherwise
+    systemic: bool | None = True
     #: ended on an unknown date, known to be over by this day (a "resolved" status speaks for the
     #: record's as_of); None: over by any screening date
     over_by: int | None = None
@@ -438,8 +440,11 @@ def _entries(items: list[Any] | None, category: str, field: str,
             if per_day is not None and not dose_unit.endswith("/d"):  # 200 mg bid -> 400 mg/d
                 dose, dose_unit = dose * per_day, dose_unit + "/d"
         if category == "drug" and not allergy and it.route:
-            systemic = it.route.strip().lower() not in medication_use()["routes"]["non_systemic"]
             route = route_name(it.route)
+            if it.route.strip().lower() in medication_use()["routes"]["non_systemic"]:
+                systemic = False
+            elif route not in medication_use()["routes"]["systemic"]:
+                systemic = None  # "buccal", "swish and swallow": whether the body takes it up depends on the drug
         label = it.name or it.code
         summary = label + (f" {it.dose.value:g} {it.dose.unit}" if category == "drug" and not allergy and it.dose else "")
         if category == "condition" and it.status:

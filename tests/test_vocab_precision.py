@@ -164,7 +164,8 @@ def test_every_new_drug_has_a_class_or_is_a_known_classless_drug() -> None:
 def test_ambiguous_abbreviations_are_not_synonyms() -> None:
     # APL (antiphospholipid), NPC (Niemann-Pick C), TBI (traumatic brain injury), MCL (mcL unit), STS
     for category, abbr in (("condition", "apl"), ("condition", "npc"), ("condition", "sts"), ("condition", "mcl"),
-                           ("procedure", "tbi"), ("procedure", "csi")):
+                           ("procedure", "tbi"), ("procedure", "csi"), ("procedure", "pci")):  # PCI: coronary
+        # intervention or prophylactic cranial irradiation
         assert normalize(abbr) not in vocab._vocab().names[category], abbr
 
 
