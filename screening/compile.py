@@ -1581,6 +1581,10 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             if _joined_by_with(tree, norm):
                 return ir.Review(text, "'with' or 'requiring' may tie what follows to the statement before it: one statement or two?")
         node = CriteriaTransformer(kind, own).transform(tree)
+        if _age_subject().search(text) and any(isinstance(n, ir.Measure) and n.quantity == "age" for n in ir.walk(node)) \
+                and not (isinstance(node, ir.Measure)):
+            return ir.Review(text, "an age that says whom the demand is for ('Subjects aged 18 or over must have ...'): "
+                                   "for them only, or a demand too?")
         if _both_sexes(node):  # "Male of female aged 20 years or more": a typo no patient could meet
             return ir.Review(text, "asks for both sexes at once: 'or' mistyped?")
         if kind == "inclusion" and _demands_any_illness(node):  # "Serious disease" among the inclusions
@@ -1704,6 +1708,11 @@ def _demands_any_illness(node: ir.Node, negated: bool = False) -> bool:
     if isinstance(node, ir.Condition):
         return node.concept == vocab.ANY_CONDITION and not negated
     return any(_demands_any_illness(c, negated != isinstance(node, ir.Not)) for c in ir.children(node))
+
+
+@lru_cache(maxsize=1)
+def _age_subject() -> re.Pattern[str]:
+    return re.compile(phrase_data()["age_subject"]["pattern"], re.I)
 
 
 def _both_sexes(node: ir.Node) -> bool:
