@@ -1336,14 +1336,14 @@ def _run_together_start() -> re.Pattern[str]:
     d = phrase_data()["run_together"]
     starts = "|".join(re.escape(w) for w in sorted(d["starts"], key=len, reverse=True))
     never = "|".join(re.escape(w) for w in d["never_before"])
-    return re.compile(rf"(?<=[a-z0-9)%\]]) (?=(?:{starts}) (?!(?:{never})\b)[a-z0-9(])")
+    return re.compile(rf"(?<=[a-z0-9)%\]]) (?=(?:{starts}) (?!(?i:{never})\b)[A-Za-z0-9(])")
 
 
 def _run_together(start: int, text: str) -> list[tuple[int, str]]:
     """One sentence, or the statements an old NCI page ran together in it (phrases.toml [run_together])."""
     words = text.split()
-    if not words or sum(w[:1].isupper() for w in words) > 0.4 * len(words):
-        return [(start, text)]  # title case: capitals say nothing
+    if not words or sum(w[:1].isupper() and w[1:2].islower() for w in words) > 0.4 * len(words):
+        return [(start, text)]  # title case ("Any Medical Condition Which ..."): capitals say nothing (acronyms aside)
     cuts = [m.start() for m in _run_together_start().finditer(text)]
     bounds = [0, *cuts, len(text)]
     return [(start + a, text[a:b]) for a, b in zip(bounds, bounds[1:])]
