@@ -1472,6 +1472,7 @@ def _healthy(text: str, start: str) -> ir.Node | None:
     node = _compile_sentence(rest, "inclusion", start, frozenset())
     return None if not ir.is_executable(node) else _all([healthy, node])
 
+
 # Words that say how far the trial's own cancer has gone ("Stage IV disease", "recurrent or progressive
 # disease"); a bare "disease" after them means that cancer. Other words before "disease" ("serious",
 # "chronic", "active", "measurable", "residual", "no evidence of") name something else or its opposite.
