@@ -732,3 +732,13 @@ def test_interferon_alfa_is_a_cancer_immunotherapy() -> None:
     """"At least 6 months since prior adjuvant immunotherapy": an adjuvant interferon alfa course counts."""
     from screening.vocab import resolve
     assert "cancer_immunotherapy" in (resolve("drug", "interferon alfa-2b") or set())
+
+
+@pytest.mark.parametrize("name,concept", [("ischemic cardiomyopathy", "cardiomyopathy"),
+                                          ("ischemic cardiomyopathy", "coronary_artery_disease"),
+                                          ("anterior uveitis", "uveitis"), ("levodopa-induced dyskinesia", "dyskinesia"),
+                                          ("oculopharyngeal muscular dystrophy", "muscular_dystrophy")])
+def test_record_names_from_the_second_review_are_placed(name: str, concept: str) -> None:
+    """A record name the vocabularies miss blocks every "no X" criterion for its patient."""
+    from screening.vocab import resolve
+    assert concept in (resolve("condition", name) or set())
