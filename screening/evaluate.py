@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from . import ir, units, vocab
-from .patient import Entry, Obs, Patient, parse_patient, record_routes, route_members
+from .patient import Entry, Obs, Patient, parse_patient, record_routes, record_values, route_members
 
 MET, NOT_MET, UNKNOWN, REVIEW = "met", "not_met", "unknown", "review"
 ELIGIBLE, INELIGIBLE, NEEDS_REVIEW = "eligible", "ineligible", "needs_review"
@@ -833,10 +833,7 @@ class Builder:
 @lru_cache(maxsize=1)
 def _unlisted_states() -> dict[str, dict[str, Any]]:
     """States a problem list seldom carries, and the procedures that show them (record_values.toml)."""
-    import tomllib
-    from importlib import resources
-    text = resources.files("screening.data").joinpath("record_values.toml").read_text("utf-8")
-    return dict(tomllib.loads(text)["unlisted_states"])
+    return dict(record_values()["unlisted_states"])
 
 
 @lru_cache(maxsize=1)

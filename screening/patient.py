@@ -162,9 +162,13 @@ class PatientRecord(_In):
 # The normalized view evaluation reads
 # ---------------------------------------------------------------------------------------------
 
-_RESULTS: dict[str, frozenset[str]] = {
-    kind: frozenset(words) for kind, words in tomllib.loads(
-        resources.files("screening.data").joinpath("record_values.toml").read_text("utf-8"))["results"].items()}
+@lru_cache(maxsize=1)
+def record_values() -> dict[str, Any]:
+    """data/record_values.toml, read once: result words for loading records, unlisted states for the evaluator."""
+    return tomllib.loads(resources.files("screening.data").joinpath("record_values.toml").read_text("utf-8"))
+
+
+_RESULTS: dict[str, frozenset[str]] = {kind: frozenset(words) for kind, words in record_values()["results"].items()}
 POSITIVE_WORDS, NEGATIVE_WORDS, INDETERMINATE_WORDS = (_RESULTS[k] for k in ("positive", "negative", "indeterminate"))
 
 
