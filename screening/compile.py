@@ -1694,9 +1694,6 @@ def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str]
     if any(isinstance(n, ir.Permitted) and not _permission_apart(n, demands) for n in nodes):
         # "No prior chemotherapy. Prior hydroxyurea allowed.": the permission is an exception to the rest
         return ir.Review(text, "a permission beside other demands may be an exception to them")
-    nodes = demands or nodes
-    if len(nodes) == 1:
-        return nodes[0]
     if any(_OTHER_SIDE[kind].search(s) for _, s in sentences[1:]):
         # "Pregnant or breastfeeding. Women ... must have a negative pregnancy test." under the
         # exclusions: the second sentence is a requirement, and any() would exclude on it
