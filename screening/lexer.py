@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from lark import Token
 
@@ -317,7 +317,7 @@ def _read(text: str) -> tuple[list[Token], str]:
     i, n = 0, len(raws)
     choice = _segment(raws, lx)
     shared = _coordinated_heads(raws, choice, lx)
-    swallow, attested = False, (frozenset(), False, False)
+    swallow, attested = False, NOTHING_ATTESTED
     while i < n:
         r = raws[i]
         if swallow:  # after an attestation: the rest only says what is attested to
@@ -332,7 +332,7 @@ def _read(text: str) -> tuple[list[Token], str]:
                 attested = _attested(value[0])
                 i = j
                 continue
-            if hit and hit[1][0] in ("DRUG", "PROCEDURE") and attested[2]:
+            if hit and hit[1][0] in ("DRUG", "PROCEDURE") and attested.names:
                 i = hit[0]  # "comply with the IL-2 treatment regimen": the treatment complied with
                 continue
             if _says_what_is_attested(r, attested):
@@ -500,18 +500,28 @@ def _read(text: str) -> tuple[list[Token], str]:
     return collapsed, text
 
 
+class AttestedWords(NamedTuple):
+    """What may follow an attestation phrase of one topic (screening.statements.attested_words)."""
+
+    words: frozenset[str]
+    numbers: bool  # "for 3 months after the last dose"
+    names: bool  # drug and procedure names: "comply with the IL-2 treatment regimen"
+
+
+NOTHING_ATTESTED = AttestedWords(frozenset(), False, False)
+
+
 @lru_cache(maxsize=None)
-def _attested(topic: str) -> tuple[frozenset[str], bool, bool]:
+def _attested(topic: str) -> AttestedWords:
     from .statements import attested_words  # statements reads criteria with this lexer
     return attested_words(topic)
 
 
-def _says_what_is_attested(r: Raw, attested: tuple[frozenset[str], bool, bool]) -> bool:
+def _says_what_is_attested(r: Raw, attested: AttestedWords) -> bool:
     """A raw token after an attestation phrase that only says what is attested to (screening.statements lists)."""
-    words, numbers, _ = attested
     if r.kind == "word":
-        return all(w in words for w in r.text.split("'") if w)
-    return r.kind == "punct" or (numbers and r.kind == "num")
+        return all(w in attested.words for w in r.text.split("'") if w)
+    return r.kind == "punct" or (attested.numbers and r.kind == "num")
 
 
 def _half_lives_at(raws: list[Raw], i: int, lx: Lexicon) -> int:

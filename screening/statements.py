@@ -21,7 +21,7 @@ from lark import Token
 
 from . import ir
 from .errors import ScreeningError
-from .lexer import tokenize
+from .lexer import NOTHING_ATTESTED, AttestedWords, tokenize
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -69,13 +69,13 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("’", "'"))
 
 
-def attested_words(topic: str) -> tuple[frozenset[str], bool, bool]:
+def attested_words(topic: str) -> AttestedWords:
     """The words a statement of ``topic`` may hold, whether numbers and whether treatment names may stand
     among them: what may follow an attestation phrase and still only say what is attested to ("...
     contraception during and for 3 months after the study"). Any other word starts something else ("...
     contraception HIV positive allowed")."""
     found = next((t for t in _lists().topics if t.name == topic), None)
-    return (found.allowed | found.narrow, found.numbers, found.names) if found else (frozenset(), False, False)
+    return AttestedWords(found.allowed | found.narrow, found.numbers, found.names) if found else NOTHING_ATTESTED
 
 
 def _covers(topics: list[_Topic], words: list[str]) -> bool:
