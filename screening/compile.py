@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, VisitError
 from lark.lexer import Lexer
+from lark.parsers.grammar_analysis import calculate_sets
 
 from . import ir, statements, units, vocab
 from .errors import ScreeningError
@@ -30,20 +32,70 @@ class Uncompilable(Exception):
     """Raised inside the transformer when text parses but cannot mean one thing; becomes review."""
 
 
+class _Lookahead(threading.local):
+    """The type of the token the Earley parser reads next (None: unknown or past the end)."""
+    type: str | None = None
+
+
+_NEXT = _Lookahead()
+
+
 class _TokenListLexer(Lexer):
-    """Feeds lark the tokens ``screening.lexer.tokenize`` already made."""
+    """Feeds lark the tokens ``screening.lexer.tokenize`` already made, noting each as the lookahead."""
 
     def __init__(self, lexer_conf: Any) -> None:
         pass
 
     def lex(self, data: Any) -> Any:  # type: ignore[override]
-        yield from data
+        for tok in data:
+            _NEXT.type = tok.type
+            yield tok
+        _NEXT.type = None
+
+
+class _LookaheadPredictions(dict):  # type: ignore[type-arg]
+    """Earley predicts, for a nonterminal, every rule reachable from it: with a grammar this size, thousands
+    of items per position, nearly all of which die at the next token. A rule that cannot begin with the next
+    token's type (its FIRST set) and cannot derive nothing never completes, so leaving it out changes no parse;
+    the parser only gets the rules that can. (Lark reads ``predictions[nonterminal]``; the lexer above sets
+    the lookahead before each position is predicted.)"""
+
+    def __init__(self, predictions: dict[Any, list[Any]], first: dict[Any, set[Any]], nullable: set[Any]) -> None:
+        super().__init__(predictions)
+        self._starts = {rule: _rule_first(rule, first, nullable) for rules in predictions.values() for rule in rules}
+        self._by_lookahead: dict[tuple[Any, str], list[Any]] = {}
+
+    def __getitem__(self, symbol: Any) -> list[Any]:
+        rules = dict.__getitem__(self, symbol)
+        if _NEXT.type is None:
+            return rules
+        key = (symbol, _NEXT.type)
+        kept = self._by_lookahead.get(key)
+        if kept is None:
+            kept = self._by_lookahead[key] = [r for r in rules if (s := self._starts[r]) is None or _NEXT.type in s]
+        return kept
+
+
+def _rule_first(rule: Any, first: dict[Any, set[Any]], nullable: set[Any]) -> frozenset[str] | None:
+    """The token types a rule's expansion can begin with; None when it can derive nothing (always kept)."""
+    types: set[str] = set()
+    for sym in rule.expansion:
+        types |= {sym.name} if sym.is_term else {t.name for t in first.get(sym, ())}
+        if sym not in nullable:
+            return frozenset(types)
+    return None
 
 
 @lru_cache(maxsize=1)
 def criteria_parser() -> Lark:
-    return Lark.open_from_package("screening.grammars", "criteria.lark", parser="earley", lexer=_TokenListLexer,
-                                  ambiguity="resolve", start=["start", "start_if", "start_stable", "start_repro", "run", "dose_cap", "age_item"])
+    parser = Lark.open_from_package("screening.grammars", "criteria.lark", parser="earley", lexer=_TokenListLexer,
+                                    ambiguity="resolve",
+                                    start=["start", "start_if", "start_stable", "start_repro", "run", "dose_cap", "age_item"])
+    earley = getattr(parser.parser, "parser", None)
+    if isinstance(getattr(earley, "predictions", None), dict):  # lark's Earley internals (1.1-1.3); else unfiltered
+        first, _, nullable = calculate_sets(parser.rules)
+        earley.predictions = _LookaheadPredictions(earley.predictions, first, nullable)
+    return parser
 
 
 _SHAPES: dict[tuple[str, tuple[str, ...]], Any] = {}
@@ -58,6 +110,7 @@ def parse_tokens(toks: list[Token], start: str) -> Tree:
     shape = _SHAPES.get(key)
     if shape is None:
         try:
+            _NEXT.type = toks[0].type if toks else None  # the start symbol's predictions see the first token
             tree = criteria_parser().parse(toks, start=start)
         except LarkError:
             if len(_SHAPES) < 200_000:

@@ -37,6 +37,10 @@ def test_no_text_crashes_the_compiler(text: str, kind: str) -> None:
     assert parse_rule(format_rule(node)) == node  # whatever it compiled to reads back
 
 
+def _items(items: tuple[SourceItem, ...]) -> list[SourceItem]:
+    return [i for it in items for i in [it, *_items(it.children)]]
+
+
 def _item_ids(items: tuple[SourceItem, ...]) -> list[str]:
     return [i for it in items for i in [it.id, *_item_ids(it.children)]]
 
@@ -395,3 +399,38 @@ def test_a_definition_of_childbearing_potential_is_no_list_of_demands() -> None:
     items = _compiled_items("Female subjects of childbearing potential are defined as follows:\n"
                             " - Women who have had tubal ligation\n")
     assert isinstance(items["Women who have had tubal ligation"].rule, ir.Review)
+
+
+def test_lookahead_filtered_parser_reads_every_sentence_as_the_plain_earley_parser() -> None:
+    """The parser predicts only rules that can begin with the next token (compile._LookaheadPredictions):
+    on every sentence of the seeds and of 30 corpus trials it must give the very tree (or failure) of
+    lark's unfiltered Earley parser."""
+    from lark import Lark
+    from lark.exceptions import LarkError
+
+    from screening import compile as compile_module
+    from screening.lexer import tokenize
+
+    filtered = compile_module.criteria_parser()
+    plain = Lark.open_from_package("screening.grammars", "criteria.lark", parser="earley",
+                                   lexer=compile_module._TokenListLexer, ambiguity="resolve", start="start")
+    assert type(filtered.parser.parser.predictions).__name__ == "_LookaheadPredictions"
+    trials = [load_trial(p) for p in SEEDS] + list(itertools.islice(iter_corpus(CORPUS), 0, 600, 20))
+    compared = failed = 0
+    for trial in trials:
+        for item in _items(trial.items):
+            for _, sentence in compile_module.split_sentences(item.text):
+                toks, _ = tokenize(sentence)
+                if not toks or any(t.type == "WORD" for t in toks) or len(toks) > 40:
+                    continue
+                results = []
+                for parser in (filtered, plain):
+                    compile_module._NEXT.type = toks[0].type if parser is filtered else None
+                    try:
+                        results.append(parser.parse(toks, start="start"))
+                    except LarkError:
+                        results.append(None)
+                assert results[0] == results[1], sentence
+                compared += 1
+                failed += results[0] is None
+    assert compared > 300 and 0 < failed < compared
