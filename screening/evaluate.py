@@ -38,6 +38,24 @@ _NEAR_OPS: dict[str, Callable[[float, float], bool]] = {
     "<": lambda a, b: a < b and not _close(a, b), "<=": lambda a, b: a <= b or _close(a, b),
     ">": lambda a, b: a > b and not _close(a, b), ">=": lambda a, b: a >= b or _close(a, b),
     "==": lambda a, b: a == b or _close(a, b)}
+class _AtLimit:
+    """A value that, read to the precision it was reported with, may lie on either side of a limit written in
+    another unit: creatinine "221 µmol/L" is 220.5-221.5 µmol/L, and "< 2.5 mg/dL" is < 221.05 µmol/L."""
+
+
+AT_LIMIT = _AtLimit()
+
+
+def _at_limit(o: Obs, limit: float) -> bool:
+    """The limit, in the unit the value was reported in, is no value that unit's step can show, and lies
+    within half a step of the reported value. (A limit the step can show is compared exactly: "2.5 mg/dL"
+    against "< 2.5 mg/dL" is not below it.)"""
+    steps = limit / o.scale / o.step  # type: ignore[operator]
+    if abs(steps - round(steps)) <= 1e-6 * max(1.0, abs(steps)):
+        return False
+    return abs(o.value / o.scale / o.step - steps) <= 0.5 + 1e-9  # type: ignore[operator, operator]
+
+
 _NOW = ir.Window(0)
 _NEGATE = {MET: NOT_MET, NOT_MET: MET, UNKNOWN: UNKNOWN, REVIEW: REVIEW}
 
@@ -365,13 +383,20 @@ class Builder:
         max_age = q.max_age_days
         wtext = _window_text(node.window)
 
-        def compare(o: Obs) -> bool | None:
+        def compare(o: Obs) -> bool | None | _AtLimit:
             if o.value is None:
                 return None
             if ref is None:
+                if o.step is not None and _at_limit(o, threshold):
+                    return AT_LIMIT
                 return cmp(o.value, threshold)
-            limit = o.uln if ref == "ULN" else o.lln
+            limit = o.uln if ref == "ULN" else o.lln  # in the value's own unit: no rounding between them
             return None if limit is None else cmp(o.value, threshold * limit)
+
+        def at_limit(o: Obs) -> Outcome:
+            shown = units.format_quantity(units.from_canonical(o.value, q.unit, node.quantity), q.unit)  # type: ignore[arg-type]
+            return Outcome(UNKNOWN, "{} (= {}) is at the limit {} to the precision it was reported with: "
+                           "cannot tell which side", (o.summary, shown, wanted), (o.path,))
 
         def check(p: Patient, c: Context) -> Outcome:
             series = p.observations.get(node.quantity, ())
@@ -386,9 +411,12 @@ class Builder:
                                        tuple(o.path for o in undated))
                     return Outcome(UNKNOWN, "no {} in the record{}", (name, wtext))
                 results = [(o, compare(o)) for o in inside]
-                hits = [o for o, r in results if r]
+                hits = [o for o, r in results if r is True]
                 if hits:
                     return Outcome(MET, "{} {}", (hits[0].summary, wanted), (hits[0].path,))
+                near = [o for o, r in results if r is AT_LIMIT]
+                if near:
+                    return at_limit(near[0])
                 if any(r is None for _, r in results):
                     return Outcome(UNKNOWN, "{}: no reference range to compare with {}", (name, wanted),
                                    tuple(o.path for o in inside))
@@ -406,10 +434,14 @@ class Builder:
                 if r is None:
                     why = "no value" if o.value is None else "no reference range recorded"
                     return Outcome(UNKNOWN, "{}: {} to compare with {}", (o.summary, why, wanted), (o.path,))
+                if r is AT_LIMIT:
+                    return at_limit(o)
                 return Outcome(MET if r else NOT_MET, "{} {} {}", (o.summary, "is" if r else "is not", wanted), (o.path,))
             if series and max_age is None and series[-1].day is None:  # never stale: an undated value will do
                 o = series[-1]
                 r = compare(o)
+                if r is AT_LIMIT:
+                    return at_limit(o)
                 if r is not None:
                     return Outcome(MET if r else NOT_MET, "{} {} {}", (o.summary, "is" if r else "is not", wanted), (o.path,))
             return Outcome(UNKNOWN, "no {} in the record", (name,))

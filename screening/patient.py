@@ -7,6 +7,7 @@ lists or fields it leaves out are ``None`` and evaluate to ``unknown``.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import os
 import re
 import tomllib
@@ -76,7 +77,7 @@ class _Named(_In):
 
 class ObservationIn(_Named):
     code: str | None = Field(default=None, description="LOINC code")
-    value: float | str | bool | None = None
+    value: int | float | str | bool | None = None  # int kept apart: "221" was reported to 1, "221.0" to 0.1
     unit: str | None = None
     date: Day | None = None
     reference_range: ReferenceRange | None = None
@@ -183,6 +184,11 @@ class Obs:
     lln: float | None
     path: str
     summary: str
+    # The value as reported: canonical = reported * scale, read to the nearest ``step`` of the reported unit
+    # ("221" µmol/L: 1). A limit written in another unit may fall between two reportable values; then the
+    # record cannot tell on which side the patient is (evaluate: at the limit). None: not known or not linear.
+    scale: float | None = None
+    step: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +351,23 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
         lln = _range_bound(rr.low, rr_unit, q.key, f"{path}.reference_range.low")
     shown_text = f"{shown:g}" if isinstance(shown, float) else str(shown)
     summary = f"{label} {shown_text}{' ' + unit if unit else ''}{when}"
-    return Obs(value, None, day, uln, lln, path, summary)
+    scale, step = _resolution(shown, unit, q) if value is not None else (None, None)
+    return Obs(value, None, day, uln, lln, path, summary, scale, step)
+
+
+def _resolution(shown: Any, unit: str | None, q: units.QuantityDef) -> tuple[float | None, float | None]:
+    """How the reported number converts (a plain factor) and the smallest step it was written to:
+    "2.5" -> 0.1, "221" -> 1, "2.50" -> 0.01. (None, None) when either is not known."""
+    if q.kind != "numeric" or isinstance(shown, bool) or not isinstance(shown, (int, float, str)):
+        return None, None
+    scale = units.scale_to_canonical(unit, q.key) if unit and q.unit not in ("1", "") else 1.0
+    try:
+        exponent = decimal.Decimal(shown.strip() if isinstance(shown, str) else repr(shown)).as_tuple().exponent
+    except decimal.InvalidOperation:
+        return None, None
+    if scale is None or not isinstance(exponent, int) or exponent > 0:
+        return None, None
+    return scale, 10.0 ** exponent
 
 
 _VACCINE_KINDS = frozenset({"live_vaccine", "non_live_vaccine"})
@@ -528,7 +550,9 @@ def normalize(record: PatientRecord) -> Patient:
             if (q.min is not None and value < q.min) or (q.max is not None and value > q.max) or value <= 0:
                 raise PatientDataError(f"{qin.value} {qin.unit} is not a possible {field}", path=f"{field}.value")
             day = _day(record.as_of)
-            by_key.setdefault(key, []).append(Obs(value, None, day, None, None, field, f"{field} {qin.value:g} {qin.unit}"))
+            scale, step = _resolution(qin.value, qin.unit, q)
+            by_key.setdefault(key, []).append(Obs(value, None, day, None, None, field, f"{field} {qin.value:g} {qin.unit}",
+                                                  scale, step))
     observations = {k: tuple(sorted(v, key=lambda ob: ob.day if ob.day is not None else -1, reverse=True))
                     for k, v in by_key.items()}
     return Patient(

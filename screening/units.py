@@ -371,6 +371,15 @@ def to_canonical(value: float, unit: str, quantity: str) -> float:
     return result
 
 
+def scale_to_canonical(unit: str, quantity: str) -> float | None:
+    """Canonical units per one ``unit`` of ``quantity`` when the conversion is a plain factor (None for
+    an offset scale such as °F, or for multiples of ULN/LLN)."""
+    if is_reference_multiple(unit):
+        return None
+    a, b = _converter(unit, quantity)
+    return a if b == 0 else None
+
+
 def from_canonical(value: float, unit: str, quantity: str) -> float:
     """The inverse of ``to_canonical``: a canonical value expressed in ``unit`` (no range check)."""
     a, b = _converter(unit, quantity)
