@@ -49,7 +49,8 @@ AT_LIMIT = _AtLimit()
 def _at_limit(o: Obs, limit: float) -> bool:
     """The limit, in the unit the value was reported in, is no value that unit's step can show, and lies
     within half a step of the reported value. (A limit the step can show is compared exactly: "2.5 mg/dL"
-    against "< 2.5 mg/dL" is not below it.)"""
+    against "< 2.5 mg/dL" is not below it; so is any limit against a value written to seven or more significant
+    digits, which no lab reports: a converted or computed number.)"""
     steps = limit / o.scale / o.step  # type: ignore[operator]
     if abs(steps - round(steps)) <= 1e-6 * max(1.0, abs(steps)):
         return False
