@@ -928,6 +928,10 @@ def _collapse(toks: list[Token]) -> list[Token]:
                 and t.value == out[-1].value:
             i += 1
             continue
+        if out and t.type == out[-1].type == "CONDITION" and isinstance(t.value, str) and isinstance(out[-1].value, str) \
+                and t.value != out[-1].value and t.value in vocab.ancestors(out[-1].value):
+            i += 1  # "active hepatitis B infection": the head noun names again the kind of what precedes it
+            continue
         out.append(t)
         i += 1
     while out and out[-1].type in ("COMMA", "COLON", "AND", "OR"):  # left by dropped filler words
