@@ -1129,13 +1129,20 @@ _NOT_CHILDBEARING: tuple[ir.Node, ...] = (
     ir.Not(ir.Attestation("childbearing_potential")), ir.Condition("postmenopausal"),
     ir.Procedure("hysterectomy"), ir.Procedure("bilateral_oophorectomy"))
 _WOMEN_ONLY = frozenset({"postmenopausal", "sterilization", "hysterectomy", "bilateral_oophorectomy", "tubal_ligation"})
-_CHILDBEARING = re.compile(r"\b(?:child ?bearing|reproductive|fertile|wocbp)\b")
-_MEN = re.compile(r"\b(?:men|man|males?)\b")
+
+
+@lru_cache(maxsize=1)
+def _population_words() -> tuple[frozenset[str], frozenset[str]]:
+    d = phrase_data()["population"]
+    return frozenset(d["childbearing_words"]), frozenset(d["men_words"])
 
 
 def _childbearing(population: Token) -> bool:
-    text = str(population.value if isinstance(population.value, str) else population).lower().replace("-", " ")
-    return bool(_CHILDBEARING.search(text)) and not _MEN.search(text)
+    """"Women of childbearing potential", "fertile patients": the group, not men (phrases.toml [population])."""
+    text = str(population.value if isinstance(population.value, str) else population).lower()
+    words = set(re.findall(r"[a-z]+", text))
+    childbearing, men = _population_words()
+    return not words.isdisjoint(childbearing) and words.isdisjoint(men)
 
 
 def _outside_group(toks: list[Token]) -> ir.Node:
