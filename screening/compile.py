@@ -1008,9 +1008,13 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
     def flags(self, *parts: Any) -> ir.Node:  # "women who are pregnant": only a woman can be
         return _any(list(dict.fromkeys(p for p in parts if isinstance(p, ir.Node))))
 
-    def attest(self, *parts: Any) -> ir.Node:  # who it applies to ("fertile patients") is the attester's call
+    def attest(self, *parts: Any) -> ir.Node:
         name, negated = parts[-1].value
-        node = ir.Attestation(name)
+        node: ir.Node = ir.Attestation(name)
+        if name == "contraception":  # "Fertile patients must use effective contraception": see _contraception_group
+            words = " ".join(str(p.value) if isinstance(p, Token) else " ".join(
+                "women" if n.value == "female" else "men" for n in ir.walk(p) if isinstance(n, ir.Sex)) for p in parts[:-1])
+            node = _with_group(node, words)
         return ir.Not(node) if negated else node
 
     # --- reproductive statements said of a group (start_repro) ---------------------------------
@@ -1143,6 +1147,49 @@ def _childbearing(population: Token) -> bool:
     words = set(re.findall(r"[a-z]+", text))
     childbearing, men = _population_words()
     return not words.isdisjoint(childbearing) and words.isdisjoint(men)
+
+
+def _contraception_group(text: str) -> ir.Node | None:
+    """Who is outside the group a contraception demand names, or None when it names none. "Women of
+    childbearing potential", "WOCBP": men, and women the record shows outside it (_NOT_CHILDBEARING); "fertile
+    patients", "men and women of reproductive potential": women the record shows outside it (a man's fertility
+    no record tells); "women" alone: men; "men" alone: women."""
+    order = re.findall(r"[a-z]+", text.lower())
+    words = set(order)
+    childbearing_words, men_words = _population_words()
+    women_words = frozenset(phrase_data()["population"]["women_words"])
+    women, men = not words.isdisjoint(women_words), not words.isdisjoint(men_words)
+    if not words.isdisjoint(("partner", "partners")):  # "Men whose partners are of childbearing potential": the men
+        first = next((w for w in order if w in women_words or w in men_words), None)
+        return None if first is None else ir.Sex("female") if first in men_words else ir.Sex("male")
+    if not words.isdisjoint(childbearing_words):
+        if men and not women:  # "fertile men"
+            return ir.Sex("female")
+        if women and not men:  # "women of childbearing potential"
+            return _any([ir.Sex("male"), *_NOT_CHILDBEARING])
+        return _all([ir.Sex("female"), _any(list(_NOT_CHILDBEARING))])  # "fertile patients"
+    if women != men:
+        return ir.Sex("male") if women else ir.Sex("female")
+    return None
+
+
+def _with_group(node: ir.Node, text: str) -> ir.Node:
+    """The contraception attestations in ``node`` hold for whoever is outside the group ``text`` names:
+    any(outside, attestation(contraception)); negated where the sentence negates it."""
+    outside = _contraception_group(text)
+    if outside is None:
+        return node
+    stated = ir.Attestation("contraception")
+
+    def rebuild(n: ir.Node) -> ir.Node:
+        if n == stated:
+            return _any(_flat([outside, stated], ir.AnyOf))
+        if isinstance(n, ir.Not):
+            return ir.Not(rebuild(n.item))
+        if isinstance(n, (ir.AnyOf, ir.All)):
+            return type(n)(tuple(rebuild(i) for i in n.items))
+        return n
+    return rebuild(node)
 
 
 def _outside_group(toks: list[Token]) -> ir.Node:
@@ -1705,6 +1752,7 @@ def _attestation_tail(text: str, kind: str, start: str, own: frozenset[str]) -> 
             continue
         if (stated.item if isinstance(stated, ir.Not) else stated) != ir.Attestation("contraception"):
             return None
+        stated = _with_group(stated, tail)
         first = _compile_sentence(head, kind, start, own)
         if kind == "inclusion" and isinstance(first, ir.AnyOf) and re.search(r"\bor\b", head, re.I):
             return None  # "postmenopausal or sterile and using contraception": which does "and" join?
@@ -1727,9 +1775,10 @@ def _as_statement(text: str, kind: str) -> ir.Node | None:
             return None
         return ir.Permitted(text) if statements.is_plain_subject(toks) else None
     try:
-        return statements.attestation_statement(text, kind)
+        node = statements.attestation_statement(text, kind)
     except ValueError as exc:
         return ir.Review(text, str(exc))
+    return None if node is None else _with_group(node, text)
 
 
 def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str] = frozenset(),

@@ -26,7 +26,13 @@ ALLOWED = {("metastatic_disease", "metastatic disease"), ("metastatic_disease", 
            # by default; for sterility any hysterectomy counts
            ("nonmelanoma_skin_cancer", "other and unspecified malignant neoplasm of skin"),
            ("castration_resistant_prostate_cancer", "castrate-resistant prostate cancer"),
-           ("mechanical_ventilation", "invasive mechanical ventilation"), ("hysterectomy", "total hysterectomy")}
+           ("mechanical_ventilation", "invasive mechanical ventilation"), ("hysterectomy", "total hysterectomy"),
+           # every hysterectomy, total or subtotal, ends childbearing: the kinds are one concept here
+           ("hysterectomy", "total abdominal hysterectomy"), ("hysterectomy", "total laparoscopic hysterectomy"),
+           ("hysterectomy", "total vaginal hysterectomy"),
+           ("hysterectomy_with_bilateral_oophorectomy", "total abdominal hysterectomy with bilateral salpingo-oophorectomy"),
+           ("hysterectomy_with_bilateral_oophorectomy", "total abdominal hysterectomy and bilateral salpingo-oophorectomy"),
+           ("hysterectomy_with_bilateral_oophorectomy", "total hysterectomy with bilateral salpingo-oophorectomy")}
 
 
 def _synonyms():
