@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -400,7 +400,7 @@ class Builder:
                            "cannot tell which side", (o.summary, shown, wanted), (o.path,))
 
         def check(p: Patient, c: Context) -> Outcome:
-            series = p.observations.get(node.quantity, ())
+            series = observations_of(p, node.quantity, c)
             if window_days is not None:
                 lo = window_start(c, node.window)  # type: ignore[arg-type]
                 inside = [o for o in series if o.day is not None and lo <= o.day <= c.day]
@@ -925,9 +925,18 @@ def _max_concurrent(known: list[tuple[Entry, float]], c: Context) -> float:
     return max(sum(d for s, t, d in spans if s <= day <= t) for day, _, _ in spans)
 
 
+def observations_of(p: Patient, key: str, c: Context) -> tuple[Obs, ...]:
+    """The record's values of ``key``, newest first; a top-level weight or height the record does not date
+    (no `as_of`) is the patient's value at the screening date."""
+    series = p.observations.get(key, ())
+    if series and series[0].current:
+        return tuple(replace(o, day=c.day) if o.current else o for o in series)
+    return series
+
+
 def _latest_weight(p: Patient, c: Context) -> float | None:
     max_age = units.get_quantity("body_weight").max_age_days
-    for o in p.observations.get("body_weight", ()):
+    for o in observations_of(p, "body_weight", c):
         if o.day is None or o.day > c.day:
             continue
         if max_age is not None and c.day - o.day > max_age:

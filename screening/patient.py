@@ -189,6 +189,9 @@ class Obs:
     # record cannot tell on which side the patient is (evaluate: at the limit). None: not known or not linear.
     scale: float | None = None
     step: float | None = None
+    # the record's top-level weight or height with no `as_of` to date it: the patient's value now, at whatever
+    # date the screening is for (evaluate.observations_of dates it then)
+    current: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +356,18 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
     summary = f"{label} {shown_text}{' ' + unit if unit else ''}{when}"
     scale, step = _resolution(shown, unit, q) if value is not None else (None, None)
     return Obs(value, None, day, uln, lln, path, summary, scale, step)
+
+
+def _derived_bmi(weights: tuple[Obs, ...], heights: tuple[Obs, ...]) -> tuple[Obs, ...]:
+    """A record with weight and height but no BMI: the BMI of each weight with the newest height (height never
+    goes stale: quantities.toml), dated as the weight. Its precision is not the lab's: compared exactly."""
+    height = heights[0]
+    if height.value is None:
+        return ()
+    metres = height.value / 100  # canonical cm
+    return tuple(Obs(w.value / metres ** 2, None, w.day, None, None, w.path,
+                     f"BMI {w.value / metres ** 2:.1f} kg/m2 (from {w.summary} and {height.summary})", current=w.current)
+                 for w in weights if w.value is not None)
 
 
 def _resolution(shown: Any, unit: str | None, q: units.QuantityDef) -> tuple[float | None, float | None]:
@@ -552,9 +567,12 @@ def normalize(record: PatientRecord) -> Patient:
             day = _day(record.as_of)
             scale, step = _resolution(qin.value, qin.unit, q)
             by_key.setdefault(key, []).append(Obs(value, None, day, None, None, field, f"{field} {qin.value:g} {qin.unit}",
-                                                  scale, step))
+                                                  scale, step, current=day is None))
     observations = {k: tuple(sorted(v, key=lambda ob: ob.day if ob.day is not None else -1, reverse=True))
                     for k, v in by_key.items()}
+    observations = {k: tuple(sorted(v, key=lambda ob: not ob.current)) for k, v in observations.items()}  # now: newest
+    if "bmi" not in observations and "body_weight" in observations and "height" in observations:
+        observations["bmi"] = _derived_bmi(observations["body_weight"], observations["height"])
     return Patient(
         id=record.id, as_of=record.as_of, birth_date=record.birth_date, age=record.age, sex=record.sex,
         pregnant=record.pregnant, lactating=record.lactating, observations=observations,
