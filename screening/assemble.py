@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from . import ir, statements, vocab
-from .compile import _age, _all, _any, compile_text
+from .compile import _NOT_CHILDBEARING, _age, _all, _any, compile_text
 from .lexer import lexicon, phrase_data, tokenize
 from .segment import has_sections
 from .trial import SourceItem, Trial
@@ -83,6 +83,9 @@ class _Context:
     subject: str = ""  # "Life expectancy:" names what "More than 2 months" below it is about
     qualifier: str = ""  # "Clinically significant cardiac disease:" qualifies each fact below it (ir.Judged)
     negating: bool = False  # "No ...:" made its items exclusions: an item that is itself negated is ambiguous
+    # under a negated or excluding statement that lists nothing ("Not pregnant or nursing" over "Negative
+    # pregnancy test"): a sub-item may be one more demand or one more thing excluded (see _under_statement)
+    under_statement: str = ""
     own: frozenset[str] = frozenset()  # the trial's own conditions, most specific: what "no other X" is other than
     own_all: bool = False  # every one of the trial's conditions is known: "Stage IV disease" may name them
 
@@ -135,8 +138,9 @@ def _no_requirement() -> re.Pattern[str]:
 
 
 def _is_subheading(text: str) -> bool:
-    """An item with sub-items whose own text is a bare name ("Chemotherapy", "Cardiovascular"): a heading."""
-    return len(text.split()) <= 3 and not re.search(r"[\d<>=≤≥]", text)
+    """An item with sub-items whose own text is a bare name ("Chemotherapy", "Cardiovascular"): a heading.
+    "No prior chemotherapy" is a statement, not a name."""
+    return len(text.split()) <= 3 and not re.search(r"[\d<>=≤≥]", text) and not _heading_words()["negating"].match(text)
 
 
 def _is_label(text: str) -> bool:
@@ -221,8 +225,33 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         rule = ir.Judged(f"{ctx.qualifier} (the heading)", rule) if not any(
             isinstance(n, ir.Not) for n in ir.walk(rule)) else \
             ir.Review(text, f"the heading qualifies it ('{ctx.qualifier}'): a person judges")
+    if ctx.under_statement and not _measures_tests_or_statements(rule):
+        rule = ir.Review(text, ctx.under_statement)
     out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))
-    _siblings(item.children, out, item.id, role, _heading_context(text, _Context(kind=ctx.kind, own=ctx.own, own_all=ctx.own_all)))
+    _siblings(item.children, out, item.id, role, _under_statement(text, ctx))
+
+
+def _under_statement(text: str, ctx: _Context) -> _Context:
+    """What a criterion's own text says about its sub-items. A statement that introduces a list ("No history of
+    the following:", "..., including", "except") rules them as a heading does. One that lists nothing ("Not
+    pregnant or nursing", "All patients must have failed IL-2, be ineligible for ...") does not turn its
+    sub-items into exclusions: a threshold, test or statement below it is a further demand of the same kind;
+    anything else there may be one more thing excluded, which a person tells."""
+    here = _heading_context(text, _Context(kind=ctx.kind, own=ctx.own, own_all=ctx.own_all))
+    if _LIST_INTRO.search(text) or (here.kind, here.negating) == (ctx.kind, False):
+        return here
+    return replace(here, kind=ctx.kind, negating=False,
+                   under_statement="under a statement that negates or excludes: one more demand, or one more thing excluded?")
+
+
+_LIST_INTRO = re.compile(r":\s*$|\b(?:following|below|including|include|includes|such as|e\.\s?g\.?|as follows|listed|"
+                         r"except(?: for)?|excluding|other than|unless|apart from|with the exception of)\W*$", re.I)
+
+
+def _measures_tests_or_statements(rule: ir.Node) -> bool:
+    """Nothing but thresholds, test results and attestations (and/or/not over them)."""
+    return all(isinstance(n, (ir.Measure, ir.TestResult, ir.Attestation, ir.Sex, ir.Flag, ir.AnyOf, ir.All, ir.Not))
+               or n in _NOT_CHILDBEARING for n in ir.walk(rule))  # a test demanded of women who can bear children
 
 
 def _structured(trial: Trial) -> list[ir.Criterion]:

@@ -1265,8 +1265,8 @@ def _recovered_from(events: list[ir.Node], words: str) -> ir.Node:
 
 def _attested(node: ir.Node, negated: bool = False) -> bool:
     """An attestation the rule holds as true (not negated) somewhere in ``node``."""
-    if isinstance(node, ir.Attestation):
-        return not negated
+    if isinstance(node, ir.Attestation):  # whether a woman can bear children says whom a demand is for
+        return not negated and node.name != "childbearing_potential"
     return any(_attested(c, negated != isinstance(node, ir.Not)) for c in ir.children(node))
 
 

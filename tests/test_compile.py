@@ -434,3 +434,20 @@ def test_lookahead_filtered_parser_reads_every_sentence_as_the_plain_earley_pars
                 compared += 1
                 failed += results[0] is None
     assert compared > 300 and 0 < failed < compared
+
+
+def test_a_negated_statement_that_lists_nothing_does_not_turn_its_sub_items_into_exclusions() -> None:
+    """"Not pregnant or nursing" over "Negative pregnancy test" (e2e review s6: a woman with a negative test was
+    excluded); "No prior chemotherapy" over "Hemoglobin at least 9 g/dL"; a condition below such a statement may
+    be one more thing excluded: review. A heading that introduces a list still rules its items."""
+    items = _compiled_items(
+        "Inclusion Criteria:\n - Not pregnant or nursing\n   - Negative pregnancy test 24 hours prior to study\n"
+        " - No prior chemotherapy\n   - Hemoglobin at least 9 g/dL\n   - Brain metastases\n"
+        " - No history of the following:\n   - Myocardial infarction\n")
+    test = items["Negative pregnancy test 24 hours prior to study"]
+    assert test.kind == "inclusion" and ir.is_executable(test.rule)
+    hb = items["Hemoglobin at least 9 g/dL"]
+    assert hb.kind == "inclusion" and hb.rule == parse_rule("hemoglobin >= 9 g/dL")
+    assert isinstance(items["Brain metastases"].rule, ir.Review)
+    mi = items["Myocardial infarction"]
+    assert mi.kind == "exclusion" and ir.is_executable(mi.rule)
