@@ -166,6 +166,13 @@ class _Ever:
 
 
 @dataclass(frozen=True, slots=True)
+class _Period:
+    """"(less than 1 month)" after "recent": how recent, as a look-back window."""
+
+    window: ir.Window
+
+
+@dataclass(frozen=True, slots=True)
 class _Value:
     kind: str  # plain | uln | lln | titer
     number: float
@@ -188,6 +195,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         self._parenthesised: set[int] = set()  # ids of nodes read from "( body )"
         self._now: set[int] = set()  # ids of generic illnesses with a time word of now ("serious concurrent illness")
         self._open: set[int] = set()  # ids of generic illnesses (and their lists) ending in examples not in parentheses
+        self._defined: set[int] = set()  # ids of conditions read as the measurements that define them
 
     # --- structure -----------------------------------------------------------------------------
     def statement(self, *parts: Any) -> ir.Node:
@@ -727,7 +735,45 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return ir.Not(ir.Medication(drug.value, ir.Window(0), _dose(">", parts)))
 
     def cond_defined(self, _t: Token, *parts: Any) -> ir.Node:
-        return next(p for p in parts if isinstance(p, ir.Node))  # the definition decides
+        node = next(p for p in parts if isinstance(p, ir.Node))  # the definition decides
+        self._defined.add(id(node))
+        return node
+
+    def cond_measured(self, *parts: Any) -> ir.Node:
+        """"Uncontrolled diabetes (defined as HbA1c > 9%)", "severe hypertension defined as SBP > 180 or DBP > 110 mm Hg":
+        the measurement says what the words mean, and alone decides (as cond_defined does): a value that meets it meets
+        the criterion, one that does not fails it whatever the record's diagnoses, and no value is unknown. Only for words
+        a measurement can define (phrases.toml [defined_qualifiers] measured); examples ("e.g. SBP > 160") stay in review:
+        other cases may count too."""
+        d = phrase_data()["defined_qualifiers"]
+        toks = [p for p in parts if isinstance(p, Token)]
+        at = next(i for i, t in enumerate(toks) if t.type == "CONDITION")
+        measured = {phrase_key(w) for w in d["measured"]}
+        if any(phrase_key(str(t)) not in measured for t in toks[:at] if t.type == "JUDGED"):
+            raise Uncompilable("a qualifier that a measurement does not define")
+        such = next((t for t in toks if t.type == "SUCHAS"), None)
+        if such is not None and phrase_key(str(such)) not in {phrase_key(w) for w in d["definitions"]}:
+            raise Uncompilable("examples of what the words mean: other cases may count too")
+        nodes = [p for p in parts if isinstance(p, ir.Node)]
+        if any(t.type == "AND" for t in toks[at:]) or len(nodes) > 1 and not any(t.type == "OR" for t in toks[at:]):
+            raise Uncompilable("a definition by measurements joined by 'and' or commas: all of them, or any?")
+        node = _any(nodes)
+        self._defined.add(id(node))
+        return node
+
+    def def_measure(self, *parts: Any) -> ir.Node:
+        """A measurement that defines a state: "AST or ALT > 3 x ULN" is either, as in an exclusion."""
+        kind, self.kind = self.kind, "exclusion"
+        try:
+            return self.measures(*parts)
+        finally:
+            self.kind = kind
+
+    def period(self, _l: Token, cmp: Token, number: Token, unit: Token, _r: Token) -> _Period:
+        """"Recent myocardial infarction (less than 1 month)": how recent. conditions() accepts it only after "recent"."""
+        if cmp.value not in ("<", "<="):
+            raise Uncompilable("a time in parentheses that is no upper bound: how long ago, or how long it lasted?")
+        return _Period(ir.Window(number.value, unit.value))
 
     def cond_examples(self, t: Token, *parts: Any) -> ir.Node:
         return _any([ir.Condition(t.value)] + [p for p in parts if isinstance(p, ir.Node)])
@@ -764,7 +810,13 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             raise Uncompilable(f"'{lead}' before a condition")
         history = any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") or isinstance(p, _Ever) for p in parts)
         parts = tuple(p.node if isinstance(p, _Ever) else p for p in parts)
-        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        if history and any(id(p) in self._defined for p in parts):
+            raise Uncompilable("a history of a condition its measurements define: measured when?")
+        window = next((p for p in parts if isinstance(p, ir.Window)), next(
+            (p.window for p in parts if isinstance(p, _Period)), None))
+        recent = [str(p.value) for p in parts if isinstance(p, Token) and p.type == "JUDGED"]  # from the _recent lead
+        if recent and (window is None or window.amount == 0):
+            window = None  # "recent history of X", "current or recent X": ever had it, and a person weighs when
         if history and any(id(p) in self._now for p in parts):
             raise Uncompilable("a history of an illness said to be present now: ever, or now?")
         # "a serious medical condition such as diabetes, heart failure, or other heart disease": what follows examples
@@ -775,7 +827,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             raise Uncompilable("examples not in parentheses: where does the list of examples end?")
         if opened is not None:
             parts = parts[:opened + 1]
-        if window is None and not history:
+        if window is None and not history and not recent:
             window = ir.Window(0)
         judged = [p for p in parts if isinstance(p, _JudgedExceptions)]
         exceptions = tuple(k for p in parts if isinstance(p, tuple) for k in p) + tuple(
@@ -792,6 +844,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             q = nodes[0].qualifier
             nodes = [ir.Judged(q, n.item) if _generic(n) and n.qualifier == GENERIC_QUALIFIER else
                      n if isinstance(n, ir.Judged) else ir.Judged(q, n) for n in nodes]
+        nodes = _recent_settled(parts, nodes, recent, window)
         written = exceptions
         if any(isinstance(n, ir.Condition) and n.exceptions for m in nodes for n in ir.walk(m)):
             # "active bacterial or mycobacterial infection": "active" holds for the whole list (not for a
@@ -801,6 +854,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         # "... except adequately treated basal cell carcinoma": with only an excepted one, a person weighs the words
         again = [ir.Judged(j.qualifier, _any([ir.Condition(k, window) for k in j.judged])) for j in judged]
         out = _any([_retime(p, window, written if _generic(p) else exceptions) for p in nodes] + again)
+        if recent and window is None:
+            out = ir.Judged(" or ".join([*(str(t.value) for t in parts if isinstance(t, Token) and t.type == "USE"),
+                                         *recent]), out)
         if opened is not None:
             self._open.add(id(out))
         return out
@@ -1401,6 +1457,35 @@ def _latent_forms(concept: str) -> tuple[str, ...]:
     return tuple(k for k in phrase_data()["active"]["latent"] if concept in vocab.ancestors(k) and k != concept)
 
 
+def _recent_settled(parts: tuple[Any, ...], nodes: list[ir.Node], lead: list[str],
+                    window: ir.Window | None) -> list[ir.Node]:
+    """"Recent myocardial infarction (within 6 months)", "recent MI or stroke within 6 months": the time frame says
+    what "recent" means (phrases.toml [defined_qualifiers] timed), so the words are settled by it and the machine
+    decides; other words beside it stay a person's ("recent significant bleeding": significant). A bare time in
+    parentheses ("(less than 1 month)") is a time frame only after "recent"."""
+    timed = {phrase_key(w) for w in phrase_data()["defined_qualifiers"]["timed"]}
+    if any(phrase_key(w) not in timed for w in lead):
+        raise Uncompilable("a qualifier that a time frame does not define")
+    if window is None or window.amount == 0:
+        return nodes
+
+    def settled(n: ir.Node) -> ir.Node:
+        if not isinstance(n, ir.Judged) or "," in n.qualifier:
+            return n
+        if any(phrase_key(a) in timed for a in n.qualifier.split(" or ")):
+            return n.item  # "recent or uncontrolled": the window alone meets it
+        words = n.qualifier.split(" ")
+        if " or " not in n.qualifier and phrase_key(words[0]) in timed:
+            rest = words[2:] if len(words) > 2 and words[1] == "and" else words[1:]
+            return ir.Judged(" ".join(rest), n.item)  # "recent significant": significant
+        return n
+
+    out = [settled(n) for n in nodes]
+    if any(isinstance(p, _Period) for p in parts) and not lead and out == nodes:
+        raise Uncompilable("a time in parentheses with no 'recent' before it: how long ago, or how long it lasted?")
+    return out
+
+
 def _retime(node: ir.Node, window: ir.Window | None, exceptions: tuple[str, ...]) -> ir.Node:
     """Give the list's window and exceptions to every condition (and procedure) in it."""
     if isinstance(node, ir.Condition):
@@ -1423,6 +1508,9 @@ def _retime(node: ir.Node, window: ir.Window | None, exceptions: tuple[str, ...]
 
 
 
+_ABBREVIATION = re.compile(r"(?<![\w.])(?:i\.e|e\.g)$", re.IGNORECASE)  # "i.e." and "e.g." end no sentence
+
+
 def split_sentences(text: str) -> list[tuple[int, str]]:
     """Sentences of an item at parenthesis depth 0, with their offsets."""
     out, start, depth = [], 0, 0
@@ -1430,7 +1518,8 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
         depth += ch in "([" and 1 or 0
         depth -= ch in ")]" and 1 or 0
         if depth <= 0 and ch in ".;" and (i + 1 == len(text) or text[i + 1] == " ") and not (
-                ch == "." and i > 0 and text[i - 1].isdigit() and i + 1 < len(text) and text[i + 1:i + 2].isdigit()):
+                ch == "." and i > 0 and text[i - 1].isdigit() and i + 1 < len(text) and text[i + 1:i + 2].isdigit()) and not (
+                ch == "." and i + 1 < len(text) and _ABBREVIATION.search(text, 0, i)):  # "hypertension, i.e. SBP >= 160"
             out.append((start, text[start:i]))
             start = i + 1
     out.append((start, text[start:]))
