@@ -911,15 +911,39 @@ def _restates(before: Token, inside: Token) -> bool:
     return before.type in _LIMITS and _LIMITS.get(inside.type) == _LIMITS[before.type]
 
 
+_RESULTS = frozenset({"POS", "NEGRES", "TESTWORD"})
+
+
+def _test_of(before: Token, inside: Token) -> bool:
+    """A condition restated by the test that shows it: "human immunodeficiency virus (HIV)"."""
+    return before.type == "CONDITION" and inside.type == "QTEST" and units.get_quantity(inside.value).shows == before.value
+
+
 def _collapse(toks: list[Token]) -> list[Token]:
     """'systemic lupus erythematosus (SLE)': a concept repeated in parentheses is one concept."""
     toks = _generic_scales(toks)
     out: list[Token] = []
     i = 0
+    reach = -1  # where the text read so far ends (past a restatement in parentheses)
     while i < len(toks):
         t = toks[i]
         if out and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR" and _restates(out[-1], toks[i + 1]):
+            reach = toks[i + 2].end_pos
             i += 3
+            continue
+        if out and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR" \
+                and _test_of(out[-1], toks[i + 1]):
+            # "human immunodeficiency virus (HIV)": the infection and the test that shows it; next to a result
+            # ("(HIV) positive", "positive for ... (HIV)") the test, else the infection
+            if (i + 3 < len(toks) and toks[i + 3].type in _RESULTS) or (len(out) > 1 and out[-2].type in _RESULTS):
+                out[-1] = toks[i + 1]
+            reach = toks[i + 2].end_pos
+            i += 3
+            continue
+        if out and t.type == out[-1].type and t.type in ("CONDITION", "PROCEDURE") and t.value != out[-1].value \
+                and t.start_pos - max(reach, out[-1].end_pos) <= 1 and t.value in vocab.ancestors(out[-1].value):
+            # "prior CABG operation", "HIV (HIV) infection": a generic head noun right after what it names
+            i += 1
             continue
         if t.type == "LPAR" and i + 1 < len(toks) and toks[i + 1].type == "RPAR":  # emptied by dropped fillers
             i += 2
