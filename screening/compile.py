@@ -455,6 +455,27 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             return _any([strict, _all([conds, looser])])
         return _all([strict, _any([ir.Not(conds), looser])])
 
+    def for_age(self, *parts: Any) -> ir.Node:
+        """A demand of an age group only: met outside the group (an exclusion: excluded only inside it)."""
+        group = parts[-1] if isinstance(parts[-1], ir.Node) else parts[-2]
+        demand = self.measures(*(p for p in parts if p is not group and not (
+            isinstance(p, Token) and p.type in ("IFCOND", "LPAR", "RPAR"))))
+        return _any([ir.Not(group), demand]) if self.kind == "inclusion" else _all([group, demand])
+
+    def age_group(self, node: ir.Node) -> ir.Node:  # tail_age
+        return node
+
+    def group_age_bound(self, *parts: Token) -> ir.Node:
+        cmp = next(p for p in parts if p.type == "CMP")
+        return _age(cmp.value, *_age_values(parts)[0])
+
+    def group_age_or(self, number: Token, *rest: Token) -> ir.Node:
+        """"10 years of age or under": the number itself included."""
+        op = {"<": "<=", ">": ">="}.get(rest[-1].value)
+        if op is None:
+            raise Uncompilable("an age group 'or' what?")
+        return _age(op, *_age_values((number, *rest))[0])
+
     def exempted(self, *parts: Any) -> ir.Node:
         """A limit that does not hold for patients with a condition ("unless due to Gilbert's syndrome"):
         without the condition the limit decides; with it, whether the exemption applies is a person's call."""
@@ -1631,8 +1652,9 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     try:
         if start == "start" and any(t.type in ("STABLE", "STABLEOF") for t in toks):
             start = "start_stable"  # a stable-dose demand
-        elif start == "start" and any(t.type in ("IFCOND", "UNLESS") for t in toks):
-            start = "start_if"  # a relaxed or exempted threshold
+        elif start == "start" and (any(t.type in ("IFCOND", "UNLESS") for t in toks) or any(
+                t.type == "AGETAIL" for t in toks) and any(t.type in ("QUANTITY", "QGROUP") for t in toks)):
+            start = "start_if"  # a relaxed or exempted threshold, or one for an age group
         try:
             tree = _parse_reproductive(toks, start)
         except LarkError:

@@ -493,7 +493,7 @@ def _read(text: str) -> tuple[list[Token], str]:
         if kind == "ATTEST":
             swallow, attested = True, _attested(value[0])
         i = j
-    toks = _generic_illness(_bound_windows(toks))
+    toks = _infection_with(_generic_illness(_bound_windows(toks)), text)
     collapsed = _collapse(toks)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed)
@@ -911,6 +911,24 @@ def _restates(before: Token, inside: Token) -> bool:
     return before.type in _LIMITS and _LIMITS.get(inside.type) == _LIMITS[before.type]
 
 
+def _infection_with(toks: list[Token], text: str) -> list[Token]:
+    """"infection with HIV, hepatitis B or hepatitis C": the infections named after "with" (a test named there, the
+    infection it shows)."""
+    toks = list(toks)
+    out: list[Token] = []
+    for i, t in enumerate(toks):
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if t.type == "CONDITION" and t.value == "infection" and nxt is not None \
+                and text[t.end_pos:nxt.start_pos].strip() == "with":
+            shown = units.get_quantity(nxt.value).shows if nxt.type == "QTEST" else nxt.value if nxt.type == "CONDITION" else None
+            if shown and "infection" in vocab.ancestors(shown):
+                if nxt.type == "QTEST":
+                    toks[i + 1] = Token("CONDITION", shown, start_pos=nxt.start_pos, end_pos=nxt.end_pos)
+                continue
+        out.append(t)
+    return out
+
+
 _RESULTS = frozenset({"POS", "NEGRES", "TESTWORD"})
 
 
@@ -933,9 +951,9 @@ def _collapse(toks: list[Token]) -> list[Token]:
             continue
         if out and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR" \
                 and _test_of(out[-1], toks[i + 1]):
-            # "human immunodeficiency virus (HIV)": the infection and the test that shows it; next to a result
-            # ("(HIV) positive", "positive for ... (HIV)") the test, else the infection
-            if (i + 3 < len(toks) and toks[i + 3].type in _RESULTS) or (len(out) > 1 and out[-2].type in _RESULTS):
+            # "human immunodeficiency virus (HIV)": the infection and the test that shows it; after or before a result
+            # ("(HIV) positive", "positive serology for HBsAg or ... (HIV)") the test, else the infection
+            if (i + 3 < len(toks) and toks[i + 3].type in _RESULTS) or any(x.type in _RESULTS for x in out):
                 out[-1] = toks[i + 1]
             reach = toks[i + 2].end_pos
             i += 3
