@@ -516,6 +516,27 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             return _any([strict, _all([conds, looser])])
         return _all([strict, _any([ir.Not(conds), looser])])
 
+    def for_age(self, *parts: Any) -> ir.Node:
+        """A demand of an age group only: met outside the group (an exclusion: excluded only inside it)."""
+        group = parts[-1] if isinstance(parts[-1], ir.Node) else parts[-2]
+        demand = self.measures(*(p for p in parts if p is not group and not (
+            isinstance(p, Token) and p.type in ("IFCOND", "LPAR", "RPAR"))))
+        return _any([ir.Not(group), demand]) if self.kind == "inclusion" else _all([group, demand])
+
+    def age_group(self, node: ir.Node) -> ir.Node:  # tail_age
+        return node
+
+    def group_age_bound(self, *parts: Token) -> ir.Node:
+        cmp = next(p for p in parts if p.type == "CMP")
+        return _age(cmp.value, *_age_values(parts)[0])
+
+    def group_age_or(self, number: Token, *rest: Token) -> ir.Node:
+        """"10 years of age or under": the number itself included."""
+        op = {"<": "<=", ">": ">="}.get(rest[-1].value)
+        if op is None:
+            raise Uncompilable("an age group 'or' what?")
+        return _age(op, *_age_values((number, *rest))[0])
+
     def exempted(self, *parts: Any) -> ir.Node:
         """A limit that does not hold for patients with a condition ("unless due to Gilbert's syndrome"):
         without the condition the limit decides; with it, whether the exemption applies is a person's call."""
@@ -609,14 +630,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         return _age(rest[-1].value, _years(number.value, unit), unit in (None, "year"))
 
     def age_between(self, *parts: Token) -> ir.Node:
-        parts = tuple(p for p in parts if isinstance(p, Token))
-        nums = [p for p in parts if p.type == "NUMBER"]
-        units_ = [p.value for p in parts if p.type == "TIMEUNIT"]
-        unit = units_[-1] if units_ else None
-        lo, hi = (_years(n.value, unit) for n in nums)
+        (lo, _), (hi, whole) = _age_values(parts)
         if lo > hi:
             raise Uncompilable("age range runs backwards")
-        return ir.All((_age(">=", lo, True), _age("<=", hi, unit in (None, "year"))))
+        return ir.All((_age(">=", lo, True), _age("<=", hi, whole)))
 
     def demographic(self, sexes: ir.Node, other: ir.Node) -> ir.Node:
         if sexes == ir.Sex("female") and all(isinstance(n, (ir.Condition, ir.Procedure)) and n.concept in _WOMEN_ONLY
@@ -790,11 +807,24 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
 
     def age_two_bounds(self, *parts: Token) -> ir.Node:
         """"Age >= 18 and =< 70 years"."""
-        toks = [p for p in parts if isinstance(p, Token)]
-        unit = next((t.value for t in reversed(toks) if t.type == "TIMEUNIT"), None)
-        cmps = [t for t in toks if t.type == "CMP"]
-        nums = [t for t in toks if t.type == "NUMBER"]
-        return _all([_age(c.value, _years(n.value, unit), unit in (None, "year")) for c, n in zip(cmps, nums)])
+        cmps = [t for t in parts if isinstance(t, Token) and t.type == "CMP"]
+        return _all([_age(c.value, years, whole) for c, (years, whole) in zip(cmps, _age_values(parts))])
+
+    def age_either(self, c1: Token, n1: Token, *rest: Token) -> ir.Node:
+        """"Age less than 18 or greater than 65": outside a range, so the lower limit must come with "<"."""
+        parts = (c1, n1, *rest)
+        cmps = [t.value for t in parts if isinstance(t, Token) and t.type == "CMP"]
+        bounds = sorted(zip(_age_values(parts), cmps))
+        if not (bounds[0][1] in ("<", "<=") and bounds[1][1] in (">", ">=") and bounds[0][0][0] <= bounds[1][0][0]):
+            raise Uncompilable("'age A or B' that is not outside one range: 'and' meant?")
+        return _any([_age(op, years, whole) for (years, whole), op in bounds])
+
+    def age_range(self, node: ir.Node) -> ir.Node:  # its one alternative with no alias of its own: ages_between
+        return node
+
+    def ages_between(self, *parts: Token) -> ir.Node:
+        """"between the ages of 18 and 65 years"."""
+        return self.age_between(*parts)
 
     def age_lead_bound(self, cmp: Token, _age_tok: Token, number: Token, unit: Token | None = None) -> ir.Node:
         """"over the age of 18"."""
@@ -808,7 +838,11 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         lead = next((p for p in parts if isinstance(p, Token) and p.type == "USE"), None)
         if lead is not None and str(lead.value).lower() not in phrase_data()["current_state"]["phrases"]:
             raise Uncompilable(f"'{lead}' before a condition")
-        history = any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") or isinstance(p, _Ever) for p in parts)
+        had = next((p for p in parts if isinstance(p, Token) and p.type == "PROCUSE"), None)
+        if had is not None and str(had.value).lower() != "had":  # "undergone a myocardial infarction"?
+            raise Uncompilable(f"'{had}' before a condition")
+        history = had is not None or any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") or isinstance(p, _Ever)
+                                         for p in parts)
         parts = tuple(p.node if isinstance(p, _Ever) else p for p in parts)
         if history and any(id(p) in self._defined for p in parts):
             raise Uncompilable("a history of a condition its measurements define: measured when?")
@@ -1286,6 +1320,19 @@ def _event_window(parts: tuple[Any, ...], now: bool = False) -> ir.Window | None
     return window
 
 
+def _age_values(parts: tuple[Any, ...]) -> list[tuple[float, bool]]:
+    """The ages among ``parts`` in years, each with whether it counts whole years: a number takes the time unit
+    right after it, else the last one ("6 months to 5 years": 0.5 and 5; "18 to 65 years": 18 and 65)."""
+    toks = [p for p in parts if isinstance(p, Token)]
+    last = next((t.value for t in reversed(toks) if t.type == "TIMEUNIT"), None)
+    out = []
+    for i, t in enumerate(toks):
+        if t.type == "NUMBER":
+            unit = toks[i + 1].value if i + 1 < len(toks) and toks[i + 1].type == "TIMEUNIT" else last
+            out.append((_years(t.value, unit), unit in (None, "year")))
+    return out
+
+
 def _age(op: str, years: float, whole_years: bool) -> ir.Node:
     # "up to 65 years" means until the 66th birthday: completed years <= 65
     if op == "<=" and whole_years and years == int(years):
@@ -1636,6 +1683,10 @@ def compile_sentence(text: str, kind: str, start: str = "start", own: frozenset[
         if not own_known:  # "No other malignancy" in a primary peritoneal cancer trial: that cancer is no exception
             return ir.Review(text, "'other' than the trial's own conditions, which the vocabularies do not all know")
         return _compile_sentence(text, kind, start, own)
+    if own and own_known and isinstance(node, ir.Review) and "viral load" in text.lower():
+        # "Viral load of at least 1,000 copies/ml" in an HIV trial: the HIV RNA
+        retried = _compile_sentence(text, kind, start, own)
+        return retried if ir.is_executable(retried) else node
     if own and own_disease and isinstance(node, ir.Review) and node.reason == _DISEASE_ONLY and _own_malignancies(own):
         # "Stage IV disease" in a colorectal cancer trial: the trial's own cancer at that stage
         retried = _compile_sentence(text, kind, start, own)
@@ -1705,6 +1756,36 @@ def _own_disease(toks: list[Token], own: frozenset[str], kind: str) -> list[Toke
     return out
 
 
+_COPIES = "copies/mL"
+
+
+def _viral_loads(toks: list[Token], own: frozenset[str]) -> list[Token]:
+    """A count of virus copies is the HIV RNA (viral load) where the virus is certain: "HIV levels of at least 1,000
+    copies/ml", "a viral load (level of HIV in the blood) of ...", or a bare "viral load of ..." in a trial whose own
+    conditions are all HIV infection (``own``, known by compile_sentence's retry). Anything else is left as it is."""
+    if not any(t.type == "UNIT" and t.value == _COPIES for t in toks):
+        return toks
+    hiv_trial = bool(own) and all("hiv_infection" in vocab.ancestors(o) for o in own)
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        hiv_inside = nxt is not None and nxt.type == "LPAR" and i + 3 < len(toks) and toks[i + 3].type == "RPAR" \
+            and toks[i + 2].type == "QTEST" and toks[i + 2].value == "hiv_antibody"
+        rest = toks[i + 4:] if hiv_inside else toks[i + 1:]
+        counted = bool(rest) and rest[0].type in ("CMP", "BETWEEN", "NUMBER") and \
+            next((u.value for u in rest if u.type == "UNIT"), None) == _COPIES
+        if counted and (t.type == "QTEST" and t.value == "hiv_antibody"
+                        or t.type == "TESTWORD" and str(t.value).lower() == "viral load" and (hiv_inside or hiv_trial)):
+            out.append(Token("QUANTITY", "hiv_rna", start_pos=t.start_pos, end_pos=t.end_pos))
+            i += 4 if hiv_inside else 1
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
 def _quals_before(toks: list[Token], i: int) -> list[Token]:
     """The JUDGED tokens of the run of qualifiers ending right before ``toks[i]`` ("serious, progressive")."""
     out = []
@@ -1753,6 +1834,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         return ir.Review(text, _NOTHING)
     if own:
         toks = _own_disease(toks, own, kind)
+    toks = _viral_loads(toks, own)
     if norm.lstrip().startswith("for ") and not (toks[0].type in ("SEX", "POPULATION") and _reproductive(toks)):
         # "for acromegaly": whom the items around it are for, not a demand ("for women of childbearing potential,
         # negative pregnancy test" is one: start_repro)
@@ -1766,8 +1848,9 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     try:
         if start == "start" and any(t.type in ("STABLE", "STABLEOF") for t in toks):
             start = "start_stable"  # a stable-dose demand
-        elif start == "start" and any(t.type in ("IFCOND", "UNLESS") for t in toks):
-            start = "start_if"  # a relaxed or exempted threshold
+        elif start == "start" and (any(t.type in ("IFCOND", "UNLESS") for t in toks) or any(
+                t.type == "AGETAIL" for t in toks) and any(t.type in ("QUANTITY", "QGROUP") for t in toks)):
+            start = "start_if"  # a relaxed or exempted threshold, or one for an age group
         try:
             tree = _parse_reproductive(toks, start)
         except LarkError:

@@ -493,7 +493,7 @@ def _read(text: str) -> tuple[list[Token], str]:
         if kind == "ATTEST":
             swallow, attested = True, _attested(value[0])
         i = j
-    toks = _generic_illness(_bound_windows(toks))
+    toks = _infection_with(_generic_illness(_bound_windows(toks)), text)
     collapsed = _collapse(toks)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed)
@@ -911,15 +911,57 @@ def _restates(before: Token, inside: Token) -> bool:
     return before.type in _LIMITS and _LIMITS.get(inside.type) == _LIMITS[before.type]
 
 
+def _infection_with(toks: list[Token], text: str) -> list[Token]:
+    """"infection with HIV, hepatitis B or hepatitis C": the infections named after "with" (a test named there, the
+    infection it shows)."""
+    toks = list(toks)
+    out: list[Token] = []
+    for i, t in enumerate(toks):
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if t.type == "CONDITION" and t.value == "infection" and nxt is not None \
+                and text[t.end_pos:nxt.start_pos].strip() == "with":
+            shown = units.get_quantity(nxt.value).shows if nxt.type == "QTEST" else nxt.value if nxt.type == "CONDITION" else None
+            if shown and "infection" in vocab.ancestors(shown):
+                if nxt.type == "QTEST":
+                    toks[i + 1] = Token("CONDITION", shown, start_pos=nxt.start_pos, end_pos=nxt.end_pos)
+                continue
+        out.append(t)
+    return out
+
+
+_RESULTS = frozenset({"POS", "NEGRES", "TESTWORD"})
+
+
+def _test_of(before: Token, inside: Token) -> bool:
+    """A condition restated by the test that shows it: "human immunodeficiency virus (HIV)"."""
+    return before.type == "CONDITION" and inside.type == "QTEST" and units.get_quantity(inside.value).shows == before.value
+
+
 def _collapse(toks: list[Token]) -> list[Token]:
     """'systemic lupus erythematosus (SLE)': a concept repeated in parentheses is one concept."""
     toks = _generic_scales(toks)
     out: list[Token] = []
     i = 0
+    reach = -1  # where the text read so far ends (past a restatement in parentheses)
     while i < len(toks):
         t = toks[i]
         if out and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR" and _restates(out[-1], toks[i + 1]):
+            reach = toks[i + 2].end_pos
             i += 3
+            continue
+        if out and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR" \
+                and _test_of(out[-1], toks[i + 1]):
+            # "human immunodeficiency virus (HIV)": the infection and the test that shows it; after or before a result
+            # ("(HIV) positive", "positive serology for HBsAg or ... (HIV)") the test, else the infection
+            if (i + 3 < len(toks) and toks[i + 3].type in _RESULTS) or any(x.type in _RESULTS for x in out):
+                out[-1] = toks[i + 1]
+            reach = toks[i + 2].end_pos
+            i += 3
+            continue
+        if out and t.type == out[-1].type and t.type in ("CONDITION", "PROCEDURE") and t.value != out[-1].value \
+                and t.start_pos - max(reach, out[-1].end_pos) <= 1 and t.value in vocab.ancestors(out[-1].value):
+            # "prior CABG operation", "HIV (HIV) infection": a generic head noun right after what it names
+            i += 1
             continue
         if t.type == "LPAR" and i + 1 < len(toks) and toks[i + 1].type == "RPAR":  # emptied by dropped fillers
             i += 2
