@@ -281,7 +281,8 @@ def source_hash(trial: Trial) -> str:
 #: a section label of the old NCI/ACTG layout: "Prior Medication:" rules the "Allowed:"/"Excluded:" lists after it
 _SECTION = re.compile(r"^\W*(?P<prior>prior\s+)?(?:\w+\s+){0,2}?(?:medications?|treatments?|therapy|therapies|conditions?)\s*:\s*$",
                       re.I)
-_TIMED = re.compile(r"\b(?:within|since|current(?:ly)?|concurrent|concomitant|ongoing|now|prior|previous(?:ly)?|past|"
+_TIMED = re.compile(r"\b(?:within|since|current(?:ly)?|concurrent|concomitant|ongoing|now|active|present|existing|recent|"
+                    r"prior|previous(?:ly)?|past|"
                     r"last|history|before|during|days?|weeks?|months?|years?)\b", re.I)
 
 _ENDS_WITH_OR = re.compile(r"\b(?:or|OR|Or)\s*[,;:]?\s*$")

@@ -370,7 +370,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
 
     def normal_range(self, *parts: Any) -> ir.Node:
         keys = [k for p in parts if isinstance(p, tuple) for k in p]
-        return _all([ir.All((ir.Measure(k, ">=", 1.0, "LLN"), ir.Measure(k, "<=", 1.0, "ULN"))) for k in keys])
+        limits = {"upper": ((("<=", "ULN"),)), "lower": ((">=", "LLN"),), "both": ((">=", "LLN"), ("<=", "ULN"))}
+        return _all([_all([ir.Measure(k, op, 1.0, ref) for op, ref in limits[units.get_quantity(k).normal]])
+                     for k in keys])
 
     def age_item(self, node: ir.Node) -> ir.Node:
         return node

@@ -48,6 +48,8 @@ class QuantityDef:
     thresholds: tuple[float, float] | None = None
     #: (qualitative tests) the condition a positive result proves present, and that proves it positive
     shows: str | None = None
+    #: which reference limits "normal" holds it to: "upper", "lower" or "both"
+    normal: str = "both"
 
 
 KINDS = ("numeric", "ordinal", "titer", "qualitative")
@@ -81,7 +83,13 @@ def _quantity(key: str, d: dict[str, Any]) -> QuantityDef:
         min=d.get("min"), max=d.get("max"), max_age_days=None if age is False else int(age),
         bare_units=tuple((float(lo), float(hi), str(u)) for lo, hi, u in d.get("bare_units", ())),
         thresholds=(float(d["thresholds"][0]), float(d["thresholds"][1])) if "thresholds" in d else None,
-        shows=d.get("shows"))
+        shows=d.get("shows"), normal=_normal(key, d.get("normal", "both")))
+
+
+def _normal(key: str, side: str) -> str:
+    if side not in ("upper", "lower", "both"):
+        raise ValueError(f"quantities.toml [{key}]: normal must be upper, lower or both")
+    return side
 
 
 @cache

@@ -26,7 +26,7 @@ from screening.rules import format_rule, parse_rule
      "all(alt <= 1.5 ULN, ast <= 1.5 ULN, total_bilirubin <= 1.5 ULN)"),
     ("Magnesium ≥ lower limit of normal", "inclusion", "magnesium >= 1 LLN"),
     ("Albumin < LLN", "exclusion", "albumin < 1 LLN"),
-    ("Creatinine normal for age", "inclusion", "all(creatinine >= 1 LLN, creatinine <= 1 ULN)"),
+    ("Creatinine normal for age", "inclusion", "creatinine <= 1 ULN"),
     ("Normal cardiac ejection fraction", "inclusion", "all(ejection_fraction >= 1 LLN, ejection_fraction <= 1 ULN)"),
     # comparators split by spaces or words
     ("ANC > = 750 cells/uL", "inclusion", "neutrophil_count >= 750 cells/uL"),
