@@ -405,6 +405,13 @@ def _dose_form(unit: str) -> bool:
     return " ".join(unit.strip().strip("{}").lower().split()) in _dose_forms()
 
 
+def _route_in_name(name: str | None) -> str | None:
+    """The route a drug's name states ("hydrocortisone cream": topical), when it states one only."""
+    words = medication_use()["name_routes"]["words"]
+    found = {words[w] for w in re.findall(r"[a-z]+", (name or "").lower()) if w in words}
+    return found.pop() if len(found) == 1 else None
+
+
 @lru_cache(maxsize=1)
 def _route_spellings() -> dict[str, str]:
     return {w: name for name, words in medication_use()["route_names"].items() for w in words}
@@ -480,9 +487,10 @@ def _entries(items: list[Any] | None, category: str, field: str,
             per_day = medication_use()["frequency"].get((it.frequency or "").strip().lower())
             if per_day is not None and not dose_unit.endswith("/d"):  # 200 mg bid -> 400 mg/d
                 dose, dose_unit = dose * per_day, dose_unit + "/d"
-        if category == "drug" and not allergy and it.route:
-            route = route_name(it.route)
-            if it.route.strip().lower() in medication_use()["routes"]["non_systemic"]:
+        given = (it.route or _route_in_name(it.name)) if category == "drug" and not allergy else None
+        if given:
+            route = route_name(given)
+            if given.strip().lower() in medication_use()["routes"]["non_systemic"]:
                 systemic = False
             elif route not in medication_use()["routes"]["systemic"]:
                 systemic = None  # "buccal", "swish and swallow": whether the body takes it up depends on the drug
