@@ -470,7 +470,9 @@ class Builder:
         days = window.days if window is not None else None
         now_only = window is not None and window.amount == 0
         label = ("systemic " if systemic else f"{route.replace('_', '-')} " if route else "") + (
-            _concept_name(concept) if concept else "participation in another study") + _window_text(window)
+            _concept_name(concept) if concept else "participation in another study") + (
+            " other than " + " or ".join(_concept_name(x) for x in exceptions) if exc and field == "medications" else ""
+        ) + _window_text(window)
         # a class question ("any biologic", "a live vaccine") cannot be answered "no" from an entry
         # whose class we do not know; an entry that is broader than the concept asked about
         # ("tuberculosis" when the criterion says "active tuberculosis") may or may not be it
@@ -547,8 +549,10 @@ class Builder:
                             or (broader and not broader.isdisjoint(e.leaves))) and in_window(e, c) is not False:
                         maybe.append(e)
                     continue
-                if exc and e.keys is not None and not exc.isdisjoint(e.keys):
-                    continue
+                if exc and e.keys is not None and not exc.isdisjoint(e.keys) and not (
+                        field == "medications" and concept is not None and any(
+                            concept in vocab.ancestors(x) and exc.isdisjoint(vocab.ancestors(x)) for x in e.leaves)):
+                    continue  # an excepted drug; a combination with an ingredient of the class besides it still counts
                 if exc_broader and not exc_broader.isdisjoint(e.leaves):
                     if in_window(e, c) is not False:
                         maybe.append(e)
@@ -673,9 +677,10 @@ class Builder:
         if node.stable is not None:
             return self._stable_medication(node)
         if node.dose is None:
-            return self._simple_event("medications", node.concept, node.window, systemic=node.systemic,
+            return self._simple_event("medications", node.concept, node.window, node.exceptions, systemic=node.systemic,
                                       route=node.route)
-        match = self._entry_check("medications", node.concept, node.window, systemic=node.systemic, route=node.route)
+        match = self._entry_check("medications", node.concept, node.window, node.exceptions, systemic=node.systemic,
+                                  route=node.route)
         label = match.label  # type: ignore[attr-defined]
         dose = node.dose
         cmp = _NEAR_OPS[dose.op]

@@ -211,6 +211,8 @@ class Medication(Node):
     ``stable``: taken now at one unchanged dose for at least this long ("stable dose of methotrexate for
     at least 8 weeks"): a current entry of the drug that began that long ago, and no other entry of it
     in that period at another dose (each record entry is one drug at one dose from start to end).
+    ``exceptions``: drugs of the class that do not count ("antiretroviral agents other than zidovudine"); an
+    entry counts when one of its ingredients is of the class and none of the exceptions.
     """
 
     concept: str
@@ -219,6 +221,7 @@ class Medication(Node):
     systemic: bool = False
     route: str | None = None
     stable: Window | None = None
+    exceptions: tuple[str, ...] = ()
     key: ClassVar[str] = "medication"
 
     def __post_init__(self) -> None:
@@ -227,6 +230,8 @@ class Medication(Node):
         if self.stable is not None and (self.window != Window(0) or self.dose is not None or self.stable.amount <= 0
                                         or self.stable.bound is not None):
             raise ValueError("a stable dose is said of a drug taken now, with no dose threshold, over a period")
+        if self.exceptions and (self.stable is not None or self.concept in self.exceptions):
+            raise ValueError("drugs excepted from a class: not with a stable dose, and not the class itself")
 
 
 @dataclass(frozen=True, slots=True)
