@@ -897,6 +897,27 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         lead = [t for t in parts if t.type in ("HISTORY", "PRIOR", "USE", "REQUIRING") and t.start_pos < drug.start_pos]
         return self.medications(*lead, ir.Medication(drug.value), ir.Window(number.value, unit.value))
 
+    def medications_lasting(self, *parts: Any) -> ir.Node:
+        """"Zidovudine (AZT) for more than 6 months", "no more than 2 weeks of prior protease inhibitors": taken that
+        long (ir.Duration), ever. Said with "for" after the drug ("cabergoline for less than 12 months") it is said of
+        one who took it; the duration first ("no more than 2 weeks of X") admits none. Taken now ("on X for at least
+        7 days") asks for a current course, which the total does not tell: review."""
+        toks = [p for p in parts if isinstance(p, Token)]
+        cmp, number, unit = (next(t for t in toks if t.type == k) for k in ("CMP", "NUMBER", "TIMEUNIT"))
+        lead = parts[:next(i for i, p in enumerate(parts) if isinstance(p, ir.Node))]  # not "NRTI therapy" after it
+        if any(isinstance(t, Token) and t.type == "USE" and str(t).lower() in lexicon().present_use for t in lead):
+            raise Uncompilable("taken now for a time: a current course, or in all?")
+        meds = [m for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
+        if len(meds) != 1 or type(meds[0]) is not ir.Medication:
+            raise Uncompilable("how long of which drug?")  # "more than 6 weeks of A or B": each, or both together?
+        if unit.value == "hour":
+            raise Uncompilable("a duration in hours: a record dates a course by the day")
+        duration = ir.Duration(cmp.value, number.value, unit.value)
+        node = _any([replace(m, window=None, duration=duration) for m in meds])  # type: ignore[arg-type]
+        if any(t.type == "LASTING" for t in toks) and cmp.value in ("<", "<="):
+            node = _all([_any([replace(m, window=None) for m in meds]), node])  # type: ignore[arg-type]
+        return node
+
     def recovery(self, *parts: Any) -> ir.Node:
         events = [ir.Medication(t.value) if t.type == "DRUG" else ir.Procedure(t.value)
                   for t in parts if isinstance(t, Token) and t.type in ("DRUG", "PROCEDURE")]

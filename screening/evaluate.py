@@ -676,6 +676,8 @@ class Builder:
     def _build_Medication(self, node: ir.Medication) -> Check:
         if node.stable is not None:
             return self._stable_medication(node)
+        if node.duration is not None:
+            return self._medication_duration(node, node.duration)
         if node.dose is None:
             return self._simple_event("medications", node.concept, node.window, node.exceptions, systemic=node.systemic,
                                       route=node.route)
@@ -742,6 +744,54 @@ class Builder:
                                (label, wanted, _Joined(undecided)), tuple(e.path for e in undecided))
             return Outcome(NOT_MET, "{} but not at {}: {}", (label, wanted, _Joined(hits)),
                            tuple(e.path for e in hits))
+        return check
+
+    def _medication_duration(self, node: ir.Medication, d: ir.Duration) -> Check:
+        """"More than 3 months of prior antiretroviral therapy": the days the drug was taken (in the window), in all
+        and in the longest stretch. Decided only when both readings agree and no entry of unknown length or identity
+        could change it; within a day of the limit (are the first and last days both counted?), or within a few days of a
+        period counted in months or years (calendar lengths vary), unknown."""
+        match = self._entry_check("medications", node.concept, node.window, node.exceptions, systemic=node.systemic,
+                                  route=node.route)
+        label = match.label  # type: ignore[attr-defined]
+        need, holds, upward = d.days, _OPS[d.op], d.op in (">", ">=")
+        slack = 3.0 if d.unit in ("month", "year") else 1.0  # whether the first and last day both count, unsaid
+        wanted = f"{label} taken for {_OP_TEXT[d.op]} {_num_text(d.amount)} {d.unit}{'' if d.amount == 1 else 's'}"
+        window = node.window
+
+        def check(p: Patient, c: Context) -> Outcome:
+            hits, maybe, absent = match(p, c)
+            if absent is not None and absent.verdict != NOT_MET:
+                return absent  # no medications list
+            lo = window_start(c, window) if window is not None else None
+            spans: list[tuple[float, float]] = []
+            unsure = bool(maybe)
+            for e in hits:
+                end = c.day if e.ongoing else e.end
+                if e.start is None or end is None:
+                    unsure = True  # taken, for how long?
+                    continue
+                start, end = (e.start if lo is None else max(e.start, lo)), min(end, c.day)
+                if end >= start:
+                    spans.append((start, end))
+            stretches: list[list[float]] = []
+            for start, end in sorted(spans):
+                if stretches and start <= stretches[-1][1] + 1:
+                    stretches[-1][1] = max(stretches[-1][1], end)
+                else:
+                    stretches.append([start, end])
+            days = [end - start + 1 for start, end in stretches]
+            total, longest = sum(days), max(days, default=0)
+            near = any(abs(x - need) <= slack for x in (total, longest))
+            ev = tuple(e.path for e in hits + maybe)
+            if not near:
+                if upward and holds(longest, need) or not upward and not holds(longest, need):
+                    # a stretch that long already decides both readings, whatever else the record holds
+                    return Outcome(MET if upward else NOT_MET, "{}: {:g} days at a stretch", (wanted, longest), ev)
+                if not unsure and holds(total, need) == holds(longest, need):
+                    return Outcome(MET if holds(total, need) else NOT_MET, "{}: {:g} days in all", (wanted, total), ev)
+            return Outcome(UNKNOWN, "{}: {:g} days in all, {:g} at a stretch, and entries of unknown length or identity, "
+                                    "or a total near the limit", (wanted, total, longest), ev)
         return check
 
     def _stable_medication(self, node: ir.Medication) -> Check:
