@@ -886,16 +886,19 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             raise Uncompilable("an exception that is not one of the drugs named before it")
         return _excepting(node, excepted)
 
-    def medications_upto(self, *parts: Token) -> ir.Node:
+    def medications_upto(self, *parts: Token | None) -> ir.Node:
         """"Chemotherapy =< 4 weeks" among the exclusions: given within the last 4 weeks. The comparator must follow
-        the drug's name at once: a word between ("cabergoline for less than 12 months") makes it a duration."""
-        drug, cmp, number, unit = (next(t for t in parts if t.type == k) for k in ("DRUG", "CMP", "NUMBER", "TIMEUNIT"))
+        the drug's name at once: a word between ("treatment with cabergoline for 12 months") may make it a duration."""
+        toks = [t for t in parts if t is not None]
+        drugs = [t for t in toks if t.type == "DRUG"]
+        cmp, number, unit = (next(t for t in toks if t.type == k) for k in ("CMP", "NUMBER", "TIMEUNIT"))
+        drug = drugs[-1]
         if cmp.value not in ("<", "<=") or self.kind != "exclusion":
             raise Uncompilable("a drug and a time: how long ago, or for how long?")
         if drug.end_pos is None or cmp.start_pos is None or cmp.start_pos - drug.end_pos > 1:
             raise Uncompilable("a word between the drug and the time: how long ago, or for how long?")
-        lead = [t for t in parts if t.type in ("HISTORY", "PRIOR", "USE", "REQUIRING") and t.start_pos < drug.start_pos]
-        return self.medications(*lead, ir.Medication(drug.value), ir.Window(number.value, unit.value))
+        lead = [t for t in toks if t.type in ("HISTORY", "PRIOR", "USE", "REQUIRING") and t.start_pos < drugs[0].start_pos]
+        return self.medications(*lead, *(ir.Medication(d.value) for d in drugs), ir.Window(number.value, unit.value))
 
     def medications_lasting(self, *parts: Any) -> ir.Node:
         """"Zidovudine (AZT) for more than 6 months", "no more than 2 weeks of prior protease inhibitors": taken that
@@ -912,6 +915,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             raise Uncompilable("how long of which drug?")  # "more than 6 weeks of A or B": each, or both together?
         if unit.value == "hour":
             raise Uncompilable("a duration in hours: a record dates a course by the day")
+        if self.kind == "exclusion" and any(t.type == "PRIOR" for t in toks):
+            # "experimental therapy for >= 4 weeks prior to initiation": taken that long, or in the weeks before?
+            raise Uncompilable("'for N weeks prior to' among the exclusions: a duration, or a time before?")
         duration = ir.Duration(cmp.value, number.value, unit.value)
         node = _any([replace(m, window=None, duration=duration) for m in meds])  # type: ignore[arg-type]
         if any(t.type == "LASTING" for t in toks) and cmp.value in ("<", "<="):
