@@ -915,7 +915,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             raise Uncompilable("how long of which drug?")  # "more than 6 weeks of A or B": each, or both together?
         if unit.value == "hour":
             raise Uncompilable("a duration in hours: a record dates a course by the day")
-        if self.kind == "exclusion" and any(t.type == "PRIOR" for t in toks):
+        last = parts[-1]  # "prior to study entry" ends the sentence; "3 months of prior X" does not
+        if self.kind == "exclusion" and isinstance(last, Token) and last.type in ("PRIOR", "ANCHOR"):
             # "experimental therapy for >= 4 weeks prior to initiation": taken that long, or in the weeks before?
             raise Uncompilable("'for N weeks prior to' among the exclusions: a duration, or a time before?")
         duration = ir.Duration(cmp.value, number.value, unit.value)
