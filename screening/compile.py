@@ -392,6 +392,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         named = {m.concept for n in events for m in _leaves(n) if isinstance(m, (ir.Medication, ir.Procedure))}
         if any(t.type in ("DRUG", "PROCEDURE") and not any(t.value in vocab.ancestors(k) for k in named) for t in topic):
             raise Uncompilable("the heading names another treatment than the statement")
+        if any(t.type == "BETWEEN" and str(t).lower() != "from" for t in toks):
+            raise Uncompilable("a time 'between' what?")
         now = [t for t in toks if t.type == "NEG"]  # "since prior and no concurrent X"
         if now and not any(t.type == "USE" and str(t).lower() in phrase_data()["current_state"]["phrases"] for t in toks):
             raise Uncompilable("'since prior and no ...': no what?")
@@ -972,6 +974,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             raise Uncompilable("a past drug unless its dose is stable now")
         return ir.Not(self._stable_moot(parts))
 
+    def drug_systemic_examples(self, *parts: Any) -> ir.Node:
+        return _any([ir.Medication(x.value, systemic=True) for x in parts if isinstance(x, Token) and x.type == "DRUG"])
+
     def drug_examples(self, t: Token, *parts: Any) -> ir.Node:
         return _any([ir.Medication(x.value) for x in (t, *parts) if isinstance(x, Token) and x.type == "DRUG"])
 
@@ -1012,6 +1017,58 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             raise Uncompilable("a dose and an indication together")
         node = self.medications(*(p for p in parts if not (isinstance(p, Token) and p.type == "CONDITION")))
         return ir.Judged(_purpose(parts), node)  # type: ignore[arg-type]
+
+    def medications_except(self, *parts: Any) -> ir.Node:
+        """"Antiretroviral agents other than zidovudine (AZT)": a drug of the class other than those. Each
+        excepted drug must belong to a class of the list ("investigational drugs other than antiretrovirals"
+        excepts no investigational drug the record can name: review)."""
+        cut = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "EXCEPT")
+        excepted = tuple(dict.fromkeys(p.value for p in parts[cut:] if isinstance(p, Token) and p.type == "DRUG"))
+        node = self.medications(*(p for p in parts[:cut] if not (isinstance(p, Token) and p.type in ("COMMA", "LPAR"))),
+                                *(p for p in parts[cut:] if isinstance(p, ir.Window)))
+        meds = [m for m in _leaves(node) if isinstance(m, ir.Medication)]
+        if any(not any(m.concept in vocab.ancestors(x) and m.concept != x for m in meds) for x in excepted):
+            raise Uncompilable("an exception that is not one of the drugs named before it")
+        return _excepting(node, excepted)
+
+    def medications_upto(self, *parts: Token | None) -> ir.Node:
+        """"Chemotherapy =< 4 weeks" among the exclusions: given within the last 4 weeks. The comparator must follow
+        the drug's name at once: a word between ("treatment with cabergoline for 12 months") may make it a duration."""
+        toks = [t for t in parts if t is not None]
+        drugs = [t for t in toks if t.type == "DRUG"]
+        cmp, number, unit = (next(t for t in toks if t.type == k) for k in ("CMP", "NUMBER", "TIMEUNIT"))
+        drug = drugs[-1]
+        if cmp.value not in ("<", "<=") or self.kind != "exclusion":
+            raise Uncompilable("a drug and a time: how long ago, or for how long?")
+        if drug.end_pos is None or cmp.start_pos is None or cmp.start_pos - drug.end_pos > 1:
+            raise Uncompilable("a word between the drug and the time: how long ago, or for how long?")
+        lead = [t for t in toks if t.type in ("HISTORY", "PRIOR", "USE", "REQUIRING") and t.start_pos < drugs[0].start_pos]
+        return self.medications(*lead, *(ir.Medication(d.value) for d in drugs), ir.Window(number.value, unit.value))
+
+    def medications_lasting(self, *parts: Any) -> ir.Node:
+        """"Zidovudine (AZT) for more than 6 months", "no more than 2 weeks of prior protease inhibitors": taken that
+        long (ir.Duration), ever. Said with "for" after the drug ("cabergoline for less than 12 months") it is said of
+        one who took it; the duration first ("no more than 2 weeks of X") admits none. Taken now ("on X for at least
+        7 days") asks for a current course, which the total does not tell: review."""
+        toks = [p for p in parts if isinstance(p, Token)]
+        cmp, number, unit = (next(t for t in toks if t.type == k) for k in ("CMP", "NUMBER", "TIMEUNIT"))
+        lead = parts[:next(i for i, p in enumerate(parts) if isinstance(p, ir.Node))]  # not "NRTI therapy" after it
+        if any(isinstance(t, Token) and t.type == "USE" and str(t).lower() in lexicon().present_use for t in lead):
+            raise Uncompilable("taken now for a time: a current course, or in all?")
+        meds = [m for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
+        if len(meds) != 1 or type(meds[0]) is not ir.Medication:
+            raise Uncompilable("how long of which drug?")  # "more than 6 weeks of A or B": each, or both together?
+        if unit.value == "hour":
+            raise Uncompilable("a duration in hours: a record dates a course by the day")
+        last = parts[-1]  # "prior to study entry" ends the sentence; "3 months of prior X" does not
+        if self.kind == "exclusion" and isinstance(last, Token) and last.type in ("PRIOR", "ANCHOR"):
+            # "experimental therapy for >= 4 weeks prior to initiation": taken that long, or in the weeks before?
+            raise Uncompilable("'for N weeks prior to' among the exclusions: a duration, or a time before?")
+        duration = ir.Duration(cmp.value, number.value, unit.value)
+        node = _any([replace(m, window=None, duration=duration) for m in meds])  # type: ignore[arg-type]
+        if any(t.type == "LASTING" for t in toks) and cmp.value in ("<", "<="):
+            node = _all([_any([replace(m, window=None) for m in meds]), node])  # type: ignore[arg-type]
+        return node
 
     def recovery(self, *parts: Any) -> ir.Node:
         events = [ir.Medication(t.value) if t.type == "DRUG" else ir.Procedure(t.value)
@@ -1062,6 +1119,12 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
 
     def proc(self, t: Token) -> ir.Node:
         return ir.Procedure(t.value)
+
+    def proc_examples(self, *parts: Token) -> ir.Node:
+        return _any([ir.Procedure(t.value) for t in parts if isinstance(t, Token) and t.type == "PROCEDURE"])
+
+    def since_study(self, _t: Token) -> ir.Node:
+        return ir.StudyParticipation()
 
     def proc_setting(self, *parts: Token) -> ir.Node:
         return ir.Judged(_setting(parts), ir.Procedure(parts[-1].value))
@@ -1368,6 +1431,18 @@ def _recovered_from(events: list[ir.Node], words: str) -> ir.Node:
     return ir.Not(ir.Judged(words, _any(ever)))
 
 
+def _excepting(node: ir.Node, excepted: tuple[str, ...]) -> ir.Node:
+    """``node`` with the drugs ``excepted`` from every medication of a class they belong to."""
+    if isinstance(node, ir.Medication):
+        own = tuple(x for x in excepted if node.concept in vocab.ancestors(x))
+        return replace(node, exceptions=own) if own else node
+    if isinstance(node, (ir.Not, ir.Judged)):
+        return replace(node, item=_excepting(node.item, excepted))
+    if isinstance(node, (ir.AnyOf, ir.All)):
+        return replace(node, items=tuple(_excepting(n, excepted) for n in node.items))
+    return node
+
+
 def _attested(node: ir.Node, negated: bool = False) -> bool:
     """An attestation the rule holds as true (not negated) somewhere in ``node``."""
     if isinstance(node, ir.Attestation):  # whether a woman can bear children says whom a demand is for
@@ -1491,7 +1566,7 @@ def _leaves(node: ir.Node) -> list[ir.Node]:
 
 def _timed(node: ir.Node, window: ir.Window | None) -> ir.Node:
     """Every medication and procedure in ``node`` with ``window`` (route and qualifiers kept)."""
-    if isinstance(node, (ir.Medication, ir.Procedure)):
+    if isinstance(node, (ir.Medication, ir.Procedure, ir.StudyParticipation)):
         return replace(node, window=window)
     if isinstance(node, ir.Judged):
         return ir.Judged(node.qualifier, _timed(node.item, window))

@@ -503,7 +503,9 @@ class Builder:
         days = window.days if window is not None else None
         now_only = window is not None and window.amount == 0
         label = ("systemic " if systemic else f"{route.replace('_', '-')} " if route else "") + (
-            _concept_name(concept) if concept else "participation in another study") + _window_text(window)
+            _concept_name(concept) if concept else "participation in another study") + (
+            " other than " + " or ".join(_concept_name(x) for x in exceptions) if exc and field == "medications" else ""
+        ) + _window_text(window)
         # a class question ("any biologic", "a live vaccine") cannot be answered "no" from an entry
         # whose class we do not know; an entry that is broader than the concept asked about
         # ("tuberculosis" when the criterion says "active tuberculosis") may or may not be it
@@ -580,8 +582,10 @@ class Builder:
                             or (broader and not broader.isdisjoint(e.leaves))) and in_window(e, c) is not False:
                         maybe.append(e)
                     continue
-                if exc and e.keys is not None and not exc.isdisjoint(e.keys):
-                    continue
+                if exc and e.keys is not None and not exc.isdisjoint(e.keys) and not (
+                        field == "medications" and concept is not None and any(
+                            concept in vocab.ancestors(x) and exc.isdisjoint(vocab.ancestors(x)) for x in e.leaves)):
+                    continue  # an excepted drug; a combination with an ingredient of the class besides it still counts
                 if exc_broader and not exc_broader.isdisjoint(e.leaves):
                     if in_window(e, c) is not False:
                         maybe.append(e)
@@ -705,10 +709,13 @@ class Builder:
     def _build_Medication(self, node: ir.Medication) -> Check:
         if node.stable is not None:
             return self._stable_medication(node)
+        if node.duration is not None:
+            return self._medication_duration(node, node.duration)
         if node.dose is None:
-            return self._simple_event("medications", node.concept, node.window, systemic=node.systemic,
+            return self._simple_event("medications", node.concept, node.window, node.exceptions, systemic=node.systemic,
                                       route=node.route)
-        match = self._entry_check("medications", node.concept, node.window, systemic=node.systemic, route=node.route)
+        match = self._entry_check("medications", node.concept, node.window, node.exceptions, systemic=node.systemic,
+                                  route=node.route)
         label = match.label  # type: ignore[attr-defined]
         dose = node.dose
         cmp = _NEAR_OPS[dose.op]
@@ -770,6 +777,54 @@ class Builder:
                                (label, wanted, _Joined(undecided)), tuple(e.path for e in undecided))
             return Outcome(NOT_MET, "{} but not at {}: {}", (label, wanted, _Joined(hits)),
                            tuple(e.path for e in hits))
+        return check
+
+    def _medication_duration(self, node: ir.Medication, d: ir.Duration) -> Check:
+        """"More than 3 months of prior antiretroviral therapy": the days the drug was taken (in the window), in all
+        and in the longest stretch. Decided only when both readings agree and no entry of unknown length or identity
+        could change it; within a day of the limit (are the first and last days both counted?), or within a few days of a
+        period counted in months or years (calendar lengths vary), unknown."""
+        match = self._entry_check("medications", node.concept, node.window, node.exceptions, systemic=node.systemic,
+                                  route=node.route)
+        label = match.label  # type: ignore[attr-defined]
+        need, holds, upward = d.days, _OPS[d.op], d.op in (">", ">=")
+        slack = 3.0 if d.unit in ("month", "year") else 1.0  # whether the first and last day both count, unsaid
+        wanted = f"{label} taken for {_OP_TEXT[d.op]} {_num_text(d.amount)} {d.unit}{'' if d.amount == 1 else 's'}"
+        window = node.window
+
+        def check(p: Patient, c: Context) -> Outcome:
+            hits, maybe, absent = match(p, c)
+            if absent is not None and absent.verdict != NOT_MET:
+                return absent  # no medications list
+            lo = window_start(c, window) if window is not None else None
+            spans: list[tuple[float, float]] = []
+            unsure = bool(maybe)
+            for e in hits:
+                end = c.day if e.ongoing else e.end
+                if e.start is None or end is None:
+                    unsure = True  # taken, for how long?
+                    continue
+                start, end = (e.start if lo is None else max(e.start, lo)), min(end, c.day)
+                if end >= start:
+                    spans.append((start, end))
+            stretches: list[list[float]] = []
+            for start, end in sorted(spans):
+                if stretches and start <= stretches[-1][1] + 1:
+                    stretches[-1][1] = max(stretches[-1][1], end)
+                else:
+                    stretches.append([start, end])
+            days = [end - start + 1 for start, end in stretches]
+            total, longest = sum(days), max(days, default=0)
+            near = any(abs(x - need) <= slack for x in (total, longest))
+            ev = tuple(e.path for e in hits + maybe)
+            if not near:
+                if upward and holds(longest, need) or not upward and not holds(longest, need):
+                    # a stretch that long already decides both readings, whatever else the record holds
+                    return Outcome(MET if upward else NOT_MET, "{}: {:g} days at a stretch", (wanted, longest), ev)
+                if not unsure and holds(total, need) == holds(longest, need):
+                    return Outcome(MET if holds(total, need) else NOT_MET, "{}: {:g} days in all", (wanted, total), ev)
+            return Outcome(UNKNOWN, "{}: {:g} days in all, {:g} at a stretch, and entries of unknown length or identity, "
+                                    "or a total near the limit", (wanted, total, longest), ev)
         return check
 
     def _stable_medication(self, node: ir.Medication) -> Check:

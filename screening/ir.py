@@ -70,6 +70,25 @@ class Dose:
 
 
 @dataclass(frozen=True, slots=True)
+class Duration:
+    """How long a drug was taken, compared with a period: "for more than 6 months" is ``>`` 6 months."""
+
+    op: str
+    amount: float
+    unit: str = "day"
+
+    def __post_init__(self) -> None:
+        if self.op not in OPS - {"=="}:
+            raise ValueError(f"a duration is compared with <, <=, > or >=, not {self.op!r}")
+        if self.unit not in WINDOW_UNITS or self.amount <= 0:
+            raise ValueError("a duration is a positive number of hours, days, weeks, months or years")
+
+    @property
+    def days(self) -> float:
+        return self.amount * WINDOW_UNITS[self.unit]
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     """Base of all rule nodes."""
 
@@ -211,6 +230,10 @@ class Medication(Node):
     ``stable``: taken now at one unchanged dose for at least this long ("stable dose of methotrexate for
     at least 8 weeks"): a current entry of the drug that began that long ago, and no other entry of it
     in that period at another dose (each record entry is one drug at one dose from start to end).
+    ``duration``: taken that long in the window (None: ever), in all and at a stretch alike ("more than 3 months of
+    prior antiretroviral therapy"; "no more than 2 weeks of X" is met by none at all).
+    ``exceptions``: drugs of the class that do not count ("antiretroviral agents other than zidovudine"); an
+    entry counts when one of its ingredients is of the class and none of the exceptions.
     """
 
     concept: str
@@ -219,6 +242,8 @@ class Medication(Node):
     systemic: bool = False
     route: str | None = None
     stable: Window | None = None
+    exceptions: tuple[str, ...] = ()
+    duration: Duration | None = None
     key: ClassVar[str] = "medication"
 
     def __post_init__(self) -> None:
@@ -227,6 +252,11 @@ class Medication(Node):
         if self.stable is not None and (self.window != Window(0) or self.dose is not None or self.stable.amount <= 0
                                         or self.stable.bound is not None):
             raise ValueError("a stable dose is said of a drug taken now, with no dose threshold, over a period")
+        if self.duration is not None and (self.stable is not None or self.dose is not None or
+                                          (self.window is not None and self.window.amount == 0)):
+            raise ValueError("a duration is said of a drug over a past period, with no dose and no stable dose")
+        if self.exceptions and (self.stable is not None or self.concept in self.exceptions):
+            raise ValueError("drugs excepted from a class: not with a stable dose, and not the class itself")
 
 
 @dataclass(frozen=True, slots=True)

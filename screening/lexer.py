@@ -483,6 +483,10 @@ def _read(text: str) -> tuple[list[Token], str]:
             # "chemotherapy for melanoma": what a treatment is for is part of the statement (a duration,
             # "for 6 months", is not); dropped, "X for either Y or Z" would read as "X or Y or Z"
             toks.append(Token("FOR", "for", start_pos=r.start, end_pos=r.end))
+        elif kind == "FILLER" and j == i + 1 and r.text == "for" and _drug_before(toks) \
+                and (_next_kind(raws, j, choice, lx) == "CMP" or j < n and raws[j].kind == "cmp" and raws[j].text != "="):
+            # "zidovudine for more than 6 months": how long it was taken (ir.Duration), not how long ago
+            toks.append(Token("LASTING", "for", start_pos=r.start, end_pos=r.end))
         elif kind != "FILLER":
             toks.append(_phrase_token(raws, i, kind, value if value is not None else text[r.start:raws[j - 1].end],
                                          raws[j - 1].end))
@@ -638,6 +642,12 @@ def _treatment_before(toks: list[Token]) -> bool:
         toks = toks[:-1]
     return bool(toks) and (toks[-1].type in ("DRUG", "PROCEDURE") or
                            toks[-1].type == "QUANTITY" and toks[-1].value in phrase_data()["therapy_counts"]["quantities"])
+
+
+def _drug_before(toks: list[Token]) -> bool:
+    """A drug just before, perhaps with its abbreviation in parentheses: "zidovudine (AZT)"."""
+    types = [t.type for t in toks[-4:]]
+    return types[-1:] == ["DRUG"] or types == ["DRUG", "LPAR", "DRUG", "RPAR"]
 
 
 def _before_drug(raws: list[Raw], j: int, choice: list[int], lx: Lexicon) -> bool:

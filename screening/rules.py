@@ -24,7 +24,7 @@ from . import units, vocab
 from .patient import route_names
 from .errors import CriteriaSyntaxError, ScreeningError, UnitError, VocabularyError
 from .ir import (KINDS, LEAF_TYPES, LOGIC_TYPES, All, Allergy, AnyOf, AtLeast, Attestation, CompiledTrial, Condition, Judged,
-                 Criterion, Dose, Flag, Immunization, Measure, Medication, Node, Not, Permitted, Procedure, Review, Sex,
+                 Criterion, Dose, Duration, Flag, Immunization, Measure, Medication, Node, Not, Permitted, Procedure, Review, Sex,
                  Span, StudyParticipation, TestResult, Window)
 
 __all__ = ["format_rule", "parse_rule", "dump_rules", "load_rules", "loads_rules", "check_drift", "Drift", "rule_hash", "stamp_rules", "accept_rules",
@@ -163,7 +163,11 @@ class _Printer:
         name = node.concept + (" systemic" if node.systemic else "")
         route = node.route and f"route {node.route}"
         stable = node.stable and f"stable {_num(node.stable.amount)} {node.stable.unit}{'' if node.stable.amount == 1 else 's'}"
-        return self._call("medication", name, route, node.window and _window(node.window), dose, stable)
+        exceptions = f"except [{', '.join(node.exceptions)}]" if node.exceptions else None
+        t = node.duration
+        duration = t and f"for {t.op} {_num(t.amount)} {t.unit}{'' if t.amount == 1 else 's'}"
+        return self._call("medication", name, route, node.window and _window(node.window), dose, stable, exceptions,
+                          duration)
 
     def _print_Allergy(self, node: Allergy, level: int | None) -> str:
         return self._call("allergy", node.concept)
@@ -412,12 +416,23 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return tuple(self._concept(n, "condition") for n in names)
 
     def medication(self, meta: Meta, name: Token, systemic: Token | None, route: str | None, window: Window | None,
-                   dose: Dose | None, stable: Window | None) -> Node:
+                   dose: Dose | None, stable: Window | None, exceptions: tuple[str, ...] | None,
+                   duration: Duration | None) -> Node:
         concept = self._concept(name, "medication")
         try:
-            return Medication(concept, window, dose, systemic is not None, route, stable, span=self._span(meta))
+            return Medication(concept, window, dose, systemic is not None, route, stable, exceptions or (), duration,
+                              span=self._span(meta))
         except ValueError as e:
             raise self.where.error(name.start_pos, str(e)) from None
+
+    def duration(self, meta: Meta, op: Token, amount: Token, unit: Token) -> Duration:
+        try:
+            return Duration(str(op), self._number(amount), str(unit).removesuffix("s"))
+        except ValueError as e:
+            raise self.where.error(op.start_pos, str(e)) from None
+
+    def drug_exceptions(self, meta: Meta, *names: Token) -> tuple[str, ...]:
+        return tuple(self._concept(n, "medication") for n in names)
 
     def route(self, meta: Meta, name: Token) -> str:
         if str(name) not in route_names():
