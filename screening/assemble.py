@@ -316,6 +316,18 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
                 continue
             if ctx.permissive:  # "Consult the monitor for the following:" laid out flat under "Allowed:": is it
                 ctx = replace(ctx, limited=True)  # still a list of permissions, or a demand? A person checks
+        if not item.children and item.text.rstrip().endswith(":") and i + 1 < len(items) \
+                and not _AT_LEAST.search(item.text) and len(item.text.split()) > 12:
+            # "..., although THE FOLLOWING CURRENT ACUTE MEDICAL CONDITIONS ARE NOT ALLOWED:" laid out flat before
+            # its list: a sentence too long to be a heading, which may still say what the items after it are
+            here = _heading_context(item.text, outer)
+            if (here.kind, here.permissive, here.about_other, here.negating) != (outer.kind, outer.permissive,
+                                                                                outer.about_other, outer.negating):
+                _criteria_for(item, out, parent, role, ctx)
+                ctx = replace(outer, about_other="listed after a sentence ending in ':' that may say what they are "
+                                                 "(excluded, allowed): where its list ends needs a person")
+                i += 1
+                continue
         if item.children and item.text.rstrip().endswith(":"):
             ctx = outer  # a heading with sub-items of its own ends the reach of a heading laid out as an item
             # ... but not that of a section label ("Prior Medication:") above it

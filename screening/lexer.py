@@ -497,7 +497,7 @@ def _read(text: str) -> tuple[list[Token], str]:
         if kind == "ATTEST":
             swallow, attested = True, _attested(value[0])
         i = j
-    toks = _infection_with(_generic_illness(_bound_windows(toks)), text)
+    toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(toks)), text))
     collapsed = _collapse(toks)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed)
@@ -945,6 +945,32 @@ _RESULTS = frozenset({"POS", "NEGRES", "TESTWORD"})
 def _test_of(before: Token, inside: Token) -> bool:
     """A condition restated by the test that shows it: "human immunodeficiency virus (HIV)"."""
     return before.type == "CONDITION" and inside.type == "QTEST" and units.get_quantity(inside.value).shows == before.value
+
+
+def _metastatic_sites(toks: list[Token]) -> list[Token]:
+    """"Metastatic brain or meningeal tumors": metastases to those sites (phrases.toml [metastatic_sites]), read only
+    when every tumour named is in the table; otherwise the lead stays a judged qualifier ("metastatic breast
+    cancer" is that cancer, spread)."""
+    table = phrase_data()["metastatic_sites"]
+    out: list[Token] = []
+    for t in toks:
+        lead = out[-1] if out else None
+        if lead is not None and lead.type == "JUDGED" and str(lead.value).lower() in table["leads"] \
+                and t.type in ("CONDITION", "CGROUP"):
+            keys = (t.value,) if t.type == "CONDITION" else tuple(t.value)
+            if all(isinstance(k, str) and k in table for k in keys):
+                mapped = tuple(table[k] for k in keys)
+                out[-1] = _phrase_token_from(lead, t, "CONDITION" if len(mapped) == 1 else "CGROUP",
+                                             mapped[0] if len(mapped) == 1 else mapped)
+                continue
+        out.append(t)
+    return out
+
+
+def _phrase_token_from(first: Token, last: Token, kind: str, value: Any) -> Token:
+    """One token spanning ``first`` to ``last``."""
+    return Token.new_borrow_pos(kind, value, first) if last.end_pos is None else Token(
+        kind, value, first.start_pos, first.line, first.column, last.end_line, last.end_column, last.end_pos)
 
 
 def _collapse(toks: list[Token]) -> list[Token]:

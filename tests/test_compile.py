@@ -451,3 +451,13 @@ def test_a_negated_statement_that_lists_nothing_does_not_turn_its_sub_items_into
     assert isinstance(items["Brain metastases"].rule, ir.Review)
     mi = items["Myocardial infarction"]
     assert mi.kind == "exclusion" and ir.is_executable(mi.rule)
+
+
+def test_a_long_sentence_ending_in_a_colon_does_not_leave_its_flat_list_to_the_outer_polarity() -> None:
+    """"... although THE FOLLOWING CONDITIONS ARE NOT ALLOWED:" (too long for a heading) with its list laid out as
+    the items after it: read with the outer polarity each item would be demanded (precision review s6)."""
+    items = _compiled_items(
+        "Inclusion Criteria:\n - Symptoms of HIV infection in Category B or C are allowed, although THE FOLLOWING "
+        "CURRENT ACUTE MEDICAL CONDITIONS ARE NOT ALLOWED:\n - Cryptococcosis.\n - CMV.\n")
+    assert not ir.is_executable(items["CMV"].rule)
+    assert not ir.is_executable(items["Cryptococcosis"].rule)
