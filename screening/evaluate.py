@@ -388,7 +388,7 @@ class Builder:
             if o.value is None:
                 return None
             if ref is None:
-                if o.step is not None and _at_limit(o, threshold):
+                if o.step is not None and abs(o.value - threshold) <= o.scale * o.step and _at_limit(o, threshold):  # type: ignore[operator]
                     return AT_LIMIT
                 return cmp(o.value, threshold)
             limit = o.uln if ref == "ULN" else o.lln  # in the value's own unit: no rounding between them
