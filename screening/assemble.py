@@ -13,7 +13,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from . import ir, statements, vocab
-from .compile import _NOT_CHILDBEARING, _age, _all, _any, compile_text
+from .compile import compile_text
+from .compile.helpers import _age, _all, _any
+from .compile.reproductive_groups import _NOT_CHILDBEARING
 from .lexer import lexicon, phrase_data, tokenize
 from .segment import has_sections
 from .trial import SourceItem, Trial

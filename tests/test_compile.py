@@ -312,7 +312,7 @@ def test_wordings_that_would_compile_to_something_else_stay_in_review(text: str,
 
 
 def test_a_parse_shape_is_reused_with_each_sentences_own_tokens() -> None:
-    from screening.compile import _SHAPES, parse_tokens
+    from screening.compile.parsing import _SHAPES, parse_tokens
     from screening.lexer import tokenize
     first, second = tokenize("Hemoglobin >= 9 g/dL")[0], tokenize("Platelets >= 100 x10^9/L")[0]
     assert [t.type for t in first] == [t.type for t in second]
@@ -409,11 +409,12 @@ def test_lookahead_filtered_parser_reads_every_sentence_as_the_plain_earley_pars
     from lark.exceptions import LarkError
 
     from screening import compile as compile_module
+    from screening.compile import parsing
     from screening.lexer import tokenize
 
     filtered = compile_module.criteria_parser()
     plain = Lark.open_from_package("screening.grammars", "criteria.lark", parser="earley",
-                                   lexer=compile_module._TokenListLexer, ambiguity="resolve", start="start")
+                                   lexer=parsing._TokenListLexer, ambiguity="resolve", start="start")
     assert type(filtered.parser.parser.predictions).__name__ == "_LookaheadPredictions"
     trials = [load_trial(p) for p in SEEDS] + list(itertools.islice(iter_corpus(CORPUS), 0, 600, 20))
     compared = failed = 0
@@ -425,7 +426,7 @@ def test_lookahead_filtered_parser_reads_every_sentence_as_the_plain_earley_pars
                     continue
                 results = []
                 for parser in (filtered, plain):
-                    compile_module._NEXT.type = toks[0].type if parser is filtered else None
+                    parsing._NEXT.type = toks[0].type if parser is filtered else None
                     try:
                         results.append(parser.parse(toks, start="start"))
                     except LarkError:

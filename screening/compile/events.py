@@ -1,0 +1,484 @@
+"""Transformer rules for events: conditions, medications, procedures, vaccines, studies, and stable doses
+(one method per rule of grammars/criteria.lark)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from lark import Token, Transformer, v_args
+
+from .. import ir, vocab
+from ..lexer import ActiveToken, Ordinal, lexicon, phrase_data, phrase_key
+from .helpers import (
+    GENERIC_QUALIFIER, Uncompilable, _Ever, _JudgedExceptions, _Period, _SUSPICION, _Value, _age, _age_values, _all,
+    _any, _dose, _drug_settings, _event_window, _excepting, _generic, _generic_systemic, _latent_forms, _leaves,
+    _purpose, _qualifier, _recent_settled, _recovered_from, _retime, _set, _setting, _suspicion, _years)
+
+
+@v_args(inline=True)
+class EventRules(Transformer):  # type: ignore[type-arg]
+    """Mixed into CriteriaTransformer (screening.compile.transformer)."""
+
+    # --- events --------------------------------------------------------------------------------
+    def cond(self, t: Token) -> ir.Node:
+        return ir.Condition(t.value, None, _latent_forms(t.value) if isinstance(t, ActiveToken) else ())
+
+    def cond_judged(self, *parts: Token | None) -> ir.Node:
+        t = next(p for p in parts if isinstance(p, Token) and p.type in ("CONDITION", "CGROUP"))
+        keys = (t.value,) if t.type == "CONDITION" else t.value
+        return ir.Judged(_qualifier(parts), _any([ir.Condition(k) for k in keys]))
+
+    def cond_judged_examples(self, *parts: Any) -> ir.Node:
+        """"Serious infection such as bacteremia, sepsis": the examples are instances as named; any other
+        infection needs a person to weigh "serious"."""
+        t = next(p for p in parts if isinstance(p, Token) and p.type == "CONDITION")
+        examples = [p for p in parts if isinstance(p, ir.Node)]
+        return _any([ir.Judged(_qualifier(parts), ir.Condition(t.value)), *examples])
+
+    def cond_judged_now(self, *parts: Any) -> ir.Node:
+        """"Uncontrolled intercurrent infection", "severe co-existing cardiac disease": a time word of now between
+        the qualifiers and the condition."""
+        uses = [str(t.value).lower() for t in parts if isinstance(t, Token) and t.type == "USE"]
+        if any(u not in phrase_data()["current_state"]["phrases"] for u in uses):
+            raise Uncompilable(f"'{uses[0]}' before a condition")
+        node = self.cond_judged(*parts)
+        self._now.add(id(node))
+        return node
+
+    def cond_generic(self, *parts: Any) -> ir.Node:
+        """"Serious concurrent illness", "any significant medical condition (e.g. diabetes)": any condition the
+        record carries, always weighed by a person (the words before it are the qualifier); the examples are
+        conditions too and do not narrow it. A time word inside ("serious concurrent") means now."""
+        toks = [p for p in parts if isinstance(p, Token)]
+        uses = [str(t.value).lower() for t in toks if t.type == "USE"]
+        if any(u not in phrase_data()["current_state"]["phrases"] for u in uses):
+            raise Uncompilable(f"'{uses[0]}' before an illness")
+        generic = next(t for t in toks if t.type == "GENERIC")
+        judged = _qualifier(tuple(p for p in parts if not (isinstance(p, Token) and p.type in ("NEEDS", "REQUIRING"))))
+        needs = _qualifier(tuple(p for p in parts if not (isinstance(p, Token) and p.type == "JUDGED")))
+        kind = "systemic" if phrase_key(str(generic.value)) in _generic_systemic() else ""
+        head = " ".join(x for x in (judged, *uses, kind) if x)
+        node = ir.Judged(", ".join(x for x in (head, needs) if x) or GENERIC_QUALIFIER, ir.Condition(vocab.ANY_CONDITION))
+        if uses:
+            self._now.add(id(node))
+        if any(t.type == "SUCHAS" for t in toks) and not any(t.type == "LPAR" for t in toks):
+            self._open.add(id(node))  # "such as A, B or C ...": where do the examples end?
+        return node
+
+    def cond_suspected(self, lead: Token, t: Token) -> ir.Node:
+        """"Known or suspected brain metastases": a recorded diagnosis meets it; a suspicion is in no record of
+        diagnoses, so without one a person judges (never a confident not_met)."""
+        keys = (t.value,) if t.type == "CONDITION" else t.value
+        return _any([*(ir.Condition(k) for k in keys), _suspicion(keys)])
+
+    def cond_group(self, t: Token) -> ir.Node:
+        return _any([ir.Condition(k) for k in t.value])
+
+    def cond_diagnosed(self, _dx: Token, t: Token, *_year: Token) -> "_Ever":
+        return _Ever(ir.Condition(t.value))
+
+    def dose_cap(self, drug: Token, *parts: Token) -> ir.Node:
+        return ir.Not(ir.Medication(drug.value, ir.Window(0), _dose(">", parts)))
+
+    def cond_defined(self, _t: Token, *parts: Any) -> ir.Node:
+        node = next(p for p in parts if isinstance(p, ir.Node))  # the definition decides
+        self._defined.add(id(node))
+        return node
+
+    def cond_measured(self, *parts: Any) -> ir.Node:
+        """"Uncontrolled diabetes (defined as HbA1c > 9%)", "severe hypertension defined as SBP > 180 or DBP > 110 mm Hg":
+        the measurement says what the words mean, and alone decides (as cond_defined does): a value that meets it meets
+        the criterion, one that does not fails it whatever the record's diagnoses, and no value is unknown. Only for words
+        a measurement can define (phrases.toml [defined_qualifiers] measured); examples ("e.g. SBP > 160") stay in review:
+        other cases may count too."""
+        d = phrase_data()["defined_qualifiers"]
+        toks = [p for p in parts if isinstance(p, Token)]
+        at = next(i for i, t in enumerate(toks) if t.type == "CONDITION")
+        measured = {phrase_key(w) for w in d["measured"]}
+        if any(phrase_key(str(t)) not in measured for t in toks[:at] if t.type == "JUDGED"):
+            raise Uncompilable("a qualifier that a measurement does not define")
+        such = next((t for t in toks if t.type == "SUCHAS"), None)
+        if such is not None and phrase_key(str(such)) not in {phrase_key(w) for w in d["definitions"]}:
+            raise Uncompilable("examples of what the words mean: other cases may count too")
+        nodes = [p for p in parts if isinstance(p, ir.Node)]
+        if any(t.type == "AND" for t in toks[at:]) or len(nodes) > 1 and not any(t.type == "OR" for t in toks[at:]):
+            raise Uncompilable("a definition by measurements joined by 'and' or commas: all of them, or any?")
+        node = _any(nodes)
+        self._defined.add(id(node))
+        return node
+
+    def def_measure(self, *parts: Any) -> ir.Node:
+        """A measurement that defines a state: "AST or ALT > 3 x ULN" is either, as in an exclusion."""
+        kind, self.kind = self.kind, "exclusion"
+        try:
+            return self.measures(*parts)
+        finally:
+            self.kind = kind
+
+    def period(self, _l: Token, cmp: Token, number: Token, unit: Token, _r: Token) -> _Period:
+        """"Recent myocardial infarction (less than 1 month)": how recent. conditions() accepts it only after "recent"."""
+        if cmp.value not in ("<", "<="):
+            raise Uncompilable("a time in parentheses that is no upper bound: how long ago, or how long it lasted?")
+        return _Period(ir.Window(number.value, unit.value))
+
+    def cond_examples(self, t: Token, *parts: Any) -> ir.Node:
+        return _any([ir.Condition(t.value)] + [p for p in parts if isinstance(p, ir.Node)])
+
+    def exception_judged(self, *parts: Token | None) -> _JudgedExceptions:
+        toks = [t for t in parts if isinstance(t, Token) and t.type in ("CONDITION", "JUDGED")]
+        first = next(i for i, t in enumerate(toks) if t.type == "JUDGED")
+        words = " or ".join(dict.fromkeys(str(t.value) for t in toks if t.type == "JUDGED"))
+        return _JudgedExceptions(tuple(t.value for t in toks if t.type == "CONDITION"), words,
+                                 tuple(t.value for t in toks[first:] if t.type == "CONDITION"))
+
+    def exception(self, *parts: Token | None) -> tuple[str, ...]:
+        return tuple(t.value for t in parts if isinstance(t, Token) and t.type == "CONDITION")
+
+    def age_two_bounds(self, *parts: Token) -> ir.Node:
+        """"Age >= 18 and =< 70 years"."""
+        cmps = [t for t in parts if isinstance(t, Token) and t.type == "CMP"]
+        return _all([_age(c.value, years, whole) for c, (years, whole) in zip(cmps, _age_values(parts))])
+
+    def age_either(self, c1: Token, n1: Token, *rest: Token) -> ir.Node:
+        """"Age less than 18 or greater than 65": outside a range, so the lower limit must come with "<"."""
+        parts = (c1, n1, *rest)
+        cmps = [t.value for t in parts if isinstance(t, Token) and t.type == "CMP"]
+        bounds = sorted(zip(_age_values(parts), cmps))
+        if not (bounds[0][1] in ("<", "<=") and bounds[1][1] in (">", ">=") and bounds[0][0][0] <= bounds[1][0][0]):
+            raise Uncompilable("'age A or B' that is not outside one range: 'and' meant?")
+        return _any([_age(op, years, whole) for (years, whole), op in bounds])
+
+    def age_range(self, node: ir.Node) -> ir.Node:  # its one alternative with no alias of its own: ages_between
+        return node
+
+    def ages_between(self, *parts: Token) -> ir.Node:
+        """"between the ages of 18 and 65 years"."""
+        return self.age_between(*parts)
+
+    def age_lead_bound(self, cmp: Token, _age_tok: Token, number: Token, unit: Token | None = None) -> ir.Node:
+        """"over the age of 18"."""
+        return _age(cmp.value, _years(number.value, unit.value if unit else None), unit is None or unit.value == "year")
+
+    def measures_lead(self, cmp: Token, keys: tuple[str, ...], value: _Value, *rest: Any) -> ir.Node:
+        """"a minimum life expectancy of 12 weeks"."""
+        return self.measures(keys, [(cmp.value, value)], *rest)
+
+    def conditions(self, *parts: Any) -> ir.Node:
+        lead = next((p for p in parts if isinstance(p, Token) and p.type == "USE"), None)
+        if lead is not None and str(lead.value).lower() not in phrase_data()["current_state"]["phrases"]:
+            raise Uncompilable(f"'{lead}' before a condition")
+        had = next((p for p in parts if isinstance(p, Token) and p.type == "PROCUSE"), None)
+        if had is not None and str(had.value).lower() != "had":  # "undergone a myocardial infarction"?
+            raise Uncompilable(f"'{had}' before a condition")
+        history = had is not None or any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") or isinstance(p, _Ever)
+                                         for p in parts)
+        parts = tuple(p.node if isinstance(p, _Ever) else p for p in parts)
+        if history and any(id(p) in self._defined for p in parts):
+            raise Uncompilable("a history of a condition its measurements define: measured when?")
+        window = next((p for p in parts if isinstance(p, ir.Window)), next(
+            (p.window for p in parts if isinstance(p, _Period)), None))
+        recent = [str(p.value) for p in parts if isinstance(p, Token) and p.type == "JUDGED"]  # from the _recent lead
+        if recent and (window is None or window.amount == 0):
+            window = None  # "recent history of X", "current or recent X": ever had it, and a person weighs when
+        if history and any(id(p) in self._now for p in parts):
+            raise Uncompilable("a history of an illness said to be present now: ever, or now?")
+        # "a serious medical condition such as diabetes, heart failure, or other heart disease": what follows examples
+        # not in parentheses are more examples, which the generic illness covers; a time frame or an exception after
+        # them may be said of the last example only
+        opened = next((i for i, p in enumerate(parts) if isinstance(p, ir.Node) and id(p) in self._open), None)
+        if opened is not None and any(isinstance(p, (ir.Window, tuple, _JudgedExceptions)) for p in parts[opened:]):
+            raise Uncompilable("examples not in parentheses: where does the list of examples end?")
+        if opened is not None:
+            parts = parts[:opened + 1]
+        if window is None and not history and not recent:
+            window = ir.Window(0)
+        judged = [p for p in parts if isinstance(p, _JudgedExceptions)]
+        exceptions = tuple(k for p in parts if isinstance(p, tuple) for k in p) + tuple(
+            k for j in judged for k in j.concepts)
+        nodes = [p for p in parts if isinstance(p, ir.Node)]
+        if len(nodes) > 1 and isinstance(nodes[0], ir.AnyOf) \
+                and getattr(nodes[0].items[-1], "reason", None) == _SUSPICION:
+            # "known or suspected brain metastases or leptomeningeal disease": the suspicion covers the list
+            keys = [n.concept for m in nodes for n in _leaves(m) if isinstance(n, ir.Condition)]
+            nodes = [*nodes[0].items[:-1], *nodes[1:], _suspicion(keys)]
+        if isinstance(nodes[0], ir.Judged) and len(nodes) > 1 and nodes[0].qualifier != GENERIC_QUALIFIER:
+            # "uncontrolled hypertension or diabetes": the words may qualify the whole list; read so,
+            # the machine still decides every patient who has none of them
+            q = nodes[0].qualifier
+            nodes = [ir.Judged(q, n.item) if _generic(n) and n.qualifier == GENERIC_QUALIFIER else
+                     n if isinstance(n, ir.Judged) else ir.Judged(q, n) for n in nodes]
+        nodes = _recent_settled(parts, nodes, recent, window)
+        written = exceptions
+        if any(isinstance(n, ir.Condition) and n.exceptions for m in nodes for n in ir.walk(m)):
+            # "active bacterial or mycobacterial infection": "active" holds for the whole list (not for a
+            # generic illness beside it: "active infection or other serious illness")
+            exceptions += tuple(k for m in nodes for n in ir.walk(m) if isinstance(n, ir.Condition)
+                                for k in _latent_forms(n.concept))
+        # "... except adequately treated basal cell carcinoma": with only an excepted one, a person weighs the words
+        again = [ir.Judged(j.qualifier, _any([ir.Condition(k, window) for k in j.judged])) for j in judged]
+        out = _any([_retime(p, window, written if _generic(p) else exceptions) for p in nodes] + again)
+        if recent and window is None:
+            out = ir.Judged(" or ".join([*(str(t.value) for t in parts if isinstance(t, Token) and t.type == "USE"),
+                                         *recent]), out)
+        if opened is not None:
+            self._open.add(id(out))
+        return out
+
+    def drug(self, t: Token) -> ir.Node:
+        return ir.Medication(t.value)
+
+    def drug_systemic(self, _s: Token, t: Token) -> ir.Node:
+        return ir.Medication(t.value, systemic=True)
+
+    def drug_route(self, route: Token, t: Token) -> ir.Node:
+        return ir.Medication(t.value, route=route.value)
+
+    def drug_setting(self, *parts: Any) -> ir.Node:
+        """"Adjuvant chemotherapy", "prophylactic filgrastim": why it was given is no part of a record; the drug
+        is checked and a person weighs the setting (ir.Judged)."""
+        drugs = [ir.Medication(t.value) for t in parts if isinstance(t, Token) and t.type == "DRUG"]
+        return ir.Judged(_setting(parts), _any(list(dict.fromkeys(drugs))))
+
+    def drug_routes(self, *parts: Any) -> ir.Node:
+        """"oral or intravenous corticosteroids", "topical or systemic steroids": the drug by any of them."""
+        t = parts[-1]
+        return _any([ir.Medication(t.value, systemic=True) if r.type == "SYSTEMIC" else ir.Medication(t.value, route=r.value)
+                     for r in parts[:-1] if isinstance(r, Token) and r.type in ("ROUTE", "SYSTEMIC")])
+
+
+    # --- stable doses --------------------------------------------------------------------------
+    def _stable_period(self, parts: tuple[Any, ...]) -> ir.Window:
+        cmp = next((p for p in parts if isinstance(p, Token) and p.type == "CMP"), None)
+        if cmp is not None and cmp.value not in (">=", ">"):
+            raise Uncompilable("a stable dose for at most a time: an upper bound the rule cannot state")
+        number = next(p for p in parts if isinstance(p, Token) and p.type == "NUMBER")
+        unit = next(p for p in parts if isinstance(p, Token) and p.type == "TIMEUNIT")
+        if isinstance(number.value, Ordinal) or number.value <= 0:
+            raise Uncompilable("a stable dose needs a period")
+        return ir.Window(number.value, unit.value)
+
+    def _stable_drugs(self, parts: tuple[Any, ...]) -> list[ir.Medication]:
+        meds = [m for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
+        if not meds or not all(isinstance(m, ir.Medication) for m in meds):
+            raise Uncompilable("a stable dose of what?")
+        if any(isinstance(p, ir.Judged) for p in parts):
+            raise Uncompilable("a stable dose of a drug given in a setting ('maintenance'): a person's call")
+        return meds  # type: ignore[return-value]
+
+    def _stable_moot(self, parts: tuple[Any, ...]) -> ir.Node:
+        """Every drug named, if taken now, at a stable dose for the period; moot for one not taken."""
+        period = self._stable_period(parts)
+        meds = list(dict.fromkeys(self._stable_drugs(parts)))
+        return _all([_any([ir.Not(replace(m, window=ir.Window(0))), replace(m, window=ir.Window(0), stable=period)])
+                     for m in meds])
+
+    def stable_demand(self, _lead: Token, *parts: Any) -> ir.Node:
+        """"A stable dose of methotrexate for at least 8 weeks": methotrexate now, at one dose that long."""
+        if self.kind == "exclusion":
+            raise Uncompilable("a stable dose among the exclusions: excluded when stable, or when not?")
+        period = self._stable_period(parts)
+        return _any([replace(m, window=ir.Window(0), stable=period) for m in self._stable_drugs(parts)])
+
+    def stable_if(self, *parts: Any) -> ir.Node:
+        if self.kind == "exclusion":
+            raise Uncompilable("'if on X, a stable dose' among the exclusions: excluded when stable, or when not?")
+        at = next((i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "IFCOND"), len(parts))
+        before = [p for p in parts[:at] if isinstance(p, ir.Node)]
+        after = [p for p in parts[at:] if isinstance(p, ir.Node)]
+        if before and after and ({m.concept for n in before for m in _leaves(n)}  # type: ignore[attr-defined]
+                                 != {m.concept for n in after for m in _leaves(n)}):  # type: ignore[attr-defined]
+            raise Uncompilable("a stable dose of one drug, if taking another")
+        return self._stable_moot(tuple(p for p in parts if not isinstance(p, ir.Node)) + tuple(before or after))
+
+    def stable_unless(self, *parts: Any) -> ir.Node:
+        """"Phenytoin or carbamazepine (unless on a stable dose for 8 weeks)": excluded when taking one at a
+        dose not stable that long."""
+        if self.kind == "inclusion":
+            raise Uncompilable("'X unless on a stable dose' among the inclusions: required, or allowed?")
+        first = next(i for i, p in enumerate(parts) if isinstance(p, ir.Node))
+        if any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") for p in parts[:first]):
+            raise Uncompilable("a past drug unless its dose is stable now")
+        return ir.Not(self._stable_moot(parts))
+
+    def drug_systemic_examples(self, *parts: Any) -> ir.Node:
+        return _any([ir.Medication(x.value, systemic=True) for x in parts if isinstance(x, Token) and x.type == "DRUG"])
+
+    def drug_examples(self, t: Token, *parts: Any) -> ir.Node:
+        return _any([ir.Medication(x.value) for x in (t, *parts) if isinstance(x, Token) and x.type == "DRUG"])
+
+    def dose(self, *parts: Token) -> ir.Dose:
+        if isinstance(parts[-1], ir.Dose) or any(isinstance(p, ir.Dose) for p in parts):
+            return next(p for p in parts if isinstance(p, ir.Dose))  # type: ignore[return-value]
+        return _dose(next(p for p in parts if p.type == "CMP").value, parts)
+
+    def medications(self, *parts: Any) -> ir.Node:
+        history = any(isinstance(p, Token) and (p.type in ("HISTORY", "PRIOR") or
+                                                p.type == "USE" and str(p).lower() in lexicon().past_use)
+                      for p in parts)  # "have received rituximab": ever
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        if window is None and not history:
+            window = ir.Window(0)
+        dose = next((p for p in parts if isinstance(p, ir.Dose)), None)
+        meds = [m for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
+        settings = _drug_settings(parts)  # "prior adjuvant chemotherapy": ir.Judged around that drug
+        if meds and meds[0].systemic:  # type: ignore[attr-defined]  # "systemic steroids or tacrolimus": both
+            meds = [m if m.route else ir.Medication(m.concept, m.window, m.dose, True) for m in meds]  # type: ignore[attr-defined]
+        if meds and meds[0].route and any(m.route is None and not m.systemic for m in meds):  # type: ignore[attr-defined]
+            raise Uncompilable("a route before a list of drugs: is it said of them all?")
+        again = [p.value for p in parts if isinstance(p, Token) and p.type == "DRUG"]  # after the dose
+        if any(a != m.concept for a in again for m in meds):  # type: ignore[attr-defined]
+            raise Uncompilable("the dose is stated for a different drug than the one named")
+        if dose is not None and dose.op in ("<", "<=") and self.kind == "inclusion":
+            # "corticosteroid less than 1.0 mg/kg/d" is a ceiling: not taking it at or above that dose
+            above = ir.Dose({"<": ">=", "<=": ">"}[dose.op], dose.value, dose.unit)
+            return ir.Not(_any([_set(ir.Medication(m.concept, window, above, m.systemic, m.route), settings, i)  # type: ignore[attr-defined]
+                                for i, m in enumerate(meds)]))
+        return _any([_set(ir.Medication(m.concept, window, dose, m.systemic, m.route), settings, i)  # type: ignore[attr-defined]
+                     for i, m in enumerate(meds)])
+
+    def medications_for(self, *parts: Any) -> ir.Node:
+        """"No prior chemotherapy for melanoma": what a drug was for is seldom in a record; without the drug
+        the statement is decided, with it a person checks the indication."""
+        if any(isinstance(p, ir.Dose) for p in parts):
+            raise Uncompilable("a dose and an indication together")
+        node = self.medications(*(p for p in parts if not (isinstance(p, Token) and p.type == "CONDITION")))
+        return ir.Judged(_purpose(parts), node)  # type: ignore[arg-type]
+
+    def medications_except(self, *parts: Any) -> ir.Node:
+        """"Antiretroviral agents other than zidovudine (AZT)": a drug of the class other than those. Each
+        excepted drug must belong to a class of the list ("investigational drugs other than antiretrovirals"
+        excepts no investigational drug the record can name: review)."""
+        cut = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "EXCEPT")
+        excepted = tuple(dict.fromkeys(p.value for p in parts[cut:] if isinstance(p, Token) and p.type == "DRUG"))
+        node = self.medications(*(p for p in parts[:cut] if not (isinstance(p, Token) and p.type in ("COMMA", "LPAR"))),
+                                *(p for p in parts[cut:] if isinstance(p, ir.Window)))
+        meds = [m for m in _leaves(node) if isinstance(m, ir.Medication)]
+        if any(not any(m.concept in vocab.ancestors(x) and m.concept != x for m in meds) for x in excepted):
+            raise Uncompilable("an exception that is not one of the drugs named before it")
+        return _excepting(node, excepted)
+
+    def medications_upto(self, *parts: Token | None) -> ir.Node:
+        """"Chemotherapy =< 4 weeks" among the exclusions: given within the last 4 weeks. The comparator must follow
+        the drug's name at once: a word between ("treatment with cabergoline for 12 months") may make it a duration."""
+        toks = [t for t in parts if t is not None]
+        drugs = [t for t in toks if t.type == "DRUG"]
+        cmp, number, unit = (next(t for t in toks if t.type == k) for k in ("CMP", "NUMBER", "TIMEUNIT"))
+        drug = drugs[-1]
+        if cmp.value not in ("<", "<=") or self.kind != "exclusion":
+            raise Uncompilable("a drug and a time: how long ago, or for how long?")
+        if drug.end_pos is None or cmp.start_pos is None or cmp.start_pos - drug.end_pos > 1:
+            raise Uncompilable("a word between the drug and the time: how long ago, or for how long?")
+        lead = [t for t in toks if t.type in ("HISTORY", "PRIOR", "USE", "REQUIRING") and t.start_pos < drugs[0].start_pos]
+        return self.medications(*lead, *(ir.Medication(d.value) for d in drugs), ir.Window(number.value, unit.value))
+
+    def medications_lasting(self, *parts: Any) -> ir.Node:
+        """"Zidovudine (AZT) for more than 6 months", "no more than 2 weeks of prior protease inhibitors": taken that
+        long (ir.Duration), ever. Said with "for" after the drug ("cabergoline for less than 12 months") it is said of
+        one who took it; the duration first ("no more than 2 weeks of X") admits none. Taken now ("on X for at least
+        7 days") asks for a current course, which the total does not tell: review."""
+        toks = [p for p in parts if isinstance(p, Token)]
+        cmp, number, unit = (next(t for t in toks if t.type == k) for k in ("CMP", "NUMBER", "TIMEUNIT"))
+        lead = parts[:next(i for i, p in enumerate(parts) if isinstance(p, ir.Node))]  # not "NRTI therapy" after it
+        if any(isinstance(t, Token) and t.type == "USE" and str(t).lower() in lexicon().present_use for t in lead):
+            raise Uncompilable("taken now for a time: a current course, or in all?")
+        meds = [m for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
+        if len(meds) != 1 or type(meds[0]) is not ir.Medication:
+            raise Uncompilable("how long of which drug?")  # "more than 6 weeks of A or B": each, or both together?
+        if unit.value == "hour":
+            raise Uncompilable("a duration in hours: a record dates a course by the day")
+        last = parts[-1]  # "prior to study entry" ends the sentence; "3 months of prior X" does not
+        if self.kind == "exclusion" and isinstance(last, Token) and last.type in ("PRIOR", "ANCHOR"):
+            # "experimental therapy for >= 4 weeks prior to initiation": taken that long, or in the weeks before?
+            raise Uncompilable("'for N weeks prior to' among the exclusions: a duration, or a time before?")
+        duration = ir.Duration(cmp.value, number.value, unit.value)
+        node = _any([replace(m, window=None, duration=duration) for m in meds])  # type: ignore[arg-type]
+        if any(t.type == "LASTING" for t in toks) and cmp.value in ("<", "<="):
+            node = _all([_any([replace(m, window=None) for m in meds]), node])  # type: ignore[arg-type]
+        return node
+
+    def recovery(self, *parts: Any) -> ir.Node:
+        events = [ir.Medication(t.value) if t.type == "DRUG" else ir.Procedure(t.value)
+                  for t in parts if isinstance(t, Token) and t.type in ("DRUG", "PROCEDURE")]
+        return _recovered_from(events, "not recovered from its effects")
+
+    def allergies(self, *parts: Any) -> ir.Node:
+        lead = next(p for p in parts if isinstance(p, Token) and p.type == "ALLERGY")  # after a history lead
+        if lead.value == "contraindication":
+            raise Uncompilable("a contraindication is a clinician's call, not only an allergy")
+        concepts = [m.concept for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]  # type: ignore[attr-defined]
+        if any(isinstance(p, ir.Judged) for p in parts):
+            raise Uncompilable("an allergy to a drug in a setting ('adjuvant'): what is it to?")
+        if "investigational_agent" in concepts:
+            raise Uncompilable("an allergy to the study drug: the drug is named elsewhere in the protocol")
+        # "allergy to penicillin" is to the penicillins: a drug that names a class ("penicillin_class") means it
+        named = {k: f"{k}_class" for k in concepts if f"{k}_class" in vocab.get_concept(k).parents}
+        nodes: list[ir.Node] = [ir.Allergy(named.get(k, k)) for k in concepts]
+        if any(isinstance(p, Token) and p.type == "EXCIPIENTS" for p in parts):
+            nodes.append(ir.Review("its excipients", "an allergy to the drug's other ingredients: the record names "
+                                                     "substances no vocabulary links to the drug"))
+        return _any(nodes)
+
+    def immunizations(self, *parts: Any) -> ir.Node:
+        window = _event_window(parts)
+        return _any([ir.Immunization(t.value, window) for t in parts if isinstance(t, Token) and t.type == "VACCINE"])
+
+    def procedures(self, *parts: Any) -> ir.Node:
+        window = _event_window(parts, now=True)
+        return _any([_retime(p, window, ()) for p in parts if isinstance(p, ir.Node)])
+
+    def procedures_for(self, *parts: Any) -> ir.Node:
+        rest = [p for p in parts if not (isinstance(p, Token) and p.type in ("CONDITION", "FOR", "OR", "AND"))]
+        return ir.Judged(_purpose(parts), self.procedures(*rest))  # type: ignore[arg-type]
+
+    def treated(self, *parts: Any) -> ir.Node:
+        """"Prior therapy for lymphoma": only a patient who has (had) lymphoma can have been treated for it."""
+        lead = next(t for t in parts if isinstance(t, Token) and t.type == "TREATFOR")
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        past = any(isinstance(t, Token) and (t.type in ("HISTORY", "PRIOR") or
+                                             t.type == "USE" and str(t).lower() not in lexicon().present_use)
+                   for t in parts) or not set(str(lead.value).split()).isdisjoint(phrase_data()["indication"]["past_words"])
+        if window is None and not past:
+            window = ir.Window(0)
+        conds = [ir.Condition(k, window) for t in parts if isinstance(t, Token) and t.type in ("CONDITION", "CGROUP")
+                 for k in ((t.value,) if t.type == "CONDITION" else t.value)]
+        return ir.Judged(str(lead.value), _any(conds))
+
+    def proc(self, t: Token) -> ir.Node:
+        return ir.Procedure(t.value)
+
+    def proc_examples(self, *parts: Token) -> ir.Node:
+        return _any([ir.Procedure(t.value) for t in parts if isinstance(t, Token) and t.type == "PROCEDURE"])
+
+    def since_study(self, _t: Token) -> ir.Node:
+        return ir.StudyParticipation()
+
+    def proc_setting(self, *parts: Token) -> ir.Node:
+        return ir.Judged(_setting(parts), ir.Procedure(parts[-1].value))
+
+    def proc_judged(self, *parts: Token | None) -> ir.Node:
+        t = next(p for p in parts if isinstance(p, Token) and p.type == "PROCEDURE")
+        return ir.Judged(_qualifier(parts), ir.Procedure(t.value))
+
+    def study(self, *parts: Any) -> ir.Node:
+        if any(isinstance(p, ir.Judged) for p in parts):
+            raise Uncompilable("a study or a drug in a setting ('adjuvant'): not read together")
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        lead = str(next(p for p in parts if isinstance(p, Token) and p.type == "STUDY"))
+        past = window is None and any(lead.startswith(w) for w in phrase_data()["study_template"]["past"])
+        drugs = [ir.Medication(m.concept, window if window is not None else ir.Window(0), systemic=m.systemic,  # type: ignore[attr-defined]
+                               route=m.route)  # type: ignore[attr-defined]
+                 for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
+        if past and drugs:
+            raise Uncompilable("a past study and a drug with no time frame: taken when?")
+        # "participated in another trial": ever; "participation in another trial": now
+        return _any([ir.StudyParticipation(None if past else window if window is not None else ir.Window(0)), *drugs])
+
+    def window(self, *parts: Token) -> ir.Window:
+        number = next(p for p in parts if p.type == "NUMBER")
+        unit = next(p for p in parts if p.type == "TIMEUNIT")
+        bound = next((p.value for p in parts if p.type == "BOUND"), None)  # "or 5 half-lives, whichever is longer"
+        return ir.Window(number.value, unit.value, bound)
+
+    def window_one(self, *parts: Token) -> ir.Window:
+        return ir.Window(1, next(p for p in parts if p.type == "TIMEUNIT").value)
+

@@ -1,0 +1,429 @@
+"""Transformer rules for measurements, ages and sexes, and tests (one method per rule of grammars/criteria.lark)."""
+from __future__ import annotations
+
+from typing import Any
+
+from lark import Token, Transformer, v_args
+
+from .. import ir, units, vocab
+from ..errors import ScreeningError
+from ..lexer import Ordinal, lexicon, phrase_data
+from .helpers import (
+    Uncompilable, _Either, _Longer, _Value, _age, _age_values, _all, _any, _concept_words, _event_window, _leaves,
+    _method_keys, _purpose, _recovered_from, _set, _therapy_counts, _timed, _years)
+from .reproductive_groups import _WOMEN_ONLY, _childbearing, _outside_group
+
+
+@v_args(inline=True)
+class MeasureRules(Transformer):  # type: ignore[type-arg]
+    """Mixed into CriteriaTransformer (screening.compile.transformer)."""
+
+    # --- measurements --------------------------------------------------------------------------
+    def quantity(self, *toks: Token) -> tuple[str, ...]:
+        named = [t for t in toks if t.type in ("QUANTITY", "QGROUP", "CONDITION")]
+        if any(t.type == "QUANTITY" for t in named):
+            return (next(t for t in named if t.type == "QUANTITY").value,)
+        t = named[0]
+        if t.type == "QGROUP":
+            return tuple(t.value)
+        q = lexicon().condition_quantities.get(t.value)
+        if q is None:
+            raise Uncompilable(f"'{t}' is a condition, not a measurement")
+        return (q,)
+
+    def tquantity(self, t: Token) -> tuple[str, ...]:
+        return t.value if isinstance(t.value, tuple) else (t.value,)  # a test group names several
+
+    def plain_value(self, number: Token, unit: Token | None = None) -> _Value:
+        return _Value("plain", number.value, unit.value if unit is not None else None)
+
+    def uln_value(self, number: Token, _uln: Token) -> _Value:
+        return _Value("uln", number.value)
+
+    def uln_one(self, _t: Token) -> _Value:
+        return _Value("uln", 1.0)
+
+    def lln_one(self, _t: Token) -> _Value:
+        return _Value("lln", 1.0)
+
+    def titer_value(self, t: Token) -> _Value:
+        return _Value("titer", t.value)
+
+    def bound(self, cmp: Token, value: _Value) -> list[tuple[str, _Value]]:
+        return [(cmp.value, value)]
+
+    def postfix_bound(self, value: _Value, cmp: Token) -> list[tuple[str, _Value]]:
+        return [(cmp.value, value)]
+
+    def range(self, *parts: Any) -> list[tuple[str, _Value]]:
+        lo, hi = [p for p in parts if isinstance(p, _Value)]
+        if lo.unit is None and hi.unit is not None:
+            lo = _Value(lo.kind, lo.number, hi.unit)
+        if lo.number > hi.number:
+            raise Uncompilable("range runs backwards")
+        return [(">=", lo), ("<=", hi)]
+
+    def either_bound(self, c1: Token, v1: _Value, _or: Token, c2: Token, v2: _Value) -> list[tuple[str, _Value]]:
+        if v1.unit is None and v2.unit is not None:
+            v1 = _Value(v1.kind, v1.number, v2.unit)
+        return _Either([(c1.value, v1), (c2.value, v2)])
+
+    def bound_restated(self, cmp: Token, value: _Value, *rest: Any) -> list[tuple[str, _Value]]:
+        """"< 1.3 mg/dL (120 umol/L)", "> 400 mg/dL (> 4.5 mmol/L)": the same threshold in another unit, checked
+        to agree."""
+        again = next(p for p in rest if isinstance(p, _Value))
+        if any(isinstance(p, Token) and p.type == "CMP" and p.value != cmp.value for p in rest):
+            raise Uncompilable("the threshold and the one in parentheses have different comparators")
+        self._restated = ((value, again),)
+        return [(cmp.value, value)]
+
+    def range_restated(self, *parts: Any) -> list[tuple[str, _Value]]:
+        """"7.0-9.5% (53-80 mmol/mol)": the same range in another unit, both ends checked to agree."""
+        lo, hi, lo2, hi2 = [p for p in parts if isinstance(p, _Value)]
+        bounds = self.range(lo, hi)
+        self._restated = ((bounds[0][1], lo2), (bounds[1][1], hi2))
+        return bounds
+
+    def two_bounds(self, c1: Token, v1: _Value, *rest: Any) -> list[tuple[str, _Value]]:
+        c2, v2 = rest[-2], rest[-1]
+        if len(rest) == 2 and (v1.kind == "plain") != (v2.kind == "plain"):
+            # "no greater than 0.3 mg/dL above the upper limit of normal": an offset from the limit, not two bounds
+            raise Uncompilable("a value above or below a reference limit: an offset the rule cannot state")
+        if v1.unit is None and v2.unit is not None:
+            v1 = _Value(v1.kind, v1.number, v2.unit)
+        return [(c1.value, v1), (c2.value, v2)]
+
+    def choice(self, *parts: Token | None) -> list[tuple[str, _Value]]:
+        values = sorted(p.value for p in parts if isinstance(p, Token))
+        if any(v != int(v) for v in values) or values != list(range(int(values[0]), int(values[-1]) + 1)):
+            raise Uncompilable("a list of values that is not a run of whole numbers")
+        return [(">=", _Value("plain", values[0])), ("<=", _Value("plain", values[-1]))]
+
+    def normal_range(self, *parts: Any) -> ir.Node:
+        keys = [k for p in parts if isinstance(p, tuple) for k in p]
+        limits = {"upper": ((("<=", "ULN"),)), "lower": ((">=", "LLN"),), "both": ((">=", "LLN"), ("<=", "ULN"))}
+        return _all([_all([ir.Measure(k, op, 1.0, ref) for op, ref in limits[units.get_quantity(k).normal]])
+                     for k in keys])
+
+    def age_item(self, node: ir.Node) -> ir.Node:
+        return node
+
+    def bare_age(self, number: Token, *rest: Token) -> ir.Node:
+        unit = rest[0].value if len(rest) == 2 else None
+        return _age(rest[-1].value, _years(number.value, unit), unit in (None, "year"))
+
+    def since_prior(self, *parts: Any) -> ir.Node:
+        toks = [p for p in parts if isinstance(p, Token)]
+        cmp = next(t for t in toks if t.type == "CMP")
+        topic = toks[:toks.index(cmp)]  # "Chemotherapy:" before the statement
+        number, unit = (next(t for t in toks if t.type == k) for k in ("NUMBER", "TIMEUNIT"))
+        window = ir.Window(number.value, unit.value)
+        events = [p for p in parts if isinstance(p, ir.Node) and not isinstance(p, _Longer)]
+        longer = [p.node for p in parts if isinstance(p, _Longer)]  # from since_more
+        named = {m.concept for n in events for m in _leaves(n) if isinstance(m, (ir.Medication, ir.Procedure))}
+        if any(t.type in ("DRUG", "PROCEDURE") and not any(t.value in vocab.ancestors(k) for k in named) for t in topic):
+            raise Uncompilable("the heading names another treatment than the statement")
+        if any(t.type == "BETWEEN" and str(t).lower() != "from" for t in toks):
+            raise Uncompilable("a time 'between' what?")
+        now = [t for t in toks if t.type == "NEG"]  # "since prior and no concurrent X"
+        if now and not any(t.type == "USE" and str(t).lower() in phrase_data()["current_state"]["phrases"] for t in toks):
+            raise Uncompilable("'since prior and no ...': no what?")
+        nodes = [_timed(n, window) for n in events]
+        if (purpose := _purpose(parts)) is not None:  # "since prior biologic therapy for lymphoma"
+            nodes = [ir.Judged(purpose, n) for n in nodes]
+        recovered = next((t for t in toks if t.type == "RECOVERED"), None)
+        if cmp.value in (">", ">=") and self.kind == "exclusion":
+            # "at least 4 weeks since prior chemotherapy" is a requirement: filed among the exclusions it would
+            # exclude those who meet it
+            raise Uncompilable("a requirement ('at least ... since') filed among the exclusions")
+        if cmp.value in ("<", "<="):  # "no more than 6 weeks since prior surgery": some of it in that window
+            if longer or recovered is not None or now:
+                raise Uncompilable("'since' with an upper bound on the time and more beside it")
+            return _any(nodes)
+        if any(m.window is not None and m.window.days < window.days for n in longer for m in _leaves(n)
+               if isinstance(m, ir.Medication)):
+            raise Uncompilable("a shorter wait for some drugs of the class: an exception the rule cannot state")
+        node = _all([ir.Not(_any(nodes)), *longer])
+        if now and any(isinstance(m, ir.Procedure) for m in _leaves(node)):
+            # a procedure has one date: a course begun before the window may still be going on
+            node = _all([node, ir.Not(_any([_timed(n, ir.Window(0)) for n in events]))])
+        if recovered is not None:  # "... and recovered": moot without the therapy, a person's call with it
+            return _all([node, _recovered_from(_leaves(node), "not recovered from its toxicity")])
+        return node
+
+    def since_more(self, *parts: Token | None) -> ir.Node:
+        toks = [t for t in parts if isinstance(t, Token)]
+        number = next(t for t in toks if t.type == "NUMBER")
+        window = ir.Window(number.value, next(t for t in toks if t.type == "TIMEUNIT").value)
+        return _Longer(ir.Not(_any([ir.Medication(t.value, window) for t in parts
+                                    if isinstance(t, Token) and t.type == "DRUG"])))
+
+    def exact(self, value: _Value) -> list[tuple[str, _Value]]:  # "NYHA class III"; a bare lab value goes to review
+        return [("==", value)]
+
+    def equals(self, _eq: Token, value: _Value) -> list[tuple[str, _Value]]:
+        return [("==", value)]
+
+    def comparison(self, *parts: Any) -> list[tuple[str, _Value]]:  # parenthesised
+        return next(p for p in parts if isinstance(p, list))
+
+    def measures(self, *parts: Any) -> ir.Node:
+        keys = [k for p in parts if isinstance(p, tuple) for k in p]
+        comparison = next(p for p in parts if isinstance(p, list))
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        if any(v.kind == "plain" and v.unit is None for _, v in comparison):  # "≥ 20 but ≤ 40 kg/m2"
+            unit = next((v.unit for _, v in comparison if v.unit), None)
+            comparison = type(comparison)((op, _Value(v.kind, v.number, unit) if v.kind == "plain" and v.unit is None
+                                           else v) for op, v in comparison)  # an _Either stays an either
+        restated = getattr(self, "_restated", None)
+        if restated is not None:
+            self._restated = None
+            for k in keys:
+                for pair in restated:
+                    a, b = (self._measure(k, ">", v, None) for v in pair)
+                    assert isinstance(a, ir.Measure) and isinstance(b, ir.Measure)
+                    if a.unit != b.unit or abs(a.value - b.value) > 0.05 * max(abs(a.value), abs(b.value)):
+                        raise Uncompilable("the threshold and the value in parentheses disagree")
+        graded = phrase_data()["measured_conditions"]
+        for t in parts:  # "ALT <= 5 x ULN (with) liver metastases": a threshold for a subgroup only
+            if isinstance(t, Token) and t.type == "CONDITION" and lexicon().condition_quantities.get(t.value) not in keys \
+                    and not all(t.value in graded.get(k, ()) for k in keys):
+                raise Uncompilable(f"a threshold for patients with {_concept_words(t.value)} only")
+        if window is not None and not _therapy_counts().isdisjoint(keys):
+            raise Uncompilable("a count of therapy within a time frame: another count than the record's")
+        nodes = [self._measure(k, op, v, window) for k in keys for op, v in comparison]
+        join = _any if isinstance(comparison, _Either) else _all  # "< 20 kg or > 60 kg"
+        per_key = [join(nodes[i:i + len(comparison)]) for i in range(0, len(nodes), len(comparison))]
+        if len(keys) > 1 and self.kind == "exclusion" and any(isinstance(p, Token) and p.type == "AND" for p in parts):
+            raise Uncompilable("'A and B above a limit' in an exclusion: both, or either?")
+        # "AST/ALT <= 2.5 x ULN" as an inclusion means both; "AST or ALT > 3 x ULN" as an exclusion, either
+        if self.kind == "exclusion":
+            return _any(per_key)
+        node = _all(per_key)
+        if len(keys) > 1 and isinstance(node, ir.All):  # negated, it means none of them (see _not)
+            self._lists[id(node)] = any(isinstance(p, Token) and p.type == "AND" for p in parts)
+        return node
+
+    def therapy_count(self, use: Token, comparison: list[tuple[str, _Value]], keys: tuple[str, ...]) -> ir.Node:
+        """"Have received at least 1 prior line of therapy": the count, read from the record."""
+        if str(use).lower() not in lexicon().past_use or not set(keys) <= _therapy_counts():
+            raise Uncompilable(f"'{use}' before a count")
+        return self.measures(keys, comparison)
+
+    def measures_method(self, *parts: Any) -> ir.Node:
+        """"creatinine clearance >= 60 mL/min (Cockcroft-Gault formula)": how the quantity is obtained, checked
+        to be a way of obtaining it (the Cockcroft-Gault formula gives no GFR)."""
+        keys = [k for p in parts if isinstance(p, tuple) for k in p]
+        method = next(p for p in parts if isinstance(p, Token) and p.type == "METHOD")
+        if keys != list(_method_keys(method)):
+            raise Uncompilable(f"a method of obtaining {' or '.join(map(_concept_words, _method_keys(method)))} given for "
+                               f"{' or '.join(_concept_words(k) for k in keys)}")
+        return self.measures(*(p for p in parts if not (isinstance(p, Token) and p.type in ("METHOD", "LPAR", "RPAR"))))
+
+    def relaxed(self, *parts: Any) -> ir.Node:
+        """A threshold with a looser one for patients with a condition: met by the strict one alone, or by
+        the loose one with the condition (an exclusion: beyond the strict one, and beyond the loose one
+        if the patient has the condition)."""
+        lists = [i for i, p in enumerate(parts) if isinstance(p, list)]
+        base, loose = parts[lists[0]], parts[lists[1]]
+        quantities = tuple(dict.fromkeys(k for p in parts[:lists[0]] if isinstance(p, tuple) for k in p))
+        again = {k for p in parts[lists[0]:] if isinstance(p, tuple) for k in p}  # "..., alkaline phosphatase <= 5"
+        if again - set(quantities):
+            raise Uncompilable("the looser threshold is for another measurement")
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        if isinstance(base, _Either) or isinstance(loose, _Either) or len(base) != 1 or len(loose) != 1:
+            raise Uncompilable("a relaxed threshold that is not a single bound")
+        (op, _), (op2, v2) = base[0], loose[0]
+        if op2 == "==":  # "(5 times ULN if liver metastases)": the same comparator
+            loose, op2 = [(op, v2)], op
+        if op not in ("<", "<=", ">", ">=") or (op in ("<", "<=")) != (op2 in ("<", "<=")):
+            raise Uncompilable("the relaxed threshold does not loosen the first")
+        tail = [window] if window else []
+        strict, looser = self.measures(quantities, base, *tail), self.measures(quantities, loose, *tail)
+        # looser for the patient: an inclusion admits more, an exclusion excludes fewer
+        wider = (op in ("<", "<=")) == (self.kind == "inclusion")
+        for a, b in zip(_leaves(strict), _leaves(looser)):
+            if not (isinstance(a, ir.Measure) and isinstance(b, ir.Measure) and a.unit == b.unit
+                    and (b.value >= a.value if wider else b.value <= a.value)):
+                raise Uncompilable("the relaxed threshold does not loosen the first")
+        conds = _any([ir.Condition(t.value, ir.Window(0)) for t in parts if isinstance(t, Token) and t.type == "CONDITION"])
+        if self.kind == "inclusion":
+            return _any([strict, _all([conds, looser])])
+        return _all([strict, _any([ir.Not(conds), looser])])
+
+    def for_age(self, *parts: Any) -> ir.Node:
+        """A demand of an age group only: met outside the group (an exclusion: excluded only inside it)."""
+        group = parts[-1] if isinstance(parts[-1], ir.Node) else parts[-2]
+        demand = self.measures(*(p for p in parts if p is not group and not (
+            isinstance(p, Token) and p.type in ("IFCOND", "LPAR", "RPAR"))))
+        return _any([ir.Not(group), demand]) if self.kind == "inclusion" else _all([group, demand])
+
+    def age_group(self, node: ir.Node) -> ir.Node:  # tail_age
+        return node
+
+    def group_age_bound(self, *parts: Token) -> ir.Node:
+        cmp = next(p for p in parts if p.type == "CMP")
+        return _age(cmp.value, *_age_values(parts)[0])
+
+    def group_age_or(self, number: Token, *rest: Token) -> ir.Node:
+        """"10 years of age or under": the number itself included."""
+        op = {"<": "<=", ">": ">="}.get(rest[-1].value)
+        if op is None:
+            raise Uncompilable("an age group 'or' what?")
+        return _age(op, *_age_values((number, *rest))[0])
+
+    def exempted(self, *parts: Any) -> ir.Node:
+        """A limit that does not hold for patients with a condition ("unless due to Gilbert's syndrome"):
+        without the condition the limit decides; with it, whether the exemption applies is a person's call."""
+        strict = self.measures(*(p for p in parts if not (isinstance(p, Token) and p.type in ("CONDITION", "UNLESS",
+                                                                                                  "PRESENT", "LPAR", "RPAR"))))
+        conds = _any([ir.Condition(t.value) for t in parts if isinstance(t, Token) and t.type == "CONDITION"])
+        exempt = ir.Judged("the exemption applies (the value is due to it)", conds)
+        return _any([strict, exempt]) if self.kind == "inclusion" else _all([strict, ir.Not(exempt)])
+
+    def _measure(self, key: str, op: str, v: _Value, window: ir.Window | None) -> ir.Node:
+        q = units.get_quantity(key)
+        if q.kind == "qualitative":
+            raise Uncompilable(f"{q.name} is a positive/negative test, not a number")
+        if op == "==" and q.kind != "ordinal":
+            raise Uncompilable(f"'=' on a continuous measurement ({q.name}): the comparator was probably lost")
+        if v.kind in ("uln", "lln"):
+            return ir.Measure(key, op, v.number, v.kind.upper(), window)
+        if v.kind == "titer":
+            if q.kind != "titer":
+                raise Uncompilable(f"a titer given for {q.name}")
+            return ir.Measure(key, op, float(v.number), q.unit, window)
+        if q.unit in ("1", ""):
+            if v.unit not in (None, "%", "1"):
+                raise Uncompilable(f"{q.name} is a score; '{v.unit}' is not its unit")
+            if (q.min is not None and v.number < q.min) or (q.max is not None and v.number > q.max):
+                raise Uncompilable(f"{v.number:g} is not a possible {q.name}")
+            return ir.Measure(key, op, float(v.number), q.unit, window)
+        if v.unit is None:  # "ANC >= 1500": the customary unit its size leaves (quantities.toml bare_units)
+            # never after "grade": "grade 3 or greater serum creatinine" is a toxicity grade, not 3 mg/dL
+            fits = [u for lo, hi, u in q.bare_units if lo <= v.number <= hi and not isinstance(v.number, Ordinal)]
+            if len(fits) != 1:
+                raise Uncompilable(f"no unit given for {q.name}")
+            v = _Value(v.kind, v.number, fits[0])
+        try:
+            value = units.to_canonical(v.number, v.unit, key)
+        except ScreeningError as exc:
+            raise Uncompilable(f"unit: {exc.message}") from None
+        if q.thresholds is not None and not q.thresholds[0] <= value <= q.thresholds[1]:
+            raise Uncompilable(f"{units.format_quantity(value, q.unit)} is not a plausible threshold for {q.name}: "
+                               "a typo in the source?")
+        # exact, so a value at the threshold in the same unit compares equal; shown as written
+        return ir.Measure(key, op, value, q.unit, window, v.unit if v.unit != q.unit else None)
+
+    def decreased(self, _t: Token, *qs: Any) -> ir.Node:
+        return _any([ir.Measure(k, "<", 1.0, "LLN") for q in qs if isinstance(q, tuple) for k in q])
+
+    def elevated(self, _t: Token, *qs: Any) -> ir.Node:
+        return _any([ir.Measure(k, ">", 1.0, "ULN") for q in qs if isinstance(q, tuple) for k in q])
+
+
+    # --- age and sex ---------------------------------------------------------------------------
+    def age(self, *parts: Any) -> ir.Node:
+        return next(p for p in parts if isinstance(p, ir.Node))
+
+    def tail_age(self, number: Token, *rest: Token) -> ir.Node:  # "18 years of age or older"
+        unit = rest[0].value if rest[0].type == "TIMEUNIT" else None
+        return _age(rest[-1].value, _years(number.value, unit), unit in (None, "year"))
+
+    def therapies(self, *parts: Any) -> ir.Node:
+        """"No prior chemotherapy or radiotherapy": drugs and procedures sharing one history; "no concurrent
+        chemotherapy or radiotherapy": now (a drug without a time frame is taken now, a procedure needs one)."""
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        if window is None and not any(isinstance(p, Token) and (p.type in ("HISTORY", "PRIOR", "PROCUSE") or p.type == "USE"
+                                                                and str(p).lower() in lexicon().past_use) for p in parts):
+            has_procedure = any(isinstance(p, Token) and p.type == "PROCEDURE" for p in parts)
+            window = _event_window(parts, now=True) if has_procedure else ir.Window(0)
+        nodes: list[ir.Node] = []
+        for p in parts:
+            if isinstance(p, Token) and p.type == "PROCEDURE":
+                nodes.append(ir.Procedure(p.value, window))
+            elif isinstance(p, ir.Node):
+                q = p.qualifier if isinstance(p, ir.Judged) else None  # "prior adjuvant chemotherapy or radiotherapy"
+                nodes.extend(_set(ir.Medication(m.concept, window, systemic=m.systemic, route=m.route), [q], 0)  # type: ignore[attr-defined]
+                             for m in _leaves(p))
+        if nodes and isinstance(nodes[0], ir.Judged):  # "prior adjuvant chemotherapy or radiotherapy": said of both
+            nodes = [n if isinstance(n, ir.Judged) else ir.Judged(nodes[0].qualifier, n) for n in nodes]
+        if (purpose := _purpose(parts)) is not None:  # "no prior chemotherapy or radiotherapy for lung cancer"
+            return ir.Judged(purpose, _any(nodes))
+        return _any(nodes)
+
+    def sexed_age(self, *parts: Any) -> ir.Node:
+        """"Female patients 18 years or older": the sex is part of the requirement."""
+        age = next(p for p in parts if isinstance(p, ir.Node))
+        sexes = sorted({t.value for t in parts if isinstance(t, Token) and t.type == "SEX"})
+        return age if not sexes else _all([_any([ir.Sex(v) for v in sexes]), age])
+
+    def age_bound(self, cmp: Token, number: Token, unit: Token | None = None) -> ir.Node:
+        return _age(cmp.value, _years(number.value, unit.value if unit else None), unit is None or unit.value == "year")
+
+    def age_postfix(self, number: Token, *rest: Token) -> ir.Node:
+        unit = rest[0].value if len(rest) == 2 else None
+        return _age(rest[-1].value, _years(number.value, unit), unit in (None, "year"))
+
+    def age_between(self, *parts: Token) -> ir.Node:
+        (lo, _), (hi, whole) = _age_values(parts)
+        if lo > hi:
+            raise Uncompilable("age range runs backwards")
+        return ir.All((_age(">=", lo, True), _age("<=", hi, whole)))
+
+    def demographic(self, sexes: ir.Node, other: ir.Node) -> ir.Node:
+        if sexes == ir.Sex("female") and all(isinstance(n, (ir.Condition, ir.Procedure)) and n.concept in _WOMEN_ONLY
+                                             for n in _leaves(other)):
+            # "Female patients must be postmenopausal": a demand of the women; a man is outside it
+            return _any([ir.Sex("male"), other])
+        return _all([sexes, other])
+
+    def sexes(self, *parts: Any) -> ir.Node:
+        values = sorted({t.value for t in parts if isinstance(t, Token) and t.type == "SEX"})
+        return _any([ir.Sex(v) for v in values])
+
+
+    # --- tests ---------------------------------------------------------------------------------
+    def _tests(self, parts: tuple[Any, ...], result: str) -> ir.Node:
+        keys = [k for p in parts if isinstance(p, tuple) for k in p]
+        window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        for method in (p for p in parts if isinstance(p, Token) and p.type == "METHOD"):
+            if not set(keys) <= set(_method_keys(method)):
+                raise Uncompilable(f"a method of assessing {' or '.join(_concept_words(k) for k in _method_keys(method))} "
+                                   f"given for {' or '.join(_concept_words(k) for k in keys)}")
+        nodes = []
+        for k in keys:
+            q = units.get_quantity(k)
+            if q.kind != "qualitative":
+                raise Uncompilable(f"'{result}' said of {q.name}, which is measured, not tested positive/negative")
+            nodes.append(ir.TestResult(k, result, window))
+        return _all(nodes) if result == "negative" else _any(nodes)
+
+    def positive(self, *parts: Any) -> ir.Node:
+        return self._tests(parts, "positive")
+
+    def negative(self, *parts: Any) -> ir.Node:
+        node = self._tests(parts, "negative")
+        populations = [p for p in parts if isinstance(p, Token) and p.type == "POPULATION"]
+        if self.kind == "inclusion" and populations and all(map(_childbearing, populations)) \
+                and isinstance(node, ir.TestResult) and node.analyte == "pregnancy_test":
+            # "Women of childbearing potential must have a negative pregnancy test": of them only (for_group)
+            return _any([_outside_group(populations), node])
+        if self.kind == "inclusion" and not populations and not any(isinstance(p, Token) and p.type == "SEX" for p in parts) \
+                and isinstance(node, ir.TestResult) and node.analyte == "pregnancy_test":
+            # a bare "Negative pregnancy test" is asked of women: a man is outside it (whether a woman past
+            # childbearing is too, the text does not say)
+            return _any([ir.Sex("male"), node])
+        return node
+
+    def negative_for(self, *parts: Any) -> ir.Node:
+        tests = lexicon().condition_tests
+        nodes: list[ir.Node] = []
+        for t in parts:
+            if isinstance(t, Token) and t.type in ("CONDITION", "CGROUP"):
+                for key in (t.value,) if t.type == "CONDITION" else t.value:
+                    if key not in tests:
+                        raise Uncompilable(f"no test is known that shows '{t}' negative")
+                    nodes.append(ir.TestResult(tests[key], "negative"))
+        return _all(nodes)
+

@@ -1,0 +1,121 @@
+"""The parse tree -> IR transformer: one method per rule of grammars/criteria.lark, spread over rule families
+(measures, events, states); the structural rules (statements, lists, and/or) are here.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lark import Token, Transformer, v_args
+
+from .. import ir
+from .helpers import Uncompilable, _all, _any, _attested, _leaves, _measures_only, _other_than, _prohibitions
+from .events import EventRules
+from .measures import MeasureRules
+from .states import StateRules
+
+
+@v_args(inline=True)
+class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  # type: ignore[type-arg]
+    """Parse tree -> IR. ``kind`` (inclusion/exclusion) decides what a bare comma list means."""
+
+    def __init__(self, kind: str, own: frozenset[str] = frozenset()) -> None:
+        super().__init__()
+        self.kind = kind
+        self.own = own  # the trial's own conditions (most specific): what "no other malignancy" is other than
+        self._lists: dict[int, bool] = {}  # id of an inclusion's "A, B or C < x" node -> joined by "and"
+        self._parenthesised: set[int] = set()  # ids of nodes read from "( body )"
+        self._now: set[int] = set()  # ids of generic illnesses with a time word of now ("serious concurrent illness")
+        self._open: set[int] = set()  # ids of generic illnesses (and their lists) ending in examples not in parentheses
+        self._defined: set[int] = set()  # ids of conditions read as the measurements that define them
+
+    # --- structure -----------------------------------------------------------------------------
+    def statement(self, *parts: Any) -> ir.Node:
+        body = parts[-1]
+        if len(parts) == 2 and not (self.kind == "exclusion" and str(parts[0]).lower() in _prohibitions()):
+            return self._not(body)
+        return body
+
+    def _not(self, body: ir.Node) -> ir.Node:
+        """"No AST, ALT or bilirubin > 5 x ULN" among the inclusions: none of them, not "not all of them"."""
+        if id(body) not in self._lists:
+            return ir.Not(body)
+        if self._lists[id(body)]:
+            raise Uncompilable("'no A and B above a limit': both, or either?")
+        return ir.Not(_any(list(body.items)))  # type: ignore[attr-defined]
+
+    def run(self, *statements: ir.Node) -> ir.Node:
+        for i, s in enumerate(statements):
+            # "No uncontrolled hypertension (systolic at least 180)", "Ejection fraction >= 50% (for patients over
+            # age 40)": what is in parentheses defines or limits the statement before it; only a threshold restated
+            # on another scale ("ECOG <= 2 (Karnofsky >= 60%)") stands as one of its own
+            if id(s) in self._parenthesised and not (i > 0 and _measures_only(s) and _measures_only(statements[i - 1])):
+                raise Uncompilable("a statement in parentheses may define or limit the one before it")
+        return _all(list(statements)) if self.kind == "inclusion" else _any(list(statements))
+
+    def start(self, *parts: Any) -> ir.Node:
+        body = next(p for p in parts if isinstance(p, ir.Node))
+        if any(isinstance(p, Token) and p.type == "NEG" and re.search(r"\b(?:other|second)\b", str(p).lower())
+               for p in parts) and any(
+                isinstance(n, ir.Condition) for n in ir.walk(body)):
+            # "No other concurrent malignancy" in a breast cancer trial: any malignancy but breast cancer
+            body = _other_than(body, self.own)
+        negs = [str(p).lower() for p in parts if isinstance(p, Token) and p.type == "NEG"]
+        negated = bool(negs)
+        if self.kind == "exclusion" and negs and all(n in _prohibitions() for n in negs):
+            negated = False  # "subjects may not be receiving X" among the exclusions: X excludes
+        elif self.kind == "exclusion" and negs:
+            # "Not pregnant" filed under the exclusions: excluded when pregnant, or when not? ("no measurable
+            # disease" may mean what it says, "no history of X" usually does not)
+            raise Uncompilable("a negated statement among the exclusions: excluded when it holds, or when it does not?")
+        # "... is not permitted": in an inclusion a negation; in an exclusion it restates the exclusion
+        if any(isinstance(p, Token) and p.type == "NEGTAIL" for p in parts) and self.kind == "inclusion":
+            negated = not negated
+        result = self._not(body) if negated else body
+        if self.kind == "exclusion" and _attested(result):
+            # "Willing to sign informed consent" filed among the exclusions would exclude those who consent
+            raise Uncompilable("a requirement (an attestation) filed among the exclusions")
+        return result
+
+    def start_if(self, *parts: Any) -> ir.Node:
+        return self.start(*parts)
+
+    def group_list_if(self, *parts: Any) -> ir.Node:
+        return self.group_list(*parts)
+
+    def start_stable(self, *parts: Any) -> ir.Node:
+        return self.start(*parts)
+
+    def group_list_stable(self, *parts: Any) -> ir.Node:
+        return self.group_list(*parts)
+
+    def group_list(self, *parts: Any) -> ir.Node:
+        nodes = [p for p in parts if isinstance(p, ir.Node)]
+        if any(id(n) in self._open for n in nodes[:-1]):
+            raise Uncompilable("examples not in parentheses: where does the list of examples end?")
+        last = {getattr(n, "window", None) for n in _leaves(nodes[-1])}
+        if len(last) == 1 and (w := last.pop()) is not None and w.amount > 0 and any(
+                getattr(n, "window", None) == ir.Window(0) for m in nodes[:-1] for n in _leaves(m)):
+            # "myocardial infarction, or revascularization within 6 months": does the time frame cover
+            # the infarction too? Read either way, some patient gets a wrong verdict
+            raise Uncompilable("a time frame at the end of a list of different kinds: does it cover them all?")
+        seps = {s for p in parts if isinstance(p, tuple) for s in p}
+        if "and" in seps and "or" in seps:
+            raise Uncompilable("mixes 'and' and 'or' without saying which binds tighter")
+        if "or" in seps:
+            return _any(nodes)
+        if "and" in seps and self.kind == "exclusion":
+            raise Uncompilable("'and' between exclusion conditions may mean 'or'")
+        return _all(nodes) if self.kind == "inclusion" else _any(nodes)
+
+    def sep(self, *toks: Token) -> tuple[str, ...]:
+        return tuple({"AND": "and", "OR": "or", "COMMA": "comma"}[t.type] for t in toks)
+
+    def lsep(self, *toks: Token) -> None:
+        return None  # list separators carry no meaning of their own; callers skip the None
+
+    def group(self, *parts: Any) -> ir.Node:  # "( body )"
+        node = next(p for p in parts if isinstance(p, ir.Node))
+        self._parenthesised.add(id(node))
+        return node
+
