@@ -1,12 +1,10 @@
 """Compile criteria text into rule trees (IR) with grammars/criteria.lark.
 
-One ``CriteriaTransformer`` turns a parse tree into IR nodes, converting quantities to canonical
-units as it goes. Whatever does not parse, or parses into something ambiguous, becomes a
-``Review`` node carrying its text and the reason: nothing in the source is dropped.
-
-The module is longer than the others on purpose: the transformer has one method per rule of
-grammars/criteria.lark (about 80), and keeping them beside each other keeps grammar and meaning
-readable side by side.
+One ``CriteriaTransformer`` (``transformer``, with its rule families in ``measures``, ``events`` and
+``states``) turns a parse tree into IR nodes, converting quantities to canonical units as it goes;
+``parsing`` holds the Earley parser. This module reads sentences, items and trials: whatever does not
+parse, or parses into something ambiguous, becomes a ``Review`` node carrying its text and the reason:
+nothing in the source is dropped.
 """
 from __future__ import annotations
 
