@@ -748,3 +748,56 @@ def test_record_names_from_the_second_review_are_placed(name: str, concept: str)
     """A record name the vocabularies miss blocks every "no X" criterion for its patient."""
     from screening.vocab import resolve
     assert concept in (resolve("condition", name) or set())
+
+
+# ---------------------------------------------------------------- session 6 (vocab6): primary-care problem-list names
+
+@pytest.mark.parametrize("name,concept", [
+    ("Prediabetes", "prediabetes"), ("Pre-diabetes", "prediabetes"), ("Impaired fasting glucose", "prediabetes"),
+    ("Impaired glucose tolerance", "prediabetes"), ("Osteopenia", "osteopenia"),
+    ("Secondary hyperparathyroidism", "hyperparathyroidism"), ("Latent tuberculosis infection", "latent_tuberculosis"),
+    ("Gastroesophageal reflux disease", "gastrointestinal_disease"), ("GERD", "gastroesophageal_reflux_disease"),
+    ("Hypertensive heart disease", "hypertension"), ("Hypertensive heart disease", "heart_disease"),
+    ("Hypertensive chronic kidney disease", "chronic_kidney_disease"), ("Anemia of chronic kidney disease", "anemia"),
+    ("Panic disorder", "anxiety_disorder"), ("Tobacco use disorder", "nicotine_dependence"),
+    ("Type 2 diabetes mellitus without complication", "type_2_diabetes"),
+    ("Type 2 diabetes mellitus with hyperglycemia", "type_2_diabetes"),
+    ("Primary osteoarthritis of right knee", "osteoarthritis"),
+    ("Morbid obesity with BMI of 40.0-44.9, adult", "morbid_obesity"), ("Lumbar radiculopathy", "radiculopathy"),
+    ("Neovascular age-related macular degeneration", "macular_degeneration"), ("Thalassemia minor", "thalassemia"),
+    ("Opioid-induced constipation", "constipation"), ("Diverticulosis", "diverticular_disease"),
+])
+def test_s6_problem_list_names_are_placed(name: str, concept: str) -> None:
+    assert concept in (resolve("condition", name) or set()), name
+
+
+@pytest.mark.parametrize("name,not_concept", [
+    ("Prediabetes", "diabetes_mellitus"), ("Impaired fasting glucose", "diabetes_mellitus"),
+    ("Osteopenia", "osteoporosis"), ("Sickle cell trait", "sickle_cell_disease"), ("Sickle cell trait", "anemia"),
+    ("Overweight", "obesity"), ("Latent tuberculosis infection", "active_tuberculosis"),
+    ("Anxiety disorder", "panic_disorder"), ("Generalized anxiety disorder", "panic_disorder"),
+    ("Lumbar radiculopathy", "peripheral_neuropathy"), ("Carpal tunnel syndrome", "peripheral_neuropathy"),
+    ("Secondary hyperparathyroidism", "chronic_kidney_disease"), ("Colon polyp", "malignancy"),
+    ("Macular degeneration", "age_related_macular_degeneration"), ("Acne", "acne_vulgaris"),
+])
+def test_s6_problem_list_names_are_not_their_neighbours(name: str, not_concept: str) -> None:
+    assert not_concept not in (resolve("condition", name) or set()), name
+
+
+def test_s6_codes_of_a_category_do_not_hold_its_non_members() -> None:
+    # E66 "Overweight and obesity" holds E66.3 Overweight; D57 and D50-D64 hold D57.3 Sickle-cell trait
+    assert resolve("condition", None, "ICD10CM:E66.3") == {"overweight"}
+    assert "obesity" in resolve("condition", None, "ICD10CM:E66.9")
+    trait = resolve("condition", None, "ICD10CM:D57.3")
+    assert "sickle_cell_trait" in trait and not trait & {"sickle_cell_disease", "anemia", "hemolytic_anemia"}
+    assert {"sickle_cell_disease", "anemia", "hemolytic_anemia"} <= resolve("condition", None, "ICD10CM:D57.1")
+    assert "panic_disorder" not in resolve("condition", None, "ICD10CM:F41.9")
+    assert "prediabetes" in resolve("condition", None, "ICD10CM:R73.01")
+
+
+def test_s6_pre_existing_reads_as_existing_and_hormone_replacement_as_hrt() -> None:
+    from screening.compile import compile_text
+    from screening.rules import format_rule
+    assert format_rule(compile_text("Pre-existing pericardial effusion", "exclusion")) == \
+        format_rule(compile_text("Existing pericardial effusion", "exclusion"))
+    assert "menopausal_hormone_therapy" in format_rule(compile_text("Hormone replacement", "exclusion"))
