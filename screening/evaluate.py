@@ -629,6 +629,8 @@ class Builder:
         listed = self._simple_event("conditions", node.concept, node.window, node.exceptions)
         if node.concept in _unlisted_states() and not node.exceptions:
             return self._unlisted_state(node, listed)
+        if node.concept in _states_from_procedures() and not node.exceptions:
+            return self._state_from_procedure(node, listed)
         test = _shown_by().get(node.concept)
         if test is None or node.exceptions:
             return listed
@@ -659,6 +661,24 @@ class Builder:
                 last = next(x for x in series if x.result == "positive")
                 return Outcome(UNKNOWN, "{}: is {} still present{}?", (last.summary, name, _window_text(node.window)),
                                (last.path,))
+            return o
+        return check
+
+    def _state_from_procedure(self, node: ir.Condition, listed: Check) -> Check:
+        """"Had a lung transplant": the recipient status, or the operation among the procedures
+        (record_values.toml [states_from_procedures]); with a look-back window, an operation inside it."""
+        by = frozenset(_states_from_procedures()[node.concept])
+        window = node.window if node.window is not None and node.window.amount > 0 else None
+
+        def check(p: Patient, c: Context) -> Outcome:
+            o = listed(p, c)
+            if o.verdict == MET:
+                return o
+            lo = window_start(c, window) if window is not None else None
+            done = [e for e in p.procedures or () if e.keys and not by.isdisjoint(e.keys) and e.start is not None
+                    and e.start <= c.day and (lo is None or e.start >= lo)]
+            if done:
+                return Outcome(MET, "{}", (_Joined(done),), tuple(e.path for e in done))
             return o
         return check
 
@@ -916,6 +936,11 @@ class Builder:
     def _build_Review(self, node: ir.Review) -> Check:
         outcome = Outcome(REVIEW, node.reason)
         return lambda p, c: outcome
+
+
+@lru_cache(maxsize=1)
+def _states_from_procedures() -> dict[str, list[str]]:
+    return dict(record_values()["states_from_procedures"])
 
 
 @lru_cache(maxsize=1)

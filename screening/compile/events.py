@@ -21,7 +21,10 @@ class EventRules(Transformer):  # type: ignore[type-arg]
 
     # --- events --------------------------------------------------------------------------------
     def cond(self, t: Token) -> ir.Node:
-        return ir.Condition(t.value, None, _latent_forms(t.value) if isinstance(t, ActiveToken) else ())
+        node = ir.Condition(t.value, None, _latent_forms(t.value) if isinstance(t, ActiveToken) else ())
+        if isinstance(t, ActiveToken):
+            self._active.add(id(node))
+        return node
 
     def cond_judged(self, *parts: Token | None) -> ir.Node:
         t = next(p for p in parts if isinstance(p, Token) and p.type in ("CONDITION", "CGROUP"))
@@ -72,7 +75,10 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         return _any([*(ir.Condition(k) for k in keys), _suspicion(keys)])
 
     def cond_group(self, t: Token) -> ir.Node:
-        return _any([ir.Condition(k) for k in t.value])
+        node = _any([ir.Condition(k) for k in t.value])
+        if isinstance(t, ActiveToken):
+            self._active.add(id(node))
+        return node
 
     def cond_diagnosed(self, _dx: Token, t: Token, *_year: Token) -> "_Ever":
         return _Ever(ir.Condition(t.value))
@@ -182,6 +188,10 @@ class EventRules(Transformer):  # type: ignore[type-arg]
             window = None  # "recent history of X", "current or recent X": ever had it, and a person weighs when
         if history and any(id(p) in self._now for p in parts):
             raise Uncompilable("a history of an illness said to be present now: ever, or now?")
+        members = [p for p in parts if isinstance(p, ir.Node)]
+        if history and any(id(p) in self._active for p in members[1:]):
+            # "History of HIV infection or active hepatitis B or C": the later one now, or ever?
+            raise Uncompilable("'active' on a later member of a history list: that one now, or ever?")
         # "a serious medical condition such as diabetes, heart failure, or other heart disease": what follows examples
         # not in parentheses are more examples, which the generic illness covers; a time frame or an exception after
         # them may be said of the last example only

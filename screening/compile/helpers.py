@@ -54,6 +54,13 @@ class _Period:
 
 
 @dataclass(frozen=True, slots=True)
+class _TestedCondition:
+    """A condition named in a list of positive tests ("positive for HBsAg or HCV"): its test, or the condition."""
+
+    node: ir.Node
+
+
+@dataclass(frozen=True, slots=True)
 class _Value:
     kind: str  # plain | uln | lln | titer
     number: float

@@ -9,7 +9,7 @@ from .. import ir, units, vocab
 from ..errors import ScreeningError
 from ..lexer import Ordinal, lexicon, phrase_data
 from .helpers import (
-    Uncompilable, _Either, _Longer, _Value, _age, _age_values, _all, _any, _concept_words, _event_window, _leaves,
+    Uncompilable, _Either, _Longer, _TestedCondition, _Value, _flat, _age, _age_values, _all, _any, _concept_words, _event_window, _leaves,
     _method_keys, _purpose, _recovered_from, _set, _therapy_counts, _timed, _years)
 from .reproductive_groups import _WOMEN_ONLY, _childbearing, _outside_group
 
@@ -399,8 +399,18 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
             nodes.append(ir.TestResult(k, result, window))
         return _all(nodes) if result == "negative" else _any(nodes)
 
+    def tcondition(self, t: Token) -> _TestedCondition:
+        test = lexicon().condition_tests.get(t.value)
+        if test is None:
+            raise Uncompilable(f"no test is known that shows '{t}'")
+        return _TestedCondition(_any([ir.TestResult(test, "positive"), ir.Condition(t.value, ir.Window(0))]))
+
     def positive(self, *parts: Any) -> ir.Node:
-        return self._tests(parts, "positive")
+        named = [p.node for p in parts if isinstance(p, _TestedCondition)]
+        node = self._tests(tuple(p for p in parts if not isinstance(p, _TestedCondition)), "positive")
+        if named and any(isinstance(p, ir.Window) for p in parts):
+            raise Uncompilable("a time frame over tests and conditions: is the condition's within it too?")
+        return _any(_flat([node, *named], ir.AnyOf)) if named else node
 
     def negative(self, *parts: Any) -> ir.Node:
         node = self._tests(parts, "negative")

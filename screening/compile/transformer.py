@@ -25,6 +25,7 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         self.own = own  # the trial's own conditions (most specific): what "no other malignancy" is other than
         self._lists: dict[int, bool] = {}  # id of an inclusion's "A, B or C < x" node -> joined by "and"
         self._parenthesised: set[int] = set()  # ids of nodes read from "( body )"
+        self._active: set[int] = set()  # ids of conditions read with a dropped "active" before them
         self._now: set[int] = set()  # ids of generic illnesses with a time word of now ("serious concurrent illness")
         self._open: set[int] = set()  # ids of generic illnesses (and their lists) ending in examples not in parentheses
         self._defined: set[int] = set()  # ids of conditions read as the measurements that define them
