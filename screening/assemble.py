@@ -111,7 +111,9 @@ def _heading_context(text: str, outer: _Context) -> _Context:
         about_other = "counted under its heading ('no more than N of the following'): a person counts"
     cohort = words["cohort"].search(text)
     if cohort and not about_other:  # "Cohort 1 only:", "Part B:": the items hold for some patients only
-        about_other = f"for one {cohort.group(0).lower().strip()} of the study only: which applies to the patient?"
+        part = cohort.group(0).lower().strip()
+        about_other = (f"for the {part} only" if re.search(r"study|procedure", part) else
+                       f"for one {part} of the study only") + ": which applies to the patient?"
     if words["required"].search(text) and not excluded:  # "Required:" among the exclusions lists demands
         kind = "inclusion"
     judged = words["judgement"].search(text)

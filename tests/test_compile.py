@@ -462,3 +462,13 @@ def test_a_long_sentence_ending_in_a_colon_does_not_leave_its_flat_list_to_the_o
         "CURRENT ACUTE MEDICAL CONDITIONS ARE NOT ALLOWED:\n - Cryptococcosis.\n - CMV.\n")
     assert not ir.is_executable(items["CMV"].rule)
     assert not ir.is_executable(items["Cryptococcosis"].rule)
+
+
+def test_items_for_one_part_of_the_study_go_to_review() -> None:
+    """"Exclusion criteria for participating in the bronchoscopy portion of the study are:" (precision review s6:
+    a 70-year-old was excluded from the whole study by its "age greater than 65")."""
+    items = _compiled_items(
+        "Exclusion Criteria:\n - Pregnancy\n - Exclusion criteria for participating in the bronchoscopy portion of the "
+        "study are:\n   - age less than 18 or greater than 65.\n")
+    assert ir.is_executable(items["Pregnancy"].rule)
+    assert not ir.is_executable(items["age less than 18 or greater than 65"].rule)
