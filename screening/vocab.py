@@ -382,7 +382,10 @@ def _variants(norm: str) -> list[str]:
 @lru_cache(maxsize=8192)
 def _resolve_name(category: str, name: str) -> frozenset[str] | None:
     vocab, table = _vocab(), _vocab().names[category]
-    raw_forms = [name, re.sub(r"\([^)]*\)", " ", name), name.split(",")[0]]
+    # MeSH-style inverted names, as CT.gov lists conditions: "Leukoencephalopathy, Progressive Multifocal",
+    # "Leukemia, Myeloid, Acute" read back to front; then the head before the first comma (broader)
+    inverted = " ".join(part.strip() for part in reversed(name.split(","))) if "," in name else name
+    raw_forms = [name, re.sub(r"\([^)]*\)", " ", name), inverted, name.split(",")[0]]
     for form in dict.fromkeys(normalize(f) for f in raw_forms):
         for v in _variants(form):
             if v in table:

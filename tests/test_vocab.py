@@ -352,3 +352,16 @@ def test_granulocyte_csf_is_a_drug_not_a_count() -> None:
     from screening.lexer import tokenize
     toks, _ = tokenize("No granulocyte colony-stimulating factor within 2 weeks")
     assert [t.type for t in toks][:2] == ["NEG", "DRUG"]
+
+
+@pytest.mark.parametrize("name, key", [
+    ("Leukoencephalopathy, Progressive Multifocal", "progressive_multifocal_leukoencephalopathy"),
+    ("Carcinoma, Non-Small-Cell Lung", "non_small_cell_lung_cancer"),
+    ("Leukemia, Myeloid, Acute", "acute_myeloid_leukemia"),
+    ("Lupus Erythematosus, Systemic", "systemic_lupus_erythematosus"),
+])
+def test_mesh_inverted_condition_names_resolve(name: str, key: str) -> None:
+    """CT.gov lists conditions as MeSH writes them, back to front: the trial's own conditions must be known for
+    "no other malignancy" and the like (a PML trial excluded PML as an opportunistic infection)."""
+    found = vocab.resolve("condition", name)
+    assert found is not None and key in found
