@@ -300,13 +300,16 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
     to the next such heading."""
     i = 0
     outer = ctx
+    reach_kind = None  # the section of a long sentence ending in ':' whose flat list may follow (below)
     while i < len(items):
         item = items[i]
+        if reach_kind is not None and (item.kind != reach_kind or item.text.rstrip().endswith(":")):
+            ctx, reach_kind = outer, None  # its list ends at the next section or the next heading-like item
         section = _SECTION.match(item.text) if not item.children else None
         if section:  # a new section label: its "prior" reaches the lists after it, up to the next label
             outer = replace(outer, prior=bool(section["prior"]))
             ctx = outer  # and ends the reach of the "Allowed:" or "Excluded:" before it
-        if not item.children and item.text.rstrip().endswith(":") and i + 1 < len(items) \
+        if not item.children and i + 1 < len(items) and (item.text.rstrip().endswith(":") or _cohort_line(item.text)) \
                 and not _AT_LEAST.search(item.text) and len(item.text.split()) <= 12:
             here = _heading_context(item.text, outer)
             if (here.kind, here.window, here.permissive, here.about_other) != (outer.kind, outer.window,
@@ -325,11 +328,12 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
             # "..., although THE FOLLOWING CURRENT ACUTE MEDICAL CONDITIONS ARE NOT ALLOWED:" laid out flat before
             # its list: a sentence too long to be a heading, which may still say what the items after it are
             here = _heading_context(item.text, outer)
-            if (here.kind, here.permissive, here.about_other, here.negating) != (outer.kind, outer.permissive,
-                                                                                outer.about_other, outer.negating):
+            if (here.kind or item.kind, here.permissive, here.about_other, here.negating) != (
+                    outer.kind or item.kind, outer.permissive, outer.about_other, outer.negating):
                 _criteria_for(item, out, parent, role, ctx)
                 ctx = replace(outer, about_other="listed after a sentence ending in ':' that may say what they are "
                                                  "(excluded, allowed): where its list ends needs a person")
+                reach_kind = item.kind
                 i += 1
                 continue
         if item.children and item.text.rstrip().endswith(":"):
@@ -365,6 +369,11 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
             out.append(joined)
             out.extend(c for c in parts[1:])
         i = j + 1
+
+
+def _cohort_line(text: str) -> bool:
+    """"For Renally Impaired Subjects (Cohort 1)" laid out as an item with no colon: a heading for one cohort."""
+    return bool(re.match(r"^\W*for\b", text, re.I)) and bool(_heading_words()["cohort"].search(text))
 
 
 def _own_conditions(trial: Trial) -> frozenset[str]:

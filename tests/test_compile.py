@@ -472,3 +472,13 @@ def test_items_for_one_part_of_the_study_go_to_review() -> None:
         "study are:\n   - age less than 18 or greater than 65.\n")
     assert ir.is_executable(items["Pregnancy"].rule)
     assert not ir.is_executable(items["age less than 18 or greater than 65"].rule)
+
+
+def test_a_cohort_line_without_a_colon_heads_the_items_after_it() -> None:
+    """"For Renally Impaired Subjects (Cohort 1)" laid out as an item: its items hold for that cohort only (a healthy
+    volunteer was asked for a creatinine clearance < 30 mL/min)."""
+    items = _compiled_items(
+        "Inclusion Criteria:\n - For Renally Impaired Subjects (Cohort 1)\n - Creatinine clearance < 30 mL/min\n"
+        " - For Healthy Subjects (Cohort 2)\n - Creatinine clearance >= 90 mL/min\n")
+    assert not ir.is_executable(items["Creatinine clearance < 30 mL/min"].rule)
+    assert not ir.is_executable(items["Creatinine clearance >= 90 mL/min"].rule)
