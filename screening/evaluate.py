@@ -577,7 +577,7 @@ class Builder:
                 elif not every and concept is not None and concept not in e.keys:
                     # a drug whose classes we do not know, a "-mab" we could not place, or an entry
                     # less specific than the concept may be one
-                    if ((is_class and not e.classified)
+                    if ((is_class and not e.classified) or concept in e.maybe_classes
                             or (stems and not e.classified and any(k.endswith(stems) for k in e.keys))
                             or (broader and not broader.isdisjoint(e.leaves))) and in_window(e, c) is not False:
                         maybe.append(e)

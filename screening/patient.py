@@ -229,6 +229,8 @@ class Entry:
     #: procedure, 70 for a radiotherapy course); an acute event among the conditions: days after its onset
     #: (28 for a myocardial infarction); None: it may still be going on
     course_days: int | None = None
+    #: classes the entry may or may not be in (a drug whose class depends on a dose the record does not give)
+    maybe_classes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,6 +407,23 @@ def _dose_form(unit: str) -> bool:
     return " ".join(unit.strip().strip("{}").lower().split()) in _dose_forms()
 
 
+def _dose_classes(keys: frozenset[str], dose: float | None, unit: str | None,
+                  name: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(keys, classes it may be in) for a drug whose class depends on its dose (medication_use.toml [dose_classes])."""
+    for drug, rule in medication_use().get("dose_classes", {}).items():
+        if drug not in keys:
+            continue
+        classes = frozenset(c for k in rule["classes"] for c in vocab.ancestors(k))
+        kept = frozenset(c for p in vocab.get_concept(drug).parents if p not in rule["classes"] for c in vocab.ancestors(p))
+        dropped = classes - kept - {drug}
+        if unit == "mg/d" and dose is not None:
+            return (keys, frozenset()) if dose > rule["up_to_mg_per_day"] else (keys - dropped, frozenset())
+        low = any(w in name.lower() for w in rule["low_names"]) or (
+            unit == "mg" and dose is not None and dose <= rule["low_dose_mg"])  # one dose, no frequency: 81 mg
+        return keys - dropped, frozenset() if low else dropped
+    return keys, frozenset()
+
+
 def _route_in_name(name: str | None) -> str | None:
     """The route a drug's name states ("hydrocortisone cream": topical), when it states one only."""
     words = medication_use()["name_routes"]["words"]
@@ -510,8 +529,11 @@ def _entries(items: list[Any] | None, category: str, field: str,
         dated = allergy or start is not None or end is not None or (
             category == "condition" and getattr(it, "status", None) in ("active", "recurrence", "relapse"))
         course = course_days(keys) if category == "procedure" else event_days(leaves) if category == "condition" else None
+        maybe: frozenset[str] = frozenset()
+        if category == "drug" and not allergy and keys:
+            keys, maybe = _dose_classes(keys, dose, dose_unit, it.name or "")
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
-                         systemic, over_by, dated, route, course))
+                         systemic, over_by, dated, route, course, maybe))
     return tuple(out)
 
 
