@@ -196,6 +196,9 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         self._now: set[int] = set()  # ids of generic illnesses with a time word of now ("serious concurrent illness")
         self._open: set[int] = set()  # ids of generic illnesses (and their lists) ending in examples not in parentheses
         self._defined: set[int] = set()  # ids of conditions read as the measurements that define them
+        # a threshold restated in another unit ("< 1.3 mg/dL (120 umol/L)"), by the id of its comparison: checked
+        # to agree once the quantity is known (the comparison is held, so its id is not reused)
+        self._restated: dict[int, tuple[list[Any], tuple[tuple[_Value, _Value], ...]]] = {}
 
     # --- structure -----------------------------------------------------------------------------
     def statement(self, *parts: Any) -> ir.Node:
@@ -328,9 +331,20 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         lo, hi = [p for p in parts if isinstance(p, _Value)]
         if lo.unit is None and hi.unit is not None:
             lo = _Value(lo.kind, lo.number, hi.unit)
+        if lo.kind == "plain" and lo.unit is None and hi.kind in ("uln", "lln"):  # "1.5 to 3 x ULN"
+            lo = _Value(hi.kind, lo.number)
         if lo.number > hi.number:
             raise Uncompilable("range runs backwards")
         return [(">=", lo), ("<=", hi)]
+
+    def range_open(self, *parts: Any) -> list[tuple[str, _Value]]:
+        """"20 to <60 mL/min/1.73m2": a range with its upper end said open (the lower, unsaid, is closed). Not "at least
+        5-10 years" (at least some value in between?): a comparator before the range is no such end."""
+        hi_op = next(p.value for p in parts if isinstance(p, Token) and p.type == "CMP")
+        if hi_op not in ("<", "<="):
+            raise Uncompilable("a range whose upper end points the wrong way")
+        (_, lo), (_, hi) = self.range(*(p for p in parts if isinstance(p, _Value)))
+        return [(">=", lo), (hi_op, hi)]
 
     def either_bound(self, c1: Token, v1: _Value, _or: Token, c2: Token, v2: _Value) -> list[tuple[str, _Value]]:
         if v1.unit is None and v2.unit is not None:
@@ -343,14 +357,15 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         again = next(p for p in rest if isinstance(p, _Value))
         if any(isinstance(p, Token) and p.type == "CMP" and p.value != cmp.value for p in rest):
             raise Uncompilable("the threshold and the one in parentheses have different comparators")
-        self._restated = ((value, again),)
-        return [(cmp.value, value)]
+        bounds = [(cmp.value, value)]
+        self._restated[id(bounds)] = (bounds, ((value, again),))
+        return bounds
 
     def range_restated(self, *parts: Any) -> list[tuple[str, _Value]]:
         """"7.0-9.5% (53-80 mmol/mol)": the same range in another unit, both ends checked to agree."""
         lo, hi, lo2, hi2 = [p for p in parts if isinstance(p, _Value)]
         bounds = self.range(lo, hi)
-        self._restated = ((bounds[0][1], lo2), (bounds[1][1], hi2))
+        self._restated[id(bounds)] = (bounds, ((bounds[0][1], lo2), (bounds[1][1], hi2)))
         return bounds
 
     def two_bounds(self, c1: Token, v1: _Value, *rest: Any) -> list[tuple[str, _Value]]:
@@ -440,13 +455,13 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         keys = [k for p in parts if isinstance(p, tuple) for k in p]
         comparison = next(p for p in parts if isinstance(p, list))
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        held = self._restated.pop(id(comparison), None)
+        restated = held[1] if held is not None and held[0] is comparison else None
         if any(v.kind == "plain" and v.unit is None for _, v in comparison):  # "≥ 20 but ≤ 40 kg/m2"
             unit = next((v.unit for _, v in comparison if v.unit), None)
             comparison = type(comparison)((op, _Value(v.kind, v.number, unit) if v.kind == "plain" and v.unit is None
                                            else v) for op, v in comparison)  # an _Either stays an either
-        restated = getattr(self, "_restated", None)
         if restated is not None:
-            self._restated = None
             for k in keys:
                 for pair in restated:
                     a, b = (self._measure(k, ">", v, None) for v in pair)
@@ -526,6 +541,29 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         demand = self.measures(*(p for p in parts if p is not group and not (
             isinstance(p, Token) and p.type in ("IFCOND", "LPAR", "RPAR"))))
         return _any([ir.Not(group), demand]) if self.kind == "inclusion" else _all([group, demand])
+
+    def for_sex(self, *parts: Any) -> ir.Node:
+        """A threshold for each sex it names ("Hemoglobin >= 12 g/dL for women and >= 13 g/dL for men"): a demand of
+        that sex only, met by the other (an exclusion: excluded only when of that sex and beyond it)."""
+        first = next(i for i, p in enumerate(parts) if isinstance(p, list) or isinstance(p, Token) and p.type == "SEX")
+        keys = tuple(k for p in parts[:first] if isinstance(p, tuple) for k in p)
+        sexed: list[dict[str, Any]] = [{}]
+        for p in parts[first:]:
+            slot = "sex" if isinstance(p, Token) and p.type == "SEX" else "cmp" if isinstance(p, list) else \
+                "window" if isinstance(p, ir.Window) else None
+            if slot is None:
+                continue
+            if slot in sexed[-1] or slot == "window" and "cmp" not in sexed[-1]:
+                sexed.append({})
+            sexed[-1][slot] = p
+        if len({d["sex"].value for d in sexed}) != len(sexed):
+            raise Uncompilable("a sex named twice: which threshold is whose?")
+        nodes = []
+        for d in sexed:
+            demand = self.measures(keys, d["cmp"], *([d["window"]] if "window" in d else []))
+            sex = ir.Sex(d["sex"].value)
+            nodes.append(_any([ir.Not(sex), demand]) if self.kind == "inclusion" else _all([sex, demand]))
+        return _all(nodes) if self.kind == "inclusion" else _any(nodes)
 
     def age_group(self, node: ir.Node) -> ir.Node:  # tail_age
         return node
@@ -1688,13 +1726,24 @@ def _measure_run(toks: list[Token]) -> Tree | None:
     statements = []
     for a, b in zip(bounds, bounds[1:]):
         try:
-            part = parse_tokens(toks[a:b], "start")
+            part = parse_tokens(toks[a:b], _start_for(toks[a:b], "start"))
         except LarkError:
             return None
         if any(isinstance(c, Token) and c.type == "NEGTAIL" for c in part.children):
             return None
         statements.append(Tree("statement", list(part.children)))
     return Tree("run", statements)
+
+
+def _start_for(toks: list[Token], start: str) -> str:
+    """The start symbol a sentence (or one statement of a run) is parsed with: "start" gives way to a gated one
+    when the tokens hold what only that one reads."""
+    if start == "start" and any(t.type in ("STABLE", "STABLEOF") for t in toks):
+        return "start_stable"  # a stable-dose demand
+    if start == "start" and (any(t.type in ("IFCOND", "UNLESS") for t in toks) or any(
+            t.type in ("AGETAIL", "SEX") for t in toks) and any(t.type in ("QUANTITY", "QGROUP") for t in toks)):
+        return "start_if"  # a relaxed or exempted threshold, or one for an age group or a sex
+    return start
 
 
 def _joined_by_with(tree: Tree, norm: str) -> bool:
@@ -1923,11 +1972,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         # a bare "Chemotherapy" among the inclusion criteria is a sub-heading far more often than a demand
         return ir.Review(text, "a bare treatment name among the inclusion criteria: a heading, or a requirement?")
     try:
-        if start == "start" and any(t.type in ("STABLE", "STABLEOF") for t in toks):
-            start = "start_stable"  # a stable-dose demand
-        elif start == "start" and (any(t.type in ("IFCOND", "UNLESS") for t in toks) or any(
-                t.type == "AGETAIL" for t in toks) and any(t.type in ("QUANTITY", "QGROUP") for t in toks)):
-            start = "start_if"  # a relaxed or exempted threshold, or one for an age group
+        start = _start_for(toks, start)
         try:
             tree = _parse_reproductive(toks, start)
         except LarkError:
