@@ -199,6 +199,7 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         # a threshold restated in another unit ("< 1.3 mg/dL (120 umol/L)"), by the id of its comparison: checked
         # to agree once the quantity is known (the comparison is held, so its id is not reused)
         self._restated: dict[int, tuple[list[Any], tuple[tuple[_Value, _Value], ...]]] = {}
+        self._conditional: set[int] = set()  # ids of thresholds that hold only under a condition (if_measure)
 
     # --- structure -----------------------------------------------------------------------------
     def statement(self, *parts: Any) -> ir.Node:
@@ -209,6 +210,8 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
 
     def _not(self, body: ir.Node) -> ir.Node:
         """"No AST, ALT or bilirubin > 5 x ULN" among the inclusions: none of them, not "not all of them"."""
+        if id(body) in self._conditional:  # "No SGOT > 1.5 x ULN if alkaline phosphatase > 2.5 x ULN"
+            raise Uncompilable("a negated threshold with a condition: the negation is of the threshold, not the condition")
         if id(body) not in self._lists:
             return ir.Not(body)
         if self._lists[id(body)]:
@@ -564,6 +567,27 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
             sex = ir.Sex(d["sex"].value)
             nodes.append(_any([ir.Not(sex), demand]) if self.kind == "inclusion" else _all([sex, demand]))
         return _all(nodes) if self.kind == "inclusion" else _any(nodes)
+
+    def if_measure(self, *parts: Any) -> ir.Node:
+        """A threshold that holds only when another measurement is beyond its own ("creatinine clearance >= 60 mL/min
+        if creatinine > 1.5 mg/dL"): met when that one is not (an exclusion: excluded only when it is)."""
+        at = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "IFCOND")
+        given = parts[at + 1]
+        if given.type == "QGROUP" and len(given.value) > 1:
+            raise Uncompilable("a condition on several measurements: all of them, or any?")
+        if_cmp = parts[at + 2]
+        rest = [p for i, p in enumerate(parts) if i not in (at, at + 1, at + 2)
+                and not (isinstance(p, Token) and p.type in ("LPAR", "RPAR", "COMMA", "COLON"))]
+        kind, self.kind = self.kind, "exclusion"  # the condition as the text states it, not as a demand
+        try:
+            condition = self.measures((given.value,) if given.type == "QUANTITY" else given.value, if_cmp)
+        finally:
+            self.kind = kind
+        demand = self.measures(*rest)
+        self._conditional.add(id(demand))
+        node = _any([ir.Not(condition), demand]) if self.kind == "inclusion" else _all([condition, demand])
+        self._conditional.add(id(node))
+        return node
 
     def age_group(self, node: ir.Node) -> ir.Node:  # tail_age
         return node
