@@ -1082,6 +1082,14 @@ def _collapse(toks: list[Token]) -> list[Token]:
         if out and (t.type == out[-1].type == "COMMA" or t.type == out[-1].type == "CMP" and t.value == out[-1].value):
             i += 1  # "18-32 kg/m2, inclusive, and": the filler between two commas; "less than < 70": said twice
             continue
+        if t.type == "WINDOW" and str(t.value).lower() == "within" and out and out[-1].type in ("QUANTITY", "QGROUP") \
+                and i + 1 < len(toks) and (toks[i + 1].type in ("ULNBARE", "NORMAL")
+                                           or toks[i + 1].type == "NUMBER" and i + 2 < len(toks) and toks[i + 2].type == "ULN"):
+            # "creatinine within ULN", "within 1.5 times ULN": at most that; "bilirubin within normal laboratory values"
+            if toks[i + 1].type != "NORMAL":
+                out.append(Token("CMP", "<=", start_pos=t.start_pos, end_pos=t.end_pos))
+            i += 1
+            continue
         if t.type == "TESTWORD" and out and out[-1].type == "QUANTITY" and i + 1 < len(toks) and toks[i + 1].type == "CMP":
             i += 1  # "Karnofsky status >= 70%", "PSA test result exceeds 4.0": the measured value
             continue
