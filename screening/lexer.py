@@ -956,6 +956,8 @@ def _restates(before: Token, inside: Token) -> bool:
     "seven (7) days", "1.5 x upper limit of normal (ULN)", "lower limit of normal (LLN)"."""
     if inside.type == before.type and inside.value == before.value:
         return True
+    if before.type == "NORMAL" and inside.type in ("NORMAL", "ULNBARE"):
+        return True  # "within normal limits (WNL)", "within normal institutional limits (ULN)"
     return before.type in _LIMITS and _LIMITS.get(inside.type) == _LIMITS[before.type]
 
 
