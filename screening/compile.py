@@ -276,6 +276,10 @@ class CriteriaTransformer(Transformer):  # type: ignore[type-arg]
         seps = {s for p in parts if isinstance(p, tuple) for s in p}
         if "and" in seps and "or" in seps:
             raise Uncompilable("mixes 'and' and 'or' without saying which binds tighter")
+        if "or" in seps and "or" not in [p for p in parts if isinstance(p, tuple)][-1]:
+            # "ANC > 1500, creatinine < 2.0 mg/dL or clearance > 40 mL/min, bilirubin < 2.0 mg/dL": the "or" joins its
+            # neighbours, or the list?
+            raise Uncompilable("an 'or' inside a comma list: does it join its neighbours or the whole list?")
         if "or" in seps:
             return _any(nodes)
         if "and" in seps and self.kind == "exclusion":
