@@ -352,6 +352,11 @@ def _read(text: str) -> tuple[list[Token], str]:
             toks.append(_tok("TITER", float(r.text.split(":")[1].replace(",", "")), r))
             i += 1
             continue
+        if r.kind == "num" and toks and toks[-1].type == "CMP" and (joined := _joined_number(raws, i)) is not None:
+            value, j = joined  # "< 8,5 %", "<= 100 000/uL": one threshold written the European way
+            toks.append(Token("NUMBER", value, start_pos=r.start, end_pos=raws[j - 1].end))
+            i = _after_number(raws, j, text, toks, lx)
+            continue
         if r.kind == "num" or (r.kind == "word" and r.text in lx.numbers and not choice[i]):
             value = float(r.text.replace(",", "")) if r.kind == "num" else float(lx.numbers[r.text])
             toks.append(_tok("NUMBER", value, r))
@@ -501,7 +506,7 @@ def _read(text: str) -> tuple[list[Token], str]:
     collapsed = _collapse(toks)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed)
-    return collapsed, text
+    return _value_anchors(collapsed), text
 
 
 class AttestedWords(NamedTuple):
@@ -810,6 +815,32 @@ def _tail(raws: list[Raw], i: int, tails: frozenset[tuple[str, ...]], toks: list
     return i
 
 
+_DECIMAL_PART = re.compile(r"\d{1,2}")
+_THOUSANDS_GROUP = re.compile(r"\d{3}")
+
+
+def _joined_number(raws: list[Raw], i: int) -> tuple[float, int] | None:
+    """A threshold written the European way right after a comparator: a decimal comma ("<= 8,5 %", ">= 5,6 mmol/L":
+    one or two digits on both sides, nothing between them) or thousands set apart by single spaces ("<= 100 000/uL",
+    "> 1 500/mm3": groups of exactly three digits). The value and where it ends; None for anything else ("0, 1 or 2",
+    "100,00/mm3" stay as they are)."""
+    r = raws[i]
+    if i + 2 < len(raws) and _DECIMAL_PART.fullmatch(r.text) and raws[i + 1].text == "," \
+            and raws[i + 1].start == r.end and raws[i + 2].start == raws[i + 1].end and _DECIMAL_PART.fullmatch(raws[i + 2].text) \
+            and not (i + 3 < len(raws) and raws[i + 3].text == "," and raws[i + 3].start == raws[i + 2].end):
+        return float(f"{r.text}.{raws[i + 2].text}"), i + 3
+    if not re.fullmatch(r"\d{1,3}", r.text):
+        return None
+    value, j = float(r.text), i + 1
+    while j < len(raws) and raws[j].kind == "num" and raws[j].start == raws[j - 1].end + 1 \
+            and _THOUSANDS_GROUP.fullmatch(raws[j].text):
+        value, j = value * 1000 + float(raws[j].text), j + 1
+    if j == i + 1 or j < len(raws) and raws[j].kind == "word" and _unit_at(" ".join(x.text for x in raws[j:j + 4]), 0,
+                                                                          lexicon())[0] is None:
+        return None  # "> 18 100 patients": a word that is no unit after it, two numbers
+    return value, j
+
+
 def _after_number(raws: list[Raw], i: int, text: str, toks: list[Token], lx: Lexicon) -> int:
     """What follows a number: 'N' (x ULN), a ULN phrase, a time unit, or a clinical unit."""
     prev_end = raws[i - 1].end
@@ -899,6 +930,13 @@ def _generic_scales(toks: list[Token]) -> list[Token]:
             if j < len(toks) and toks[j].type in ("QUANTITY", "QGROUP"):
                 i = j
                 continue
+            # "Performance status 0-2 on the ECOG scale", "Performance status =< 2 Zubrod": the scale named at the end
+            tail = 2 if len(toks) >= 2 and toks[-2].type == "USE" and str(toks[-2].value).lower() == "on" else 1
+            if i + 1 < len(toks) - tail and toks[-1].type in ("QUANTITY", "QGROUP") \
+                    and (toks[-1].type == "QUANTITY" or toks[-1].value == t.value) \
+                    and not any(x.type in ("QUANTITY", "QGROUP") for x in toks[i + 1:-tail]):
+                toks = [*toks[:i], toks[-1], *toks[i + 1:-tail]]
+                continue
             # "Performance status (PS) <= 2 (ECOG scale)": the scale named in parentheses at the end
             if i + 1 < len(toks) and len(toks) >= 3 and toks[-3].type == "LPAR" and toks[-2].type == "QUANTITY" \
                     and toks[-1].type == "RPAR" and i < len(toks) - 3 \
@@ -918,6 +956,8 @@ def _restates(before: Token, inside: Token) -> bool:
     "seven (7) days", "1.5 x upper limit of normal (ULN)", "lower limit of normal (LLN)"."""
     if inside.type == before.type and inside.value == before.value:
         return True
+    if before.type == "NORMAL" and inside.type in ("NORMAL", "ULNBARE"):
+        return True  # "within normal limits (WNL)", "within normal institutional limits (ULN)"
     return before.type in _LIMITS and _LIMITS.get(inside.type) == _LIMITS[before.type]
 
 
@@ -973,6 +1013,65 @@ def _phrase_token_from(first: Token, last: Token, kind: str, value: Any) -> Toke
         kind, value, first.start_pos, first.line, first.column, last.end_line, last.end_column, last.end_pos)
 
 
+_VALUE = ("NUMBER", "UNIT", "ULN", "ULNBARE", "LLNBARE")
+
+
+def _value_anchors(toks: list[Token]) -> list[Token]:
+    """"HbA1c <= 10.5% before randomization", "fasting glucose > 270 mg/dL before treatment start": a measurement's
+    threshold followed by an anchor is the value at screening (every anchor is the screening date); the anchor is
+    dropped. Only right after "<quantity> [:] <comparator> <value> [and <comparator> <value>]": a dose or a time
+    ("prednisone > 10 mg before randomization", "at least 4 weeks prior to entry") keeps it."""
+    out = list(toks)
+    k = 0
+    while k < len(out) - 1:
+        if out[k].type == "PRIOR" and out[k + 1].type == "ANCHOR":
+            j = k - 1
+            while j >= 0 and out[j].type in _VALUE:
+                j -= 1
+            while j >= 0 and out[j].type == "CMP" and out[j + 1].type == "NUMBER" and j + 1 < k:
+                if j >= 2 and out[j - 1].type in ("AND", "COMMA") and out[j - 2].type in _VALUE:
+                    j -= 2
+                    while j >= 0 and out[j].type in _VALUE:
+                        j -= 1
+                    continue
+                j -= 1
+                break
+            else:
+                k += 1
+                continue
+            if j >= 0 and out[j].type == "COLON":
+                j -= 1
+            if j >= 0 and out[j].type in ("QUANTITY", "QGROUP") and out[j + 1].type in ("CMP", "COLON"):
+                del out[k:k + 2]
+                continue
+        k += 1
+    return out
+
+
+def _measure_restated(before: Token, toks: list[Token], i: int) -> int:
+    """Where the names of the measurement ``before`` ends when ``toks[i:]`` names it again: "AST/SGOT", "Aspartate
+    aminotransferase (AST, SGOT)", "ECOG PS (performance status)", "Fasting triglycerides (TG)" (the fasting value is the
+    named one), "Performance status (Karnofsky scale)" (a generic scale word and the scale it is); 0 when it does not."""
+    def same(x: Token) -> bool:
+        if before.type == "QGROUP":
+            return len(before.value) == 1 and x.type == "QUANTITY"
+        return x.type == "QUANTITY" and before.value in (x.value, f"fasting_{x.value}") \
+            or x.type == "QGROUP" and x.value == (before.value,)
+    if toks[i].type == "OR" and i + 1 < len(toks) and before.type == "QUANTITY" and toks[i + 1].type == "QUANTITY" \
+            and toks[i + 1].value == before.value:
+        return i + 2
+    if toks[i].type != "LPAR":
+        return 0
+    j = i + 1
+    while j < len(toks) and toks[j].type in ("QUANTITY", "QGROUP") and same(toks[j]):
+        j += 1
+        if j < len(toks) and toks[j].type in ("OR", "COMMA") and j + 1 < len(toks) and toks[j + 1].type in ("QUANTITY", "QGROUP"):
+            j += 1
+    if j == i + 1 or j >= len(toks) or toks[j].type != "RPAR" or before.type == "QGROUP" and j != i + 2:
+        return 0
+    return j + 1
+
+
 def _collapse(toks: list[Token]) -> list[Token]:
     """'systemic lupus erythematosus (SLE)': a concept repeated in parentheses is one concept."""
     toks = _generic_scales(toks)
@@ -981,6 +1080,12 @@ def _collapse(toks: list[Token]) -> list[Token]:
     reach = -1  # where the text read so far ends (past a restatement in parentheses)
     while i < len(toks):
         t = toks[i]
+        if out and out[-1].type in ("QUANTITY", "QGROUP") and (end := _measure_restated(out[-1], toks, i)):
+            if out[-1].type == "QGROUP":  # "Performance status (Karnofsky scale)": the scale named
+                out[-1] = toks[i + 1]
+            reach = toks[end - 1].end_pos
+            i = end
+            continue
         if out and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR" and _restates(out[-1], toks[i + 1]):
             reach = toks[i + 2].end_pos
             i += 3
@@ -1001,6 +1106,20 @@ def _collapse(toks: list[Token]) -> list[Token]:
             continue
         if t.type == "LPAR" and i + 1 < len(toks) and toks[i + 1].type == "RPAR":  # emptied by dropped fillers
             i += 2
+            continue
+        if out and (t.type == out[-1].type == "COMMA" or t.type == out[-1].type == "CMP" and t.value == out[-1].value):
+            i += 1  # "18-32 kg/m2, inclusive, and": the filler between two commas; "less than < 70": said twice
+            continue
+        if t.type == "WINDOW" and str(t.value).lower() == "within" and out and out[-1].type in ("QUANTITY", "QGROUP") \
+                and i + 1 < len(toks) and (toks[i + 1].type in ("ULNBARE", "NORMAL")
+                                           or toks[i + 1].type == "NUMBER" and i + 2 < len(toks) and toks[i + 2].type == "ULN"):
+            # "creatinine within ULN", "within 1.5 times ULN": at most that; "bilirubin within normal laboratory values"
+            if toks[i + 1].type != "NORMAL":
+                out.append(Token("CMP", "<=", start_pos=t.start_pos, end_pos=t.end_pos))
+            i += 1
+            continue
+        if t.type == "TESTWORD" and out and out[-1].type == "QUANTITY" and i + 1 < len(toks) and toks[i + 1].type == "CMP":
+            i += 1  # "Karnofsky status >= 70%", "PSA test result exceeds 4.0": the measured value
             continue
         if out and t.type == out[-1].type and t.type in ("QUANTITY", "QTEST", "CONDITION", "DRUG", "VACCINE", "PROCEDURE") \
                 and t.value == out[-1].value:

@@ -87,13 +87,24 @@ def _measure_run(toks: list[Token]) -> Tree | None:
     statements = []
     for a, b in zip(bounds, bounds[1:]):
         try:
-            part = parse_tokens(toks[a:b], "start")
+            part = parse_tokens(toks[a:b], _start_for(toks[a:b], "start"))
         except LarkError:
             return None
         if any(isinstance(c, Token) and c.type == "NEGTAIL" for c in part.children):
             return None
         statements.append(Tree("statement", list(part.children)))
     return Tree("run", statements)
+
+
+def _start_for(toks: list[Token], start: str) -> str:
+    """The start symbol a sentence (or one statement of a run) is parsed with: "start" gives way to a gated one
+    when the tokens hold what only that one reads."""
+    if start == "start" and any(t.type in ("STABLE", "STABLEOF") for t in toks):
+        return "start_stable"  # a stable-dose demand
+    if start == "start" and (any(t.type in ("IFCOND", "UNLESS") for t in toks) or any(
+            t.type in ("AGETAIL", "SEX") for t in toks) and any(t.type in ("QUANTITY", "QGROUP") for t in toks)):
+        return "start_if"  # a relaxed or exempted threshold, or one for an age group or a sex
+    return start
 
 
 def _joined_by_with(tree: Tree, norm: str) -> bool:
@@ -324,11 +335,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         # a bare "Chemotherapy" among the inclusion criteria is a sub-heading far more often than a demand
         return ir.Review(text, "a bare treatment name among the inclusion criteria: a heading, or a requirement?")
     try:
-        if start == "start" and any(t.type in ("STABLE", "STABLEOF") for t in toks):
-            start = "start_stable"  # a stable-dose demand
-        elif start == "start" and (any(t.type in ("IFCOND", "UNLESS") for t in toks) or any(
-                t.type == "AGETAIL" for t in toks) and any(t.type in ("QUANTITY", "QGROUP") for t in toks)):
-            start = "start_if"  # a relaxed or exempted threshold, or one for an age group
+        start = _start_for(toks, start)
         try:
             tree = _parse_reproductive(toks, start)
         except LarkError:

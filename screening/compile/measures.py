@@ -59,9 +59,20 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         lo, hi = [p for p in parts if isinstance(p, _Value)]
         if lo.unit is None and hi.unit is not None:
             lo = _Value(lo.kind, lo.number, hi.unit)
+        if lo.kind == "plain" and lo.unit is None and hi.kind in ("uln", "lln"):  # "1.5 to 3 x ULN"
+            lo = _Value(hi.kind, lo.number)
         if lo.number > hi.number:
             raise Uncompilable("range runs backwards")
         return [(">=", lo), ("<=", hi)]
+
+    def range_open(self, *parts: Any) -> list[tuple[str, _Value]]:
+        """"20 to <60 mL/min/1.73m2": a range with its upper end said open (the lower, unsaid, is closed). Not "at least
+        5-10 years" (at least some value in between?): a comparator before the range is no such end."""
+        hi_op = next(p.value for p in parts if isinstance(p, Token) and p.type == "CMP")
+        if hi_op not in ("<", "<="):
+            raise Uncompilable("a range whose upper end points the wrong way")
+        (_, lo), (_, hi) = self.range(*(p for p in parts if isinstance(p, _Value)))
+        return [(">=", lo), (hi_op, hi)]
 
     def either_bound(self, c1: Token, v1: _Value, _or: Token, c2: Token, v2: _Value) -> list[tuple[str, _Value]]:
         if v1.unit is None and v2.unit is not None:
@@ -74,14 +85,15 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         again = next(p for p in rest if isinstance(p, _Value))
         if any(isinstance(p, Token) and p.type == "CMP" and p.value != cmp.value for p in rest):
             raise Uncompilable("the threshold and the one in parentheses have different comparators")
-        self._restated = ((value, again),)
-        return [(cmp.value, value)]
+        bounds = [(cmp.value, value)]
+        self._restated[id(bounds)] = (bounds, ((value, again),))
+        return bounds
 
     def range_restated(self, *parts: Any) -> list[tuple[str, _Value]]:
         """"7.0-9.5% (53-80 mmol/mol)": the same range in another unit, both ends checked to agree."""
         lo, hi, lo2, hi2 = [p for p in parts if isinstance(p, _Value)]
         bounds = self.range(lo, hi)
-        self._restated = ((bounds[0][1], lo2), (bounds[1][1], hi2))
+        self._restated[id(bounds)] = (bounds, ((bounds[0][1], lo2), (bounds[1][1], hi2)))
         return bounds
 
     def two_bounds(self, c1: Token, v1: _Value, *rest: Any) -> list[tuple[str, _Value]]:
@@ -171,13 +183,13 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         keys = [k for p in parts if isinstance(p, tuple) for k in p]
         comparison = next(p for p in parts if isinstance(p, list))
         window = next((p for p in parts if isinstance(p, ir.Window)), None)
+        held = self._restated.pop(id(comparison), None)
+        restated = held[1] if held is not None and held[0] is comparison else None
         if any(v.kind == "plain" and v.unit is None for _, v in comparison):  # "≥ 20 but ≤ 40 kg/m2"
             unit = next((v.unit for _, v in comparison if v.unit), None)
             comparison = type(comparison)((op, _Value(v.kind, v.number, unit) if v.kind == "plain" and v.unit is None
                                            else v) for op, v in comparison)  # an _Either stays an either
-        restated = getattr(self, "_restated", None)
         if restated is not None:
-            self._restated = None
             for k in keys:
                 for pair in restated:
                     a, b = (self._measure(k, ">", v, None) for v in pair)
@@ -257,6 +269,50 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         demand = self.measures(*(p for p in parts if p is not group and not (
             isinstance(p, Token) and p.type in ("IFCOND", "LPAR", "RPAR"))))
         return _any([ir.Not(group), demand]) if self.kind == "inclusion" else _all([group, demand])
+
+    def for_sex(self, *parts: Any) -> ir.Node:
+        """A threshold for each sex it names ("Hemoglobin >= 12 g/dL for women and >= 13 g/dL for men"): a demand of
+        that sex only, met by the other (an exclusion: excluded only when of that sex and beyond it)."""
+        first = next(i for i, p in enumerate(parts) if isinstance(p, list) or isinstance(p, Token) and p.type == "SEX")
+        keys = tuple(k for p in parts[:first] if isinstance(p, tuple) for k in p)
+        sexed: list[dict[str, Any]] = [{}]
+        for p in parts[first:]:
+            slot = "sex" if isinstance(p, Token) and p.type == "SEX" else "cmp" if isinstance(p, list) else \
+                "window" if isinstance(p, ir.Window) else None
+            if slot is None:
+                continue
+            if slot in sexed[-1] or slot == "window" and "cmp" not in sexed[-1]:
+                sexed.append({})
+            sexed[-1][slot] = p
+        if len({d["sex"].value for d in sexed}) != len(sexed):
+            raise Uncompilable("a sex named twice: which threshold is whose?")
+        nodes = []
+        for d in sexed:
+            demand = self.measures(keys, d["cmp"], *([d["window"]] if "window" in d else []))
+            sex = ir.Sex(d["sex"].value)
+            nodes.append(_any([ir.Not(sex), demand]) if self.kind == "inclusion" else _all([sex, demand]))
+        return _all(nodes) if self.kind == "inclusion" else _any(nodes)
+
+    def if_measure(self, *parts: Any) -> ir.Node:
+        """A threshold that holds only when another measurement is beyond its own ("creatinine clearance >= 60 mL/min
+        if creatinine > 1.5 mg/dL"): met when that one is not (an exclusion: excluded only when it is)."""
+        at = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "IFCOND")
+        given = parts[at + 1]
+        if given.type == "QGROUP" and len(given.value) > 1:
+            raise Uncompilable("a condition on several measurements: all of them, or any?")
+        if_cmp = parts[at + 2]
+        rest = [p for i, p in enumerate(parts) if i not in (at, at + 1, at + 2)
+                and not (isinstance(p, Token) and p.type in ("LPAR", "RPAR", "COMMA", "COLON"))]
+        kind, self.kind = self.kind, "exclusion"  # the condition as the text states it, not as a demand
+        try:
+            condition = self.measures((given.value,) if given.type == "QUANTITY" else given.value, if_cmp)
+        finally:
+            self.kind = kind
+        demand = self.measures(*rest)
+        self._conditional.add(id(demand))
+        node = _any([ir.Not(condition), demand]) if self.kind == "inclusion" else _all([condition, demand])
+        self._conditional.add(id(node))
+        return node
 
     def age_group(self, node: ir.Node) -> ir.Node:  # tail_age
         return node

@@ -9,7 +9,7 @@ from typing import Any
 from lark import Token, Transformer, v_args
 
 from .. import ir
-from .helpers import Uncompilable, _all, _any, _attested, _leaves, _measures_only, _other_than, _prohibitions
+from .helpers import Uncompilable, _Value, _all, _any, _attested, _leaves, _measures_only, _other_than, _prohibitions
 from .events import EventRules
 from .measures import MeasureRules
 from .states import StateRules
@@ -29,6 +29,10 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         self._now: set[int] = set()  # ids of generic illnesses with a time word of now ("serious concurrent illness")
         self._open: set[int] = set()  # ids of generic illnesses (and their lists) ending in examples not in parentheses
         self._defined: set[int] = set()  # ids of conditions read as the measurements that define them
+        # a threshold restated in another unit ("< 1.3 mg/dL (120 umol/L)"), by the id of its comparison: checked
+        # to agree once the quantity is known (the comparison is held, so its id is not reused)
+        self._restated: dict[int, tuple[list[Any], tuple[tuple[_Value, _Value], ...]]] = {}
+        self._conditional: set[int] = set()  # ids of thresholds that hold only under a condition (if_measure)
 
     # --- structure -----------------------------------------------------------------------------
     def statement(self, *parts: Any) -> ir.Node:
@@ -39,6 +43,8 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
 
     def _not(self, body: ir.Node) -> ir.Node:
         """"No AST, ALT or bilirubin > 5 x ULN" among the inclusions: none of them, not "not all of them"."""
+        if id(body) in self._conditional:  # "No SGOT > 1.5 x ULN if alkaline phosphatase > 2.5 x ULN"
+            raise Uncompilable("a negated threshold with a condition: the negation is of the threshold, not the condition")
         if id(body) not in self._lists:
             return ir.Not(body)
         if self._lists[id(body)]:
@@ -103,6 +109,10 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         seps = {s for p in parts if isinstance(p, tuple) for s in p}
         if "and" in seps and "or" in seps:
             raise Uncompilable("mixes 'and' and 'or' without saying which binds tighter")
+        if "or" in seps and "or" not in [p for p in parts if isinstance(p, tuple)][-1]:
+            # "ANC > 1500, creatinine < 2.0 mg/dL or clearance > 40 mL/min, bilirubin < 2.0 mg/dL": the "or" joins its
+            # neighbours, or the list?
+            raise Uncompilable("an 'or' inside a comma list: does it join its neighbours or the whole list?")
         if "or" in seps:
             return _any(nodes)
         if "and" in seps and self.kind == "exclusion":
