@@ -36,6 +36,11 @@ _HEADER = re.compile(r"(following|below)\b[^:]*:\s*$|^\W*[\w\s/,&-]{0,40}:\s*$",
 
 
 _AGE_HEADING = re.compile(r"^\W*age\s*:?\s*$", re.I)
+#: a heading naming an age band: "Under 65 years:", "Age 65-70 years:", "Patients aged 70 or older:"
+_AGE_BAND = re.compile(r"^\W*(?:(?:patients|subjects|participants)\s+)?(?:age[sd]?\s*)?(?:under|over|below|above|younger than|"
+                       r"older than|less than|greater than|[<>≤≥]=?)?\s*\d+(?:\s*(?:-|–|to)\s*\d+)?\s*(?:years?|yrs?)?"
+                       r"(?:\s*(?:old|of age|and (?:older|over|above|younger|under)|or (?:older|more|over|above|younger|less|under)))?\s*:\s*$",
+                       re.I)
 
 
 @lru_cache(maxsize=1)
@@ -109,6 +114,8 @@ def _heading_context(text: str, outer: _Context) -> _Context:
         about_other = "part of a definition under its heading, not a criterion of its own"
     if words["counted"].search(text) and re.search(r"\b(?:following|below)\b", text, re.I) and not about_other:
         about_other = "counted under its heading ('no more than N of the following'): a person counts"
+    if _AGE_BAND.match(text) and not about_other:  # "Under 65 years:", "Age 65-70 years:": demands of that age group
+        about_other = "for one age group only: does the patient's age put them in it?"
     cohort = words["cohort"].search(text)
     if cohort and not about_other:  # "Cohort 1 only:", "Part B:": the items hold for some patients only
         part = cohort.group(0).lower().strip()

@@ -482,3 +482,11 @@ def test_a_cohort_line_without_a_colon_heads_the_items_after_it() -> None:
         " - For Healthy Subjects (Cohort 2)\n - Creatinine clearance >= 90 mL/min\n")
     assert not ir.is_executable(items["Creatinine clearance < 30 mL/min"].rule)
     assert not ir.is_executable(items["Creatinine clearance >= 90 mL/min"].rule)
+
+
+def test_items_under_an_age_band_heading_go_to_review() -> None:
+    """"Under 65 years:" over "No active ischemia": a demand of that age group only (precision review s6: a
+    67-year-old was held to it)."""
+    items = _compiled_items("Inclusion Criteria:\n - Under 65 years:\n   - No active ischemia\n - Hemoglobin >= 9 g/dL\n")
+    assert not ir.is_executable(items["No active ischemia"].rule)
+    assert ir.is_executable(items["Hemoglobin >= 9 g/dL"].rule)
