@@ -54,7 +54,8 @@ def _at_limit(o: Obs, limit: float) -> bool:
     steps = limit / o.scale / o.step  # type: ignore[operator]
     if abs(steps - round(steps)) <= 1e-6 * max(1.0, abs(steps)):
         return False
-    return abs(o.value / o.scale / o.step - steps) <= 0.5 + 1e-9  # type: ignore[operator, operator]
+    # strictly inside half a step: "0.3" (0.25-0.35) against ">= 0.25" is decided, its lowest reading is the limit
+    return abs(o.value / o.scale / o.step - steps) < 0.5 - 1e-9  # type: ignore[operator, operator]
 
 
 _NOW = ir.Window(0)
