@@ -290,7 +290,7 @@ def source_hash(trial: Trial) -> str:
 
 
 #: a section label of the old NCI/ACTG layout: "Prior Medication:" rules the "Allowed:"/"Excluded:" lists after it
-_SECTION = re.compile(r"^\W*(?P<prior>prior\s+)?(?:\w+\s+){0,2}?(?:medications?|treatments?|therapy|therapies|conditions?)\s*:\s*$",
+_SECTION = re.compile(r"^\W*(?P<prior>prior\s+)?(?:[\w-]+\s+){0,2}?(?:medications?|treatments?|therapy|therapies|conditions?)\s*:\s*$",
                       re.I)
 _TIMED = re.compile(r"\b(?:within|since|current(?:ly)?|concurrent|concomitant|ongoing|now|active|present|existing|recent|"
                     r"prior|previous(?:ly)?|past|"
@@ -310,6 +310,9 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
     reach_kind = None  # the section of a long sentence ending in ':' whose flat list may follow (below)
     while i < len(items):
         item = items[i]
+        if i and item.kind != items[i - 1].kind:  # the exclusions begin: no heading of the inclusions reaches them
+            outer = replace(outer, prior=False)
+            ctx = outer
         if reach_kind is not None and (item.kind != reach_kind or item.text.rstrip().endswith(":")):
             ctx, reach_kind = outer, None  # its list ends at the next section or the next heading-like item
         section = _SECTION.match(item.text) if not item.children else None

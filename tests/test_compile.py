@@ -490,3 +490,12 @@ def test_items_under_an_age_band_heading_go_to_review() -> None:
     items = _compiled_items("Inclusion Criteria:\n - Under 65 years:\n   - No active ischemia\n - Hemoglobin >= 9 g/dL\n")
     assert not ir.is_executable(items["No active ischemia"].rule)
     assert ir.is_executable(items["Hemoglobin >= 9 g/dL"].rule)
+
+
+def test_no_heading_of_the_inclusions_reaches_the_exclusions() -> None:
+    """A "Prior Medication:" label among the inclusions made the exclusions' "Dyspnea." mean ever (a cough that ended in
+    2015 excluded a patient: precision review 3 s6); "Co-existing Condition:" is a section label too."""
+    items = _compiled_items(
+        "Inclusion Criteria:\nPrior Medication:\nAllowed:\n - Zidovudine.\n"
+        "Exclusion Criteria:\nCo-existing Condition:\nPatients with the following are excluded:\n - Dyspnea.\n")
+    assert items["Dyspnea"].rule == parse_rule("condition(dyspnea, now)")
