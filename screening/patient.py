@@ -532,6 +532,9 @@ def _entries(items: list[Any] | None, category: str, field: str,
         maybe: frozenset[str] = frozenset()
         if category == "drug" and not allergy and keys:
             keys, maybe = _dose_classes(keys, dose, dose_unit, it.name or "")
+            if systemic is not False:
+                maybe |= frozenset(c for k, classes in medication_use()["maybe_classes"].items() if k in keys
+                                   for c in classes if c not in keys)
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
                          systemic, over_by, dated, route, course, maybe))
     return tuple(out)
