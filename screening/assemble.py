@@ -386,6 +386,33 @@ def _cohort_line(text: str) -> bool:
     return bool(re.match(r"^\W*for\b", text, re.I)) and bool(_heading_words()["cohort"].search(text))
 
 
+def _permissions_beside_bans(criteria: list[ir.Criterion]) -> list[ir.Criterion]:
+    """"No concurrent analgesics other than morphine" beside "Concurrent NSAIDs allowed" (same parent, same side):
+    the permission is an exception the ban does not name, so the ban goes to review (an NSAID made a patient
+    ineligible). A permission of something the ban's class does not take in changes nothing."""
+    permitted: dict[tuple[str | None, str], set[str]] = {}
+    for c in criteria:
+        if isinstance(c.rule, ir.Permitted):
+            subject = statements.permission_subject(c.text)
+            if subject:
+                node = compile_text(subject, c.kind)
+                permitted.setdefault((c.parent, c.kind), set()).update(
+                    n.concept for n in ir.walk(node) if isinstance(n, ir.Medication))
+    if not permitted:
+        return criteria
+    out = []
+    for c in criteria:
+        allowed = permitted.get((c.parent, c.kind), set())
+        banned = [n for n in ir.walk(c.rule) if isinstance(n, ir.Medication)] if allowed else []
+        clash = next((a for n in banned for a in allowed if a != n.concept and n.concept in vocab.ancestors(a)
+                      and a not in n.exceptions), None)
+        if clash is not None:
+            c = replace(c, rule=ir.Review(c.text, f"a permission beside it ('{clash.replace('_', ' ')}' allowed) may be "
+                                                  "an exception it does not name"))
+        out.append(c)
+    return out
+
+
 def _own_conditions(trial: Trial) -> frozenset[str]:
     """The trial's own conditions with everything broader ("breast cancer" -> malignancy, neoplasm)."""
     keys: set[str] = set()
@@ -457,6 +484,7 @@ def compile_trial(trial: Trial) -> ir.CompiledTrial:
                 why = (f"'{concept.replace('_', ' ')}' takes in the trial's own condition "
                        f"({', '.join(trial.conditions)}): another one than the trial's?")
                 criteria[k] = replace(c, rule=ir.Review(c.text, why))
+    criteria = _permissions_beside_bans(criteria)
     if trial.criteria_text and not has_sections(trial.criteria_text):
         criteria = _unheaded(criteria)
     note = ""

@@ -499,3 +499,13 @@ def test_no_heading_of_the_inclusions_reaches_the_exclusions() -> None:
         "Inclusion Criteria:\nPrior Medication:\nAllowed:\n - Zidovudine.\n"
         "Exclusion Criteria:\nCo-existing Condition:\nPatients with the following are excluded:\n - Dyspnea.\n")
     assert items["Dyspnea"].rule == parse_rule("condition(dyspnea, now)")
+
+
+def test_a_permission_beside_a_ban_of_its_class_sends_the_ban_to_review() -> None:
+    """"No concurrent analgesics other than morphine" beside "Concurrent nonsteroidal antiinflammatory drugs allowed"
+    (precision review 2 s6: ibuprofen made a patient ineligible); a ban of another class is untouched."""
+    items = _compiled_items(
+        "Inclusion Criteria:\n - Other:\n   - No concurrent analgesics other than morphine\n"
+        "   - Concurrent nonsteroidal antiinflammatory drugs allowed\n   - No concurrent anticoagulants\n")
+    assert not ir.is_executable(items["No concurrent analgesics other than morphine"].rule)
+    assert ir.is_executable(items["No concurrent anticoagulants"].rule)
