@@ -117,6 +117,11 @@ def _age(op: str, years: float, whole_years: bool) -> ir.Node:
     q = units.get_quantity("age")
     if q.max is not None and years > q.max:
         raise Uncompilable(f"{years:g} years is not a plausible age")
+    if years != int(years):  # "6 months": kept in months, so the rule reads "age >= 6 month", not a fraction of a year
+        for unit in ("month", "week", "day"):
+            n = years / _years(1, unit)
+            if abs(n - round(n)) < 1e-9:
+                return ir.Measure("age", op, units.to_canonical(round(n), unit, "age"), "year", shown_unit=unit)
     return ir.Measure("age", op, years, "year")
 
 
