@@ -490,7 +490,7 @@ class Builder:
 
     def _entry_check(self, field: str, concept: str | None, window: ir.Window | None,
                      exceptions: tuple[str, ...] = (), kind: str = "", systemic: bool = False,
-                     route: str | None = None
+                     route: str | None = None, local_maybe: bool = True
                      ) -> Callable[[Patient, Context], tuple[list[Entry], list[Entry], Outcome | None]]:
         """Shared matching for conditions, medications, procedures, immunizations and studies.
 
@@ -598,6 +598,8 @@ class Builder:
                     continue
                 if w and systemic and e.systemic is None:
                     maybe.append(e)  # a lozenge or a "swish and swallow": systemic or not depends on the drug
+                elif w and local_maybe and field == "medications" and not systemic and not routes and e.systemic is False:
+                    maybe.append(e)  # "no concurrent steroids" and a nasal spray: whether the protocol means it, a person
                 elif w:
                     hits.append(e)
                 elif w is None:
@@ -736,7 +738,7 @@ class Builder:
             return self._simple_event("medications", node.concept, node.window, node.exceptions, systemic=node.systemic,
                                       route=node.route)
         match = self._entry_check("medications", node.concept, node.window, node.exceptions, systemic=node.systemic,
-                                  route=node.route)
+                                  route=node.route, local_maybe=False)  # a cream adds nothing to a dose threshold
         label = match.label  # type: ignore[attr-defined]
         dose = node.dose
         cmp = _NEAR_OPS[dose.op]

@@ -346,6 +346,10 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             if _joined_by_with(tree, norm):
                 return ir.Review(text, "'with' or 'requiring' may tie what follows to the statement before it: one statement or two?")
         node = CriteriaTransformer(kind, own).transform(tree)
+        if ir.Attestation("contraception") in ir.walk(node) and not any(
+                isinstance(n, ir.Sex) or n == ir.Attestation("childbearing_potential") for n in ir.walk(node)):
+            # "Adequate contraception required of all fertile patients": the group among the attested words
+            node = _with_group(node, text)
         if _age_subject().search(text) and any(isinstance(n, ir.Measure) and n.quantity == "age" for n in ir.walk(node)) \
                 and not (isinstance(node, ir.Measure)):
             return ir.Review(text, "an age that says whom the demand is for ('Subjects aged 18 or over must have ...'): "
