@@ -108,6 +108,8 @@ def _heading_context(text: str, outer: _Context) -> _Context:
     kind = "exclusion" if excluded else outer.kind
     other = words["other_person"].search(text)
     about_other = f"about the {other.group(0).lower()}, not the patient" if other else outer.about_other
+    if words["consult"].search(text) and not about_other:  # "Consult with the monitor for the following:"
+        about_other = "to discuss with the study team under its heading, not a criterion of its own"
     if words["conditional"].search(text) and not about_other:
         about_other = "says when the heading's demand applies, not a criterion of its own"
     if words["definition"].search(text) and not about_other:  # "Non-measurable lesions include:"

@@ -59,6 +59,8 @@ def _at_limit(o: Obs, limit: float) -> bool:
 
 
 _NOW = ir.Window(0)
+#: drug concepts a study gives without the medications list naming them
+_STUDY_DRUGS = frozenset({"investigational_agent"})
 _NEGATE = {MET: NOT_MET, NOT_MET: MET, UNKNOWN: UNKNOWN, REVIEW: REVIEW}
 
 
@@ -735,8 +737,24 @@ class Builder:
         if node.duration is not None:
             return self._medication_duration(node, node.duration)
         if node.dose is None:
-            return self._simple_event("medications", node.concept, node.window, node.exceptions, systemic=node.systemic,
-                                      route=node.route)
+            taken = self._simple_event("medications", node.concept, node.window, node.exceptions, systemic=node.systemic,
+                                       route=node.route)
+            if node.concept not in _STUDY_DRUGS:
+                return taken
+            studied = self._simple_event("studies", None, node.window)
+
+            def check(p: Patient, c: Context) -> Outcome:
+                """"An investigational drug within 30 days": a study the patient was in then may have given one that
+                the medications list does not name."""
+                o = taken(p, c)
+                if o.verdict != NOT_MET:
+                    return o
+                s = studied(p, c)
+                if s.verdict == MET:
+                    return Outcome(UNKNOWN, "{}; in a study then ({}): an investigational drug the list does not name?",
+                                   (o.reason, s.reason), s.evidence)
+                return o
+            return check
         match = self._entry_check("medications", node.concept, node.window, node.exceptions, systemic=node.systemic,
                                   route=node.route, local_maybe=False)  # a cream adds nothing to a dose threshold
         label = match.label  # type: ignore[attr-defined]

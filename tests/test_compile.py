@@ -509,3 +509,11 @@ def test_a_permission_beside_a_ban_of_its_class_sends_the_ban_to_review() -> Non
         "   - Concurrent nonsteroidal antiinflammatory drugs allowed\n   - No concurrent anticoagulants\n")
     assert not ir.is_executable(items["No concurrent analgesics other than morphine"].rule)
     assert ir.is_executable(items["No concurrent anticoagulants"].rule)
+
+
+def test_items_to_discuss_with_the_study_team_go_to_review() -> None:
+    """"Consult with the Medical Monitor for the following:" (e2e review 4 s6: filgrastim was a hard exclusion)."""
+    items = _compiled_items("Exclusion Criteria:\nConsult with the Medical Monitor for the following:\n - Cytokines.\n"
+                            "Excluded:\n - Ganciclovir.\n")
+    assert not ir.is_executable(items["Cytokines"].rule)
+    assert ir.is_executable(items["Ganciclovir"].rule)
