@@ -345,7 +345,8 @@ def _atc_keys(code: str) -> set[str]:
 
 _LEADS_DROPPED = ("history of ", "hx of ", "h o ", "known ", "diagnosis of ", "diagnosed ")
 _MODIFIERS = frozenset({"chronic", "acute", "severe", "mild", "moderate", "active", "uncontrolled", "recurrent",
-                        "relapsed", "refractory", "advanced", "stable", "confirmed", "documented", "primary"})
+                        "relapsed", "refractory", "advanced", "stable", "confirmed", "documented", "primary",
+                        "intermittent", "persistent", "palliative"})
 _HEDGES = frozenset({"no", "not", "without", "benign", "suspected", "suspicion", "possible", "probable", "risk",
                      "screening", "family", "fhx", "precancerous", "premalignant", "rule", "negative", "denies",
                      "absent", "excluded", "query", "questionable", "borderline", "pre"})
@@ -385,7 +386,10 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
     # MeSH-style inverted names, as CT.gov lists conditions: "Leukoencephalopathy, Progressive Multifocal",
     # "Leukemia, Myeloid, Acute" read back to front; then the head before the first comma (broader)
     inverted = " ".join(part.strip() for part in reversed(name.split(","))) if "," in name else name
-    raw_forms = [name, re.sub(r"\([^)]*\)", " ", name), inverted, name.split(",")[0]]
+    # "Breast cancer stage II": the cancer, its stage left out (a criterion asking for a stage sees the entry as
+    # less specific, never as proof of another stage)
+    unstaged = re.sub(r"\bstage\s+(?:[0-4]|i{1,3}v?|iv)[a-c]?\d?\b", " ", name, flags=re.I)
+    raw_forms = [name, re.sub(r"\([^)]*\)", " ", name), inverted, unstaged, name.split(",")[0]]
     for form in dict.fromkeys(normalize(f) for f in raw_forms):
         for v in _variants(form):
             if v in table:

@@ -365,3 +365,15 @@ def test_mesh_inverted_condition_names_resolve(name: str, key: str) -> None:
     "no other malignancy" and the like (a PML trial excluded PML as an opportunistic infection)."""
     found = vocab.resolve("condition", name)
     assert found is not None and key in found
+
+
+@pytest.mark.parametrize("name, key", [
+    ("Breast cancer stage II", "breast_cancer"),
+    ("Stage IIIA non-small cell lung cancer", "non_small_cell_lung_cancer"),
+    ("Mild intermittent asthma", "asthma"),
+    ("Influenza A", "influenza"),
+])
+def test_record_names_with_a_stage_or_severity_resolve(name: str, key: str) -> None:
+    """Problem-list names intake systems send (e2e review 4, session 6): the stage or severity left out."""
+    found = vocab.resolve("condition", name)
+    assert found is not None and key in found
