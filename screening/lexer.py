@@ -1072,6 +1072,7 @@ def _measure_restated(before: Token, toks: list[Token], i: int) -> int:
     return j + 1
 
 
+_THERAPY_HEADS = frozenset({"therapy", "therapies", "treatment", "treatments"})
 _NOW_WORDS = frozenset({"active", "current", "ongoing", "currently"})
 
 
@@ -1082,6 +1083,8 @@ def _dangling_after_negation(out: list[Token], t: Token, nxt: Token | None, text
     if len(out) != 1 or out[0].type != "NEG" or t.type not in ("OR", "COMMA") or nxt is None \
             or nxt.type not in ("JUDGED", "CONDITION", "CGROUP", "SYSTEMIC"):
         return False
+    if nxt.type == "JUDGED" and str(nxt.value).lower().startswith("recent"):
+        return False  # "No active or recent bleeding": a time of its own, not a qualifier of now
     dropped = text[out[0].end_pos:t.start_pos].lower().split()
     if dropped:  # "No preexisting or uncontrolled diabetes": a dropped word naming another kind stays unread
         return set(dropped) <= _NOW_WORDS
@@ -1122,6 +1125,10 @@ def _collapse(toks: list[Token], text: str = "") -> list[Token]:
             continue
         if _dangling_after_negation(out, t, toks[i + 1] if i + 1 < len(toks) else None, text):
             i += 1  # "No active or uncontrolled infection", "No ongoing or active infection": the first word dropped
+            continue
+        if t.type == "USE" and str(t.value).lower() in _THERAPY_HEADS and out and out[-1].type == "DRUG" \
+                and t.start_pos - out[-1].end_pos <= 1:
+            i += 1  # "prior bisphosphonate therapy", "anti-androgen treatment": the head noun of the drug named
             continue
         if t.type == "LPAR" and i + 1 < len(toks) and toks[i + 1].type == "RPAR":  # emptied by dropped fillers
             i += 2

@@ -493,13 +493,15 @@ class EventRules(Transformer):  # type: ignore[type-arg]
 
 
 def _examples_of(head: str, examples: list[ir.Node]) -> list[ir.Node]:
-    """"Lung disease, such as COPD": examples are kinds of the condition they illustrate. "CMV disease (e.g.,
-    retinitis, colitis)" names sites of that disease, not every retinitis: an example the vocabularies do not
-    place under the head is not read on its own."""
+    """"Lung disease, such as COPD": examples count as named ("stroke including TIA" widens it). Of an infection,
+    though, an example that is no infection names where it strikes: "CMV disease (e.g., retinitis, colitis)",
+    "serious viral infection (eg. hepatitis)" mean that infection there, not every retinitis or hepatitis."""
+    if head != "infection" and "infection" not in vocab.ancestors(head):
+        return examples
     for node in examples:
         for n in ir.walk(node):
-            if isinstance(n, ir.Condition) and n.concept != head and head not in vocab.ancestors(n.concept):
-                raise Uncompilable(f"an example ({n.concept}) that is no kind of {head}: that form of it, or any?")
+            if isinstance(n, ir.Condition) and n.concept != "infection" and "infection" not in vocab.ancestors(n.concept):
+                raise Uncompilable(f"an example ({n.concept}) that is no infection, of {head}: that infection there, or any?")
     return examples
 
 
