@@ -503,9 +503,9 @@ def _read(text: str) -> tuple[list[Token], str]:
             swallow, attested = True, _attested(value[0])
         i = j
     toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(toks)), text))
-    collapsed = _collapse(toks)
+    collapsed = _collapse(toks, text)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
-        toks, collapsed = collapsed, _collapse(collapsed)
+        toks, collapsed = collapsed, _collapse(collapsed, text)
     return _value_anchors(collapsed), text
 
 
@@ -1072,7 +1072,26 @@ def _measure_restated(before: Token, toks: list[Token], i: int) -> int:
     return j + 1
 
 
-def _collapse(toks: list[Token]) -> list[Token]:
+_THERAPY_HEADS = frozenset({"therapy", "therapies", "treatment", "treatments"})
+_NOW_WORDS = frozenset({"active", "current", "ongoing", "currently"})
+
+
+def _dangling_after_negation(out: list[Token], t: Token, nxt: Token | None, text: str) -> bool:
+    """"No active or uncontrolled infection" ("no active" is the negation), "No ongoing or active infection"
+    ("ongoing", "active" dropped): an "or" or comma left between the leading negation and the qualifier or
+    condition, its first member a dropped word meaning "now". "No or minimal pain" (nothing dropped) keeps its "or"."""
+    if len(out) != 1 or out[0].type != "NEG" or t.type not in ("OR", "COMMA") or nxt is None \
+            or nxt.type not in ("JUDGED", "CONDITION", "CGROUP", "SYSTEMIC"):
+        return False
+    if nxt.type == "JUDGED" and str(nxt.value).lower().startswith("recent"):
+        return False  # "No active or recent bleeding": a time of its own, not a qualifier of now
+    dropped = text[out[0].end_pos:t.start_pos].lower().split()
+    if dropped:  # "No preexisting or uncontrolled diabetes": a dropped word naming another kind stays unread
+        return set(dropped) <= _NOW_WORDS
+    return str(out[0].value).split()[-1].lower() in _NOW_WORDS
+
+
+def _collapse(toks: list[Token], text: str = "") -> list[Token]:
     """'systemic lupus erythematosus (SLE)': a concept repeated in parentheses is one concept."""
     toks = _generic_scales(toks)
     out: list[Token] = []
@@ -1103,6 +1122,13 @@ def _collapse(toks: list[Token]) -> list[Token]:
                 and t.start_pos - max(reach, out[-1].end_pos) <= 1 and t.value in vocab.ancestors(out[-1].value):
             # "prior CABG operation", "HIV (HIV) infection": a generic head noun right after what it names
             i += 1
+            continue
+        if _dangling_after_negation(out, t, toks[i + 1] if i + 1 < len(toks) else None, text):
+            i += 1  # "No active or uncontrolled infection", "No ongoing or active infection": the first word dropped
+            continue
+        if t.type == "USE" and str(t.value).lower() in _THERAPY_HEADS and out and out[-1].type == "DRUG" \
+                and t.start_pos - out[-1].end_pos <= 1:
+            i += 1  # "prior bisphosphonate therapy", "anti-androgen treatment": the head noun of the drug named
             continue
         if t.type == "LPAR" and i + 1 < len(toks) and toks[i + 1].type == "RPAR":  # emptied by dropped fillers
             i += 2

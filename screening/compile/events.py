@@ -35,7 +35,7 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         """"Serious infection such as bacteremia, sepsis": the examples are instances as named; any other
         infection needs a person to weigh "serious"."""
         t = next(p for p in parts if isinstance(p, Token) and p.type == "CONDITION")
-        examples = [p for p in parts if isinstance(p, ir.Node)]
+        examples = _examples_of(t.value, [p for p in parts if isinstance(p, ir.Node)])
         return _any([ir.Judged(_qualifier(parts), ir.Condition(t.value)), *examples])
 
     def cond_judged_now(self, *parts: Any) -> ir.Node:
@@ -128,17 +128,16 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         return _Period(ir.Window(number.value, unit.value))
 
     def cond_examples(self, t: Token, *parts: Any) -> ir.Node:
-        return _any([ir.Condition(t.value)] + [p for p in parts if isinstance(p, ir.Node)])
+        return _any([ir.Condition(t.value)] + _examples_of(t.value, [p for p in parts if isinstance(p, ir.Node)]))
 
     def exception_judged(self, *parts: Token | None) -> _JudgedExceptions:
-        toks = [t for t in parts if isinstance(t, Token) and t.type in ("CONDITION", "JUDGED")]
+        toks = [t for t in parts if isinstance(t, Token) and t.type in ("CONDITION", "CGROUP", "JUDGED")]
         first = next(i for i, t in enumerate(toks) if t.type == "JUDGED")
         words = " or ".join(dict.fromkeys(str(t.value) for t in toks if t.type == "JUDGED"))
-        return _JudgedExceptions(tuple(t.value for t in toks if t.type == "CONDITION"), words,
-                                 tuple(t.value for t in toks[first:] if t.type == "CONDITION"))
+        return _JudgedExceptions(_excepted(toks), words, _excepted(toks[first:]))
 
     def exception(self, *parts: Token | None) -> tuple[str, ...]:
-        return tuple(t.value for t in parts if isinstance(t, Token) and t.type == "CONDITION")
+        return _excepted(parts)
 
     def age_two_bounds(self, *parts: Token) -> ir.Node:
         """"Age >= 18 and =< 70 years"."""
@@ -492,3 +491,26 @@ class EventRules(Transformer):  # type: ignore[type-arg]
     def window_one(self, *parts: Token) -> ir.Window:
         return ir.Window(1, next(p for p in parts if p.type == "TIMEUNIT").value)
 
+
+def _examples_of(head: str, examples: list[ir.Node]) -> list[ir.Node]:
+    """"Lung disease, such as COPD": examples count as named ("stroke including TIA" widens it). Of an infection,
+    though, an example that is no infection names where it strikes: "CMV disease (e.g., retinitis, colitis)",
+    "serious viral infection (eg. hepatitis)" mean that infection there, not every retinitis or hepatitis."""
+    if head != "infection" and "infection" not in vocab.ancestors(head):
+        return examples
+    for node in examples:
+        for n in ir.walk(node):
+            if isinstance(n, ir.Condition) and n.concept != "infection" and "infection" not in vocab.ancestors(n.concept):
+                raise Uncompilable(f"an example ({n.concept}) that is no infection, of {head}: that infection there, or any?")
+    return examples
+
+
+def _excepted(parts: Any) -> tuple[str, ...]:
+    """The conditions an exception names, a group ("basal or squamous cell skin cancer") as each of its own."""
+    out: list[str] = []
+    for t in parts:
+        if isinstance(t, Token) and t.type == "CONDITION":
+            out.append(t.value)
+        elif isinstance(t, Token) and t.type == "CGROUP":
+            out.extend(t.value)
+    return tuple(dict.fromkeys(out))
