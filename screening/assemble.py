@@ -58,6 +58,8 @@ def _heading_words() -> dict[str, re.Pattern[str]]:
     def pattern(name: str, words: list[str]) -> str:
         if name == "excepting":  # at the end: "except:", "except adequately treated:"
             return r"\b(?:" + alternation(words) + r")\b[\w\s,'/-]{0,40}:\s*$"
+        if name == "list_intro":  # at the very end, or a colon
+            return r":\s*$|\b(?:" + alternation(words) + r")\W*$"
         if name == "examples":  # "Relapsed solid tumors, including:" (an inclusion heading whose items are examples)
             return r"\b(?:" + alternation(words) + r")\b[^:]*:\s*$"
         return (r"^\W*(?:" if name in ("negating", "required") else r"\b(?:") + alternation(words) + r")\b"
@@ -251,14 +253,12 @@ def _under_statement(text: str, ctx: _Context) -> _Context:
     sub-items into exclusions: a threshold, test or statement below it is a further demand of the same kind;
     anything else there may be one more thing excluded, which a person tells."""
     here = _heading_context(text, _Context(kind=ctx.kind, own=ctx.own, own_all=ctx.own_all))
-    if _LIST_INTRO.search(text) or (here.kind, here.negating) == (ctx.kind, False):
+    if _heading_words()["list_intro"].search(text) or (here.kind, here.negating) == (ctx.kind, False):
         return here
     return replace(here, kind=ctx.kind, negating=False,
                    under_statement="under a statement that negates or excludes: one more demand, or one more thing excluded?")
 
 
-_LIST_INTRO = re.compile(r":\s*$|\b(?:following|below|including|include|includes|such as|e\.\s?g\.?|as follows|listed|"
-                         r"except(?: for)?|excluding|other than|unless|apart from|with the exception of)\W*$", re.I)
 
 
 def _measures_tests_or_statements(rule: ir.Node) -> bool:
