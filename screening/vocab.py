@@ -388,8 +388,13 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
     inverted = " ".join(part.strip() for part in reversed(name.split(","))) if "," in name else name
     # "Breast cancer stage II": the cancer, its stage left out (a criterion asking for a stage sees the entry as
     # less specific, never as proof of another stage)
-    unstaged = re.sub(r"\bstage\s+(?:[0-4]|i{1,3}v?|iv)[a-c]?\d?\b", " ", name, flags=re.I)
-    raw_forms = [name, re.sub(r"\([^)]*\)", " ", name), inverted, unstaged, name.split(",")[0]]
+    # (never stage IV: a metastatic cancer read as the plain cancer would deny its metastases)
+    unstaged = re.sub(r"\bstage\s+(?:[0-3]|i{1,3})[a-c]?\d?\b", " ", name, flags=re.I)
+    head, _, rest = name.partition(",")
+    # the head alone is broader, but never one that leaves out the spread the rest names ("Colon cancer, metastatic":
+    # read as a plain colon cancer it would deny the metastases; unresolved, it may be anything)
+    spread = re.search(r"\b(?:metasta\w*|stage\s+(?:iv|4)|advanced|disseminated|spread)\b", rest, re.I)
+    raw_forms = [name, re.sub(r"\([^)]*\)", " ", name), inverted, unstaged] + ([] if spread else [head])
     for form in dict.fromkeys(normalize(f) for f in raw_forms):
         for v in _variants(form):
             if v in table:
@@ -398,7 +403,8 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
     if category == "drug":
         return _resolve_drug(name, norm)
     if category == "condition" and not (set(norm.split()) & _HEDGES):
-        site = _cancer_at_site(norm)
+        # "invasive lobular carcinoma of breast": the histology at its site, a leading qualifier left out (less specific)
+        site = _cancer_at_site(norm) or _cancer_at_site(re.sub(r"^(?:invasive|infiltrating) ", "", norm))
         if site:
             return _closure({site})
         words = norm.split()

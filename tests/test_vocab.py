@@ -377,3 +377,19 @@ def test_record_names_with_a_stage_or_severity_resolve(name: str, key: str) -> N
     """Problem-list names intake systems send (e2e review 4, session 6): the stage or severity left out."""
     found = vocab.resolve("condition", name)
     assert found is not None and key in found
+
+
+def test_an_invasive_histology_at_its_site_resolves_but_metastatic_is_not_dropped() -> None:
+    """"Invasive lobular carcinoma of breast" is a breast cancer (invasive is what a carcinoma is by default);
+    "metastatic adenocarcinoma of colon" must not become a plain colon cancer, which would deny the metastases."""
+    found = vocab.resolve("condition", "Invasive lobular carcinoma of breast")
+    assert found is not None and "breast_cancer" in found
+    metastatic = vocab.resolve("condition", "metastatic adenocarcinoma of colon")
+    assert metastatic is None or "metastatic_disease" in metastatic
+
+
+@pytest.mark.parametrize("name", ["Colon cancer, metastatic", "Lung cancer, stage IV", "Breast cancer stage IV"])
+def test_a_record_name_naming_spread_never_resolves_to_the_plain_cancer(name: str) -> None:
+    """Read as the plain cancer, the entry would deny the metastases its name states ("no metastatic disease" met)."""
+    found = vocab.resolve("condition", name)
+    assert found is None or "metastatic_disease" in found
