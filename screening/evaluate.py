@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from . import ir, units, vocab
-from .patient import Entry, Obs, Patient, parse_patient, record_routes, record_values, route_members
+from .patient import Entry, Obs, Patient, medication_use, parse_patient, record_routes, record_values, route_members
 
 MET, NOT_MET, UNKNOWN, REVIEW = "met", "not_met", "unknown", "review"
 ELIGIBLE, INELIGIBLE, NEEDS_REVIEW = "eligible", "ineligible", "needs_review"
@@ -59,8 +59,6 @@ def _at_limit(o: Obs, limit: float) -> bool:
 
 
 _NOW = ir.Window(0)
-#: drug concepts a study gives without the medications list naming them
-_STUDY_DRUGS = frozenset({"investigational_agent"})
 _NEGATE = {MET: NOT_MET, NOT_MET: MET, UNKNOWN: UNKNOWN, REVIEW: REVIEW}
 
 
@@ -739,7 +737,7 @@ class Builder:
         if node.dose is None:
             taken = self._simple_event("medications", node.concept, node.window, node.exceptions, systemic=node.systemic,
                                        route=node.route)
-            if node.concept not in _STUDY_DRUGS:
+            if node.concept not in _study_drugs():
                 return taken
             studied = self._simple_event("studies", None, node.window)
 
@@ -957,6 +955,12 @@ class Builder:
     def _build_Review(self, node: ir.Review) -> Check:
         outcome = Outcome(REVIEW, node.reason)
         return lambda p, c: outcome
+
+
+@lru_cache(maxsize=1)
+def _study_drugs() -> frozenset[str]:
+    """Drug concepts a study gives without the medications list naming them (medication_use.toml [study_drugs])."""
+    return frozenset(medication_use()["study_drugs"]["concepts"])
 
 
 @lru_cache(maxsize=1)

@@ -1000,17 +1000,11 @@ def _metastatic_sites(toks: list[Token]) -> list[Token]:
             keys = (t.value,) if t.type == "CONDITION" else tuple(t.value)
             if all(isinstance(k, str) and k in table for k in keys):
                 mapped = tuple(table[k] for k in keys)
-                out[-1] = _phrase_token_from(lead, t, "CONDITION" if len(mapped) == 1 else "CGROUP",
-                                             mapped[0] if len(mapped) == 1 else mapped)
+                out[-1] = Token("CONDITION" if len(mapped) == 1 else "CGROUP", mapped[0] if len(mapped) == 1 else mapped,
+                                start_pos=lead.start_pos, end_pos=t.end_pos)
                 continue
         out.append(t)
     return out
-
-
-def _phrase_token_from(first: Token, last: Token, kind: str, value: Any) -> Token:
-    """One token spanning ``first`` to ``last``."""
-    return Token.new_borrow_pos(kind, value, first) if last.end_pos is None else Token(
-        kind, value, first.start_pos, first.line, first.column, last.end_line, last.end_column, last.end_pos)
 
 
 _VALUE = ("NUMBER", "UNIT", "ULN", "ULNBARE", "LLNBARE")

@@ -407,15 +407,23 @@ def _dose_form(unit: str) -> bool:
     return " ".join(unit.strip().strip("{}").lower().split()) in _dose_forms()
 
 
+@lru_cache(maxsize=1)
+def _dose_class_rules() -> tuple[tuple[str, dict[str, Any], frozenset[str]], ...]:
+    """medication_use.toml [dose_classes], each drug with the classes (and their ancestors) its low dose is not in."""
+    out = []
+    for drug, rule in medication_use().get("dose_classes", {}).items():
+        classes = frozenset(c for k in rule["classes"] for c in vocab.ancestors(k))
+        kept = frozenset(c for p in vocab.get_concept(drug).parents if p not in rule["classes"] for c in vocab.ancestors(p))
+        out.append((drug, rule, classes - kept - {drug}))
+    return tuple(out)
+
+
 def _dose_classes(keys: frozenset[str], dose: float | None, unit: str | None,
                   name: str) -> tuple[frozenset[str], frozenset[str]]:
     """(keys, classes it may be in) for a drug whose class depends on its dose (medication_use.toml [dose_classes])."""
-    for drug, rule in medication_use().get("dose_classes", {}).items():
+    for drug, rule, dropped in _dose_class_rules():
         if drug not in keys:
             continue
-        classes = frozenset(c for k in rule["classes"] for c in vocab.ancestors(k))
-        kept = frozenset(c for p in vocab.get_concept(drug).parents if p not in rule["classes"] for c in vocab.ancestors(p))
-        dropped = classes - kept - {drug}
         if unit == "mg/d" and dose is not None:
             return (keys, frozenset()) if dose > rule["up_to_mg_per_day"] else (keys - dropped, frozenset())
         low = any(w in name.lower() for w in rule["low_names"]) or (

@@ -357,6 +357,7 @@ _DOSE_WORDS = frozenset("""mg mcg ug g kg ml l iu units unit mg/kg tablet tablet
     extra strength forte low baby regular enteric odt disintegrating""".split())
 #: store and maker names printed before a generic ("Bayer low dose aspirin", "Equate ibuprofen"): not part of the drug
 _MAKERS = frozenset("bayer equate kirkland walgreens cvs rite aid up&up generic".split())
+_NOT_THE_DRUG = _DOSE_WORDS | _MAKERS
 _DOSE_RE = re.compile(r"(?<![a-z])\d[\d.,]*\s*(?:mg|mcg|ug|g|ml|l|iu|units?|%)?(?:\s*/\s*(?:kg|m2|day|d|dose|ml))*(?![a-z])")
 _FORMULATION = frozenset("liposomal lipid complex implant pegylated conventional protein bound albumin".split())
 _FREQ_RE = re.compile(r"q\d*[a-z]{0,2}|\d+x|x\d+|every|weeks?|months?|days?|hours?|monthly|nightly|hs|qhs")
@@ -455,7 +456,7 @@ def _resolve_drug(name: str, norm: str) -> frozenset[str] | None:
         if form in table:
             return _closure({table[form]})
     tokens = tuple(t for t in (t.strip(",;:[]") for t in clean.split())
-                   if normalize(t) and normalize(t) not in _DOSE_WORDS | _MAKERS and not _FREQ_RE.fullmatch(normalize(t)))
+                   if normalize(t) and normalize(t) not in _NOT_THE_DRUG and not _FREQ_RE.fullmatch(normalize(t)))
     generics = _ner(tokens) if tokens else None
     if not generics:
         return None

@@ -27,16 +27,17 @@ _WOMEN_ONLY = frozenset({"postmenopausal", "sterilization", "hysterectomy", "bil
 
 
 @lru_cache(maxsize=1)
-def _population_words() -> tuple[frozenset[str], frozenset[str]]:
+def _population_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(childbearing, men, women) words of phrases.toml [population]."""
     d = phrase_data()["population"]
-    return frozenset(d["childbearing_words"]), frozenset(d["men_words"])
+    return frozenset(d["childbearing_words"]), frozenset(d["men_words"]), frozenset(d["women_words"])
 
 
 def _childbearing(population: Token) -> bool:
     """"Women of childbearing potential", "fertile patients": the group, not men (phrases.toml [population])."""
     text = str(population.value if isinstance(population.value, str) else population).lower()
     words = set(re.findall(r"[a-z]+", text))
-    childbearing, men = _population_words()
+    childbearing, men, _ = _population_words()
     return not words.isdisjoint(childbearing) and words.isdisjoint(men)
 
 
@@ -47,8 +48,7 @@ def _contraception_group(text: str) -> ir.Node | None:
     no record tells); "women" alone: men; "men" alone: women."""
     order = re.findall(r"[a-z]+", text.lower())
     words = set(order)
-    childbearing_words, men_words = _population_words()
-    women_words = frozenset(phrase_data()["population"]["women_words"])
+    childbearing_words, men_words, women_words = _population_words()
     women, men = not words.isdisjoint(women_words), not words.isdisjoint(men_words)
     if not words.isdisjoint(("partner", "partners")):  # "Men whose partners are of childbearing potential": the men
         first = next((w for w in order if w in women_words or w in men_words), None)
