@@ -677,11 +677,13 @@ class Builder:
             o = listed(p, c)
             if o.verdict == MET:
                 return o
-            lo = window_start(c, window) if window is not None else None
-            done = [e for e in p.procedures or () if e.keys and not by.isdisjoint(e.keys) and e.start is not None
-                    and e.start <= c.day and (lo is None or e.start >= lo)]
+            done = _procedures_done(p, by, c, window_start(c, window) if window is not None else None)
             if done:
                 return Outcome(MET, "{}", (_Joined(done),), tuple(e.path for e in done))
+            undated = [e for e in _procedures_done(p, by, c) if e.start is None] if window is not None else []
+            if undated and o.verdict == NOT_MET:  # it happened, but when?
+                return Outcome(UNKNOWN, "{}: undated, may or may not be{}", (_Joined(undated), _window_text(window)),
+                               tuple(e.path for e in undated))
             return o
         return check
 
@@ -699,7 +701,7 @@ class Builder:
             if against and p.attestations and p.attestations.get(against) is True:
                 return Outcome(NOT_MET, "attested: {} (so not {})", (against.replace("_", " "), name.lower()),
                                (f"attestations.{against}",))
-            done = [e for e in p.procedures or () if e.keys and not by.isdisjoint(e.keys) and (e.start or 0) <= c.day]
+            done = _procedures_done(p, by, c)
             if done:
                 return Outcome(MET, "{} (so {})", (_Joined(done), name.lower()), tuple(e.path for e in done))
             if o.verdict == NOT_MET:
@@ -1028,6 +1030,13 @@ def _max_concurrent(known: list[tuple[Entry, float]], c: Context) -> float:
     spans = [(-inf if e.start is None else e.start, c.day if e.ongoing else inf if e.end is None else e.end, d)
              for e, d in known]
     return max(sum(d for s, t, d in spans if s <= day <= t) for day, _, _ in spans)
+
+
+def _procedures_done(p: Patient, by: frozenset[str], c: Context, since: int | None = None) -> list[Entry]:
+    """The record's procedures of a kind in ``by`` done by the screening date (from ``since`` on, when given: an
+    undated one then cannot be placed, while with no window it says the procedure happened)."""
+    return [e for e in p.procedures or () if e.keys and not by.isdisjoint(e.keys)
+            and (e.start <= c.day and (since is None or e.start >= since) if e.start is not None else since is None)]
 
 
 def observations_of(p: Patient, key: str, c: Context) -> tuple[Obs, ...]:
