@@ -1,0 +1,510 @@
+"""Turns IR nodes into closures (``_build_<Node>``), with operators, thresholds, display names and window
+lengths bound at build time; evaluating a patient is then plain number and set comparisons."""
+from __future__ import annotations
+
+from typing import Callable
+
+from .. import ir, units, vocab
+from ..patient import Entry, Obs, Patient, record_routes, route_members
+from .dates import Context, _age_signs, window_start
+from .medications import MedicationChecks
+from .outcome import (AT_LIMIT, MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _AtLimit, _Joined, _LazyAge,
+                      _NEAR_OPS, _NEGATE, _NOW, _OP_TEXT, _OPS, _Reasons, _at_limit, _combine_undecided,
+                      _concept_name, _window_text)
+from .records import (_class_stems, _closed_class, _is_class, _procedures_done, _shown_by, _states_from_procedures,
+                      _unlisted_states, observations_of)
+
+
+class Builder(MedicationChecks):
+    """Turns IR nodes into closures; dispatch by node class, resolved once per node. ``kind`` is the kind
+    (inclusion/exclusion) of the criterion being built: a permission is neutral for it."""
+
+    kind: str = "inclusion"
+
+    def build(self, node: ir.Node) -> Check:
+        return getattr(self, "_build_" + type(node).__name__)(node)
+
+    # --- logic ---------------------------------------------------------------------------------
+
+    def _build_All(self, node: ir.All) -> Check:
+        return self._junction(node.items, decisive=NOT_MET, passing=MET)
+
+    def _build_AnyOf(self, node: ir.AnyOf) -> Check:
+        return self._junction(node.items, decisive=MET, passing=NOT_MET)
+
+    def _junction(self, items: tuple[ir.Node, ...], decisive: str, passing: str) -> Check:
+        """Kleene AND (one not_met decides) and OR (one met decides) are the same shape, mirrored."""
+        parts = tuple(self.build(n) for n in items)
+
+        def check(p: Patient, c: Context) -> Outcome:
+            outs = [f(p, c) for f in parts]
+            hits = [o for o in outs if o.verdict == decisive]
+            if hits:
+                return Outcome(decisive, "", parts=hits)
+            open_ = [o for o in outs if o.verdict != passing]
+            if open_:
+                return Outcome(_combine_undecided(open_), "", parts=open_)
+            return Outcome(passing, "", parts=outs)
+        return check
+
+    def _build_AtLeast(self, node: ir.AtLeast) -> Check:
+        parts = tuple(self.build(n) for n in node.items)
+        n = node.n
+
+        def check(p: Patient, c: Context) -> Outcome:
+            outs = [f(p, c) for f in parts]
+            hits = [o for o in outs if o.verdict == MET]
+            open_ = [o for o in outs if o.verdict in (UNKNOWN, REVIEW)]
+            if len(hits) >= n:
+                return Outcome(MET, "{} of {} hold (at least {} needed): {}",
+                               (len(hits), len(outs), n, _Reasons(hits)), parts=hits)
+            if len(hits) + len(open_) < n:
+                return Outcome(NOT_MET, "only {} of {} hold (at least {} needed)", (len(hits), len(outs), n), parts=outs)
+            return Outcome(_combine_undecided(open_), "{} of {} hold, {} undecided (at least {} needed): {}",
+                           (len(hits), len(outs), len(open_), n, _Reasons(open_)), parts=open_)
+        return check
+
+    def _build_Not(self, node: ir.Not) -> Check:
+        inner = self.build(node.item)
+
+        def check(p: Patient, c: Context) -> Outcome:
+            o = inner(p, c)
+            return Outcome(_NEGATE[o.verdict], o.template, o.args, o._evidence, o.parts)
+        return check
+
+    def _build_Judged(self, node: ir.Judged) -> Check:
+        inner = self.build(node.item)
+        qualifier = node.qualifier
+
+        def check(p: Patient, c: Context) -> Outcome:
+            o = inner(p, c)
+            if o.verdict != MET:  # without the fact the qualified statement cannot hold
+                return o
+            return Outcome(REVIEW, "{}; whether that is '{}' needs a person", (_Reasons([o]), qualifier), parts=[o])
+        return check
+
+    # --- measurements --------------------------------------------------------------------------
+
+    def _build_Measure(self, node: ir.Measure) -> Check:
+        cmp = _NEAR_OPS[node.op]
+        threshold = node.value
+        q = units.get_quantity(node.quantity)
+        name = q.name
+        ref = node.unit if node.unit in ("ULN", "LLN") else None
+        wanted = f"{_OP_TEXT[node.op]} {units.format_quantity(threshold, node.unit)}"
+        if node.quantity == "age":
+            months = threshold * 12
+            whole_months = round(months) if abs(months - round(months)) < 1e-6 else None
+            # "age <= 65" may mean exact age or completed years (through the day before the 66th
+            # birthday); both readings must agree. They always do for >= and <.
+            completed = threshold == int(threshold) and node.op in ("<=", ">", "==")
+            op_cmp = _OPS[node.op]
+
+            def check_age(p: Patient, c: Context) -> Outcome:
+                signs = _age_signs(p, c.as_of, threshold, whole_months, completed)
+                if signs is None:
+                    if p.birth_date is None and p.age is None:
+                        return Outcome(UNKNOWN, "no birth date or age in the record")
+                    return Outcome(UNKNOWN, "the record's birth date or age is after the screening date")
+                held = {op_cmp(x, 0) for x in signs}
+                a = _LazyAge(p, c)
+                evidence = ("birth_date" if p.birth_date else "age",)
+                if len(held) > 1:  # an age in whole years, a 29 February birthday, exact vs completed years
+                    return Outcome(UNKNOWN, "age about {:.1f} years: cannot tell whether it is {}", (a, wanted), evidence)
+                ok = held == {True}
+                return Outcome(MET if ok else NOT_MET, "age {:.2f} years {} {}", (a, "is" if ok else "is not", wanted),
+                               evidence)
+            return check_age
+        window_days = node.window.days if node.window else None
+        max_age = q.max_age_days
+        wtext = _window_text(node.window)
+
+        def compare(o: Obs) -> bool | None | _AtLimit:
+            if o.value is None:
+                return None
+            if ref is None:
+                if o.step is not None and abs(o.value - threshold) <= o.scale * o.step and _at_limit(o, threshold):  # type: ignore[operator]
+                    return AT_LIMIT
+                return cmp(o.value, threshold)
+            limit = o.uln if ref == "ULN" else o.lln  # in the value's own unit: no rounding between them
+            return None if limit is None else cmp(o.value, threshold * limit)
+
+        def at_limit(o: Obs) -> Outcome:
+            shown = units.format_quantity(units.from_canonical(o.value, q.unit, node.quantity), q.unit)  # type: ignore[arg-type]
+            return Outcome(UNKNOWN, "{} (= {}) is at the limit {} to the precision it was reported with: "
+                           "cannot tell which side", (o.summary, shown, wanted), (o.path,))
+
+        def check(p: Patient, c: Context) -> Outcome:
+            series = observations_of(p, node.quantity, c)
+            if window_days is not None:
+                lo = window_start(c, node.window)  # type: ignore[arg-type]
+                inside = [o for o in series if o.day is not None and lo <= o.day <= c.day]
+                # an undated value may lie in the window: it can neither prove nor rule it out
+                undated = [o for o in series if o.day is None and o.value is not None]
+                if not inside:
+                    if undated:
+                        return Outcome(UNKNOWN, "{}: undated, may or may not be{}", (undated[0].summary, wtext),
+                                       tuple(o.path for o in undated))
+                    return Outcome(UNKNOWN, "no {} in the record{}", (name, wtext))
+                results = [(o, compare(o)) for o in inside]
+                hits = [o for o, r in results if r is True]
+                if hits:
+                    return Outcome(MET, "{} {}", (hits[0].summary, wanted), (hits[0].path,))
+                near = [o for o, r in results if r is AT_LIMIT]
+                if near:
+                    return at_limit(near[0])
+                if any(r is None for _, r in results):
+                    return Outcome(UNKNOWN, "{}: no reference range to compare with {}", (name, wanted),
+                                   tuple(o.path for o in inside))
+                if undated:
+                    return Outcome(UNKNOWN, "no dated {}{} is {}; {} is undated", (name, wtext, wanted,
+                                   undated[0].summary), tuple(o.path for o in inside + undated))
+                return Outcome(NOT_MET, "no {}{} is {} ({})", (name, wtext, wanted, _Joined(inside)),
+                               tuple(o.path for o in inside))
+            for o in series:  # newest first
+                if o.day is None or o.day > c.day:
+                    continue
+                if max_age is not None and c.day - o.day > max_age:
+                    return Outcome(UNKNOWN, "newest {} ({}) is older than {} days", (name, o.summary, max_age), (o.path,))
+                r = compare(o)
+                if r is None:
+                    why = "no value" if o.value is None else "no reference range recorded"
+                    return Outcome(UNKNOWN, "{}: {} to compare with {}", (o.summary, why, wanted), (o.path,))
+                if r is AT_LIMIT:
+                    return at_limit(o)
+                return Outcome(MET if r else NOT_MET, "{} {} {}", (o.summary, "is" if r else "is not", wanted), (o.path,))
+            if series and max_age is None and series[-1].day is None:  # never stale: an undated value will do
+                o = series[-1]
+                r = compare(o)
+                if r is AT_LIMIT:
+                    return at_limit(o)
+                if r is not None:
+                    return Outcome(MET if r else NOT_MET, "{} {} {}", (o.summary, "is" if r else "is not", wanted), (o.path,))
+            return Outcome(UNKNOWN, "no {} in the record", (name,))
+        return check
+
+    def _build_TestResult(self, node: ir.TestResult) -> Check:
+        tested = self._test_result(node)
+        shows = units.get_quantity(node.analyte).shows
+        if shows is None:
+            return tested
+        want = MET if node.result == "positive" else NOT_MET
+
+        def check(p: Patient, c: Context) -> Outcome:
+            """No result in the record, but the condition the test shows is going on: the test would be positive."""
+            o = tested(p, c)
+            if o.verdict != UNKNOWN or not p.conditions:
+                return o
+            present = [e for e in p.conditions if e.keys is not None and shows in e.keys and e.ongoing
+                       and (e.start is None or e.start <= c.day)]
+            if present:
+                return Outcome(want, "{} (so the test is positive)", (_Joined(present),), tuple(e.path for e in present))
+            return o
+        return check
+
+    def _test_result(self, node: ir.TestResult) -> Check:
+        q = units.get_quantity(node.analyte)
+        name, want = q.name, node.result
+        window_days = node.window.days if node.window else q.max_age_days
+        limit_text = _window_text(node.window) if node.window else (f" within {q.max_age_days} days" if q.max_age_days else "")
+
+        def check(p: Patient, c: Context) -> Outcome:
+            for o in p.observations.get(node.analyte, ()):
+                if o.day is None or o.day > c.day:
+                    continue
+                if window_days is not None and c.day - o.day > window_days:
+                    break
+                if o.result is None:
+                    return Outcome(UNKNOWN, "{}: no result recorded", (o.summary,), (o.path,))
+                return Outcome(MET if o.result == want else NOT_MET, "{}", (o.summary,), (o.path,))
+            return Outcome(UNKNOWN, "no {} result in the record{}", (name, limit_text))
+        return check
+
+    # --- events --------------------------------------------------------------------------------
+
+    def _entry_check(self, field: str, concept: str | None, window: ir.Window | None,
+                     exceptions: tuple[str, ...] = (), kind: str = "", systemic: bool = False,
+                     route: str | None = None, local_maybe: bool = True
+                     ) -> Callable[[Patient, Context], tuple[list[Entry], list[Entry], Outcome | None]]:
+        """Shared matching for conditions, medications, procedures, immunizations and studies.
+
+        Returns (matching entries, entries that might match, a ready 'absent' outcome or None). With a
+        ``route``, an entry by another route does not match, and one with no route (or a route no
+        spelling names) may.
+        """
+        routes = route_members(route) if route else frozenset()
+        known_routes = record_routes()
+        exc = frozenset(exceptions)
+        days = window.days if window is not None else None
+        now_only = window is not None and window.amount == 0
+        label = ("systemic " if systemic else f"{route.replace('_', '-')} " if route else "") + (
+            _concept_name(concept) if concept else "participation in another study") + (
+            " other than " + " or ".join(_concept_name(x) for x in exceptions) if exc and field == "medications" else ""
+        ) + _window_text(window)
+        # a class question ("any biologic", "a live vaccine") cannot be answered "no" from an entry
+        # whose class we do not know; an entry that is broader than the concept asked about
+        # ("tuberculosis" when the criterion says "active tuberculosis") may or may not be it
+        is_class = concept is not None and _is_class(concept) and not _closed_class(concept)
+        stems = _class_stems(concept) if concept else ()
+        broader = (vocab.ancestors(concept) - {concept}) if concept and not concept.startswith("drug:") else frozenset()
+        # an entry broader than an exception ("skin cancer" when basal cell carcinoma is excepted)
+        # may be the excepted thing itself: it can neither prove nor rule out the criterion
+        exc_broader = frozenset().union(*(vocab.ancestors(x) - {x} for x in exc)) if exc else frozenset()
+        # "serious concurrent illness": every condition is one, recognised or not (whether an unrecognised one is
+        # an excepted one, the person who weighs the illness sees)
+        every = concept == vocab.ANY_CONDITION
+
+        def inside(e: Entry, c: Context) -> bool | None:
+            if e.start is not None and e.start > c.day:
+                return False  # began after the screening date
+            if days is None:
+                return True
+            if now_only:
+                if e.ongoing or (e.end is not None and e.end >= c.day):
+                    return True
+                if field == "procedures":  # one date: a course (radiotherapy, dialysis) begun before may still run
+                    over = e.course_days
+                    return None if over is None or e.end is None or c.day - e.end <= over else False
+                # "resolved" on a later record date, no end date: it may still have been present
+                return None if e.end is None and e.over_by is not None and e.over_by > c.day else False
+            if not e.dated:
+                return None  # happened, but when? a look-back window cannot tell
+            lo = window_start(c, window)  # type: ignore[arg-type]
+            start = e.start if e.start is not None else e.end
+            end = c.day if e.ongoing else e.end
+            if end is None and field == "conditions" and e.course_days is not None and e.start is not None:
+                end = e.start + e.course_days  # an acute event (a myocardial infarction) is over within its course
+            if start is None and end is None:
+                return None
+            if end is None:  # ended, date unknown: present in the window if it began inside it
+                if start is not None and lo <= start <= c.day:
+                    return True
+                return None if (start is not None and start <= c.day) else False
+            return end >= lo and (start is None or start <= c.day)
+
+        # "within 28 days or 5 half-lives, whichever is longer": an entry older than 28 days may still lie within
+        # 5 half-lives, which the record cannot tell; "... whichever is shorter": one inside 14 days may not
+        def at_least(e: Entry, c: Context) -> bool | None:
+            w = inside(e, c)
+            return None if w is False and (e.start is None or e.start <= c.day) else w
+
+        def at_most(e: Entry, c: Context) -> bool | None:
+            w = inside(e, c)
+            return None if w else w
+
+        bound = window.bound if window is not None else None
+        in_window = at_least if bound == "at_least" else at_most if bound == "at_most" else inside
+
+        def match(p: Patient, c: Context) -> tuple[list[Entry], list[Entry], Outcome | None]:
+            entries = getattr(p, field)
+            if entries is None:
+                return [], [], Outcome(UNKNOWN, "the record has no {} list", (field,))
+            hits: list[Entry] = []
+            maybe: list[Entry] = []
+            for e in entries:
+                if systemic and e.systemic is False:
+                    continue  # a cream or an inhaler when only a systemic route counts
+                if e.keys is None:  # unrecognised: it may be anything (for any condition: it is one)
+                    if not every:
+                        if in_window(e, c) is not False:
+                            maybe.append(e)
+                        continue
+                elif not every and concept is not None and concept not in e.keys:
+                    # a drug whose classes we do not know, a "-mab" we could not place, or an entry
+                    # less specific than the concept may be one
+                    if ((is_class and not e.classified) or concept in e.maybe_classes
+                            or (stems and not e.classified and any(k.endswith(stems) for k in e.keys))
+                            or (broader and not broader.isdisjoint(e.leaves))) and in_window(e, c) is not False:
+                        maybe.append(e)
+                    continue
+                if exc and e.keys is not None and not exc.isdisjoint(e.keys) and not (
+                        field == "medications" and concept is not None and any(
+                            concept in vocab.ancestors(x) and exc.isdisjoint(vocab.ancestors(x)) for x in e.leaves)):
+                    continue  # an excepted drug; a combination with an ingredient of the class besides it still counts
+                if exc_broader and not exc_broader.isdisjoint(e.leaves):
+                    if in_window(e, c) is not False:
+                        maybe.append(e)
+                    continue
+                w = in_window(e, c)
+                if routes and w is not False and e.route not in routes:
+                    if e.route is None or e.route not in known_routes:
+                        maybe.append(e)  # no route recorded (or one we cannot read): it may be that one
+                    continue
+                if w and systemic and e.systemic is None:
+                    maybe.append(e)  # a lozenge or a "swish and swallow": systemic or not depends on the drug
+                elif w and local_maybe and field == "medications" and not systemic and not routes and e.systemic is False:
+                    maybe.append(e)  # "no concurrent steroids" and a nasal spray: whether the protocol means it, a person
+                elif w:
+                    hits.append(e)
+                elif w is None:
+                    maybe.append(e)
+            if hits or maybe:
+                return hits, maybe, None
+            return [], [], Outcome(NOT_MET, "no record of {}", (label,))
+        match.label = label  # type: ignore[attr-defined]
+        return match
+
+    def _simple_event(self, field: str, concept: str | None, window: ir.Window | None,
+                      exceptions: tuple[str, ...] = (), systemic: bool = False, route: str | None = None) -> Check:
+        match = self._entry_check(field, concept, window, exceptions, systemic=systemic, route=route)
+        label = match.label  # type: ignore[attr-defined]
+        why = ("cannot rule out {}: {} may be one (unrecognised, less specific or undated, or in the part of the period "
+               "that depends on the drug's half-life)" if window is not None and window.bound else
+               "cannot rule out {}: {} may be one (unrecognised, less specific, undated or by a route we cannot place)"
+               if systemic else "cannot rule out {}: {} may be one (unrecognised, less specific or undated)")
+
+        def check(p: Patient, c: Context) -> Outcome:
+            hits, maybe, absent = match(p, c)
+            if absent is not None:
+                return absent
+            if hits:
+                return Outcome(MET, "{}: {}", (label, _Joined(hits)), tuple(e.path for e in hits))
+            return Outcome(UNKNOWN, why, (label, _Joined(maybe)), tuple(e.path for e in maybe))
+        return check
+
+    def _build_Condition(self, node: ir.Condition) -> Check:
+        listed = self._simple_event("conditions", node.concept, node.window, node.exceptions)
+        if node.concept in _unlisted_states() and not node.exceptions:
+            return self._unlisted_state(node, listed)
+        if node.concept in _states_from_procedures() and not node.exceptions:
+            return self._state_from_procedure(node, listed)
+        test = _shown_by().get(node.concept)
+        if test is None or node.exceptions:
+            return listed
+        q, name = units.get_quantity(test), _concept_name(node.concept)
+        now_only = node.window is not None and node.window.amount == 0
+
+        def check(p: Patient, c: Context) -> Outcome:
+            """"HBV infection (HBsAg positive)": a positive test proves what the conditions list left out; a
+            positive one older than the window may still hold, unless a later negative says it ended."""
+            o = listed(p, c)
+            if o.verdict == MET:
+                return o
+            series = [x for x in p.observations.get(test, ()) if x.day is not None and x.day <= c.day]
+            if not any(x.result == "positive" for x in series):
+                return o
+            newest = next((x for x in series if x.result is not None), None)
+            if node.window is None:
+                proof = next(x for x in series if x.result == "positive")
+            elif now_only:
+                fresh = q.max_age_days is None or c.day - newest.day <= q.max_age_days  # type: ignore[union-attr]
+                proof = newest if newest is not None and newest.result == "positive" and fresh else None
+            else:
+                lo = window_start(c, node.window)
+                proof = next((x for x in series if x.result == "positive" and x.day >= lo), None)
+            if proof is not None:
+                return Outcome(MET, "{}", (proof.summary,), (proof.path,))
+            if o.verdict == NOT_MET and not (newest is not None and newest.result == "negative"):
+                last = next(x for x in series if x.result == "positive")
+                return Outcome(UNKNOWN, "{}: is {} still present{}?", (last.summary, name, _window_text(node.window)),
+                               (last.path,))
+            return o
+        return check
+
+    def _state_from_procedure(self, node: ir.Condition, listed: Check) -> Check:
+        """"Had a lung transplant": the recipient status, or the operation among the procedures
+        (record_values.toml [states_from_procedures]); with a look-back window, an operation inside it."""
+        by = frozenset(_states_from_procedures()[node.concept])
+        window = node.window if node.window is not None and node.window.amount > 0 else None
+
+        def check(p: Patient, c: Context) -> Outcome:
+            o = listed(p, c)
+            if o.verdict == MET:
+                return o
+            done = _procedures_done(p, by, c, window_start(c, window) if window is not None else None)
+            if done:
+                return Outcome(MET, "{}", (_Joined(done),), tuple(e.path for e in done))
+            undated = [e for e in _procedures_done(p, by, c) if e.start is None] if window is not None else []
+            if undated and o.verdict == NOT_MET:  # it happened, but when?
+                return Outcome(UNKNOWN, "{}: undated, may or may not be{}", (_Joined(undated), _window_text(window)),
+                               tuple(e.path for e in undated))
+            return o
+        return check
+
+    def _unlisted_state(self, node: ir.Condition, listed: Check) -> Check:
+        """"Postmenopausal": a state few problem lists carry (record_values.toml [unlisted_states]); a procedure
+        may show it, and no entry for it is no proof of its absence."""
+        state = _unlisted_states()[node.concept]
+        by, against = frozenset(state.get("shown_by", ())), state.get("ruled_out_by")
+        name = _concept_name(node.concept)
+
+        def check(p: Patient, c: Context) -> Outcome:
+            o = listed(p, c)
+            if o.verdict == MET:
+                return o
+            if against and p.attestations and p.attestations.get(against) is True:
+                return Outcome(NOT_MET, "attested: {} (so not {})", (against.replace("_", " "), name.lower()),
+                               (f"attestations.{against}",))
+            done = _procedures_done(p, by, c)
+            if done:
+                return Outcome(MET, "{} (so {})", (_Joined(done), name.lower()), tuple(e.path for e in done))
+            if o.verdict == NOT_MET:
+                return Outcome(UNKNOWN, "{}: seldom recorded as a condition, so no record of it does not rule it out",
+                               (name,))
+            return o
+        return check
+
+    def _build_Allergy(self, node: ir.Allergy) -> Check:
+        now = self._simple_event("allergies", node.concept, _NOW)
+        ever = self._simple_event("allergies", node.concept, None)
+
+        def check(p: Patient, c: Context) -> Outcome:
+            o = now(p, c)
+            if o.verdict == NOT_MET and (past := ever(p, c)).verdict == MET:
+                # "history of allergy to aspirin" counts a resolved one, "known allergy" may not: a person's call
+                return Outcome(REVIEW, "recorded as resolved or inactive: {}", (past.reason,), past.evidence)
+            return o
+        return check
+
+    def _build_Procedure(self, node: ir.Procedure) -> Check:
+        return self._simple_event("procedures", node.concept, node.window)
+
+    def _build_Immunization(self, node: ir.Immunization) -> Check:
+        return self._simple_event("immunizations", node.concept, node.window)
+
+    def _build_StudyParticipation(self, node: ir.StudyParticipation) -> Check:
+        return self._simple_event("studies", None, node.window)
+    # --- demographics and statements -----------------------------------------------------------
+
+    def _build_Sex(self, node: ir.Sex) -> Check:
+        want = node.value
+
+        def check(p: Patient, c: Context) -> Outcome:
+            if p.sex not in ("female", "male"):
+                return Outcome(UNKNOWN, "sex not recorded" if p.sex is None else "recorded sex is {}", (p.sex,) if p.sex else ())
+            return Outcome(MET if p.sex == want else NOT_MET, "sex {}", (p.sex,), ("sex",))
+        return check
+
+    def _build_Flag(self, node: ir.Flag) -> Check:
+        name = node.name
+
+        def check(p: Patient, c: Context) -> Outcome:
+            value = getattr(p, name)
+            if value is None:
+                if p.sex == "male":
+                    return Outcome(NOT_MET, "not {}: recorded sex is male", (name,), ("sex",))
+                return Outcome(UNKNOWN, "the record does not say whether the patient is {}", (name,))
+            return Outcome(MET if value else NOT_MET, "{}{}", ("" if value else "not ", name), (name,))
+        return check
+
+    def _build_Attestation(self, node: ir.Attestation) -> Check:
+        name = node.name
+        label = name.replace("_", " ")
+        evidence = (f"attestations.{name}",)
+
+        def check(p: Patient, c: Context) -> Outcome:
+            if p.attestations is None or name not in p.attestations:
+                return Outcome(UNKNOWN, "no attestation '{}' in the record", (name,))
+            value = p.attestations[name]
+            return Outcome(MET if value else NOT_MET, "attested: {}{}", ("" if value else "not ", label),
+                           evidence)
+        return check
+
+    def _build_Permitted(self, node: ir.Permitted) -> Check:
+        # neutral for the criterion's own junction: all() among the inclusions, any() among the exclusions
+        outcome = Outcome(MET if self.kind == "inclusion" else NOT_MET, "permits, asks nothing: {}", (node.text,))
+        return lambda p, c: outcome
+
+    def _build_Review(self, node: ir.Review) -> Check:
+        outcome = Outcome(REVIEW, node.reason)
+        return lambda p, c: outcome
