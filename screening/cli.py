@@ -16,12 +16,12 @@ from rich.console import Console
 
 from .errors import ScreeningError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich", help=(
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="markdown", help=(
     "Screen patients against clinical-trial eligibility criteria.\n\n"
     "A TRIAL is a trial page (.txt), a ClinicalTrials.gov API v2 JSON study, a CT.gov XML record, "
     "or a reviewed rules file (.rules). A PATIENT is a JSON record (see `screening schema patient`).\n\n"
-    "Workflow: [bold]compile[/] a trial to a rules file, review and edit it, [bold]screen[/] patients "
-    "from it, and [bold]check[/] that the trial has not changed since.\n\n"
+    "Workflow: **compile** a trial to a rules file, review and edit it, **screen** patients "
+    "from it, and **check** that the trial has not changed since.\n\n"
     "Exit codes: 0 done; 1 bad input (the message names the file and line or JSON path); 2 wrong usage; "
     "3 check found drift."))
 out = Console(soft_wrap=False)
