@@ -229,7 +229,8 @@ class Entry:
     #: procedure, 70 for a radiotherapy course); an acute event among the conditions: days after its onset
     #: (28 for a myocardial infarction); None: it may still be going on
     course_days: int | None = None
-    #: classes the entry may or may not be in (a drug whose class depends on a dose the record does not give)
+    #: classes the entry may or may not be in (a drug whose class depends on a dose the record does not give, a
+    #: condition some protocols count in a class and others not: conditions.toml maybe_parents)
     maybe_classes: frozenset[str] = frozenset()
 
 
@@ -487,6 +488,9 @@ def _entries(items: list[Any] | None, category: str, field: str,
         classified = keys is None or not any(k.startswith("drug:") for k in keys)
         if category == "vaccine" and keys is not None:
             classified = not keys.isdisjoint(_VACCINE_KINDS)
+        maybe: frozenset[str] = frozenset()
+        if category == "condition" and keys:
+            keys, maybe = vocab.split_doubtful(keys)
         leaves = frozenset() if keys is None else _leaves(keys)
         allergy = isinstance(it, AllergyIn)
         if allergy:  # an allergy lasts unless the record says it no longer holds
@@ -537,7 +541,6 @@ def _entries(items: list[Any] | None, category: str, field: str,
         dated = allergy or start is not None or end is not None or (
             category == "condition" and getattr(it, "status", None) in ("active", "recurrence", "relapse"))
         course = course_days(keys) if category == "procedure" else event_days(leaves) if category == "condition" else None
-        maybe: frozenset[str] = frozenset()
         if category == "drug" and not allergy and keys:
             keys, maybe = _dose_classes(keys, dose, dose_unit, it.name or "")
             if systemic is not False:

@@ -38,8 +38,8 @@ TABLES: Mapping[str, tuple[str, ...]] = MappingProxyType({"cancers.toml": ("conf
 #: (conditions.toml; matched against every entry by screening/evaluate/, read in criteria only through
 #: phrases.toml [generic_illness])
 ANY_CONDITION = "any_condition"
-_FIELDS = frozenset({"name", "synonyms", "codes", "parents", "prednisone_equivalent", "stems", "mesh_tree",
-                     "heads", "leads"})
+_FIELDS = frozenset({"name", "synonyms", "codes", "parents", "maybe_parents", "prednisone_equivalent", "stems",
+                     "mesh_tree", "heads", "leads"})
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _ICD_RE = re.compile(r"^([A-Z][0-9][0-9A-Z])\.?([0-9A-Z]{0,4})$")
 
@@ -92,6 +92,7 @@ class _Vocab:
     mesh_trees: tuple[tuple[str, str], ...]           # (MeSH tree prefix, class key)
     heads: Mapping[str, str]                          # last word of a condition name -> key
     leads: tuple[tuple[str, str], ...]                # leading phrase of a condition name -> key
+    maybe_parents: Mapping[str, tuple[str, ...]]      # key -> classes some protocols count it in, others not
 
 
 def _read(file: str) -> dict[str, Any]:
@@ -185,6 +186,7 @@ def _index(table: Mapping[str, Concept], extra: Mapping[str, Mapping[str, Any]],
     trees: list[tuple[str, str]] = []
     heads: dict[str, str] = {}
     leads: list[tuple[str, str]] = []
+    maybe_parents: dict[str, tuple[str, ...]] = {}
     for c in table.values():
         group = "drug" if c.category == "drug_class" else c.category
         for phrase in (c.name, c.key.replace("_", " "), *c.synonyms):
@@ -207,10 +209,16 @@ def _index(table: Mapping[str, Concept], extra: Mapping[str, Mapping[str, Any]],
         trees += [(t, c.key) for t in body.get("mesh_tree", ())]
         heads.update({normalize(h): c.key for h in body.get("heads", ())})
         leads += [(normalize(p) + " ", c.key) for p in body.get("leads", ())]
+        if body.get("maybe_parents"):
+            unknown = [k for k in body["maybe_parents"] if k not in table]
+            if unknown:
+                raise VocabularyError(f"{c.key}: unknown maybe_parents {unknown}", source=origin[c.key])
+            maybe_parents[c.key] = tuple(body["maybe_parents"])
     atc.sort(key=lambda item: -len(item[0]))
     return _Vocab(MappingProxyType(dict(table)), MappingProxyType({g: MappingProxyType(d) for g, d in names.items()}),
                   MappingProxyType({k: frozenset(v) for k, v in codes.items()}), tuple(ranges), tuple(atc),
-                  MappingProxyType(factors), tuple(stems), tuple(trees), MappingProxyType(heads), tuple(leads))
+                  MappingProxyType(factors), tuple(stems), tuple(trees), MappingProxyType(heads), tuple(leads),
+                  MappingProxyType(maybe_parents))
 
 
 def _code_key(system: str, code: str) -> str:
@@ -254,6 +262,31 @@ def ancestors(key: str) -> frozenset[str]:
     out = {key}
     for parent in get_concept(key).parents:
         out |= ancestors(parent)
+    return frozenset(out)
+
+
+def split_doubtful(keys: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """A record entry's keys, and the classes it may or may not be in: hypertension is a circulatory disease by
+    ICD-10-CM, and "no cardiovascular disease" in some protocols means it, in others not (``maybe_parents``).
+    A class the entry reaches through a sure parent too stays sure; an ICD-10-CM chapter range holding its code
+    does not make it sure (the chapter is the reading in doubt)."""
+    table = _vocab().maybe_parents
+    doubt = {a for k in keys for m in table.get(k, ()) for a in ancestors(m)}
+    if not doubt:
+        return keys, frozenset()
+    sure = _closure(keys - doubt)
+    return sure, frozenset(doubt - sure)
+
+
+@lru_cache(maxsize=None)
+def possible_ancestors(key: str) -> frozenset[str]:
+    """Every class the concept is, or may be, in (its ancestors and those of its ``maybe_parents``)."""
+    if key.startswith("drug:"):
+        return frozenset({key})
+    out = set(ancestors(key))
+    for k in ancestors(key):
+        for m in _vocab().maybe_parents.get(k, ()):
+            out |= possible_ancestors(m)
     return frozenset(out)
 
 

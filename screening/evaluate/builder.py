@@ -246,7 +246,7 @@ class Builder(MedicationChecks):
         # ("tuberculosis" when the criterion says "active tuberculosis") may or may not be it
         is_class = concept is not None and _is_class(concept) and not _closed_class(concept)
         stems = _class_stems(concept) if concept else ()
-        broader = (vocab.ancestors(concept) - {concept}) if concept and not concept.startswith("drug:") else frozenset()
+        broader = (vocab.possible_ancestors(concept) - {concept}) if concept and not concept.startswith("drug:") else frozenset()
         # an entry broader than an exception ("skin cancer" when basal cell carcinoma is excepted)
         # may be the excepted thing itself: it can neither prove nor rule out the criterion
         exc_broader = frozenset().union(*(vocab.ancestors(x) - {x} for x in exc)) if exc else frozenset()
