@@ -6,6 +6,7 @@ lists or fields it leaves out are ``None`` and evaluate to ``unknown``.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import decimal
 import os
@@ -17,7 +18,8 @@ from importlib import resources
 from typing import Annotated, Any, ClassVar, Literal
 
 import orjson
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationError, WithJsonSchema,
+                      field_validator, model_validator)
 
 from . import units, vocab
 from .errors import PatientDataError, ScreeningError, UnitError
@@ -36,7 +38,60 @@ def _date_part(value: Any) -> Any:
     return value
 
 
-Day = Annotated[dt.date, BeforeValidator(_date_part)]
+ExactDay = Annotated[dt.date, BeforeValidator(_date_part)]
+
+
+class DateSpan:
+    """A date known only to the month or the year, as FHIR and intake systems send it ("2010", "2010-05"): its
+    first and last possible day. A check that the span straddles cannot be decided from it (unknown)."""
+
+    __slots__ = ("first", "last", "text")
+
+    def __init__(self, first: dt.date, last: dt.date, text: str) -> None:
+        self.first, self.last, self.text = first, last, text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"DateSpan({self.text!r})"
+
+
+_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?")
+_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _day_or_span(value: Any) -> dt.date | DateSpan:
+    value = _date_part(value)
+    if isinstance(value, (dt.date, DateSpan)):
+        return value
+    text = value.strip() if isinstance(value, str) else None
+    m = _PARTIAL_DATE.fullmatch(text) if text else None
+    try:
+        if m is not None:
+            year, month = int(m[1]), int(m[2]) if m[2] else None
+            if month is None:
+                return DateSpan(dt.date(year, 1, 1), dt.date(year, 12, 31), m[0])
+            return DateSpan(dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1]), m[0])
+        if text and _FULL_DATE.fullmatch(text):
+            return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a date: {exc}") from None
+    raise ValueError(f"{value!r} is not a date like 2026-01-15 (or 2026-01, 2026 when only the month or year is known)")
+
+
+#: a day, or a month or year when that is all the record knows (DateSpan)
+Day = Annotated[dt.date | DateSpan, PlainValidator(_day_or_span), WithJsonSchema(
+    {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2}([T ].*)?)?)?$",
+     "description": "YYYY-MM-DD (a date-time is cut to its day); YYYY-MM or YYYY when only the month or year is known"})]
+
+
+def first_day(d: dt.date | DateSpan | None) -> dt.date | None:
+    return d.first if isinstance(d, DateSpan) else d
+
+
+def last_day(d: dt.date | DateSpan | None) -> dt.date | None:
+    return d.last if isinstance(d, DateSpan) else d
 
 
 class _In(BaseModel):
@@ -70,7 +125,7 @@ class _Named(_In):
             raise ValueError(f"{self._what} needs a name or a code")
         if self._period:
             first, last = (getattr(self, f) for f in self._period)
-            if first and last and last < first:
+            if first and last and last_day(last) < first_day(first):
                 raise ValueError(f"end is before {self._period[0]}")
         return self
 
@@ -128,7 +183,7 @@ class PatientRecord(_In):
     """One patient as an intake system sends it."""
 
     id: str = Field(min_length=1)
-    as_of: Day | None = None
+    as_of: ExactDay | None = None
     birth_date: Day | None = None
     age: float | None = Field(default=None, ge=0, le=130)
     sex: Literal["female", "male", "other", "unknown"] | None = None
@@ -154,7 +209,7 @@ class PatientRecord(_In):
 
     @model_validator(mode="after")
     def _dates(self) -> "PatientRecord":
-        if self.birth_date and self.as_of and self.birth_date > self.as_of:
+        if self.birth_date and self.as_of and first_day(self.birth_date) > self.as_of:
             raise ValueError("birth_date is after as_of")
         return self
 
@@ -232,6 +287,12 @@ class Entry:
     #: classes the entry may or may not be in (a drug whose class depends on a dose the record does not give, a
     #: condition some protocols count in a class and others not: conditions.toml maybe_parents)
     maybe_classes: frozenset[str] = frozenset()
+    #: (first, last) day ordinals of each date the record gives only to the month or year ("2010-05"); ``start``
+    #: and ``end`` hold their first days. A window that one of them straddles cannot be decided from the entry
+    spans: tuple[tuple[int, int], ...] = ()
+    #: an event among the conditions (a stroke, a pulmonary embolism: procedure_courses.toml [condition_events])
+    #: with an onset and neither an end nor a status: not taken as still going on, nor as over
+    event: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +301,7 @@ class Patient:
 
     id: str
     as_of: dt.date | None
-    birth_date: dt.date | None
+    birth_date: dt.date | None  # the first possible day when the record gives only a month or a year
     age: float | None
     sex: str | None
     pregnant: bool | None
@@ -254,10 +315,16 @@ class Patient:
     studies: tuple[Entry, ...] | None
     attestations: dict[str, bool] | None
     allergies: tuple[Entry, ...] | None = None
+    birth_last: dt.date | None = None  # the last possible birth day, when the record gives only a month or a year
 
 
-def _day(d: dt.date | None) -> int | None:
-    return d.toordinal() if d else None
+def _day(d: dt.date | DateSpan | None) -> int | None:
+    """The day's ordinal; for a month or a year, its first day's (see Entry.spans)."""
+    return first_day(d).toordinal() if d else None  # type: ignore[union-attr]
+
+
+def _spans(*dates: dt.date | DateSpan | None) -> tuple[tuple[int, int], ...]:
+    return tuple((d.first.toordinal(), d.last.toordinal()) for d in dates if isinstance(d, DateSpan))
 
 
 _CENSORED = re.compile(r"\s*(?:<=?|>=?|≤|≥)\s*\S")
@@ -285,7 +352,7 @@ def _convert(value: float, unit: str, key: str, path: str) -> float:
 
 
 def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
-    day = _day(o.date)
+    day = None if isinstance(o.date, DateSpan) else _day(o.date)  # a value "in 2025": when exactly, unknown
     when = f" on {o.date}" if o.date else ""
     label = o.name or o.code or q.name
     v = o.value
@@ -495,15 +562,19 @@ def _entries(items: list[Any] | None, category: str, field: str,
         allergy = isinstance(it, AllergyIn)
         if allergy:  # an allergy lasts unless the record says it no longer holds
             start, end = _day(it.onset), None
+            spans = _spans(it.onset)
             ongoing = it.status not in ("resolved", "inactive")
         elif category == "drug":
             start, end = _day(it.start), _day(it.end)
+            spans = _spans(it.start, it.end)
             ongoing = it.end is None
         elif category == "condition":
             start, end = _day(it.onset), _day(it.end)
+            spans = _spans(it.onset, it.end)
             ongoing = it.end is None and it.status not in ("resolved", "remission", "inactive")
         else:
             start = end = _day(it.date)
+            spans = _spans(it.date)
             ongoing = False
         dose = dose_unit = None
         systemic = True
@@ -537,17 +608,23 @@ def _entries(items: list[Any] | None, category: str, field: str,
             factor = next((f for k in keys if (f := vocab.prednisone_equivalent_factor(k)) is not None), None)
         if category == "drug" and not allergy and it.route:
             summary += f" ({it.route})"
+        course = course_days(keys) if category == "procedure" else event_days(leaves) if category == "condition" else None
+        event = False
+        if category == "condition" and course is not None and start is not None and end is None:
+            ongoing = False  # an acute event (a myocardial infarction) is over within its course, whatever the status
+        elif (category == "condition" and ongoing and start is not None and end is None and it.status is None
+              and is_event(leaves)):
+            ongoing, event = False, True  # a stroke with an onset and nothing else: over when, the record does not say
         over_by = _day(as_of) if category == "condition" and not ongoing and end is None else None
         dated = allergy or start is not None or end is not None or (
             category == "condition" and getattr(it, "status", None) in ("active", "recurrence", "relapse"))
-        course = course_days(keys) if category == "procedure" else event_days(leaves) if category == "condition" else None
         if category == "drug" and not allergy and keys:
             keys, maybe = _dose_classes(keys, dose, dose_unit, it.name or "")
             if systemic is not False:
                 maybe |= frozenset(c for k, classes in medication_use()["maybe_classes"].items() if k in keys
                                    for c in classes if c not in keys)
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
-                         systemic, over_by, dated, route, course, maybe))
+                         systemic, over_by, dated, route, course, maybe, spans, event))
     return tuple(out)
 
 
@@ -578,6 +655,13 @@ def event_days(leaves: frozenset[str]) -> int | None:
     return max(spans) if spans and None not in spans else None  # type: ignore[type-var]
 
 
+@lru_cache(maxsize=1024)
+def is_event(leaves: frozenset[str]) -> bool:
+    """Every concept of the entry is an event with no fixed course (data/procedure_courses.toml [condition_events])."""
+    events = _procedure_courses()["condition_events"]["keys"]
+    return bool(leaves) and all(any(a in vocab.ancestors(k) for a in events) for k in leaves)
+
+
 @lru_cache(maxsize=1)
 def _procedure_courses() -> dict[str, Any]:
     return tomllib.loads(resources.files("screening.data").joinpath("procedure_courses.toml").read_text("utf-8"))
@@ -587,7 +671,8 @@ def _studies(items: list[StudyIn] | None) -> tuple[Entry, ...] | None:
     if items is None:
         return None
     return tuple(Entry(frozenset({"study"}), _day(s.start), _day(s.end), s.end is None, f"studies[{i}]",
-                       f"study {s.id or '(no id)'}", dated=s.start is not None or s.end is not None)
+                       f"study {s.id or '(no id)'}", dated=s.start is not None or s.end is not None,
+                       spans=_spans(s.start, s.end))
                  for i, s in enumerate(items))
 
 
@@ -618,7 +703,9 @@ def normalize(record: PatientRecord) -> Patient:
     if "bmi" not in observations and "body_weight" in observations and "height" in observations:
         observations["bmi"] = _derived_bmi(observations["body_weight"], observations["height"])
     return Patient(
-        id=record.id, as_of=record.as_of, birth_date=record.birth_date, age=record.age, sex=record.sex,
+        id=record.id, as_of=record.as_of, birth_date=first_day(record.birth_date),
+        birth_last=record.birth_date.last if isinstance(record.birth_date, DateSpan) else None,
+        age=record.age, sex=record.sex,
         pregnant=record.pregnant, lactating=record.lactating, observations=observations,
         unrecognized_observations=tuple(unrecognized),
         conditions=_entries(record.conditions, "condition", "conditions", record.as_of),

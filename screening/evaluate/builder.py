@@ -255,6 +255,8 @@ class Builder(MedicationChecks):
         every = concept == vocab.ANY_CONDITION
 
         def inside(e: Entry, c: Context) -> bool | None:
+            if e.spans and _straddles(e, c):
+                return None  # "2026-11": before or after the window's first day?
             if e.start is not None and e.start > c.day:
                 return False  # began after the screening date
             if days is None:
@@ -262,6 +264,10 @@ class Builder(MedicationChecks):
             if now_only:
                 if e.ongoing or (e.end is not None and e.end >= c.day):
                     return True
+                if field == "conditions" and e.course_days is not None and e.start is not None and e.end is None:
+                    return e.start + e.course_days >= c.day  # an acute event: still within its course?
+                if e.event:
+                    return None  # a stroke with an onset only: over or not, the record does not say
                 if field == "procedures":  # one date: a course (radiotherapy, dialysis) begun before may still run
                     over = e.course_days
                     return None if over is None or e.end is None or c.day - e.end <= over else False
@@ -281,6 +287,14 @@ class Builder(MedicationChecks):
                     return True
                 return None if (start is not None and start <= c.day) else False
             return end >= lo and (start is None or start <= c.day)
+
+        def _straddles(e: Entry, c: Context) -> bool:
+            """A date known to the month or year whose span holds a day the answer turns on (the screening date,
+            the window's first day, either less the entry's course): the entry may lie on either side."""
+            points = [c.day] if days is None or now_only else [c.day, window_start(c, window)]  # type: ignore[arg-type]
+            if e.course_days:
+                points += [x - e.course_days for x in points]
+            return any(first - 1 <= x <= last + 1 for first, last in e.spans for x in points)
 
         # "within 28 days or 5 half-lives, whichever is longer": an entry older than 28 days may still lie within
         # 5 half-lives, which the record cannot tell; "... whichever is shorter": one inside 14 days may not
@@ -351,7 +365,7 @@ class Builder(MedicationChecks):
         why = ("cannot rule out {}: {} may be one (unrecognised, less specific or undated, or in the part of the period "
                "that depends on the drug's half-life)" if window is not None and window.bound else
                "cannot rule out {}: {} may be one (unrecognised, less specific, undated or by a route we cannot place)"
-               if systemic else "cannot rule out {}: {} may be one (unrecognised, less specific or undated)")
+               if systemic else "cannot rule out {}: {} may be one (unrecognised, less specific, undated or dated to the month or year only)")
 
         def check(p: Patient, c: Context) -> Outcome:
             hits, maybe, absent = match(p, c)
@@ -414,7 +428,7 @@ class Builder(MedicationChecks):
             done = _procedures_done(p, by, c, window_start(c, window) if window is not None else None)
             if done:
                 return Outcome(MET, "{}", (_Joined(done),), tuple(e.path for e in done))
-            undated = [e for e in _procedures_done(p, by, c) if e.start is None] if window is not None else []
+            undated = [e for e in _procedures_done(p, by, c) if e.start is None or e.spans] if window is not None else []
             if undated and o.verdict == NOT_MET:  # it happened, but when?
                 return Outcome(UNKNOWN, "{}: undated, may or may not be{}", (_Joined(undated), _window_text(window)),
                                tuple(e.path for e in undated))

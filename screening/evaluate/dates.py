@@ -97,8 +97,8 @@ def _age_signs(p: Patient, d: dt.date, years: float, whole_months: int | None,
     in whole years is completed years on the record's date (so a range of birth dates); a
     fractional age is exact. With ``completed`` the completed-years reading counts too. None when the
     record has no age or puts the birth after ``d``."""
-    if p.birth_date is not None:
-        births: tuple[dt.date, ...] = (p.birth_date,)
+    if p.birth_date is not None:  # a birth month or year only: its first and last day
+        births: tuple[dt.date, ...] = (p.birth_date,) if p.birth_last is None else (p.birth_date, p.birth_last)
     elif p.age is not None and p.age == int(p.age):
         on = p.as_of or d
         n = int(p.age)

@@ -126,7 +126,7 @@ class MedicationChecks:
             unsure = bool(maybe)
             for e in hits:
                 end = c.day if e.ongoing else e.end
-                if e.start is None or end is None:
+                if e.start is None or end is None or e.spans:
                     unsure = True  # taken, for how long?
                     continue
                 start, end = (e.start if lo is None else max(e.start, lo)), min(end, c.day)
@@ -169,10 +169,10 @@ class MedicationChecks:
             if absent is not None:
                 return absent if absent.verdict != NOT_MET else Outcome(NOT_MET, "no record of {}", (wanted,))
             lo = window_start(c, period)
-            undecided = list(maybe) + [e for e in hits if e.start is None]
+            undecided = list(maybe) + [e for e in hits if e.start is None or e.spans]
             runs: dict[tuple[Any, ...], list[Entry]] = {}
             for e in hits:
-                if e.start is not None:
+                if e.start is not None and not e.spans:
                     runs.setdefault((e.leaves, e.dose, e.dose_unit), []).append(e)
             changed: list[Entry] = []
             for (_, dose, _), run in runs.items():
