@@ -132,7 +132,10 @@ class _Named(_In):
 
 class ObservationIn(_Named):
     code: str | None = Field(default=None, description="LOINC code")
-    value: int | float | str | bool | None = None  # int kept apart: "221" was reported to 1, "221.0" to 0.1
+    # int kept apart: "221" was reported to 1, "221.0" to 0.1
+    value: int | float | str | bool | None = Field(default=None, description=(
+        "a number; a number with its unit (\"12.5 g/dL\"); a result (positive, negative, reactive, ...); a titer "
+        "(\"1:160\"); a censored value (\"<0.5\", read as no value); \"130/85\" for a blood pressure"))
     unit: str | None = None
     date: Day | None = None
     reference_range: ReferenceRange | None = None
@@ -351,6 +354,33 @@ def _convert(value: float, unit: str, key: str, path: str) -> float:
         raise PatientDataError(str(exc.message), path=path, suggestion=exc.suggestion) from exc
 
 
+_NUMBER_WITH_UNIT = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*([^\d\s.,].*?)\s*")
+
+
+def _number_with_unit(v: str, unit: str | None, q: units.QuantityDef, path: str) -> tuple[str, str]:
+    """A value written with its unit ("12.5 g/dL", "80%"), as some feeds send it: the number as written, and the
+    unit. A unit inside the value that contradicts the record's ``unit`` is refused."""
+    m = _NUMBER_WITH_UNIT.fullmatch(v)
+    if m is None:
+        raise PatientDataError(f"{v!r} is not a number", path=f"{path}.value")
+    written = m[2]
+    if q.unit in ("1", ""):
+        if written not in units.local_units(q.key):
+            raise PatientDataError(f"{v!r}: {q.name} has no unit", path=f"{path}.value")
+        return m[1], written
+    try:
+        spelling = units.normalize_unit(written)
+    except UnitError as exc:
+        raise PatientDataError(f"{v!r}: {exc.message}", path=f"{path}.value") from exc
+    try:
+        same = unit is None or spelling == units.normalize_unit(unit)
+    except UnitError:
+        same = True  # the record's own unit is wrong: reported at its path when it converts
+    if not same:
+        raise PatientDataError(f"{v!r} is written in {written}, but its unit says {unit}", path=f"{path}.value")
+    return m[1], written
+
+
 def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
     day = None if isinstance(o.date, DateSpan) else _day(o.date)  # a value "in 2025": when exactly, unknown
     when = f" on {o.date}" if o.date else ""
@@ -375,6 +405,8 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
         # "indeterminate", "equivocal" ...: kept, and read as no result (unknown), not as an error
         return Obs(None, result, day, None, None, path, f"{label} {word}{when}")
     value: float | None
+    embedded: str | None = None  # a unit written inside the value ("12.5 g/dL", "80%"), and its number
+    number = ""
     if v is None:
         value = None
     elif isinstance(v, bool):
@@ -404,11 +436,12 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
         try:
             value = float(text)
         except ValueError:
-            raise PatientDataError(f"{v!r} is not a number", path=f"{path}.value") from None
+            number, embedded = _number_with_unit(v, o.unit, q, path)
+            value = float(number)
     else:
         value = float(v)
-    shown = o.value
-    unit = o.unit
+    shown = number if embedded is not None else o.value
+    unit = o.unit or embedded
     if value is not None and q.kind == "numeric" and q.unit not in ("1", ""):
         if not unit:
             raise PatientDataError(f"{label} needs a unit ({q.name} is measured in {q.unit})", path=f"{path}.unit")
@@ -676,6 +709,32 @@ def _studies(items: list[StudyIn] | None) -> tuple[Entry, ...] | None:
                  for i, s in enumerate(items))
 
 
+_PAIR = re.compile(r"\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*(\S.*?)?\s*")
+
+
+@lru_cache(maxsize=1)
+def _paired_values() -> tuple[tuple[frozenset[str], frozenset[str], tuple[str, ...]], ...]:
+    """(names, codes, part quantities) of record_values.toml [paired_values]."""
+    return tuple((frozenset(vocab.normalize(n) for n in t["names"]), frozenset(t.get("codes", ())), tuple(t["parts"]))
+                 for t in record_values()["paired_values"].values())
+
+
+def _paired_parts(o: ObservationIn, path: str) -> list[tuple[str, ObservationIn]] | None:
+    """"Blood pressure 130/85": the observations it holds, or None when it is no such pair."""
+    name = vocab.normalize(o.name or "")
+    code = (o.code or "").rpartition("|")[2].rpartition(":")[2].strip()
+    for names, codes, parts in _paired_values():
+        if name in names or code in codes:
+            m = _PAIR.fullmatch(str(o.value)) if o.value is not None else None
+            if m is None or len(parts) != 2:
+                raise PatientDataError(f"{o.value!r}: a {o.name or o.code} value is written like 130/85",
+                                       path=f"{path}.value")
+            unit = o.unit or m[3]
+            return [(key, o.model_copy(update={"value": v, "unit": unit, "code": None,
+                                                      "name": units.get_quantity(key).name})) for key, v in zip(parts, m.groups())]
+    return None
+
+
 def normalize(record: PatientRecord) -> Patient:
     """Resolve names to vocabulary keys and values to canonical units, once."""
     by_key: dict[str, list[Obs]] = {}
@@ -683,7 +742,11 @@ def normalize(record: PatientRecord) -> Patient:
     for i, o in enumerate(record.observations or ()):
         q = units.find_quantity(o.name, o.code)
         if q is None:
-            unrecognized.append(o.name or o.code or "?")
+            parts = _paired_parts(o, f"observations[{i}]")
+            if parts is None:
+                unrecognized.append(o.name or o.code or "?")
+            for key, part in parts or ():
+                by_key.setdefault(key, []).append(_observation(part, f"observations[{i}]", units.get_quantity(key)))
             continue
         by_key.setdefault(q.key, []).append(_observation(o, f"observations[{i}]", q))
     for field, key in (("weight", "body_weight"), ("height", "height")):

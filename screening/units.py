@@ -319,6 +319,11 @@ def is_reference_multiple(unit: str) -> str | None:
 
 # --- conversion ----------------------------------------------------------------------------------
 
+def local_units(key: str) -> frozenset[str]:
+    """Spellings a quantity reads in its own way (quantities.toml ``local_units``: "%" for a Karnofsky score)."""
+    return frozenset(_toml()["quantity"][key].get("local_units", {}))
+
+
 def _local(q: QuantityDef, unit: str) -> tuple[float, pint.Unit, str]:
     """(factor, pint unit, spelling) of ``unit`` as quantity ``q`` reads it."""
     parsed = _parse(unit)

@@ -383,3 +383,61 @@ def test_censored_lab_values_are_kept_as_unknown_not_rejected() -> None:
     day = dt.date(2026, 1, 15)
     for rule in ("creatinine <= 1.5 mg/dL", "ana_titer > 1:160"):
         assert Builder().build(parse_rule(rule))(p, Context(day, day.toordinal())).verdict == "unknown"
+
+
+# --- values as feeds write them ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("value,unit,key,canonical", [
+    ("12.5 g/dL", None, "hemoglobin", 125.0),
+    ("12.5g/dl", "g/dL", "hemoglobin", 125.0),
+    ("80%", None, "karnofsky", 80.0),
+], ids=["unit-inside", "unit-inside-and-beside", "percent-score"])
+def test_a_unit_written_inside_the_value_is_read(value: str, unit: str | None, key: str, canonical: float) -> None:
+    record = obs(name=key.replace("_", " "), value=value, date="2026-01-10", **({"unit": unit} if unit else {}))
+    (o,) = parse_patient(record).observations[key]
+    assert o.value == pytest.approx(canonical)
+    assert o.step == (0.1 if "." in value else 1.0)  # the number keeps the precision it was written with
+
+
+@pytest.mark.parametrize("value,unit,needle", [
+    ("12.5 g/dL", "g/L", "its unit says g/L"),
+    ("12.5 bananas", None, "bananas"),
+    ("1 mg", None, "has no unit"),
+], ids=["contradicts-unit", "not-a-unit", "unit-on-a-score"])
+def test_a_unit_inside_the_value_that_cannot_be_right_is_refused_at_the_value(value: str, unit: str | None,
+                                                                               needle: str) -> None:
+    name = "ECOG" if value == "1 mg" else "hemoglobin"
+    exc = error_of(obs(name=name, value=value, date="2026-01-10", **({"unit": unit} if unit else {})))
+    assert exc.path == "observations[0].value" and needle in str(exc)
+
+
+@pytest.mark.parametrize("entry", [
+    {"name": "Blood pressure", "value": "142/91", "unit": "mmHg"},
+    {"name": "BP", "value": "142/91 mmHg"},
+    {"code": "LOINC:55284-4", "value": "142/91", "unit": "mm[Hg]"},
+], ids=["name", "unit-inside", "loinc"])
+def test_a_blood_pressure_pair_is_its_systolic_and_diastolic_values(entry: dict[str, Any]) -> None:
+    p = parse_patient(obs(date="2026-01-10", **entry))
+    assert [o.value for o in p.observations["systolic_bp"]] == [142.0]
+    assert [o.value for o in p.observations["diastolic_bp"]] == [91.0]
+    above = ir.Measure("systolic_bp", ">", 140.0, "mmHg")
+    assert verdict(above, obs(date="2026-01-10", **entry)) == "met"
+
+
+def test_a_blood_pressure_that_is_not_a_pair_is_refused() -> None:
+    exc = error_of(obs(name="Blood pressure", value="142", unit="mmHg", date="2026-01-10"))
+    assert exc.path == "observations[0].value" and "130/85" in str(exc)
+
+
+@pytest.mark.parametrize("text,first,last", [
+    ("2019", dt.date(2019, 1, 1), dt.date(2019, 12, 31)),
+    ("2024-02", dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
+], ids=["year", "leap-february"])
+def test_a_date_known_to_the_month_or_year_is_a_span(text: str, first: dt.date, last: dt.date) -> None:
+    p = parse_patient({"id": "p", "conditions": [{"name": "asthma", "onset": text}]})
+    assert p.conditions[0].start == first.toordinal() and p.conditions[0].spans == ((first.toordinal(), last.toordinal()),)
+
+
+def test_a_partial_date_with_a_bad_month_names_its_path() -> None:
+    exc = error_of({"id": "p", "medications": [{"name": "prednisone", "start": "2026-13"}]})
+    assert exc.path == "medications[0].start" and "not a date" in str(exc)
