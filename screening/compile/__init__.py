@@ -365,8 +365,36 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             return ir.Review(text, str(orig.message if isinstance(orig, ScreeningError) else orig))
         raise
     except LarkError:
-        return _as_statement(text, kind) or _attestation_tail(text, kind, start, own) or ir.Review(
-            text, _review_reason(toks, text))
+        return _as_statement(text, kind) or _attestation_tail(text, kind, start, own) or _labelled(
+            text, toks, kind, start, own) or ir.Review(text, _review_reason(toks, text))
+
+
+_LABEL_KINDS: dict[str, type[ir.Node]] = {"DRUG": ir.Medication, "CONDITION": ir.Condition, "PROCEDURE": ir.Procedure}
+
+
+def _labelled(text: str, toks: list[Token], kind: str, start: str, own: frozenset[str]) -> ir.Node | None:
+    """"Neuroleptics: pimozide", "Asthma: a current diagnosis of asthma", "Lung resection: lung volume reduction
+    surgery within 12 months": the item's topic as a heading before a colon. What follows is read alone when it
+    compiles and every drug, condition or procedure of the heading's kind it names is the heading's concept or
+    under it, with one at least ("Aplastic anemia patients: LVEF >= 45%" demands of a subgroup: review). A dose in
+    it stays in review ("itraconazole, fluconazole (doses > 200 mg/day)": said of one drug or all?). Else None."""
+    colon = next((i for i, t in enumerate(toks) if t.type == "COLON"), None)
+    if start != "start" or not colon or toks[colon - 1].type not in _LABEL_KINDS or any(
+            t.type not in (*_LABEL_KINDS, "OR", "AND", "COMMA") for t in toks[:colon]):
+        return None
+    cut = text.find(":")
+    if cut < 0 or [t.type for t in tokenize(text[:cut])[0]] != [t.type for t in toks[:colon]]:
+        return None
+    node = _compile_sentence(text[cut + 1:], kind, start, own)
+    leaves = list(ir.walk(node))
+    if not ir.is_executable(node) or any(isinstance(n, ir.Medication) and n.dose is not None for n in leaves):
+        return None
+    for k, cls in _LABEL_KINDS.items():
+        heads = {str(t.value) for t in toks[:colon] if t.type == k}
+        named = [n.concept for n in leaves if type(n) is cls]  # type: ignore[attr-defined]
+        if heads and (not named or any(heads.isdisjoint(vocab.ancestors(c)) for c in named)):
+            return None
+    return node
 
 
 def _parse_reproductive(toks: list[Token], start: str) -> Tree:

@@ -31,6 +31,14 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         keys = (t.value,) if t.type == "CONDITION" else t.value
         return ir.Judged(_qualifier(parts), _any([ir.Condition(k) for k in keys]))
 
+    def cond_systemic(self, *parts: Token | None) -> ir.Node:
+        """"Active systemic infection", "major systemic infections": the infection is checked, a person weighs whether
+        it is systemic (and the words before it)."""
+        node = self.cond_judged(*parts)
+        assert isinstance(node, ir.Judged)
+        words = [str(p.value) for p in parts if isinstance(p, Token) and p.type in ("JUDGED", "SYSTEMIC")]
+        return ir.Judged(" ".join(words), node.item)
+
     def cond_judged_examples(self, *parts: Any) -> ir.Node:
         """"Serious infection such as bacteremia, sepsis": the examples are instances as named; any other
         infection needs a person to weigh "serious"."""
@@ -169,6 +177,11 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         return self.measures(keys, [(cmp.value, value)], *rest)
 
     def conditions(self, *parts: Any) -> ir.Node:
+        first = next((p for p in parts if isinstance(p, Token)), None)
+        if first is not None and first.type == "OR" and not first.start_pos:
+            # "Or patients with a history of X": the rest of a list the previous item began (read alone it would
+            # demand what was one choice of several)
+            raise Uncompilable("a sentence that opens with 'or': the rest of a list")
         lead = next((p for p in parts if isinstance(p, Token) and p.type == "USE"), None)
         if lead is not None and str(lead.value).lower() not in phrase_data()["current_state"]["phrases"]:
             raise Uncompilable(f"'{lead}' before a condition")
@@ -247,6 +260,21 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         is checked and a person weighs the setting (ir.Judged)."""
         drugs = [ir.Medication(t.value) for t in parts if isinstance(t, Token) and t.type == "DRUG"]
         return ir.Judged(_setting(parts), _any(list(dict.fromkeys(drugs))))
+
+    def drug_judged(self, *parts: Any) -> ir.Node:
+        """"Chronic aspirin therapy", "chronic use of systemic steroids": the drug taken now is checked, a person
+        weighs "chronic". Only the qualifiers of _DRUG_QUALIFIERS: "previously treated with X" is a time, not a
+        quality, and "uncontrolled"/"serious" say nothing of a drug."""
+        toks = [p for p in parts if isinstance(p, Token)]
+        words = {str(t.value).lower() for t in toks if t.type == "JUDGED"}
+        if not words <= _DRUG_QUALIFIERS:
+            raise Uncompilable(f"'{sorted(words - _DRUG_QUALIFIERS)[0]}' before a drug")
+        use = [str(t.value).lower() for t in toks if t.type == "USE"]
+        if any(u not in lexicon().present_use for u in use):
+            raise Uncompilable(f"'{use[0]}' between a qualifier and a drug")
+        drug = toks[-1]
+        systemic = any(t.type == "SYSTEMIC" for t in toks)
+        return ir.Judged(_qualifier(tuple(t for t in toks if t.type == "JUDGED")), ir.Medication(drug.value, systemic=systemic))
 
     def drug_routes(self, *parts: Any) -> ir.Node:
         """"oral or intravenous corticosteroids", "topical or systemic steroids": the drug by any of them."""
@@ -458,6 +486,10 @@ class EventRules(Transformer):  # type: ignore[type-arg]
     def proc_examples(self, *parts: Token) -> ir.Node:
         return _any([ir.Procedure(t.value) for t in parts if isinstance(t, Token) and t.type == "PROCEDURE"])
 
+    def since_cond(self, t: Token) -> ir.Node:
+        keys = (t.value,) if t.type == "CONDITION" else t.value
+        return _any([ir.Condition(k) for k in keys])
+
     def since_study(self, _t: Token) -> ir.Node:
         return ir.StudyParticipation()
 
@@ -490,6 +522,9 @@ class EventRules(Transformer):  # type: ignore[type-arg]
 
     def window_one(self, *parts: Token) -> ir.Window:
         return ir.Window(1, next(p for p in parts if p.type == "TIMEUNIT").value)
+
+
+_DRUG_QUALIFIERS = frozenset({"chronic"})  # words before a drug a person weighs (see EventRules.drug_judged)
 
 
 def _examples_of(head: str, examples: list[ir.Node]) -> list[ir.Node]:

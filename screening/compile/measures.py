@@ -1,6 +1,7 @@
 """Transformer rules for measurements, ages and sexes, and tests (one method per rule of grammars/criteria.lark)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from lark import Token, Transformer, v_args
@@ -140,7 +141,13 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         now = [t for t in toks if t.type == "NEG"]  # "since prior and no concurrent X"
         if now and not any(t.type == "USE" and str(t).lower() in phrase_data()["current_state"]["phrases"] for t in toks):
             raise Uncompilable("'since prior and no ...': no what?")
-        nodes = [_timed(n, window) for n in events]
+        if any(isinstance(m, ir.Condition) for n in events for m in _leaves(n)) and (
+                any(t.type in ("RECOVERED", "NEG") for t in toks) or longer or _purpose(parts) is not None):
+            raise Uncompilable("'since' an illness with more beside it")
+        # "at least 6 months since myocardial infarction": the illness (since_cond) dated in that window too
+        nodes = [_timed(n, window) if not isinstance(n, (ir.Condition, ir.AnyOf)) or not all(
+            isinstance(m, ir.Condition) for m in _leaves(n)) else _any([replace(m, window=window) for m in _leaves(n)])
+                 for n in events]
         if (purpose := _purpose(parts)) is not None:  # "since prior biologic therapy for lymphoma"
             nodes = [ir.Judged(purpose, n) for n in nodes]
         recovered = next((t for t in toks if t.type == "RECOVERED"), None)

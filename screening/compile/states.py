@@ -7,6 +7,7 @@ from typing import Any
 from lark import Token, Transformer, v_args
 
 from .. import ir, units
+from ..lexer import phrase_data
 from .helpers import Uncompilable, _all, _any, _leaves
 from .reproductive_groups import _NOT_CHILDBEARING, _childbearing, _outside_group, _with_group
 
@@ -18,6 +19,12 @@ class StateRules(Transformer):  # type: ignore[type-arg]
     # --- states, statements, counts ------------------------------------------------------------
     def flag(self, t: Token) -> ir.Node:
         return ir.Flag("pregnant" if t.type == "PREGNANT" else "lactating")
+
+    def flag_now(self, use: Token, t: Token) -> ir.Node:
+        """"Currently breastfeeding": the state is read as of now in any case."""
+        if str(use.value).lower() not in phrase_data()["current_state"]["phrases"]:
+            raise Uncompilable(f"'{use}' before a state")
+        return self.flag(t)
 
     def flags(self, *parts: Any) -> ir.Node:  # "women who are pregnant": only a woman can be
         return _any(list(dict.fromkeys(p for p in parts if isinstance(p, ir.Node))))
