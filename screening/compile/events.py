@@ -362,6 +362,9 @@ class EventRules(Transformer):  # type: ignore[type-arg]
             meds = [m if m.route else ir.Medication(m.concept, m.window, m.dose, True) for m in meds]  # type: ignore[attr-defined]
         if meds and meds[0].route and any(m.route is None and not m.systemic for m in meds):  # type: ignore[attr-defined]
             raise Uncompilable("a route before a list of drugs: is it said of them all?")
+        if dose is not None and len({m.concept for m in meds}) > 1:  # type: ignore[attr-defined]
+            # "itraconazole, fluconazole (> 200 mg/day) or voriconazole": one drug's ceiling, or each one's?
+            raise Uncompilable("a dose after a list of different drugs: is it said of each, or of the last?")
         again = [p.value for p in parts if isinstance(p, Token) and p.type == "DRUG"]  # after the dose
         if any(a != m.concept for a in again for m in meds):  # type: ignore[attr-defined]
             raise Uncompilable("the dose is stated for a different drug than the one named")
