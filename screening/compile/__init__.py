@@ -20,7 +20,7 @@ from .. import ir, statements, vocab
 from ..errors import ScreeningError
 from ..lexer import lexicon, phrase_data, tokenize
 from ..trial import Trial
-from .helpers import Uncompilable, _all, _any, _therapy_counts
+from .helpers import GROUP_ATTESTATIONS, Uncompilable, _all, _any, _therapy_counts
 from .parsing import criteria_parser, parse_tokens
 from .reproductive_groups import _childbearing, _with_group
 from .transformer import CriteriaTransformer
@@ -347,7 +347,8 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
                 return ir.Review(text, "'with' or 'requiring' may tie what follows to the statement before it: one statement or two?")
         node = CriteriaTransformer(kind, own).transform(tree)
         if ir.Attestation("contraception") in ir.walk(node) and not any(
-                isinstance(n, ir.Sex) or n == ir.Attestation("childbearing_potential") for n in ir.walk(node)):
+                isinstance(n, ir.Sex) or isinstance(n, ir.Attestation) and n.name in GROUP_ATTESTATIONS
+                for n in ir.walk(node)):
             # "Adequate contraception required of all fertile patients": the group among the attested words
             node = _with_group(node, text)
         if _age_subject().search(text) and any(isinstance(n, ir.Measure) and n.quantity == "age" for n in ir.walk(node)) \
@@ -448,7 +449,7 @@ def _attestation_tail(text: str, kind: str, start: str, own: frozenset[str]) -> 
         if kind == "inclusion" and isinstance(first, ir.AnyOf) and re.search(r"\bor\b", head, re.I):
             return None  # "postmenopausal or sterile and using contraception": which does "and" join?
         if not ir.is_executable(first) or isinstance(first, ir.Permitted) or any(
-                isinstance(n, ir.Review) or isinstance(n, ir.Attestation) and n.name != "childbearing_potential"
+                isinstance(n, ir.Review) or isinstance(n, ir.Attestation) and n.name not in GROUP_ATTESTATIONS
                 for n in ir.walk(first)):  # facts, then the statement
             return None
         return _all([first, stated]) if kind == "inclusion" else _any([first, stated])

@@ -160,10 +160,14 @@ def _excepting(node: ir.Node, excepted: tuple[str, ...]) -> ir.Node:
     return node
 
 
+#: record statements that say whom a demand is for, not a fact the patient attests to
+GROUP_ATTESTATIONS = frozenset({"childbearing_potential", "sexually_active"})
+
+
 def _attested(node: ir.Node, negated: bool = False) -> bool:
     """An attestation the rule holds as true (not negated) somewhere in ``node``."""
     if isinstance(node, ir.Attestation):  # whether a woman can bear children says whom a demand is for
-        return not negated and node.name != "childbearing_potential"
+        return not negated and node.name not in GROUP_ATTESTATIONS
     return any(_attested(c, negated != isinstance(node, ir.Not)) for c in ir.children(node))
 
 

@@ -45,7 +45,13 @@ def _contraception_group(text: str) -> ir.Node | None:
     """Who is outside the group a contraception demand names, or None when it names none. "Women of
     childbearing potential", "WOCBP": men, and women the record shows outside it (_NOT_CHILDBEARING); "fertile
     patients", "men and women of reproductive potential": women the record shows outside it (a man's fertility
-    no record tells); "women" alone: men; "men" alone: women."""
+    no record tells); "women" alone: men; "men" alone: women; "sexually active ...": also whoever the record
+    says is not (`attestations.sexually_active` false)."""
+    if re.search(r"\bsexually\s+active\b", text, re.I):
+        # "sexually active subjects (male and female)": whoever the record says is not sexually active is outside too
+        rest = _contraception_group(re.sub(r"\bsexually\s+active\b", " ", text, flags=re.I))
+        inactive = ir.Not(ir.Attestation("sexually_active"))
+        return inactive if rest is None else _any(_flat([inactive, rest], ir.AnyOf))
     order = re.findall(r"[a-z]+", text.lower())
     words = set(order)
     childbearing_words, men_words, women_words = _population_words()
