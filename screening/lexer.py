@@ -329,7 +329,7 @@ def _genotypes(raws: list[Raw], i: int, toks: list[Token]) -> int | None:
     head = toks[at]
     del toks[at:]
     qualifier = " ".join(words).replace(" ,", ",").replace(" - ", "-").replace(" / ", "/")
-    toks.append(Token("JUDGED", qualifier, start_pos=raws[i].start, end_pos=raws[i].end))
+    toks.append(Token("JUDGED", qualifier, start_pos=head.start_pos, end_pos=head.start_pos))  # read before it
     toks.append(type(head)("CONDITION", head.value, start_pos=head.start_pos, end_pos=end))
     return j
 
