@@ -141,6 +141,7 @@ def lexicon() -> Lexicon:
     add(d["judged"]["phrases"], "JUDGED")
     add([*d["generic_illness"]["phrases"], *d["generic_illness"]["systemic"]], "GENERIC")
     add(d["setting"]["phrases"], "SETTING")
+    add(d["setting"]["after"], "SETTINGAFTER")
     add(d["half_lives"]["longer"], "WHICHEVER", "at_least")
     add(d["half_lives"]["shorter"], "WHICHEVER", "at_most")
     r = d["requiring"]
@@ -292,6 +293,47 @@ def _tok(kind: str, value: Any, r: Raw) -> Token:
     return Token(kind, value, start_pos=r.start, end_pos=r.end)
 
 
+_GENOTYPE_JOINS = frozenset({"or", ",", "and", "/", "-", "to"})
+
+
+def _genotypes(raws: list[Raw], i: int, toks: list[Token]) -> int | None:
+    """"HCV genotype 1 or 4", "hepatitis C, genotype 1", "hepatitis C virus (HCV) genotype 1a infection": after a
+    hepatitis C condition, its genotypes are a qualifier a person weighs (ir.Judged: no hepatitis C, not met; with
+    it, review): the lexer puts a JUDGED token before the condition. Records seldom state a genotype, and a
+    genotype is no kind of chronic or acute hepatitis C. Returns the index after them, or None."""
+    kinds = [t.type for t in toks[-4:]]
+    at = -4 if kinds == ["CONDITION", "LPAR", "CONDITION", "RPAR"] \
+        and str(toks[-2].value) in vocab.ancestors(str(toks[-4].value)) \
+        else -2 if kinds[-2:] == ["CONDITION", "COMMA"] else -1
+    if len(toks) < -at or toks[at].type != "CONDITION" or "hepatitis_c" not in vocab.ancestors(str(toks[at].value)):
+        return None
+    words, j, n = ["genotype"], i + 1, len(raws)
+    while j < n and raws[j].kind == "num" and raws[j].text.isdigit():
+        words.append(raws[j].text)
+        j += 1
+        if j < n and raws[j].start == raws[j - 1].end and re.fullmatch("[a-e]", raws[j].text):  # "1a", "1b"
+            words[-1] += raws[j].text
+            j += 1
+        if j + 1 < n and raws[j].text in _GENOTYPE_JOINS and raws[j + 1].kind == "num":
+            words.append(raws[j].text)
+            j += 1
+        elif j + 2 < n and raws[j].text == "," and raws[j + 1].text in ("or", "and") and raws[j + 2].kind == "num":
+            words.extend((raws[j].text, raws[j + 1].text))
+            j += 2
+    if len(words) < 2 or raws[j - 1].kind not in ("num", "word") or (j < n and raws[j].start == raws[j - 1].end
+                                                                      and raws[j].kind in ("word", "num")):
+        return None
+    end = raws[j - 1].end
+    if j < n and raws[j].text in ("infection", "infections"):
+        end, j = raws[j].end, j + 1
+    head = toks[at]
+    del toks[at:]
+    qualifier = " ".join(words).replace(" ,", ",").replace(" - ", "-").replace(" / ", "/")
+    toks.append(Token("JUDGED", qualifier, start_pos=head.start_pos, end_pos=head.start_pos))  # read before it
+    toks.append(type(head)("CONDITION", head.value, start_pos=head.start_pos, end_pos=end))
+    return j
+
+
 class LexError(ScreeningError):
     """Text the lexer cannot turn into tokens the grammar accepts (never shown to users as a crash)."""
 
@@ -347,6 +389,9 @@ def _read(text: str) -> tuple[list[Token], str]:
             j, key = shared[i]
             toks.append(_phrase_token(raws, i, "CONDITION", key, raws[j - 1].end))
             i = j
+            continue
+        if r.text == "genotype" and (genotyped := _genotypes(raws, i, toks)) is not None:
+            i = genotyped  # "HCV genotype 1 or 4": a genotype a person weighs
             continue
         if r.kind == "titer":
             toks.append(_tok("TITER", float(r.text.split(":")[1].replace(",", "")), r))
@@ -502,7 +547,7 @@ def _read(text: str) -> tuple[list[Token], str]:
         if kind == "ATTEST":
             swallow, attested = True, _attested(value[0])
         i = j
-    toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(toks)), text))
+    toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(_settings_after(toks))), text))
     collapsed = _collapse(toks, text)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed, text)
@@ -961,6 +1006,32 @@ def _restates(before: Token, inside: Token) -> bool:
     return before.type in _LIMITS and _LIMITS.get(inside.type) == _LIMITS[before.type]
 
 
+_SETTING_RUN = frozenset({"DRUG", "COMMA", "OR", "AND", "LPAR", "RPAR"})
+
+
+def _settings_after(toks: list[Token]) -> list[Token]:
+    """"Ketoconazole, acyclovir, or nystatin for prophylaxis": a setting said after a list of drugs is read before
+    it, as "prophylactic ketoconazole, ..." (phrases.toml [setting] after). After anything else it is an unknown word."""
+    if not any(t.type == "SETTINGAFTER" for t in toks):
+        return toks
+    out: list[Token] = []
+    for t in toks:
+        if t.type != "SETTINGAFTER":
+            out.append(t)
+            continue
+        k = len(out)
+        while k > 0 and out[k - 1].type in _SETTING_RUN:
+            k -= 1
+        while k < len(out) and out[k].type != "DRUG":  # the run begins at its first drug
+            k += 1
+        if k == len(out) or out[-1].type not in ("DRUG", "RPAR") or (k > 0 and out[k - 1].type in ("SETTING", "SYSTEMIC", "ROUTE")):
+            out.append(Token("WORD", str(t.value), start_pos=t.start_pos, end_pos=t.end_pos))
+            continue
+        words = str(t.value).split()
+        out.insert(k, Token("SETTING", " ".join(words[1:]), start_pos=t.start_pos, end_pos=t.end_pos))
+    return out
+
+
 def _infection_with(toks: list[Token], text: str) -> list[Token]:
     """"infection with HIV, hepatitis B or hepatitis C": the infections named after "with" (a test named there, the
     infection it shows)."""
@@ -968,6 +1039,9 @@ def _infection_with(toks: list[Token], text: str) -> list[Token]:
     out: list[Token] = []
     for i, t in enumerate(toks):
         nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if t.type == "CONDITION" and t.value == "infection" and nxt is not None and nxt.type == "JUDGED" \
+                and str(nxt.value).startswith("genotype") and text[t.end_pos:nxt.start_pos].strip() == "with":
+            continue  # "infection with HCV genotype 2 or 3" (see _genotypes)
         if t.type == "CONDITION" and t.value == "infection" and nxt is not None \
                 and text[t.end_pos:nxt.start_pos].strip() == "with":
             shown = units.get_quantity(nxt.value).shows if nxt.type == "QTEST" else nxt.value if nxt.type == "CONDITION" else None

@@ -134,6 +134,9 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         events = [p for p in parts if isinstance(p, ir.Node) and not isinstance(p, _Longer)]
         longer = [p.node for p in parts if isinstance(p, _Longer)]  # from since_more
         named = {m.concept for n in events for m in _leaves(n) if isinstance(m, (ir.Medication, ir.Procedure))}
+        if longer and any(isinstance(m, ir.Medication) and m.route for n in events for m in _leaves(n)):
+            # "since prior intrathecal chemotherapy (2 weeks for cytarabine)": by that route only, or any?
+            raise Uncompilable("a longer wait for some drugs of a statement said of one route")
         if any(t.type in ("DRUG", "PROCEDURE") and not any(t.value in vocab.ancestors(k) for k in named) for t in topic):
             raise Uncompilable("the heading names another treatment than the statement")
         if any(t.type == "BETWEEN" and str(t).lower() != "from" for t in toks):
