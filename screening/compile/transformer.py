@@ -130,3 +130,8 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         self._parenthesised.add(id(node))
         return node
 
+
+    def had_lead(self, t: Token) -> Token:
+        """"have had chemotherapy", "had received rituximab", "has undergone chemotherapy": every PROCUSE word is a
+        past tense (phrases.toml [procedure_use]); before a drug it says the drug was ever taken, as "prior" does."""
+        return Token.new_borrow_pos("HISTORY", t.value, t)
