@@ -33,6 +33,7 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         # to agree once the quantity is known (the comparison is held, so its id is not reused)
         self._restated: dict[int, tuple[list[Any], tuple[tuple[_Value, _Value], ...]]] = {}
         self._conditional: set[int] = set()  # ids of thresholds that hold only under a condition (if_measure)
+        self._had = False  # a past tense ("had", "undergone") read before a drug (had_lead)
 
     # --- structure -----------------------------------------------------------------------------
     def statement(self, *parts: Any) -> ir.Node:
@@ -106,6 +107,13 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
             # "myocardial infarction, or revascularization within 6 months": does the time frame cover
             # the infarction too? Read either way, some patient gets a wrong verdict
             raise Uncompilable("a time frame at the end of a list of different kinds: does it cover them all?")
+        ends = {getattr(n, "window", None) for n in _leaves(nodes[-1])}
+        if self._had and len(ends) == 1 and (e := next(iter(ends))) is not None and e.amount > 0 and any(
+                isinstance(n, (ir.Medication, ir.Procedure)) and n.window is None and getattr(n, "duration", None) is None
+                for m in nodes[:-1] for n in _leaves(m)):
+            # "has had a dose of prednisone > 7.5 mg/day or has received corticosteroids within one month": read
+            # apart, the first would be ever; the time frame may cover it too
+            raise Uncompilable("a time frame at the end of a list after 'had': does it cover them all?")
         seps = {s for p in parts if isinstance(p, tuple) for s in p}
         if "and" in seps and "or" in seps:
             raise Uncompilable("mixes 'and' and 'or' without saying which binds tighter")
@@ -130,3 +138,9 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         self._parenthesised.add(id(node))
         return node
 
+
+    def had_lead(self, t: Token) -> Token:
+        """"have had chemotherapy", "had received rituximab", "has undergone chemotherapy": every PROCUSE word is a
+        past tense (phrases.toml [procedure_use]); before a drug it says the drug was ever taken, as "prior" does."""
+        self._had = True
+        return Token.new_borrow_pos("HISTORY", t.value, t)
