@@ -44,7 +44,7 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
             out.append((start, text[start:i]))
             start = i + 1
     out.append((start, text[start:]))
-    out = [piece for s, t in out for piece in _run_together(s, t)]
+    out = [_unlabelled(*piece) for s, t in out for part in _unmarked(s, t) for piece in _run_together(*part)]
     return [(s + len(t) - len(t.lstrip()), t.strip(" .;:")) for s, t in out if t.strip(" .;:")]
 
 
@@ -64,6 +64,46 @@ def _run_together(start: int, text: str) -> list[tuple[int, str]]:
     cuts = [m.start() for m in _run_together_start().finditer(text)]
     bounds = [0, *cuts, len(text)]
     return [(start + a, text[a:b]) for a, b in zip(bounds, bounds[1:])]
+
+
+# "No plasmapheresis in the last 2 months --Patient Characteristics--": an old NCI page's section marker
+_MARKER = re.compile(r"\s*--\s*[A-Z][A-Za-z/ ]{2,40}?\s*--\s*")
+
+
+def _unmarked(start: int, text: str) -> list[tuple[int, str]]:
+    """The parts of a sentence around the section markers an old NCI page left in it ("--Prior/Concurrent
+    Therapy--"): a marker ends a statement and says nothing itself."""
+    out, at = [], 0
+    for m in _MARKER.finditer(text):
+        out.append((start + at, text[at:m.start()]))
+        at = m.end()
+    out.append((start + at, text[at:]))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _section_label() -> re.Pattern[str]:
+    labels = "|".join(re.escape(w) for w in sorted(phrase_data()["run_together"]["labels"], key=len, reverse=True))
+    return re.compile(rf"^\s*(?:{labels}):\s+(?=[A-Z])", re.I)
+
+
+def _unlabelled(start: int, text: str) -> tuple[int, str]:
+    """"Endocrine therapy: No concurrent immunosuppressive drugs": an old NCI page's section label before a
+    statement that names its own subject says nothing more (phrases.toml [run_together] labels). The label stays
+    where the statement may lean on it: a count of regimens ("Chemotherapy: No more than 1 prior regimen"), a
+    "since" statement (the grammar checks its topic), or a statement that names no treatment or state of its own."""
+    m = _section_label().match(text)
+    if m is None:
+        return start, text
+    rest = text[m.end():]
+    if rest.startswith("See "):  # "Chemotherapy: See Disease Characteristics": a pointer
+        return start + m.end(), rest
+    toks = _tokens(rest)
+    counts = _therapy_counts()
+    if not any(t.type in _STATEMENT_HEADS for t in toks) or any(
+            t.type in ("SINCE", "WORD") or t.type == "QUANTITY" and t.value in counts for t in toks):
+        return start, text
+    return start + m.end(), rest
 
 
 # what each of several run-together statements names (a sentence with fewer than two cannot be several)

@@ -464,6 +464,20 @@ class EventRules(Transformer):  # type: ignore[type-arg]
     def proc_setting(self, *parts: Token) -> ir.Node:
         return ir.Judged(_setting(parts), ir.Procedure(parts[-1].value))
 
+    def proc_extent(self, *parts: Token | None) -> ir.Node:
+        """"No prior radiotherapy to more than 25% of bone marrow": no record says how much of the marrow a
+        radiotherapy reached, so a person judges it; a patient who never had radiotherapy has none (ir.Judged).
+        Only an upper share ("more than", "at least") of a radiotherapy: "less than 25%" reads as a permission."""
+        toks = [t for t in parts if isinstance(t, Token)]
+        proc = next(t for t in toks if t.type == "PROCEDURE")
+        cmp, number, unit = (next(t for t in toks if t.type == k) for k in ("CMP", "NUMBER", "UNIT"))
+        if proc.value != "radiotherapy" and "radiotherapy" not in vocab.ancestors(proc.value):
+            raise Uncompilable("a share of the bone marrow reached by something other than radiotherapy")
+        if unit.value != "%" or cmp.value not in (">", ">=") or not 0 < float(number.value) < 100:
+            raise Uncompilable("a share of the bone marrow that is not 'more than N%'")
+        words = {">": "more than", ">=": "at least"}[cmp.value]
+        return ir.Judged(f"to {words} {float(number.value):g}% of the bone marrow", ir.Procedure(proc.value))
+
     def proc_judged(self, *parts: Token | None) -> ir.Node:
         t = next(p for p in parts if isinstance(p, Token) and p.type == "PROCEDURE")
         return ir.Judged(_qualifier(parts), ir.Procedure(t.value))

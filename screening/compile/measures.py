@@ -1,6 +1,7 @@
 """Transformer rules for measurements, ages and sexes, and tests (one method per rule of grammars/criteria.lark)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from lark import Token, Transformer, v_args
@@ -140,7 +141,9 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         now = [t for t in toks if t.type == "NEG"]  # "since prior and no concurrent X"
         if now and not any(t.type == "USE" and str(t).lower() in phrase_data()["current_state"]["phrases"] for t in toks):
             raise Uncompilable("'since prior and no ...': no what?")
-        nodes = [_timed(n, window) for n in events]
+        nodes = [replace(n, window=window) if isinstance(n, ir.Condition) else _timed(n, window) for n in events]
+        if any(isinstance(n, ir.Condition) for n in events) and (now or any(t.type == "RECOVERED" for t in toks)):
+            raise Uncompilable("'since' a condition, and recovered or no concurrent what?")
         if (purpose := _purpose(parts)) is not None:  # "since prior biologic therapy for lymphoma"
             nodes = [ir.Judged(purpose, n) for n in nodes]
         recovered = next((t for t in toks if t.type == "RECOVERED"), None)
@@ -164,11 +167,19 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         return node
 
     def since_more(self, *parts: Token | None) -> ir.Node:
+        """"(6 weeks for nitrosoureas or mitomycin C; 8 weeks for suramin)": each wait for the drugs after it."""
+        meds: list[ir.Node] = []
+        window = None
         toks = [t for t in parts if isinstance(t, Token)]
-        number = next(t for t in toks if t.type == "NUMBER")
-        window = ir.Window(number.value, next(t for t in toks if t.type == "TIMEUNIT").value)
-        return _Longer(ir.Not(_any([ir.Medication(t.value, window) for t in parts
-                                    if isinstance(t, Token) and t.type == "DRUG"])))
+        for i, t in enumerate(toks):
+            if t.type == "NUMBER":
+                window = ir.Window(t.value, toks[i + 1].value)
+            elif t.type == "DRUG":
+                meds.append(ir.Medication(t.value, window))
+        return _Longer(ir.Not(_any(meds)))
+
+    def since_cond(self, t: Token) -> ir.Node:
+        return ir.Condition(t.value)
 
     def exact(self, value: _Value) -> list[tuple[str, _Value]]:  # "NYHA class III"; a bare lab value goes to review
         return [("==", value)]
