@@ -162,9 +162,11 @@ def _ending_start(text: str, ending: tuple[str, ...]) -> int | None:
     return m.start() if m else None
 
 
-# a permission names treatments or conditions and nothing else: "Prior or concurrent chemotherapy allowed"
+# a permission names treatments or conditions and nothing else: "Prior or concurrent chemotherapy allowed"; why or how
+# the treatment is given narrows nothing it asks ("Prior adjuvant chemotherapy allowed", "Concurrent inhaled steroids
+# allowed"): it asks nothing
 _PLAIN = frozenset({"DRUG", "PROCEDURE", "VACCINE", "CONDITION", "CGROUP", "STUDY", "HISTORY", "PRIOR", "USE",
-                    "PROCUSE", "COMMA", "OR", "AND", "SYSTEMIC"})
+                    "PROCUSE", "COMMA", "OR", "AND", "SYSTEMIC", "SETTING", "ROUTE"})
 
 
 def is_plain_subject(tokens: list[Token]) -> bool:

@@ -410,6 +410,18 @@ class EventRules(Transformer):  # type: ignore[type-arg]
                   for t in parts if isinstance(t, Token) and t.type in ("DRUG", "PROCEDURE")]
         return _recovered_from(events, "not recovered from its effects")
 
+    def recovery_allowed(self, *parts: Any) -> ir.Node:
+        """"Prior radiotherapy allowed and recovered": the permission asks nothing; whether the patient recovered
+        from what was allowed is a person's call (moot without it). Only the words that say "allowed"."""
+        tail = next(t for t in parts if isinstance(t, Token) and t.type == "RECOVERED")
+        if not str(tail).lower().startswith("allowed"):
+            raise Uncompilable("a treatment, then 'and recovered': required, or allowed?")
+        if self.kind == "exclusion":
+            raise Uncompilable("a permission with a demand filed among the exclusions")
+        if any(isinstance(t, Token) and t.type == "USE" and str(t).lower() in lexicon().present_use for t in parts):
+            raise Uncompilable("a treatment now, and recovered from it?")
+        return self.recovery(*parts)
+
     def allergies(self, *parts: Any) -> ir.Node:
         lead = next(p for p in parts if isinstance(p, Token) and p.type == "ALLERGY")  # after a history lead
         if lead.value == "contraindication":
