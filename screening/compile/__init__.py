@@ -53,7 +53,10 @@ def _run_together_start() -> re.Pattern[str]:
     d = phrase_data()["run_together"]
     starts = "|".join(re.escape(w) for w in sorted(d["starts"], key=len, reverse=True))
     never = "|".join(re.escape(w) for w in d["never_before"])
-    return re.compile(rf"(?<=[a-z0-9)%\]]) (?=(?:{starts}) (?!(?i:{never})\b)[A-Za-z0-9(])")
+    # after a lower-case word, a digit or a bracket, or after a capital that ends a name or unit ("mitomycin C",
+    # "2.0 mg/dL", "by EKG"), but never after a capitalised conjunction ("... OR No androgen independence": alternatives)
+    return re.compile(rf"(?:(?<=[a-z0-9)%\]])|(?<=[A-Z])(?<!\bOR)(?<!\bAND)(?<!\bNOR)) "
+                      rf"(?=(?:{starts}) (?!(?i:{never})\b)[A-Za-z0-9(])")
 
 
 def _run_together(start: int, text: str) -> list[tuple[int, str]]:
