@@ -135,7 +135,6 @@ def lexicon() -> Lexicon:
     add(d["suspected"]["phrases"], "SUSPECTED")
     add(d["systemic"]["phrases"], "SYSTEMIC")
     add(d["recovered_from"]["phrases"], "RECOVEREDFROM")
-    add(d["marrow_extent"]["phrases"], "MARROW")
     add(d["indication"]["treatment_for"], "TREATFOR")
     add(d["indication"]["phrases"], "FOR")
     add(d["judged"]["both"], "FILLER")

@@ -18,7 +18,7 @@ from lark.exceptions import LarkError, VisitError
 
 from .. import ir, statements, vocab
 from ..errors import ScreeningError
-from ..lexer import lexicon, phrase_data, tokenize
+from ..lexer import lexicon, phrase_data, phrase_key, tokenize
 from ..trial import Trial
 from .helpers import Uncompilable, _all, _any, _therapy_counts
 from .parsing import criteria_parser, parse_tokens
@@ -318,6 +318,36 @@ def _viral_loads(toks: list[Token], own: frozenset[str]) -> list[Token]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _marrow_words() -> frozenset[tuple[str, ...]]:
+    return frozenset(phrase_key(p) for p in phrase_data()["marrow_extent"]["phrases"])
+
+
+def _marrow_extent(toks: list[Token]) -> list[Token]:
+    """"Radiotherapy to more than 25% of bone marrow": the unknown words right after a percentage that name the
+    marrow (phrases.toml [marrow_extent]) become one MARROW token; anything else is left as it is."""
+    if not any(t.type == "UNIT" and t.value == "%" for t in toks):
+        return toks
+    words = _marrow_words()
+    longest = max(map(len, words))
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        out.append(toks[i])
+        if toks[i].type == "UNIT" and toks[i].value == "%":
+            run = 0
+            while i + 1 + run < len(toks) and toks[i + 1 + run].type == "WORD" and run < longest:
+                run += 1
+            size = next((n for n in range(run, 0, -1)
+                         if tuple(str(t).lower() for t in toks[i + 1:i + 1 + n]) in words), 0)
+            if size:
+                first, last = toks[i + 1], toks[i + size]
+                out.append(Token("MARROW", "bone marrow", start_pos=first.start_pos, end_pos=last.end_pos))
+                i += size
+        i += 1
+    return out
+
+
 def _quals_before(toks: list[Token], i: int) -> list[Token]:
     """The JUDGED tokens of the run of qualifiers ending right before ``toks[i]`` ("serious, progressive")."""
     out = []
@@ -367,6 +397,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     if own:
         toks = _own_disease(toks, own, kind)
     toks = _viral_loads(toks, own)
+    toks = _marrow_extent(toks)
     if norm.lstrip().startswith("for ") and not (toks[0].type in ("SEX", "POPULATION") and _reproductive(toks)):
         # "for acromegaly": whom the items around it are for, not a demand ("for women of childbearing potential,
         # negative pregnancy test" is one: start_repro)
