@@ -162,11 +162,9 @@ def _ending_start(text: str, ending: tuple[str, ...]) -> int | None:
     return m.start() if m else None
 
 
-# a permission names treatments or conditions and nothing else: "Prior or concurrent chemotherapy allowed"; why or how
-# the treatment is given narrows nothing it asks ("Prior adjuvant chemotherapy allowed", "Concurrent inhaled steroids
-# allowed"): it asks nothing
+# a permission names treatments or conditions and nothing else: "Prior or concurrent chemotherapy allowed"
 _PLAIN = frozenset({"DRUG", "PROCEDURE", "VACCINE", "CONDITION", "CGROUP", "STUDY", "HISTORY", "PRIOR", "USE",
-                    "PROCUSE", "COMMA", "OR", "AND", "SYSTEMIC", "SETTING", "ROUTE"})
+                    "PROCUSE", "COMMA", "OR", "AND", "SYSTEMIC"})
 
 
 def is_plain_subject(tokens: list[Token]) -> bool:
