@@ -18,7 +18,7 @@ from lark.exceptions import LarkError, VisitError
 
 from .. import ir, statements, vocab
 from ..errors import ScreeningError
-from ..lexer import lexicon, phrase_data, tokenize
+from ..lexer import lexicon, phrase_data, phrase_key, tokenize
 from ..trial import Trial
 from .helpers import GROUP_ATTESTATIONS, Uncompilable, _all, _any, _therapy_counts
 from .parsing import criteria_parser, parse_tokens
@@ -44,7 +44,7 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
             out.append((start, text[start:i]))
             start = i + 1
     out.append((start, text[start:]))
-    out = [piece for s, t in out for piece in _run_together(s, t)]
+    out = [_unlabelled(*piece) for s, t in out for part in _unmarked(s, t) for piece in _run_together(*part)]
     return [(s + len(t) - len(t.lstrip()), t.strip(" .;:")) for s, t in out if t.strip(" .;:")]
 
 
@@ -53,7 +53,10 @@ def _run_together_start() -> re.Pattern[str]:
     d = phrase_data()["run_together"]
     starts = "|".join(re.escape(w) for w in sorted(d["starts"], key=len, reverse=True))
     never = "|".join(re.escape(w) for w in d["never_before"])
-    return re.compile(rf"(?<=[a-z0-9)%\]]) (?=(?:{starts}) (?!(?i:{never})\b)[A-Za-z0-9(])")
+    # after a lower-case word, a digit or a bracket, or after a capital that ends a name or unit ("mitomycin C",
+    # "2.0 mg/dL", "by EKG"), but never after a capitalised conjunction ("... OR No androgen independence": alternatives)
+    return re.compile(rf"(?:(?<=[a-z0-9)%\]])|(?<=[A-Z])(?<!\bOR)(?<!\bAND)(?<!\bNOR)) "
+                      rf"(?=(?:{starts}) (?!(?i:{never})\b)[A-Za-z0-9(])")
 
 
 def _run_together(start: int, text: str) -> list[tuple[int, str]]:
@@ -64,6 +67,46 @@ def _run_together(start: int, text: str) -> list[tuple[int, str]]:
     cuts = [m.start() for m in _run_together_start().finditer(text)]
     bounds = [0, *cuts, len(text)]
     return [(start + a, text[a:b]) for a, b in zip(bounds, bounds[1:])]
+
+
+# "No plasmapheresis in the last 2 months --Patient Characteristics--": an old NCI page's section marker
+_MARKER = re.compile(r"\s*--\s*[A-Z][A-Za-z/ ]{2,40}?\s*--\s*")
+
+
+def _unmarked(start: int, text: str) -> list[tuple[int, str]]:
+    """The parts of a sentence around the section markers an old NCI page left in it ("--Prior/Concurrent
+    Therapy--"): a marker ends a statement and says nothing itself."""
+    out, at = [], 0
+    for m in _MARKER.finditer(text):
+        out.append((start + at, text[at:m.start()]))
+        at = m.end()
+    out.append((start + at, text[at:]))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _section_label() -> re.Pattern[str]:
+    labels = "|".join(re.escape(w) for w in sorted(phrase_data()["run_together"]["labels"], key=len, reverse=True))
+    return re.compile(rf"^\s*(?:{labels}):\s+(?=[A-Z])", re.I)
+
+
+def _unlabelled(start: int, text: str) -> tuple[int, str]:
+    """"Endocrine therapy: No concurrent immunosuppressive drugs": an old NCI page's section label before a
+    statement that names its own subject says nothing more (phrases.toml [run_together] labels). The label stays
+    where the statement may lean on it: a count of regimens ("Chemotherapy: No more than 1 prior regimen"), a
+    "since" statement (the grammar checks its topic), or a statement that names no treatment or state of its own."""
+    m = _section_label().match(text)
+    if m is None:
+        return start, text
+    rest = text[m.end():]
+    if rest.startswith("See "):  # "Chemotherapy: See Disease Characteristics": a pointer
+        return start + m.end(), rest
+    toks = _tokens(rest)
+    counts = _therapy_counts()
+    if not any(t.type in _STATEMENT_HEADS for t in toks) or any(
+            t.type in ("SINCE", "WORD") or t.type == "QUANTITY" and t.value in counts for t in toks):
+        return start, text
+    return start + m.end(), rest
 
 
 # what each of several run-together statements names (a sentence with fewer than two cannot be several)
@@ -275,6 +318,36 @@ def _viral_loads(toks: list[Token], own: frozenset[str]) -> list[Token]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _marrow_words() -> frozenset[tuple[str, ...]]:
+    return frozenset(phrase_key(p) for p in phrase_data()["marrow_extent"]["phrases"])
+
+
+def _marrow_extent(toks: list[Token]) -> list[Token]:
+    """"Radiotherapy to more than 25% of bone marrow": the unknown words right after a percentage that name the
+    marrow (phrases.toml [marrow_extent]) become one MARROW token; anything else is left as it is."""
+    if not any(t.type == "UNIT" and t.value == "%" for t in toks):
+        return toks
+    words = _marrow_words()
+    longest = max(map(len, words))
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        out.append(toks[i])
+        if toks[i].type == "UNIT" and toks[i].value == "%":
+            run = 0
+            while i + 1 + run < len(toks) and toks[i + 1 + run].type == "WORD" and run < longest:
+                run += 1
+            size = next((n for n in range(run, 0, -1)
+                         if tuple(str(t).lower() for t in toks[i + 1:i + 1 + n]) in words), 0)
+            if size:
+                first, last = toks[i + 1], toks[i + size]
+                out.append(Token("MARROW", "bone marrow", start_pos=first.start_pos, end_pos=last.end_pos))
+                i += size
+        i += 1
+    return out
+
+
 def _quals_before(toks: list[Token], i: int) -> list[Token]:
     """The JUDGED tokens of the run of qualifiers ending right before ``toks[i]`` ("serious, progressive")."""
     out = []
@@ -324,6 +397,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     if own:
         toks = _own_disease(toks, own, kind)
     toks = _viral_loads(toks, own)
+    toks = _marrow_extent(toks)
     if norm.lstrip().startswith("for ") and not (toks[0].type in ("SEX", "POPULATION") and _reproductive(toks)):
         # "for acromegaly": whom the items around it are for, not a demand ("for women of childbearing potential,
         # negative pregnancy test" is one: start_repro)

@@ -441,6 +441,18 @@ class EventRules(Transformer):  # type: ignore[type-arg]
                   for t in parts if isinstance(t, Token) and t.type in ("DRUG", "PROCEDURE")]
         return _recovered_from(events, "not recovered from its effects")
 
+    def recovery_allowed(self, *parts: Any) -> ir.Node:
+        """"Prior radiotherapy allowed and recovered": the permission asks nothing; whether the patient recovered
+        from what was allowed is a person's call (moot without it). Only the words that say "allowed"."""
+        tail = next(t for t in parts if isinstance(t, Token) and t.type == "RECOVERED")
+        if not str(tail).lower().startswith("allowed"):
+            raise Uncompilable("a treatment, then 'and recovered': required, or allowed?")
+        if self.kind == "exclusion":
+            raise Uncompilable("a permission with a demand filed among the exclusions")
+        if any(isinstance(t, Token) and t.type == "USE" and str(t).lower() in lexicon().present_use for t in parts):
+            raise Uncompilable("a treatment now, and recovered from it?")
+        return self.recovery(*parts)
+
     def allergies(self, *parts: Any) -> ir.Node:
         lead = next(p for p in parts if isinstance(p, Token) and p.type == "ALLERGY")  # after a history lead
         if lead.value == "contraindication":
@@ -498,6 +510,20 @@ class EventRules(Transformer):  # type: ignore[type-arg]
 
     def proc_setting(self, *parts: Token) -> ir.Node:
         return ir.Judged(_setting(parts), ir.Procedure(parts[-1].value))
+
+    def proc_extent(self, *parts: Token | None) -> ir.Node:
+        """"No prior radiotherapy to more than 25% of bone marrow": no record says how much of the marrow a
+        radiotherapy reached, so a person judges it; a patient who never had radiotherapy has none (ir.Judged).
+        Only an upper share ("more than", "at least") of a radiotherapy: "less than 25%" reads as a permission."""
+        toks = [t for t in parts if isinstance(t, Token)]
+        proc = next(t for t in toks if t.type == "PROCEDURE")
+        cmp, number, unit = (next(t for t in toks if t.type == k) for k in ("CMP", "NUMBER", "UNIT"))
+        if proc.value != "radiotherapy" and "radiotherapy" not in vocab.ancestors(proc.value):
+            raise Uncompilable("a share of the bone marrow reached by something other than radiotherapy")
+        if unit.value != "%" or cmp.value not in (">", ">=") or not 0 < float(number.value) < 100:
+            raise Uncompilable("a share of the bone marrow that is not 'more than N%'")
+        words = {">": "more than", ">=": "at least"}[cmp.value]
+        return ir.Judged(f"to {words} {float(number.value):g}% of the bone marrow", ir.Procedure(proc.value))
 
     def proc_judged(self, *parts: Token | None) -> ir.Node:
         t = next(p for p in parts if isinstance(p, Token) and p.type == "PROCEDURE")

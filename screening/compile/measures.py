@@ -174,11 +174,16 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         return node
 
     def since_more(self, *parts: Token | None) -> ir.Node:
+        """"(6 weeks for nitrosoureas or mitomycin C; 8 weeks for suramin)": each wait for the drugs after it."""
+        meds: list[ir.Node] = []
+        window = None
         toks = [t for t in parts if isinstance(t, Token)]
-        number = next(t for t in toks if t.type == "NUMBER")
-        window = ir.Window(number.value, next(t for t in toks if t.type == "TIMEUNIT").value)
-        return _Longer(ir.Not(_any([ir.Medication(t.value, window) for t in parts
-                                    if isinstance(t, Token) and t.type == "DRUG"])))
+        for i, t in enumerate(toks):
+            if t.type == "NUMBER":
+                window = ir.Window(t.value, toks[i + 1].value)
+            elif t.type == "DRUG":
+                meds.append(ir.Medication(t.value, window))
+        return _Longer(ir.Not(_any(meds)))
 
     def exact(self, value: _Value) -> list[tuple[str, _Value]]:  # "NYHA class III"; a bare lab value goes to review
         return [("==", value)]
