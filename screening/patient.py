@@ -99,8 +99,28 @@ class _In(BaseModel):
 
 
 class QuantityIn(_In):
+    """A number with its unit: {"value": 62, "unit": "kg"}; "62 kg" is read the same."""
+
     value: float
     unit: str = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _written(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            m = _QUANTITY_TEXT.fullmatch(v)
+            if m is None:
+                raise ValueError(f"{v!r} is not a quantity like \"62 kg\" or {{\"value\": 62, \"unit\": \"kg\"}}")
+            return {"value": float(m[1]), "unit": m[2]}
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            raise ValueError(f"{v!r} has no unit: write {{\"value\": {v!r}, \"unit\": ...}}")
+        if not isinstance(v, dict) and not isinstance(v, QuantityIn):
+            raise ValueError("a quantity is an object like {\"value\": 62, \"unit\": \"kg\"}")
+        return v
+
+
+#: a number and its unit in one string ("12.5 g/dL", "80%", "62 kg")
+_QUANTITY_TEXT = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*([^\d\s.,].*?)\s*")
 
 
 class ReferenceRange(_In):
@@ -354,13 +374,12 @@ def _convert(value: float, unit: str, key: str, path: str) -> float:
         raise PatientDataError(str(exc.message), path=path, suggestion=exc.suggestion) from exc
 
 
-_NUMBER_WITH_UNIT = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*([^\d\s.,].*?)\s*")
 
 
 def _number_with_unit(v: str, unit: str | None, q: units.QuantityDef, path: str) -> tuple[str, str]:
     """A value written with its unit ("12.5 g/dL", "80%"), as some feeds send it: the number as written, and the
     unit. A unit inside the value that contradicts the record's ``unit`` is refused."""
-    m = _NUMBER_WITH_UNIT.fullmatch(v)
+    m = _QUANTITY_TEXT.fullmatch(v)
     if m is None:
         raise PatientDataError(f"{v!r} is not a number", path=f"{path}.value")
     written = m[2]

@@ -180,6 +180,8 @@ _CLEAN: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(a, re.I), b)
     (r"/\s*\(?\{?\s*1[.,]73\s*(?:_|\s)*(?:sq\.?\s*)?m(?:\s*\^?\s*2)?\s*\}?\)?", "/standard_body_surface"),
     (r"/\s*24\s*-?\s*h(?:ours?|rs?)?\b", "/d"),
     (r"\{[^}]*\}", ""), (r"\[([A-Za-z]+)(?:_[a-z]+)?\]", r"\1"),
+    # UCUM's product dot: "10*6.[iU]" is 10^6 IU, "mg/(kg.d)" is mg/kg/d
+    (r"(10\s*[*^]\s*\d+)\.(?=[A-Za-z])", r"\1 "), (r"/\(([A-Za-z]+)\.([A-Za-z]+)\)", r"/\1/\2"),
     (r"^(?:x|\*|times)\s*(?=10|ULN\b|LLN\b|upper\b|lower\b|institutional\b|the\b)", ""), (r"^the\s+", ""),
     (r"\s*\((?:ULN|LLN)\)$", ""), (r"\s+", " ")))
 _FACTOR = re.compile(r"(?:10\s*(?:\^|\*\*|\*|[eE])\s*\+?(-?\d+)|1[eE]\+?(-?\d+))(?![\d.])\s*")

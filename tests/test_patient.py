@@ -441,3 +441,18 @@ def test_a_date_known_to_the_month_or_year_is_a_span(text: str, first: dt.date, 
 def test_a_partial_date_with_a_bad_month_names_its_path() -> None:
     exc = error_of({"id": "p", "medications": [{"name": "prednisone", "start": "2026-13"}]})
     assert exc.path == "medications[0].start" and "not a date" in str(exc)
+
+
+@pytest.mark.parametrize("record,path,needle", [
+    ({"id": "p", "weight": 80}, "weight", "has no unit"),
+    ({"id": "p", "weight": [80]}, "weight", "an object like"),
+    ({"id": "p", "medications": [{"name": "prednisone", "dose": "ten mg"}]}, "medications[0].dose", "not a quantity"),
+], ids=["bare-number", "list", "words"])
+def test_a_quantity_that_is_not_one_says_how_to_write_it(record: dict[str, Any], path: str, needle: str) -> None:
+    exc = error_of(record)
+    assert exc.path == path and needle in str(exc) and "QuantityIn" not in str(exc)
+
+
+def test_a_quantity_written_as_text_is_read() -> None:
+    p = parse_patient({"id": "p", "weight": "80 kg", "medications": [{"name": "prednisone", "dose": "10 mg/d"}]})
+    assert p.observations["body_weight"][0].value == 80.0 and p.medications[0].dose == 10.0

@@ -38,9 +38,9 @@ SPELLINGS = {
     "U/L": ["U/L", "Units/L", "u/l"],
     "IU/mL": ["IU/mL"],
     "MIU": ["MIU"],
-    "10^6 IU": ["10^6 IU", "10^6IU"],
+    "10^6 IU": ["10^6 IU", "10^6IU", "10*6.[iU]", "10*6.[IU]"],  # UCUM product dot (e2e review s7)
     "mIU/L": ["mIU/L"],
-    "mg/kg/d": ["mg/kg/d", "mg/kg/day", "mg/kg/24h"],
+    "mg/kg/d": ["mg/kg/d", "mg/kg/day", "mg/kg/24h", "mg/(kg.d)"],
     "mg/d": ["mg/day", "mg/d", "mg/24 hours", "mg per day"],
     "g/d": ["g/day", "g/24h", "g/24 h", "g/24hr"],
     "mg": ["mg"],

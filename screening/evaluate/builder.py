@@ -167,6 +167,10 @@ class Builder(MedicationChecks):
                 if max_age is not None and c.day - o.day > max_age:
                     return Outcome(UNKNOWN, "newest {} ({}) is older than {} days", (name, o.summary, max_age), (o.path,))
                 r = compare(o)
+                same_day = [x for x in series if x.day == o.day and x is not o]
+                if same_day and any(compare(x) != r for x in same_day):  # two readings that day: which one holds?
+                    return Outcome(UNKNOWN, "values of {} on the same day disagree about {}: {}",
+                                   (name, wanted, _Joined([o, *same_day])), tuple(x.path for x in (o, *same_day)))
                 if r is None:
                     why = "no value" if o.value is None else "no reference range recorded"
                     return Outcome(UNKNOWN, "{}: {} to compare with {}", (o.summary, why, wanted), (o.path,))
@@ -216,6 +220,10 @@ class Builder(MedicationChecks):
                     break
                 if o.result is None:
                     return Outcome(UNKNOWN, "{}: no result recorded", (o.summary,), (o.path,))
+                same_day = [x for x in p.observations[node.analyte] if x.day == o.day and x is not o]
+                if any(x.result != o.result for x in same_day):
+                    return Outcome(UNKNOWN, "results of {} on the same day disagree: {}", (name, _Joined([o, *same_day])),
+                                   tuple(x.path for x in (o, *same_day)))
                 return Outcome(MET if o.result == want else NOT_MET, "{}", (o.summary,), (o.path,))
             return Outcome(UNKNOWN, "no {} result in the record{}", (name, limit_text))
         return check

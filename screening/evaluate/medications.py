@@ -37,6 +37,8 @@ class MedicationChecks:
                 if s.verdict == MET:
                     return Outcome(UNKNOWN, "{}; in a study then ({}): an investigational drug the list does not name?",
                                    (o.reason, s.reason), s.evidence)
+                if s.verdict != NOT_MET:  # no studies list: a study may have given one
+                    return Outcome(UNKNOWN, "{}, but the record has no studies list", (o.reason,), o.evidence)
                 return o
             return check
         match = self._entry_check("medications", node.concept, node.window, node.exceptions, systemic=node.systemic,
