@@ -544,8 +544,13 @@ def _dose_classes(keys: frozenset[str], dose: float | None, unit: str | None,
     for drug, rule, dropped in _dose_class_rules():
         if drug not in keys:
             continue
+        limit = rule["up_to_mg_per_day"] if "up_to_mg_per_day" in rule else rule["up_to_mg_per_week"] / 7
+        if unit == "mg/d" and dose is not None and dose > limit:
+            return keys, frozenset()
+        if rule.get("low_dose_is") == "maybe":  # a low dose may still be the class (maintenance chemotherapy)
+            return keys - dropped, dropped
         if unit == "mg/d" and dose is not None:
-            return (keys, frozenset()) if dose > rule["up_to_mg_per_day"] else (keys - dropped, frozenset())
+            return keys - dropped, frozenset()
         low = any(w in name.lower() for w in rule["low_names"]) or (
             unit == "mg" and dose is not None and dose <= rule["low_dose_mg"])  # one dose, no frequency: 81 mg
         return keys - dropped, frozenset() if low else dropped
