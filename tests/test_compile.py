@@ -401,6 +401,16 @@ def test_a_definition_of_childbearing_potential_is_no_list_of_demands() -> None:
     assert isinstance(items["Women who have had tubal ligation"].rule, ir.Review)
 
 
+@pytest.mark.parametrize("heading", [
+    "Childbearing potential is defined as any woman (regardless of sexual orientation) who meets the following criteria:",
+    "WOCBP is defined as any female who has experienced menarche and who meets the following:"])
+def test_a_definition_of_childbearing_potential_in_other_words_is_no_list_of_demands(heading: str) -> None:
+    """"Has NOT undergone a hysterectomy" under it defines the group (end-to-end review s7: it was an inclusion)."""
+    items = _compiled_items(f"{heading}\n - Has NOT undergone a hysterectomy or bilateral oophorectomy\n")
+    rule = items["Has NOT undergone a hysterectomy or bilateral oophorectomy"].rule
+    assert not ir.is_executable(rule) and "definition" in next(n.reason for n in ir.walk(rule) if isinstance(n, ir.Review))
+
+
 def test_lookahead_filtered_parser_reads_every_sentence_as_the_plain_earley_parser() -> None:
     """The parser predicts only rules that can begin with the next token (compile._LookaheadPredictions):
     on every sentence of the seeds and of 30 corpus trials it must give the very tree (or failure) of
