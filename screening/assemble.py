@@ -324,6 +324,16 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
         if not item.children and i + 1 < len(items) and (item.text.rstrip().endswith(":") or _cohort_line(item.text)) \
                 and not _AT_LEAST.search(item.text) and len(item.text.split()) <= 12:
             here = _heading_context(item.text, outer)
+            if here.window != outer.window and ir.is_executable(
+                    compile_text(item.text.rstrip(" :"), item.kind, own=outer.own, own_disease=outer.own_all)):
+                # "History of alcohol/drug abuse or dependence within 12 months of the study:": a criterion whose own
+                # list follows, not a heading whose window reaches the rest of the section
+                _criteria_for(item, out, parent, role, ctx)
+                ctx = replace(outer, about_other="listed after a sentence ending in ':' that may say what they are "
+                                                 "(its definitions, its cases): where its list ends needs a person")
+                reach_kind = item.kind
+                i += 1
+                continue
             if (here.kind, here.window, here.permissive, here.about_other) != (outer.kind, outer.window,
                                                                                outer.permissive, outer.about_other):
                 excepting = _excepting(item.text)

@@ -285,7 +285,7 @@ class ActiveToken(Token):
 def _phrase_token(raws: list[Raw], i: int, kind: str, value: Any, end: int) -> Token:
     """The token of the phrase starting at ``raws[i]``; a condition after the dropped word "active" is an
     ActiveToken (its latent forms do not count)."""
-    active = kind in ("CONDITION", "CGROUP") and i > 0 and raws[i - 1].text == "active"
+    active = kind in ("CONDITION", "CGROUP") and (i > 0 and raws[i - 1].text == "active" or raws[i].text == "active")
     return (ActiveToken if active else Token)(kind, value, start_pos=raws[i].start, end_pos=end)
 
 

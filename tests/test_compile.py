@@ -527,3 +527,14 @@ def test_items_to_discuss_with_the_study_team_go_to_review() -> None:
                             "Excluded:\n - Ganciclovir.\n")
     assert not ir.is_executable(items["Cytokines"].rule)
     assert ir.is_executable(items["Ganciclovir"].rule)
+
+
+def test_a_flat_criterion_ending_in_a_colon_lends_its_window_to_no_later_item() -> None:
+    """"History of alcohol/drug abuse or dependence within 12 months of the study:" is a criterion whose list follows,
+    not a heading: its window reached "history of parasitic infection" seven items later (precision review s7)."""
+    items = _compiled_items("Exclusion Criteria:\n - History of alcohol abuse within 12 months of the study:\n"
+                            " - Abuse of alcohol defined as an average weekly intake of more than 21 units\n"
+                            " - The subject has a history of parasitic infection.\n")
+    assert ir.is_executable(items["History of alcohol abuse within 12 months of the study:"].rule)
+    later = items["The subject has a history of parasitic infection"].rule
+    assert not any(isinstance(n, ir.Condition) and n.window is not None for n in ir.walk(later))

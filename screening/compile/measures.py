@@ -8,7 +8,7 @@ from lark import Token, Transformer, v_args
 
 from .. import ir, units, vocab
 from ..errors import ScreeningError
-from ..lexer import Ordinal, lexicon, phrase_data
+from ..lexer import ActiveToken, Ordinal, lexicon, phrase_data
 from .helpers import (
     Uncompilable, _Either, _Longer, _TestedCondition, _Value, _flat, _age, _age_values, _all, _any, _concept_words, _event_window, _leaves,
     _method_keys, _purpose, _recovered_from, _set, _therapy_counts, _timed, _years)
@@ -471,6 +471,10 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         return _all(nodes) if result == "negative" else _any(nodes)
 
     def tcondition(self, t: Token) -> _TestedCondition:
+        if isinstance(t, ActiveToken):
+            # "seropositive for HIV or active hepatitis C infection": a positive antibody shows exposure, not the
+            # active infection the text names
+            return _TestedCondition(ir.Condition(t.value, ir.Window(0)))
         test = lexicon().condition_tests.get(t.value)
         if test is None:
             raise Uncompilable(f"no test is known that shows '{t}'")

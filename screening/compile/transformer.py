@@ -15,6 +15,18 @@ from .measures import MeasureRules
 from .states import StateRules
 
 
+_EVENTS = (ir.Medication, ir.Condition, ir.Procedure, ir.StudyParticipation, ir.Immunization, ir.Allergy)
+
+
+def _positive_event(node: ir.Node) -> bool:
+    """A demand to have (had) a treatment, illness, procedure or study, with no negation in it."""
+    if isinstance(node, _EVENTS):
+        return True
+    if isinstance(node, ir.Judged):
+        return _positive_event(node.item)
+    return isinstance(node, (ir.AnyOf, ir.All)) and all(_positive_event(n) for n in node.items)
+
+
 @v_args(inline=True)
 class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  # type: ignore[type-arg]
     """Parse tree -> IR. ``kind`` (inclusion/exclusion) decides what a bare comma list means."""
@@ -59,6 +71,14 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
             # on another scale ("ECOG <= 2 (Karnofsky >= 60%)") stands as one of its own
             if id(s) in self._parenthesised and not (i > 0 and _measures_only(s) and _measures_only(statements[i - 1])):
                 raise Uncompilable("a statement in parentheses may define or limit the one before it")
+            if i > 0 and self.kind == "inclusion" and _positive_event(s) and any(
+                    isinstance(n, ir.Not) or isinstance(n, ir.Measure) and n.quantity != "age"
+                    for n in ir.walk(statements[i - 1])):
+                # "No concurrent antineoplastic biological response modifiers", "No estrogen within 24 hours of
+                # amifostine", "Bilirubin no greater than 2.0 mg/dL history of Gilbert's": words of the statement
+                # before (or its exception), not a treatment or illness the patient must have ("Women aged 40 or
+                # more on corticosteroid therapy" demands both)
+                raise Uncompilable("a treatment or illness run on after another statement: its own demand, or part of it?")
         return _all(list(statements)) if self.kind == "inclusion" else _any(list(statements))
 
     def start(self, *parts: Any) -> ir.Node:
