@@ -1,7 +1,7 @@
-"""Old NCI therapy labels at trial level (tests/cases/phrases/nci_labels.json, section "trials"): a statement that leaves
-its object to the label right above it ("Chemotherapy:" > "No prior therapy") takes the label's therapy; "Not specified"
-under a label, or after it in one item, is a heading that asks nothing and is never counted. The sentence-level cases
-of the same file run in test_phrase_cases.py."""
+"""Old NCI therapy labels at trial level (tests/cases/phrases/nci_labels.json, section "trials"): a statement that
+leaves its object to the label right above it ("Chemotherapy:" > "No prior therapy") takes the label's therapy;
+"Not specified" under a label, or after it in one item, is a heading that asks nothing and is never counted. The
+sentence-level cases of the same file run in test_phrase_cases.py."""
 from __future__ import annotations
 
 import json

@@ -149,7 +149,8 @@ def _under_label(text: str, kind: str, start: str) -> ir.Node | None:
     node = _compile_sentence(_GENERIC_THERAPY.sub(phrase, rest, count=1), kind, start, frozenset())
     leaves = list(ir.walk(node))
     named = [n.concept for n in leaves if isinstance(n, (ir.Medication, ir.Procedure))]
-    if not ir.is_executable(node) or not named or any(c != concept and concept not in vocab.ancestors(c) for c in named):
+    if not ir.is_executable(node) or not named or any(
+            c != concept and concept not in vocab.ancestors(c) for c in named):
         return None
     return node
 
