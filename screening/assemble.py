@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from . import ir, statements, vocab
-from .compile import compile_text
+from .compile import compile_text, label_therapy
 from .compile.helpers import _age, _all, _any
 from .compile.reproductive_groups import _NOT_CHILDBEARING
 from .lexer import lexicon, phrase_data, tokenize
-from .segment import has_sections
+from .segment import has_sections, nci_label
 from .trial import SourceItem, Trial
 
 _AT_LEAST = re.compile(r"\b(?:at least (?P<n>\d+|one|two|three|four|five)|(?P<more>more than (?:\d+|one|two|three))|"
@@ -97,6 +97,9 @@ class _Context:
     under_statement: str = ""
     own: frozenset[str] = frozenset()  # the trial's own conditions, most specific: what "no other X" is other than
     own_all: bool = False  # every one of the trial's conditions is known: "Stage IV disease" may name them
+    # the old NCI label this heading is ("Chemotherapy:"), when it names one therapy kind: a statement right under it
+    # may leave its object to it ("No prior therapy"; compile._under_label). Never inherited by deeper items
+    label: str = ""
 
 
 def _heading_context(text: str, outer: _Context) -> _Context:
@@ -139,11 +142,24 @@ def _heading_context(text: str, outer: _Context) -> _Context:
             about_other = about_other or "under a heading that negates it"
     allows = bool(words["allowed"].search(text)) and not excluded and start == "start" or _excepting(text)
     section = _SECTION.match(text)  # "Prior Medication:" with its lists nested under it
-    return _Context(kind=kind, start=start, window=window.group(0) if window else outer.window,
+    label = _therapy_label(text)
+    return _Context(label=label, kind=kind, start=start, window=window.group(0) if window else outer.window,
                     permissive=allows or outer.permissive and not excluded,
                     limited=allows and statements.restricts(text) or outer.limited and not excluded, subject=subject,
                     about_other=about_other, qualifier=qualifier, negating=negating, own=outer.own,
                     own_all=outer.own_all, prior=bool(section["prior"]) if section else outer.prior)
+
+
+def _therapy_label(text: str) -> str:
+    """"Chemotherapy:" -> "Chemotherapy": a heading that is nothing but an old NCI label naming one therapy kind."""
+    m = re.fullmatch(r"\W*([A-Za-z][A-Za-z ]{2,30}?)\s*:\s*", text)
+    return " ".join(m.group(1).split()) if m and label_therapy(m.group(1)) else ""
+
+
+def _label_says_nothing(text: str) -> bool:
+    """"Chemotherapy: Not specified", "Hepatic: Not specified" as one item: an old NCI label with nothing under it."""
+    label = nci_label(text)
+    return label is not None and bool(_no_requirement().fullmatch(text[label:].strip(" .;:").lower()))
 
 
 @lru_cache(maxsize=1)
@@ -214,7 +230,7 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
                                         item.span, "header", parent))
             _siblings(item.children, out, item.id, role, _heading_context(text, ctx))
             return
-    elif _is_label(text) or _no_requirement().fullmatch(text.strip(" .;:").lower()):
+    elif _is_label(text) or _no_requirement().fullmatch(text.strip(" .;:").lower()) or _label_says_nothing(text):
         out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "a heading with nothing to check"),
                                 item.span, "header", parent))
         return
@@ -231,6 +247,10 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         with_subject = compile_text(f"{ctx.subject} {joined}", kind, own=ctx.own, own_disease=ctx.own_all)
         if not isinstance(with_subject, ir.Review):
             rule = with_subject
+    if isinstance(rule, ir.Review) and ctx.label and source == text:  # "No prior therapy" under "Chemotherapy:"
+        labelled = compile_text(f"{ctx.label}: {text}", kind, ctx.start, ctx.own, ctx.own_all)
+        if ir.is_executable(labelled):
+            rule = labelled
     if isinstance(rule, ir.Review) and source != text:
         rule = ir.Review(text, rule.reason)
     if ctx.negating and any(isinstance(n, ir.Not) for n in ir.walk(rule)):

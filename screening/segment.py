@@ -505,6 +505,12 @@ def split_criteria(text: str) -> tuple[SourceItem, ...]:
     return tuple(i for i in items if i.kind == "inclusion") + tuple(i for i in items if i.kind == "exclusion")
 
 
+def nci_label(text: str) -> int | None:
+    """Where the text after an old NCI sub-header at its start begins ("Hepatic: Not specified" -> 9), or None."""
+    m = _LABEL.match(text, len(text) - len(text.lstrip()))
+    return m.end() if m else None
+
+
 def has_sections(text: str | None) -> bool:
     """Does the text name its parts (an inclusion, exclusion or NCI section heading)? Without any, every item
     is filed as an inclusion, though the page may mix exclusions and alternative patient groups among them."""

@@ -26,7 +26,7 @@ from .reproductive_groups import _childbearing, _with_group
 from .transformer import CriteriaTransformer
 
 __all__ = ["CriteriaTransformer", "Uncompilable", "compile_any", "compile_sentence", "compile_text", "compile_trial",
-           "criteria_parser", "source_hash", "split_sentences"]
+           "criteria_parser", "label_therapy", "source_hash", "split_sentences"]
 
 
 _ABBREVIATION = re.compile(r"(?<![\w.])(?:i\.e|e\.g)$", re.IGNORECASE)  # "i.e." and "e.g." end no sentence
@@ -107,6 +107,52 @@ def _unlabelled(start: int, text: str) -> tuple[int, str]:
             t.type in ("SINCE", "WORD") or t.type == "QUANTITY" and t.value in counts for t in toks):
         return start, text
     return start + m.end(), rest
+
+
+#: the object a statement under a therapy label leaves to the label ("Chemotherapy: No prior therapy")
+_GENERIC_THERAPY = re.compile(r"\b(?:therapy|therapies|treatment|treatments)\b", re.I)
+
+
+@lru_cache(maxsize=64)
+def label_therapy(label: str) -> tuple[str, str] | None:
+    """The one therapy kind an old NCI section label names, as (phrase, concept): "Chemotherapy" ->
+    ("chemotherapy", "chemotherapy"), "Biologic therapy" -> ("biologic therapy", "biologic"); None for a label that
+    is not one of phrases.toml [run_together] labels or names no single therapy ("Other")."""
+    label = " ".join(label.split())
+    if label.lower() not in {w.lower() for w in phrase_data()["run_together"]["labels"]}:
+        return None
+    toks = _tokens(label)
+    if len(toks) != 1 or toks[0].type not in ("DRUG", "PROCEDURE"):
+        return None
+    return label.lower(), str(toks[0].value)
+
+
+def _under_label(text: str, kind: str, start: str) -> ir.Node | None:
+    """"Chemotherapy: No prior therapy", "Surgery: Recovered from prior therapy": on an old NCI page a statement
+    under a label that names one therapy kind may leave its object to the label. Such a statement (no drug,
+    procedure, condition or measure of its own, one bare "therapy"/"treatment", no "other") takes the label's
+    therapy as its object; it is kept only when that reading compiles and names nothing but that therapy (or
+    something under it). "Recovered from prior therapy" so becomes a person's call about that therapy ever given
+    (ir.Judged, as "Recovered from prior chemotherapy"). None otherwise."""
+    m = _section_label().match(text)
+    if m is None or start != "start":
+        return None
+    therapy = label_therapy(text[:text.index(":")])
+    rest = text[m.end():]
+    if therapy is None or len(_GENERIC_THERAPY.findall(rest)) != 1 or re.search(r"\bother\b", rest, re.I):
+        return None
+    toks = _tokens(rest)
+    if not toks or any(t.type in _STATEMENT_HEADS or t.type == "WORD" and not _GENERIC_THERAPY.fullmatch(str(t.value))
+                       for t in toks):
+        return None
+    phrase, concept = therapy
+    node = _compile_sentence(_GENERIC_THERAPY.sub(phrase, rest, count=1), kind, start, frozenset())
+    leaves = list(ir.walk(node))
+    named = [n.concept for n in leaves if isinstance(n, (ir.Medication, ir.Procedure))]
+    if not ir.is_executable(node) or not named or any(
+            c != concept and concept not in vocab.ancestors(c) for c in named):
+        return None
+    return node
 
 
 # what each of several run-together statements names (a sentence with fewer than two cannot be several)
@@ -388,6 +434,8 @@ _NOTHING = "nothing to check in this text"
 
 @lru_cache(maxsize=65536)
 def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> ir.Node:
+    if (labelled := _under_label(text, kind, start)) is not None:
+        return labelled
     try:
         toks, norm = tokenize(text)
     except ScreeningError as exc:
