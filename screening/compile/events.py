@@ -454,10 +454,15 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         return self.recovery(*parts)
 
     def allergies(self, *parts: Any) -> ir.Node:
-        lead = next(p for p in parts if isinstance(p, Token) and p.type == "ALLERGY")  # after a history lead
+        """"Known hypersensitivity to X or its excipients", "penicillin allergy": the record's allergies list. A
+        qualifier before the allergy ("severe allergic reaction to X") or an anaphylaxis a person weighs: the
+        record's allergy entries name the substance, seldom how bad the reaction was (ir.Judged)."""
+        at = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type in ("ALLERGY", "ALLERGYTAIL"))
+        lead = parts[at]
         if lead.value == "contraindication":
             raise Uncompilable("a contraindication is a clinician's call, not only an allergy")
         concepts = [m.concept for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]  # type: ignore[attr-defined]
+        concepts += [str(p.value) for p in parts if isinstance(p, Token) and p.type == "DRUG"]  # "X allergy", "(or other Y)"
         if any(isinstance(p, ir.Judged) for p in parts):
             raise Uncompilable("an allergy to a drug in a setting ('adjuvant'): what is it to?")
         if "investigational_agent" in concepts:
@@ -468,7 +473,9 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         if any(isinstance(p, Token) and p.type == "EXCIPIENTS" for p in parts):
             nodes.append(ir.Review("its excipients", "an allergy to the drug's other ingredients: the record names "
                                                      "substances no vocabulary links to the drug"))
-        return _any(nodes)
+        qualifier = _qualifier(tuple(p for p in parts[:at] if not (isinstance(p, Token) and p.type not in ("JUDGED", "COMMA", "OR", "AND"))))
+        qualifier = " ".join(w for w in (qualifier, "anaphylaxis" if lead.value == "anaphylaxis" else "") if w)
+        return ir.Judged(qualifier, _any(nodes)) if qualifier else _any(nodes)
 
     def immunizations(self, *parts: Any) -> ir.Node:
         window = _event_window(parts)
