@@ -55,6 +55,16 @@ def _allergy_leads(d: dict[str, Any]) -> list[str]:
     return [f"{lead} {h} {p}".strip() for lead in d["leads"] for h in heads for p in d["preps"]]
 
 
+def _anaphylaxis_leads(d: dict[str, Any]) -> list[str]:
+    """"<lead> <severe noun> <prep>" ("history of anaphylaxis to"): an allergy whose severity a person weighs."""
+    return [f"{lead} {n} {p}".strip() for lead in d["leads"] for n in d["severe_nouns"] for p in d["preps"]]
+
+
+def _similar_leads(d: dict[str, Any]) -> list[str]:
+    """"<lead> <reaction> <compounds of similar composition to>": the NCI template, an allergy to X or to a like compound."""
+    return [f"{lead} {r} {o}".strip() for lead in d["leads"] for r in d["similar_reactions"] for o in d["similar_objects"]]
+
+
 def _disease_methods(d: dict[str, Any]) -> list[str]:
     """Every "<lead> [the] <name> <version>" of phrases.toml [disease_methods], and its imaging phrases."""
     return [" ".join(w for w in (lead, art, name, version) if w) for lead in d["leads"] for art in d["articles"]
@@ -125,7 +135,12 @@ def lexicon() -> Lexicon:
     for key, phrases in d["drug_phrases"].items():
         add(phrases, "DRUG", key)
     add(d["history_or_current"]["phrases"], "HISTORY")
+    add(_anaphylaxis_leads(d["allergy"]), "ALLERGY", "anaphylaxis")  # before the generic leads: first one wins
+    add(_similar_leads(d["allergy"]), "ALLERGY", "similar")
+    add(d["allergy"]["study_tails"], "EXCIPIENTS", "study")
+    add(d["allergy"]["similar_tails"], "EXCIPIENTS", "similar")
     add(d["allergy"]["phrases"], "ALLERGY")
+    add(d["allergy"]["tails"], "ALLERGYTAIL")
     add(d["allergy"]["contraindication"], "ALLERGY", "contraindication")
     add(_allergy_leads(d["allergy"]), "ALLERGY")
     add(d["allergy"]["components"], "EXCIPIENTS")

@@ -454,10 +454,18 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         return self.recovery(*parts)
 
     def allergies(self, *parts: Any) -> ir.Node:
-        lead = next(p for p in parts if isinstance(p, Token) and p.type == "ALLERGY")  # after a history lead
+        """"Known hypersensitivity to X or its excipients", "penicillin allergy": the record's allergies list. A
+        qualifier before the allergy ("severe allergic reaction to X") or an anaphylaxis a person weighs: the
+        record's allergy entries name the substance, seldom how bad the reaction was (ir.Judged)."""
+        at = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type in ("ALLERGY", "ALLERGYTAIL"))
+        lead = parts[at]
         if lead.value == "contraindication":
             raise Uncompilable("a contraindication is a clinician's call, not only an allergy")
+        after = parts[at + 1] if at + 1 < len(parts) else None
+        if isinstance(after, Token) and after.type == "OR" and str(after).lower() != "either":
+            raise Uncompilable("an allergy to, or what?")
         concepts = [m.concept for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]  # type: ignore[attr-defined]
+        concepts += [str(p.value) for p in parts if isinstance(p, Token) and p.type == "DRUG"]  # "X allergy", "(or other Y)"
         if any(isinstance(p, ir.Judged) for p in parts):
             raise Uncompilable("an allergy to a drug in a setting ('adjuvant'): what is it to?")
         if "investigational_agent" in concepts:
@@ -465,10 +473,28 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         # "allergy to penicillin" is to the penicillins: a drug that names a class ("penicillin_class") means it
         named = {k: f"{k}_class" for k in concepts if f"{k}_class" in vocab.get_concept(k).parents}
         nodes: list[ir.Node] = [ir.Allergy(named.get(k, k)) for k in concepts]
-        if any(isinstance(p, Token) and p.type == "EXCIPIENTS" for p in parts):
+        tails = {p.value for p in parts if isinstance(p, Token) and p.type == "EXCIPIENTS"}
+        if tails - {"similar", "study"}:  # "or its excipients" (the token's value is its text)
             nodes.append(ir.Review("its excipients", "an allergy to the drug's other ingredients: the record names "
                                                      "substances no vocabulary links to the drug"))
-        return _any(nodes)
+        if "similar" in tails or lead.value == "similar":
+            nodes.append(ir.Review("compounds of similar composition", "which compounds are like the drug in chemical or "
+                                                                       "biologic composition: a person's call"))
+        if "study" in tails:
+            nodes.append(ir.Review("other agents used in the study", "the study's agents are named elsewhere in the protocol"))
+        qualifier = _qualifier(tuple(p for p in parts[:at] if not (isinstance(p, Token) and p.type not in ("JUDGED", "COMMA", "OR", "AND"))))
+        qualifier = " ".join(w for w in (qualifier, "anaphylaxis" if lead.value == "anaphylaxis" else "") if w)
+        return ir.Judged(qualifier, _any(nodes)) if qualifier else _any(nodes)
+
+    @staticmethod
+    def check_allergy_list(nodes: list[ir.Node]) -> None:
+        """A list with an allergy to a drug and a condition that names an allergic reaction ("anaphylaxis, severe
+        allergic reaction to codeine"): is the reaction to that drug too, or of any cause? (phrases.toml [allergy])"""
+        leaves = [x for n in nodes for x in _leaves(n)]
+        reactions = phrase_data()["allergy"]["reactions"]
+        if any(isinstance(x, ir.Allergy) for x in leaves) and any(
+                isinstance(x, ir.Condition) and x.concept in reactions for x in leaves):
+            raise Uncompilable("an allergic reaction beside an allergy to a drug: to that drug too, or of any cause?")
 
     def immunizations(self, *parts: Any) -> ir.Node:
         window = _event_window(parts)

@@ -119,6 +119,7 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
 
     def group_list(self, *parts: Any) -> ir.Node:
         nodes = [p for p in parts if isinstance(p, ir.Node)]
+        self.check_allergy_list(nodes)
         if any(id(n) in self._open for n in nodes[:-1]):
             raise Uncompilable("examples not in parentheses: where does the list of examples end?")
         last = {getattr(n, "window", None) for n in _leaves(nodes[-1])}
