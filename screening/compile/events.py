@@ -482,6 +482,9 @@ class EventRules(Transformer):  # type: ignore[type-arg]
                                                                        "biologic composition: a person's call"))
         if "study" in tails:
             nodes.append(ir.Review("other agents used in the study", "the study's agents are named elsewhere in the protocol"))
+        if "intoleran" in str(lead.value).lower():  # "intolerance to zidovudine": its toxicity, seldom an allergy entry
+            nodes.append(ir.Review("intolerance", "an intolerance (a drug's side effects) is not always on an allergies "
+                                                  "list: a person checks"))
         qualifier = _qualifier(tuple(p for p in parts[:at] if not (isinstance(p, Token) and p.type not in ("JUDGED", "COMMA", "OR", "AND"))))
         qualifier = " ".join(w for w in (qualifier, "anaphylaxis" if lead.value == "anaphylaxis" else "") if w)
         return ir.Judged(qualifier, _any(nodes)) if qualifier else _any(nodes)
