@@ -202,7 +202,7 @@ def lexicon() -> Lexicon:
             key[:len(k)] == k and key[len(k):] in own for k in routes)
 
     for c in vocab.concepts().values():
-        if c.key == vocab.ANY_CONDITION:  # criteria name it only through [generic_illness], always weighed
+        if c.key in (vocab.ANY_CONDITION, vocab.ANY_SUBSTANCE):  # named only through phrases, always weighed
             continue
         kind = {"condition": "CONDITION", "drug": "DRUG", "drug_class": "DRUG", "vaccine": "VACCINE",
                 "procedure": "PROCEDURE"}[c.category]

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 from .errors import VocabularyError
 
-__all__ = ["ANY_CONDITION", "Concept", "concepts", "get_concept", "ancestors", "resolve", "prednisone_equivalent_factor",
+__all__ = ["ANY_CONDITION", "ANY_SUBSTANCE", "Concept", "concepts", "get_concept", "ancestors", "resolve", "prednisone_equivalent_factor",
            "is_live_vaccine", "normalize"]
 
 CATEGORIES: tuple[str, ...] = ("condition", "drug", "drug_class", "vaccine", "procedure")
@@ -38,6 +38,8 @@ TABLES: Mapping[str, tuple[str, ...]] = MappingProxyType({"cancers.toml": ("conf
 #: (conditions.toml; matched against every entry by screening/evaluate/, read in criteria only through
 #: phrases.toml [generic_illness])
 ANY_CONDITION = "any_condition"
+#: the substance every allergy entry is an allergy to (drugs.toml): what "or its excipients" can only be checked against
+ANY_SUBSTANCE = "any_substance"
 _FIELDS = frozenset({"name", "synonyms", "codes", "parents", "maybe_parents", "prednisone_equivalent", "stems",
                      "mesh_tree", "heads", "leads"})
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")

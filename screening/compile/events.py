@@ -475,11 +475,11 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         nodes: list[ir.Node] = [ir.Allergy(named.get(k, k)) for k in concepts]
         tails = {p.value for p in parts if isinstance(p, Token) and p.type == "EXCIPIENTS"}
         if tails - {"similar", "study"}:  # "or its excipients" (the token's value is its text)
-            nodes.append(ir.Review("its excipients", "an allergy to the drug's other ingredients: the record names "
-                                                     "substances no vocabulary links to the drug"))
-        if "similar" in tails or lead.value == "similar":
-            nodes.append(ir.Review("compounds of similar composition", "which compounds are like the drug in chemical or "
-                                                                       "biologic composition: a person's call"))
+            # the drug's other ingredients: no vocabulary links them to the drug, so any allergy at all may be one
+            # (a person checks), and a record with none rules them out
+            nodes.append(ir.Judged("its excipients", ir.Allergy(vocab.ANY_SUBSTANCE)))
+        if "similar" in tails or lead.value == "similar":  # which compounds are like the drug: a person's call
+            nodes.append(ir.Judged("compounds of similar composition", ir.Allergy(vocab.ANY_SUBSTANCE)))
         if "study" in tails:
             nodes.append(ir.Review("other agents used in the study", "the study's agents are named elsewhere in the protocol"))
         if "intoleran" in str(lead.value).lower():  # "intolerance to zidovudine": its toxicity, seldom an allergy entry

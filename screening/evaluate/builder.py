@@ -260,7 +260,7 @@ class Builder(MedicationChecks):
         exc_broader = frozenset().union(*(vocab.ancestors(x) - {x} for x in exc)) if exc else frozenset()
         # "serious concurrent illness": every condition is one, recognised or not (whether an unrecognised one is
         # an excepted one, the person who weighs the illness sees)
-        every = concept == vocab.ANY_CONDITION
+        every = concept in (vocab.ANY_CONDITION, vocab.ANY_SUBSTANCE)
 
         def inside(e: Entry, c: Context) -> bool | None:
             if e.spans and _straddles(e, c):
