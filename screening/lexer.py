@@ -551,7 +551,7 @@ def _read(text: str) -> tuple[list[Token], str]:
     collapsed = _collapse(toks, text)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed, text)
-    return _pressure_pairs(_baseline_values(_value_anchors(collapsed)), text), text
+    return _above_normal(_pressure_pairs(_baseline_values(_value_anchors(collapsed)), text)), text
 
 
 class AttestedWords(NamedTuple):
@@ -1112,6 +1112,23 @@ def _value_anchors(toks: list[Token]) -> list[Token]:
             if j >= 0 and out[j].type in ("QUANTITY", "QGROUP") and out[j + 1].type in ("CMP", "COLON"):
                 del out[k:k + 2]
                 continue
+        k += 1
+    return out
+
+
+def _above_normal(toks: list[Token]) -> list[Token]:
+    """"for patients with creatinine levels above institutional normal": above the normal range is above its upper
+    limit (ULNBARE). Only after a comparator that points up: "below institutional normal" is the lower limit."""
+    out: list[Token] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if t.type == "CMP" and t.value in (">", ">=") and [x.type for x in toks[k + 1:k + 3]] == ["WORD", "NORMAL"] \
+                and str(toks[k + 1]).lower() == "institutional" and str(toks[k + 2]).lower() == "normal":
+            out += [t, Token("ULNBARE", "institutional normal", start_pos=toks[k + 1].start_pos, end_pos=toks[k + 2].end_pos)]
+            k += 3
+            continue
+        out.append(t)
         k += 1
     return out
 
