@@ -12,6 +12,7 @@ from .. import ir
 from .helpers import Uncompilable, _Value, _all, _any, _attested, _leaves, _measures_only, _other_than, _prohibitions
 from .events import EventRules
 from .measures import MeasureRules
+from .reproductive_groups import _WOMEN_ONLY
 from .states import StateRules
 
 
@@ -59,6 +60,7 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
             # on another scale ("ECOG <= 2 (Karnofsky >= 60%)") stands as one of its own
             if id(s) in self._parenthesised and not (i > 0 and _measures_only(s) and _measures_only(statements[i - 1])):
                 raise Uncompilable("a statement in parentheses may define or limit the one before it")
+        _one_sex_each(list(statements))
         return _all(list(statements)) if self.kind == "inclusion" else _any(list(statements))
 
     def start(self, *parts: Any) -> ir.Node:
@@ -121,6 +123,7 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
             # "ANC > 1500, creatinine < 2.0 mg/dL or clearance > 40 mL/min, bilirubin < 2.0 mg/dL": the "or" joins its
             # neighbours, or the list?
             raise Uncompilable("an 'or' inside a comma list: does it join its neighbours or the whole list?")
+        _one_sex_each(nodes)
         if "or" in seps:
             return _any(nodes)
         if "and" in seps and self.kind == "exclusion":
@@ -144,3 +147,17 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         past tense (phrases.toml [procedure_use]); before a drug it says the drug was ever taken, as "prior" does."""
         self._had = True
         return Token.new_borrow_pos("HISTORY", t.value, t)
+
+
+def _one_sex_each(nodes: list[ir.Node]) -> None:
+    """"Men with LDL 125-189 mg/dL and HDL <= 44 mg/dL, and postmenopausal women with ...": statements of a list that
+    each demand another sex are each sex's own demands, never all of them at once (which no one meets)."""
+    sexes = set()
+    for m in nodes:
+        for n in [m] if not isinstance(m, ir.All) else m.items:
+            if isinstance(n, ir.Sex):
+                sexes.add(n.value)
+            elif isinstance(n, (ir.Condition, ir.Procedure)) and n.concept in _WOMEN_ONLY:  # "postmenopausal women"
+                sexes.add("female")
+    if len(sexes) > 1:
+        raise Uncompilable("statements that each name another sex: each sex's own demands?")
