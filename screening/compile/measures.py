@@ -270,7 +270,13 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         whether it was reached without support is a person's call (phrases.toml [measure_qualifiers])."""
         at = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "JUDGED")
         judged = parts[at]
-        if phrase_key(str(judged)) not in {phrase_key(w) for w in phrase_data()["measure_qualifiers"]["phrases"]}:
+        d = phrase_data()["measure_qualifiers"]
+        keys = {k for p in parts[:at] if isinstance(p, tuple) for k in p}
+        bracketed = isinstance(parts[at - 1], Token) and parts[at - 1].type == "LPAR"
+        if phrase_key(str(judged)) in {phrase_key(w) for w in d["oxygen"]}:
+            if keys != {"oxygen_saturation"}:
+                raise Uncompilable(f"'{judged}' said of another measurement than an oxygen saturation")
+        elif not bracketed or phrase_key(str(judged)) not in {phrase_key(w) for w in d["phrases"]}:
             raise Uncompilable(f"'{judged}' said of a measurement")
         if self.kind == "exclusion":
             # excluded on a value reached with support? the count without it is unknown: a person's call

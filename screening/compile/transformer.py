@@ -60,7 +60,8 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
             # on another scale ("ECOG <= 2 (Karnofsky >= 60%)") stands as one of its own
             if id(s) in self._parenthesised and not (i > 0 and _measures_only(s) and _measures_only(statements[i - 1])):
                 raise Uncompilable("a statement in parentheses may define or limit the one before it")
-        _one_sex_each(list(statements))
+        if self.kind == "inclusion":
+            _one_sex_each(list(statements))
         return _all(list(statements)) if self.kind == "inclusion" else _any(list(statements))
 
     def start(self, *parts: Any) -> ir.Node:
@@ -123,11 +124,12 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
             # "ANC > 1500, creatinine < 2.0 mg/dL or clearance > 40 mL/min, bilirubin < 2.0 mg/dL": the "or" joins its
             # neighbours, or the list?
             raise Uncompilable("an 'or' inside a comma list: does it join its neighbours or the whole list?")
-        _one_sex_each(nodes)
         if "or" in seps:
             return _any(nodes)
         if "and" in seps and self.kind == "exclusion":
             raise Uncompilable("'and' between exclusion conditions may mean 'or'")
+        if self.kind == "inclusion":
+            _one_sex_each(nodes)
         return _all(nodes) if self.kind == "inclusion" else _any(nodes)
 
     def sep(self, *toks: Token) -> tuple[str, ...]:
@@ -150,8 +152,9 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
 
 
 def _one_sex_each(nodes: list[ir.Node]) -> None:
-    """"Men with LDL 125-189 mg/dL and HDL <= 44 mg/dL, and postmenopausal women with ...": statements of a list that
-    each demand another sex are each sex's own demands, never all of them at once (which no one meets)."""
+    """"Men with LDL 125-189 mg/dL and HDL <= 44 mg/dL, and postmenopausal women with ...": statements of an inclusion
+    list that each demand another sex are each sex's own demands, never all of them at once (which no one meets).
+    Joined by "or" (any) they are right as read."""
     sexes = set()
     for m in nodes:
         for n in [m] if not isinstance(m, ir.All) else m.items:
