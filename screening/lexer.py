@@ -566,7 +566,7 @@ def _read(text: str) -> tuple[list[Token], str]:
     collapsed = _collapse(toks, text)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed, text)
-    return _value_anchors(collapsed), text
+    return _above_normal(_pressure_pairs(_baseline_values(_value_anchors(collapsed)), text)), text
 
 
 class AttestedWords(NamedTuple):
@@ -1129,6 +1129,63 @@ def _value_anchors(toks: list[Token]) -> list[Token]:
                 continue
         k += 1
     return out
+
+
+def _above_normal(toks: list[Token]) -> list[Token]:
+    """"for patients with creatinine levels above institutional normal": above the normal range is above its upper
+    limit (ULNBARE). Only after a comparator that points up: "below institutional normal" is the lower limit."""
+    out: list[Token] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if t.type == "CMP" and t.value in (">", ">=") and [x.type for x in toks[k + 1:k + 3]] == ["WORD", "NORMAL"] \
+                and str(toks[k + 1]).lower() == "institutional" and str(toks[k + 2]).lower() == "normal":
+            out += [t, Token("ULNBARE", "institutional normal", start_pos=toks[k + 1].start_pos, end_pos=toks[k + 2].end_pos)]
+            k += 3
+            continue
+        out.append(t)
+        k += 1
+    return out
+
+
+_BP = ("systolic_bp", "diastolic_bp")
+
+
+def _pressure_pairs(toks: list[Token], text: str) -> list[Token]:
+    """"Blood pressure > 160/100 mmHg", "BP <= 145/90": systolic and diastolic, each with its own number. The noun
+    becomes the pair (QGROUP) and the slash PAIRSEP only before such a pair: "blood pressure > 150 mmHg" names no
+    reading of one number for both, and stays in review."""
+    out: list[Token] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        out.append(t)
+        k += 1
+        if t.type != "WORD" or not (str(t).lower() == "bp" or str(t).lower() == "pressure"
+                                    and text[:t.start_pos].rstrip().lower().endswith("blood")):
+            continue
+        j = k
+        if [x.type for x in toks[j:j + 3]] == ["LPAR", "WORD", "RPAR"] and str(toks[j + 1]).lower() == "bp":
+            j += 3  # "blood pressure (BP)"
+        colon = toks[j:j + 1] if j < len(toks) and toks[j].type == "COLON" else []
+        j += len(colon)
+        if [x.type for x in toks[j:j + 4]] == ["CMP", "NUMBER", "OR", "NUMBER"] and str(toks[j + 2]) == "/":
+            out[-1] = Token("QGROUP", _BP, start_pos=t.start_pos, end_pos=toks[j - 1].end_pos)
+            out.extend([*colon, toks[j], toks[j + 1], Token("PAIRSEP", "/", start_pos=toks[j + 2].start_pos,
+                                                            end_pos=toks[j + 2].end_pos)])
+            k = j + 3
+    return out
+
+
+_BASELINE_WORDS = frozenset({"baseline", "screening"})
+
+
+def _baseline_values(toks: list[Token]) -> list[Token]:
+    """"Baseline creatinine >= 1.0 mg/dL", "Screening FEV1 > 80% of predicted": the value at screening, which is the
+    one a measurement reads; the word is dropped right before a quantity only."""
+    return [t for k, t in enumerate(toks) if not (
+        t.type == "WORD" and str(t).lower() in _BASELINE_WORDS and k + 1 < len(toks)
+        and toks[k + 1].type in ("QUANTITY", "QGROUP"))]
 
 
 def _measure_restated(before: Token, toks: list[Token], i: int) -> int:

@@ -802,3 +802,22 @@ def test_s6_pre_existing_reads_as_existing_and_hormone_replacement_as_hrt() -> N
     assert format_rule(compile_text("Pre-existing pericardial effusion", "exclusion")) == \
         format_rule(compile_text("Existing pericardial effusion", "exclusion"))
     assert "menopausal_hormone_therapy" in format_rule(compile_text("Hormone replacement", "exclusion"))
+
+
+# ---------------------------------------------------------------- meas7: lipid fractions stay apart; a blood pressure
+# pair is systolic then diastolic, and "blood pressure" with one number names neither
+
+
+def test_meas7_lipid_fractions_are_distinct_quantities() -> None:
+    from screening.units import find_quantity, get_quantity
+    for name in ("hdl", "HDL-C", "high-density lipoprotein cholesterol", "high density lipoprotein"):
+        assert find_quantity(name).key == "hdl_cholesterol", name
+    for name in ("ldl", "low-density lipoprotein", "LDL cholesterol"):
+        assert find_quantity(name).key == "ldl_cholesterol", name
+    assert get_quantity("hdl_cholesterol").loinc == ("2085-9",) or list(get_quantity("hdl_cholesterol").loinc) == ["2085-9"]
+
+
+def test_meas7_blood_pressure_pair_reads_in_order() -> None:
+    assert format_rule(compile_text("Blood pressure > 160/100 mmHg", "exclusion")) == \
+        "any(systolic_bp > 160 mmHg, diastolic_bp > 100 mmHg)"
+    assert not format_rule(compile_text("Blood pressure > 160 mmHg", "exclusion")).startswith("any(systolic")

@@ -8,11 +8,15 @@ from lark import Token, Transformer, v_args
 
 from .. import ir, units, vocab
 from ..errors import ScreeningError
-from ..lexer import ActiveToken, Ordinal, lexicon, phrase_data
+from ..lexer import ActiveToken, Ordinal, lexicon, phrase_data, phrase_key
 from .helpers import (
     Uncompilable, _Either, _Longer, _TestedCondition, _Value, _flat, _age, _age_values, _all, _any, _concept_words, _event_window, _leaves,
     _method_keys, _purpose, _recovered_from, _set, _therapy_counts, _timed, _years)
 from .reproductive_groups import _WOMEN_ONLY, _childbearing, _outside_group
+
+
+class _Pair(list):  # type: ignore[type-arg]
+    """"> 160/100 mmHg": one bound for each of systolic and diastolic blood pressure, in that order."""
 
 
 @v_args(inline=True)
@@ -74,6 +78,12 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
             raise Uncompilable("a range whose upper end points the wrong way")
         (_, lo), (_, hi) = self.range(*(p for p in parts if isinstance(p, _Value)))
         return [(">=", lo), (hi_op, hi)]
+
+    def pair_bound(self, cmp: Token, first: Token, _sep: Token, second: Token, unit: Token | None = None) -> _Pair:
+        if first.value <= second.value:
+            raise Uncompilable("a blood pressure pair whose first number is not the larger: which is systolic?")
+        u = unit.value if unit is not None else None
+        return _Pair([(cmp.value, _Value("plain", first.value, u)), (cmp.value, _Value("plain", second.value, u))])
 
     def either_bound(self, c1: Token, v1: _Value, _or: Token, c2: Token, v2: _Value) -> list[tuple[str, _Value]]:
         if v1.unit is None and v2.unit is not None:
@@ -218,6 +228,12 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
                 raise Uncompilable(f"a threshold for patients with {_concept_words(t.value)} only")
         if window is not None and not _therapy_counts().isdisjoint(keys):
             raise Uncompilable("a count of therapy within a time frame: another count than the record's")
+        if isinstance(comparison, _Pair):
+            # "> 160/100 mmHg": exceeded when either is (an exclusion), kept to when both are (an inclusion)
+            if tuple(keys) != ("systolic_bp", "diastolic_bp"):
+                raise Uncompilable("a pair of numbers for another measurement than blood pressure")
+            pair = [self._measure(k, op, v, window) for k, (op, v) in zip(keys, comparison)]
+            return _any(pair) if self.kind == "exclusion" else _all(pair)
         nodes = [self._measure(k, op, v, window) for k in keys for op, v in comparison]
         join = _any if isinstance(comparison, _Either) else _all  # "< 20 kg or > 60 kg"
         per_key = [join(nodes[i:i + len(comparison)]) for i in range(0, len(nodes), len(comparison))]
@@ -241,11 +257,35 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         """"creatinine clearance >= 60 mL/min (Cockcroft-Gault formula)": how the quantity is obtained, checked
         to be a way of obtaining it (the Cockcroft-Gault formula gives no GFR)."""
         keys = [k for p in parts if isinstance(p, tuple) for k in p]
-        method = next(p for p in parts if isinstance(p, Token) and p.type == "METHOD")
-        if keys != list(_method_keys(method)):
-            raise Uncompilable(f"a method of obtaining {' or '.join(map(_concept_words, _method_keys(method)))} given for "
-                               f"{' or '.join(_concept_words(k) for k in keys)}")
-        return self.measures(*(p for p in parts if not (isinstance(p, Token) and p.type in ("METHOD", "LPAR", "RPAR"))))
+        # "by MUGA or echocardiogram": every method named must be a way of obtaining it ("by ECG or MUGA" is not)
+        for method in (p for p in parts if isinstance(p, Token) and p.type == "METHOD"):
+            if keys != list(_method_keys(method)):
+                raise Uncompilable(f"a method of obtaining {' or '.join(map(_concept_words, _method_keys(method)))} given for "
+                                   f"{' or '.join(_concept_words(k) for k in keys)}")
+        return self.measures(*(p for p in parts if not (isinstance(p, Token) and p.type in (
+            "METHOD", "LPAR", "RPAR", "OR", "AND", "COMMA"))))
+
+    def measures_judged(self, *parts: Any) -> ir.Node:
+        """"Platelet count >= 100,000/mm3 (transfusion independent)": the value decides when it fails; when it holds,
+        whether it was reached without support is a person's call (phrases.toml [measure_qualifiers])."""
+        at = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "JUDGED")
+        judged = parts[at]
+        d = phrase_data()["measure_qualifiers"]
+        keys = {k for p in parts[:at] if isinstance(p, tuple) for k in p}
+        bracketed = isinstance(parts[at - 1], Token) and parts[at - 1].type == "LPAR"
+        if phrase_key(str(judged)) in {phrase_key(w) for w in d["oxygen"]}:
+            if keys != {"oxygen_saturation"}:
+                raise Uncompilable(f"'{judged}' said of another measurement than an oxygen saturation")
+        elif not bracketed or phrase_key(str(judged)) not in {phrase_key(w) for w in d["phrases"]}:
+            raise Uncompilable(f"'{judged}' said of a measurement")
+        if self.kind == "exclusion":
+            # excluded on a value reached with support? the count without it is unknown: a person's call
+            raise Uncompilable(f"'{judged}' in an exclusion")
+        before = parts[:at]
+        if isinstance(before[-1], Token) and before[-1].type == "LPAR":
+            before = before[:-1]
+        node = self.measures(*before)
+        return ir.Judged(str(judged).lower(), node)
 
     def relaxed(self, *parts: Any) -> ir.Node:
         """A threshold with a looser one for patients with a condition: met by the strict one alone, or by

@@ -12,6 +12,7 @@ from .. import ir
 from .helpers import Uncompilable, _Value, _all, _any, _attested, _leaves, _measures_only, _other_than, _prohibitions
 from .events import EventRules
 from .measures import MeasureRules
+from .reproductive_groups import _WOMEN_ONLY
 from .states import StateRules
 
 
@@ -79,6 +80,8 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
                 # before (or its exception), not a treatment or illness the patient must have ("Women aged 40 or
                 # more on corticosteroid therapy" demands both)
                 raise Uncompilable("a treatment or illness run on after another statement: its own demand, or part of it?")
+        if self.kind == "inclusion":
+            _one_sex_each(list(statements))
         return _all(list(statements)) if self.kind == "inclusion" else _any(list(statements))
 
     def start(self, *parts: Any) -> ir.Node:
@@ -146,6 +149,8 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
             return _any(nodes)
         if "and" in seps and self.kind == "exclusion":
             raise Uncompilable("'and' between exclusion conditions may mean 'or'")
+        if self.kind == "inclusion":
+            _one_sex_each(nodes)
         return _all(nodes) if self.kind == "inclusion" else _any(nodes)
 
     def sep(self, *toks: Token) -> tuple[str, ...]:
@@ -165,3 +170,18 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         past tense (phrases.toml [procedure_use]); before a drug it says the drug was ever taken, as "prior" does."""
         self._had = True
         return Token.new_borrow_pos("HISTORY", t.value, t)
+
+
+def _one_sex_each(nodes: list[ir.Node]) -> None:
+    """"Men with LDL 125-189 mg/dL and HDL <= 44 mg/dL, and postmenopausal women with ...": statements of an inclusion
+    list that each demand another sex are each sex's own demands, never all of them at once (which no one meets).
+    Joined by "or" (any) they are right as read."""
+    sexes = set()
+    for m in nodes:
+        for n in [m] if not isinstance(m, ir.All) else m.items:
+            if isinstance(n, ir.Sex):
+                sexes.add(n.value)
+            elif isinstance(n, (ir.Condition, ir.Procedure)) and n.concept in _WOMEN_ONLY:  # "postmenopausal women"
+                sexes.add("female")
+    if len(sexes) > 1:
+        raise Uncompilable("statements that each name another sex: each sex's own demands?")
