@@ -220,6 +220,7 @@ def lexicon() -> Lexicon:
     add([*d["lln_bare"]["phrases"], *_limits({**d["lln_bare"], "owners": d["uln"]["owners"]}, ("", "the"))], "LLNBARE")
     add(d["fillers"]["phrases"], "FILLER")
     add(cancers.confirmation_leads(vocab.tables("cancers.toml")["confirmation"]), "FILLER")
+    add(cancers.qualifier_phrases(vocab.tables("cancers.toml")["qualifiers"]), "JUDGED")
     time_units = {w: unit for unit, words in d["time_units"].items() for w in words}
     return Lexicon(
         phrases=table, longest=max(len(k) for k in table),
@@ -548,6 +549,7 @@ def _read(text: str) -> tuple[list[Token], str]:
             swallow, attested = True, _attested(value[0])
         i = j
     toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(_settings_after(toks))), text))
+    toks = cancers.qualified(toks, text)  # "colon cancer that is metastatic": the qualifier before the cancer
     collapsed = _collapse(toks, text)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed, text)
