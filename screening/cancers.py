@@ -295,10 +295,16 @@ def qualified(toks: list[Token], text: str) -> list[Token]:
     recurrent or metastatic disease" read as if written before it (ir.Judged). When the cancer ends a list
     ("solid tumour or lymphoma that is metastatic") every cancer of the list is qualified; a list that names
     anything but cancers is left as written (review)."""
-    toks = _with_disease(_spread_split(_staged(toks, text), text), text)
+    toks = _with_disease(_spread_split(_located(_staged(toks, text)), text), text)
     if len(toks) < 2:
         return toks
     end = len(toks)
+    after: list[Token] = []  # "... for which no effective therapy exists Measurable or evaluable disease"
+    if toks[-1].type == "QTEST" and toks[-2].type == "JUDGED" \
+            and set(toks[-1].value if isinstance(toks[-1].value, tuple) else (toks[-1].value,)) <= _ASSESSED:
+        after = [Token("AND", "and", start_pos=toks[-1].start_pos, end_pos=toks[-1].start_pos), toks[-1]]
+        toks = toks[:-1]
+        end -= 1
     # "... with [recurrent or] metastatic disease": the spread of the cancer just named
     if toks[-1].type == "CONDITION" and toks[-1].value == "metastatic_disease":
         k = end - 1
@@ -316,10 +322,10 @@ def qualified(toks: list[Token], text: str) -> list[Token]:
     while k < end and toks[k].type in _JOINS:  # "NSCLC, metastatic": the comma before the qualifiers
         k += 1
     if k == end or k == 0 or not _is_cancer(toks[k - 1]) or toks[end - 1].type != "JUDGED":
-        return toks
+        return toks + after
     if any(t.type in _JOINS and u.type in _JOINS for t, u in zip(toks[k:end], toks[k + 1:end])
            if not (t.type == "COMMA" and u.type in ("OR", "AND"))):
-        return toks
+        return toks + after
     qualifier = _span(toks[k], toks[end - 1], text)
     m = k - 1
     while m > 0 and toks[m - 1].type in _LIST:
@@ -329,10 +335,36 @@ def qualified(toks: list[Token], text: str) -> list[Token]:
         m += 1
         head = head[1:]
     if any(t.type == "CONDITION" and not _is_cancer(t) for t in head):
-        return toks
+        return toks + after
     out = toks[:m]
     for t in head:
         if t.type == "CONDITION":
             out.append(Token("JUDGED", qualifier.value, start_pos=qualifier.start_pos, end_pos=qualifier.end_pos))
         out.append(t)
+    return out + after
+
+
+def _located(toks: list[Token]) -> list[Token]:
+    """"recurrent supratentorial glioblastoma", "intracranial primary malignant glioma": where in the body a named
+    cancer lies ([qualifiers] locations) is weighed by a person; only before a cancer (through qualifiers and
+    lists of them), elsewhere the word stays unknown."""
+    words = _locations()
+    out = list(toks)
+    for n, t in enumerate(out):
+        if t.type != "WORD" or str(t.value).lower() not in words:
+            continue
+        j = n + 1
+        while j < len(out) and out[j].type in ("JUDGED", "OR", "COMMA"):
+            j += 1
+        if j < len(out) and _is_cancer(out[j]):
+            out[n] = Token("JUDGED", str(t.value).lower(), start_pos=t.start_pos, end_pos=t.end_pos)
     return out
+
+
+_LOCATIONS: list[frozenset[str]] = []
+
+
+def _locations() -> frozenset[str]:
+    if not _LOCATIONS:
+        _LOCATIONS.append(frozenset(vocab.tables("cancers.toml")["qualifiers"]["locations"]))
+    return _LOCATIONS[0]

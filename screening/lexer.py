@@ -549,11 +549,11 @@ def _read(text: str) -> tuple[list[Token], str]:
             swallow, attested = True, _attested(value[0])
         i = j
     toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(_settings_after(toks))), text))
-    toks = cancers.qualified(toks, text)  # "colon cancer that is metastatic": the qualifier before the cancer
     collapsed = _collapse(toks, text)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed, text)
-    return _value_anchors(collapsed), text
+    # "colon cancer that is metastatic": the qualifier before the cancer (after "X (X)" restatements collapse)
+    return _value_anchors(cancers.qualified(collapsed, text)), text
 
 
 class AttestedWords(NamedTuple):
