@@ -295,7 +295,7 @@ def qualified(toks: list[Token], text: str) -> list[Token]:
     recurrent or metastatic disease" read as if written before it (ir.Judged). When the cancer ends a list
     ("solid tumour or lymphoma that is metastatic") every cancer of the list is qualified; a list that names
     anything but cancers is left as written (review)."""
-    toks = _with_disease(_spread_split(_located(_staged(toks, text)), text), text)
+    toks = _with_disease(_spread_split(_located(_its_disease(_staged(toks, text), text)), text), text)
     if len(toks) < 2:
         return toks
     end = len(toks)
@@ -319,18 +319,19 @@ def qualified(toks: list[Token], text: str) -> list[Token]:
     k = end
     while k > 0 and toks[k - 1].type in _LIST and toks[k - 1].type != "CONDITION":
         k -= 1
+    c = k - 1  # the cancer the qualifiers follow
     while k < end and toks[k].type in _JOINS:  # "NSCLC, metastatic": the comma before the qualifiers
         k += 1
-    if k == end or k == 0 or not _is_cancer(toks[k - 1]) or toks[end - 1].type != "JUDGED":
+    if k == end or c < 0 or not _is_cancer(toks[c]) or toks[end - 1].type != "JUDGED":
         return toks + after
     if any(t.type in _JOINS and u.type in _JOINS for t, u in zip(toks[k:end], toks[k + 1:end])
            if not (t.type == "COMMA" and u.type in ("OR", "AND"))):
         return toks + after
     qualifier = _span(toks[k], toks[end - 1], text)
-    m = k - 1
+    m = c
     while m > 0 and toks[m - 1].type in _LIST:
         m -= 1
-    head = toks[m:k - 1] + [toks[k - 1]]
+    head = toks[m:c + 1]
     while head and head[0].type in _JOINS:  # the list begins at its first qualifier or cancer
         m += 1
         head = head[1:]
@@ -342,6 +343,29 @@ def qualified(toks: list[Token], text: str) -> list[Token]:
             out.append(Token("JUDGED", qualifier.value, start_pos=qualifier.start_pos, end_pos=qualifier.end_pos))
         out.append(t)
     return out + after
+
+
+_JUXTAPOSED = re.compile(r"\s*,?\s*")
+
+
+def _its_disease(toks: list[Token], text: str) -> list[Token]:
+    """"colorectal cancer Unresectable disease", "head and neck cancer, stage III or IV disease": qualifiers of
+    "disease" right after a cancer (NCI items run together) speak of that cancer: one qualifier of it."""
+    out: list[Token] = []
+    for t in toks:
+        if t.type == "WORD" and str(t.value).lower() == "disease":
+            k = len(out)
+            while k > 0 and out[k - 1].type in ("JUDGED", "OR", "COMMA"):
+                k -= 1
+            k += k < len(out) and out[k].type == "COMMA"  # "head and neck cancer, stage III or IV disease"
+            c = k - 1 if k > 1 and out[k - 1].type == "COMMA" else k
+            # juxtaposed only: "breast cancer with recurrent disease" may speak of another disease (own_disease.json)
+            if k < len(out) and out[k].type == "JUDGED" and c > 0 and _is_cancer(out[c - 1]) \
+                    and _JUXTAPOSED.fullmatch(text[out[c - 1].end_pos:out[k].start_pos]):
+                out[k:] = [_span(out[k], t, text)]
+                continue
+        out.append(t)
+    return out
 
 
 def _located(toks: list[Token]) -> list[Token]:
