@@ -205,3 +205,190 @@ def cancer_wins(raws: list[Raw], i: int, choice: list[int], lx: Lexicon,
     mine = cancer[1]
     return not (len(mine) == 1 and not mine[0][1] and mine[0][2] == value) \
         and all(value in vocab.ancestors(key) for _, _, key in mine)
+
+
+def qualifier_phrases(d: dict[str, Any]) -> list[str]:
+    """"for which no standard therapy exists", "not amenable to curative surgery or radiotherapy": the phrases of
+    data/cancers.toml [qualifiers], each one JUDGED token (a person weighs whether a cancer is still treatable)."""
+    no_therapy = [" ".join(w for w in (lead, kind, noun, verb) if w) for lead in d["no_therapy_leads"]
+                  for kind in d["no_therapy_kinds"] for noun in d["no_therapy_nouns"] for verb in d["no_therapy_verbs"]]
+    return no_therapy + [f"{h} {o}" for h in d["heads"] for o in d["objects"]] + list(d["phrases"])
+
+
+_JOINS = frozenset({"OR", "COMMA", "AND"})
+_LIST = frozenset({"CONDITION", "JUDGED", "OR", "COMMA", "AND"})
+_WITH = re.compile(r"\s*,?\s*with\s+")
+
+
+def _is_cancer(t: Token) -> bool:
+    return t.type == "CONDITION" and isinstance(t.value, str) and t.value != "metastatic_disease" \
+        and "malignancy" in vocab.ancestors(t.value)
+
+
+def _span(first: Token, last: Token, text: str) -> Token:
+    return Token("JUDGED", text[first.start_pos:last.end_pos], start_pos=first.start_pos, end_pos=last.end_pos)
+
+
+def _staged(toks: list[Token], text: str) -> list[Token]:
+    """"metastatic (stage IV)", "stage III (unresectable)": a qualifier restated or narrowed in brackets is one."""
+    out: list[Token] = []
+    for t in toks:
+        if t.type == "RPAR" and len(out) > 2 and out[-1].type == "JUDGED" and out[-2].type == "LPAR" \
+                and out[-3].type == "JUDGED":
+            first = out[-3]
+            del out[-3:]
+            out.append(_span(first, t, text))
+            continue
+        out.append(t)
+    return out
+
+
+_SPREAD = re.compile(r"metastatic\s+")
+
+
+def _spread_split(toks: list[Token], text: str) -> list[Token]:
+    """"unresectable or metastatic pancreatic cancer", "locally advanced, locally recurrent, or metastatic colorectal
+    adenocarcinoma": the last of a list of qualifiers is no metastatic-cancer concept of its own (which would ask
+    every patient for metastases); "metastatic" joins the qualifiers and the rest is read again ("pancreatic
+    cancer"), kept only when it names the cancer the metastatic concept is a kind of."""
+    from .lexer import tokenize  # the lexer calls this module: imported when first used
+
+    out: list[Token] = []
+    for n, t in enumerate(toks):
+        lead = text[t.start_pos:t.end_pos]
+        if t.type == "CONDITION" and len(out) > 1 and out[-1].type in ("OR", "COMMA", "AND") \
+                and out[-2].type in ("JUDGED", "OR", "COMMA") and _SPREAD.match(lead) \
+                and "metastatic_disease" in vocab.ancestors(t.value) and t.value != "metastatic_disease":
+            cut = _SPREAD.match(lead).end()
+            rest, _ = tokenize(lead[cut:])
+            if rest and rest[-1].type == "CONDITION" and all(r.type == "JUDGED" for r in rest[:-1]) \
+                    and rest[-1].value in vocab.ancestors(t.value) and _is_cancer(rest[-1]) \
+                    and "metastatic_disease" not in vocab.ancestors(rest[-1].value):
+                at = t.start_pos + cut
+                out.append(Token("JUDGED", lead[:cut].strip(), start_pos=t.start_pos, end_pos=at - 1))
+                out.extend(Token(r.type, r.value, start_pos=at + r.start_pos, end_pos=at + r.end_pos) for r in rest)
+                continue
+        out.append(t)
+    return out
+
+
+_ASSESSED = frozenset({"measurable_disease", "evaluable_disease"})
+_BARE_OR_WITH = re.compile(r"\s*,?\s*(?:with\s+)?")
+
+
+def _with_disease(toks: list[Token], text: str) -> list[Token]:
+    """"metastatic melanoma with measurable disease", "colorectal cancer Measurable disease" (NCI items run together):
+    the cancer and the measurable disease both asked, as if joined by "and"."""
+    out: list[Token] = []
+    for t in toks:
+        if t.type == "QTEST" and out and _is_cancer(out[-1]) \
+                and set(t.value if isinstance(t.value, tuple) else (t.value,)) <= _ASSESSED \
+                and _BARE_OR_WITH.fullmatch(text[out[-1].end_pos:t.start_pos]):
+            out.append(Token("AND", "and", start_pos=t.start_pos, end_pos=t.start_pos))
+        out.append(t)
+    return out
+
+
+def qualified(toks: list[Token], text: str) -> list[Token]:
+    """Qualifiers after a cancer at the end of a sentence qualify it: "colon cancer that is metastatic or
+    unresectable", "solid tumour for which no standard therapy exists", "carcinoma of the head and neck, with
+    recurrent or metastatic disease" read as if written before it (ir.Judged). When the cancer ends a list
+    ("solid tumour or lymphoma that is metastatic") every cancer of the list is qualified; a list that names
+    anything but cancers is left as written (review)."""
+    toks = _with_disease(_spread_split(_located(_its_disease(_staged(toks, text), text)), text), text)
+    if len(toks) < 2:
+        return toks
+    end = len(toks)
+    after: list[Token] = []  # "... for which no effective therapy exists Measurable or evaluable disease"
+    if toks[-1].type == "QTEST" and toks[-2].type == "JUDGED" \
+            and set(toks[-1].value if isinstance(toks[-1].value, tuple) else (toks[-1].value,)) <= _ASSESSED:
+        after = [Token("AND", "and", start_pos=toks[-1].start_pos, end_pos=toks[-1].start_pos), toks[-1]]
+        toks = toks[:-1]
+        end -= 1
+    # "... with [recurrent or] metastatic disease": the spread of the cancer just named
+    if toks[-1].type == "CONDITION" and toks[-1].value == "metastatic_disease":
+        k = end - 1
+        while k > 0 and toks[k - 1].type in ("JUDGED", "OR"):
+            k -= 1
+        c = k - 1 if k > 1 and toks[k - 1].type == "COMMA" else k
+        if c > 0 and toks[k].type != "OR" and _is_cancer(toks[c - 1]) \
+                and _WITH.fullmatch(text[toks[c - 1].end_pos:toks[k].start_pos]):
+            k = c
+            toks = [*toks[:k], _span(toks[k + (toks[k].type == "COMMA")], toks[-1], text)]
+            end = len(toks)
+    k = end
+    while k > 0 and toks[k - 1].type in _LIST and toks[k - 1].type != "CONDITION":
+        k -= 1
+    c = k - 1  # the cancer the qualifiers follow
+    while k < end and toks[k].type in _JOINS:  # "NSCLC, metastatic": the comma before the qualifiers
+        k += 1
+    if k == end or c < 0 or not _is_cancer(toks[c]) or toks[end - 1].type != "JUDGED":
+        return toks + after
+    if any(t.type in _JOINS and u.type in _JOINS for t, u in zip(toks[k:end], toks[k + 1:end])
+           if not (t.type == "COMMA" and u.type in ("OR", "AND"))):
+        return toks + after
+    qualifier = _span(toks[k], toks[end - 1], text)
+    m = c
+    while m > 0 and toks[m - 1].type in _LIST:
+        m -= 1
+    head = toks[m:c + 1]
+    while head and head[0].type in _JOINS:  # the list begins at its first qualifier or cancer
+        m += 1
+        head = head[1:]
+    if any(t.type == "CONDITION" and not _is_cancer(t) for t in head):
+        return toks + after
+    out = toks[:m]
+    for t in head:
+        if t.type == "CONDITION":
+            out.append(Token("JUDGED", qualifier.value, start_pos=qualifier.start_pos, end_pos=qualifier.end_pos))
+        out.append(t)
+    return out + after
+
+
+_JUXTAPOSED = re.compile(r"\s*,?\s*")
+
+
+def _its_disease(toks: list[Token], text: str) -> list[Token]:
+    """"colorectal cancer Unresectable disease", "head and neck cancer, stage III or IV disease": qualifiers of
+    "disease" right after a cancer (NCI items run together) speak of that cancer: one qualifier of it."""
+    out: list[Token] = []
+    for t in toks:
+        if t.type == "WORD" and str(t.value).lower() == "disease":
+            k = len(out)
+            while k > 0 and out[k - 1].type in ("JUDGED", "OR", "COMMA"):
+                k -= 1
+            k += k < len(out) and out[k].type == "COMMA"  # "head and neck cancer, stage III or IV disease"
+            c = k - 1 if k > 1 and out[k - 1].type == "COMMA" else k
+            # juxtaposed only: "breast cancer with recurrent disease" may speak of another disease (own_disease.json)
+            if k < len(out) and out[k].type == "JUDGED" and c > 0 and _is_cancer(out[c - 1]) \
+                    and _JUXTAPOSED.fullmatch(text[out[c - 1].end_pos:out[k].start_pos]):
+                out[k:] = [_span(out[k], t, text)]
+                continue
+        out.append(t)
+    return out
+
+
+def _located(toks: list[Token]) -> list[Token]:
+    """"recurrent supratentorial glioblastoma", "intracranial primary malignant glioma": where in the body a named
+    cancer lies ([qualifiers] locations) is weighed by a person; only before a cancer (through qualifiers and
+    lists of them), elsewhere the word stays unknown."""
+    words = _locations()
+    out = list(toks)
+    for n, t in enumerate(out):
+        if t.type != "WORD" or str(t.value).lower() not in words:
+            continue
+        j = n + 1
+        while j < len(out) and out[j].type in ("JUDGED", "OR", "COMMA"):
+            j += 1
+        if j < len(out) and _is_cancer(out[j]):
+            out[n] = Token("JUDGED", str(t.value).lower(), start_pos=t.start_pos, end_pos=t.end_pos)
+    return out
+
+
+_LOCATIONS: list[frozenset[str]] = []
+
+
+def _locations() -> frozenset[str]:
+    if not _LOCATIONS:
+        _LOCATIONS.append(frozenset(vocab.tables("cancers.toml")["qualifiers"]["locations"]))
+    return _LOCATIONS[0]

@@ -235,6 +235,7 @@ def lexicon() -> Lexicon:
     add([*d["lln_bare"]["phrases"], *_limits({**d["lln_bare"], "owners": d["uln"]["owners"]}, ("", "the"))], "LLNBARE")
     add(d["fillers"]["phrases"], "FILLER")
     add(cancers.confirmation_leads(vocab.tables("cancers.toml")["confirmation"]), "FILLER")
+    add(cancers.qualifier_phrases(vocab.tables("cancers.toml")["qualifiers"]), "JUDGED")
     time_units = {w: unit for unit, words in d["time_units"].items() for w in words}
     return Lexicon(
         phrases=table, longest=max(len(k) for k in table),
@@ -566,7 +567,8 @@ def _read(text: str) -> tuple[list[Token], str]:
     collapsed = _collapse(toks, text)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed, text)
-    return _above_normal(_pressure_pairs(_baseline_values(_value_anchors(collapsed)), text)), text
+    # "colon cancer that is metastatic": the qualifier before the cancer (after "X (X)" restatements collapse)
+    return _above_normal(_pressure_pairs(_baseline_values(_value_anchors(cancers.qualified(collapsed, text))), text)), text
 
 
 class AttestedWords(NamedTuple):

@@ -33,7 +33,7 @@ CODE_SYSTEMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "vaccine": ("CVX", "SNOMED", "ATC"), "procedure": ("SNOMED", "ICD10PCS", "CPT")})
 FILES: tuple[str, ...] = ("conditions.toml", "cancers.toml", "drugs.toml", "vaccines.toml", "procedures.toml")
 #: tables of a vocabulary file that are not concepts: how criteria compose cancer names (cancers.toml)
-TABLES: Mapping[str, tuple[str, ...]] = MappingProxyType({"cancers.toml": ("confirmation", "histologies", "sites")})
+TABLES: Mapping[str, tuple[str, ...]] = MappingProxyType({"cancers.toml": ("confirmation", "histologies", "sites", "qualifiers")})
 #: the condition every record condition is, recognised or not: what "serious concurrent illness" names
 #: (conditions.toml; matched against every entry by screening/evaluate/, read in criteria only through
 #: phrases.toml [generic_illness])

@@ -18,7 +18,7 @@ _SITES = {site["cancer"] for site in _DATA["sites"].values()}
 
 def test_cancers_file_is_a_vocabulary_file() -> None:
     assert "cancers.toml" in vocab.FILES
-    assert set(vocab.tables("cancers.toml")) == {"confirmation", "histologies", "sites"}
+    assert set(vocab.tables("cancers.toml")) == {"confirmation", "histologies", "sites", "qualifiers"}
 
 
 def test_every_site_names_a_solid_tumor_concept() -> None:
@@ -74,3 +74,28 @@ def test_a_lone_t_category_is_no_stage() -> None:
     """"T4" may be thyroxine and "T2" an MRI sequence: only a group with two categories is a TNM stage."""
     assert not any(t.type == "JUDGED" for t in tokenize("serum T4")[0])
     assert [t.type for t in tokenize("T2, N0, M0")[0]] == ["JUDGED"]
+
+
+def test_every_qualifier_phrase_is_one_judged_token() -> None:
+    """[qualifiers]: each phrase is read whole as a qualifier a person weighs, not split into a negation and a
+    treatment ("not amenable to surgery" is no "no surgery")."""
+    from screening.cancers import qualifier_phrases
+    phrases = qualifier_phrases(_DATA["qualifiers"])
+    assert len(phrases) == len(set(phrases))
+    for p in phrases:
+        toks, _ = tokenize(p)
+        assert [t.type for t in toks] == ["JUDGED"], (p, toks)
+
+
+@pytest.mark.parametrize("text", [
+    "Breast cancer that is metastatic",
+    "Solid tumor for which no standard therapy exists",
+    "Cervical cancer not amenable to surgery or radiotherapy",
+    "Unresectable or metastatic pancreatic cancer",
+])
+def test_qualified_cancer_is_judged_never_plain(text: str) -> None:
+    """A qualifier written after a cancer, or a metastatic concept at the end of a list of qualifiers, is weighed
+    by a person: the rule is ir.Judged over the cancer, never the cancer alone nor a metastatic-cancer concept."""
+    node = compile_text(text, "inclusion")
+    assert isinstance(node, ir.Judged), node
+    assert isinstance(node.item, ir.Condition) and "metastatic_disease" not in ancestors(node.item.concept), node
