@@ -1,0 +1,246 @@
+"""The criteria lexer: eligibility text -> tokens of grammars/criteria.lark.
+
+Longest-match over phrase tables (``data/phrases.toml``) and the vocabularies; numbers take their
+unit, ULN multiple or titer with them, converted later by the grammar's transformer. A word that
+matches nothing becomes WORD, which the grammar rejects: unknown wording goes to review.
+
+The package: tokens (raw words, token classes), lexicon (phrase tables), matching (phrases at a position),
+passes (rewrites of the token stream); this module reads a sentence (_read) and caches it (tokenize).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from lark import Token
+
+from .. import cancers
+from ..patient import route_name
+from .lexicon import Lexicon, Ordinal, _route_text, lexicon, phrase_data, phrase_key
+from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _anchor, _attested, _before_drug,
+                       _coordinated_heads, _drug_before, _drug_nouns, _genotypes, _half_lives_at, _joined_number, _match,
+                       _next_kind, _says_what_is_attested, _segment, _tail, _this_trial_other, _treatment_before)
+from .passes import (_above_normal, _baseline_values, _bound_windows, _collapse, _generic_illness, _infection_with,
+                     _metastatic_sites, _pressure_pairs, _settings_after, _value_anchors)
+from .tokens import (_CMP_SYMBOL, _NEW_CLAUSE, _ROMAN, _STAGE, ActiveToken, LexError, Raw, _phrase_token, _tok,
+                     normalize_text, raw_tokens)
+
+__all__ = ["ActiveToken", "AttestedWords", "LexError", "Lexicon", "NOTHING_ATTESTED", "Ordinal", "Raw", "lexicon",
+           "normalize_text", "phrase_data", "phrase_key", "raw_tokens", "tokenize"]
+
+
+def tokenize(text: str) -> tuple[list[Token], str]:
+    """Tokens of one normalized sentence, and the sentence text they index into. Cached: a sentence is read
+    by the compiler, by heading rules and by the coverage report; the list is the caller's own copy."""
+    toks, norm = _tokenize(text)
+    return list(toks), norm
+
+
+@lru_cache(maxsize=65536)
+def _tokenize(text: str) -> tuple[tuple[Token, ...], str]:
+    toks, norm = _read(text)
+    return tuple(toks), norm
+
+
+def _read(text: str) -> tuple[list[Token], str]:
+    lx = lexicon()
+    text = normalize_text(text)
+    raws = raw_tokens(text)
+    toks: list[Token] = []
+    i, n = 0, len(raws)
+    choice = _segment(raws, lx)
+    shared = _coordinated_heads(raws, choice, lx)
+    swallow, attested = False, NOTHING_ATTESTED
+    while i < n:
+        r = raws[i]
+        if swallow:  # after an attestation: the rest only says what is attested to
+            if r.text == "and" and i + 1 < n and raws[i + 1].text in _NEW_CLAUSE:
+                swallow = False  # "... sign an informed consent and be geographically accessible": a new demand
+                continue
+            hit = _match(raws, i, lx)
+            if hit and hit[1][0] == "ATTEST":
+                toks.append(Token("AND", "and", start_pos=r.start, end_pos=r.start))
+                j, (kind, value) = hit
+                toks.append(_tok(kind, value, r))
+                attested = _attested(value[0])
+                i = j
+                continue
+            if hit and hit[1][0] in ("DRUG", "PROCEDURE") and attested.names:
+                i = hit[0]  # "comply with the IL-2 treatment regimen": the treatment complied with
+                continue
+            if _says_what_is_attested(r, attested):
+                i += 1
+                continue
+            swallow = False  # a word the attestation cannot hold begins another statement: read, never dropped
+        if r.text == "or" and (end := _half_lives_at(raws, i, lx)):  # "or 5 half-lives": see _bound_windows
+            toks.append(Token("HALFLIVES", text[r.start:raws[end - 1].end], start_pos=r.start, end_pos=raws[end - 1].end))
+            i = end
+            continue
+        if i in shared:  # "liver, kidney or heart failure": "liver" names "liver failure"
+            j, key = shared[i]
+            toks.append(_phrase_token(raws, i, "CONDITION", key, raws[j - 1].end))
+            i = j
+            continue
+        if r.text == "genotype" and (genotyped := _genotypes(raws, i, toks)) is not None:
+            i = genotyped  # "HCV genotype 1 or 4": a genotype a person weighs
+            continue
+        if r.kind == "titer":
+            toks.append(_tok("TITER", float(r.text.split(":")[1].replace(",", "")), r))
+            i += 1
+            continue
+        if r.kind == "num" and toks and toks[-1].type == "CMP" and (joined := _joined_number(raws, i)) is not None:
+            value, j = joined  # "< 8,5 %", "<= 100 000/uL": one threshold written the European way
+            toks.append(Token("NUMBER", value, start_pos=r.start, end_pos=raws[j - 1].end))
+            i = _after_number(raws, j, text, toks, lx)
+            continue
+        if r.kind == "num" or (r.kind == "word" and r.text in lx.numbers and not choice[i]):
+            value = float(r.text.replace(",", "")) if r.kind == "num" else float(lx.numbers[r.text])
+            toks.append(_tok("NUMBER", value, r))
+            i = _after_number(raws, i + 1, text, toks, lx)
+            continue
+        if r.kind == "cmp":
+            toks.append(_tok("EQ" if r.text == "=" else "CMP", _CMP_SYMBOL.get(r.text, "=="), r))
+            i += 1
+            continue
+        if r.kind == "punct":
+            kind = {"(": "LPAR", "[": "LPAR", ")": "RPAR", "]": "RPAR", ",": "COMMA", ":": "COLON", "-": "TO",
+                    "/": "OR", "+": "WORD", "%": "WORD", ";": "COMMA"}.get(r.text, "WORD")
+            toks.append(_tok(kind, r.text, r))
+            i += 1
+            continue
+        # "stage IIIB or IV non-small cell lung cancer": a stage the record seldom states (ir.Judged)
+        if r.text == "stage" and i + 1 < n and _STAGE.fullmatch(raws[i + 1].text) and not (toks and toks[-1].type == "QUANTITY"):
+            j = i + 2
+            while j < n:
+                if raws[j].start == raws[j - 1].end + 1 and _STAGE.fullmatch(raws[j].text):  # "III-IV": hyphen dropped
+                    j += 1
+                elif j + 1 < n and raws[j].text in ("or", ",", "-", "to", "and", "/") and _STAGE.fullmatch(raws[j + 1].text):
+                    j += 2
+                elif j + 2 < n and raws[j].text == "," and raws[j + 1].text in ("or", "and") \
+                        and _STAGE.fullmatch(raws[j + 2].text):  # "stage IIB, IIIA, or IIIB"
+                    j += 3
+                else:
+                    break
+            toks.append(Token("JUDGED", text[r.start:raws[j - 1].end], start_pos=r.start, end_pos=raws[j - 1].end))
+            i = j
+            continue
+        # ordinal lead: "class III", "grade 3"
+        lead = next((len(k) for k in sorted(lx.ordinal_leads, key=len, reverse=True)
+                     if tuple(x.text for x in raws[i:i + len(k)]) == k), 0)
+        if lead and i + lead < n and (raws[i + lead].text in _ROMAN or raws[i + lead].kind == "num"):
+            nxt = raws[i + lead]
+            value = Ordinal(_ROMAN.get(nxt.text) or nxt.text)
+            toks.append(_tok("NUMBER", value, nxt))
+            i += lead + 1
+            # "class II-IV", "grade 3 or 4", "class III or IV": the following numerals are of the same scale
+            while i < n:
+                if raws[i].text in _ROMAN and raws[i].start == raws[i - 1].end + 1:  # "II-IV": hyphen dropped
+                    toks.append(_tok("TO", "-", raws[i]))
+                    toks.append(_tok("NUMBER", Ordinal(_ROMAN[raws[i].text]), raws[i]))
+                    i += 1
+                elif i + 1 < n and raws[i].text in ("-", "to", "or", ",", "and") and raws[i + 1].text in _ROMAN:
+                    toks.append(_tok("TO" if raws[i].text in ("-", "to") else "OR" if raws[i].text == "or" else
+                                     "COMMA" if raws[i].text == "," else "AND", raws[i].text, raws[i]))
+                    toks.append(_tok("NUMBER", Ordinal(_ROMAN[raws[i + 1].text]), raws[i + 1]))
+                    i += 2
+                else:
+                    break
+            continue
+        if r.text in ("of", "from", "preceding") and toks and toks[-1].type == "TIMEUNIT":
+            anchor: list[Token] = []
+            j = _anchor(raws, i + 1, lx, anchor)
+            if anchor:  # "within 4 weeks of study entry": counted back from the screening date
+                toks.append(_tok("PRIOR", r.text, r))
+                toks.extend(anchor)
+                i = j
+                continue
+        if r.kind == "word" and r.text in lx.time_units and len(toks) > 2 and toks[-1].type == "RPAR" \
+                and toks[-2].type == "NUMBER" and toks[-3].type == "LPAR":
+            toks.append(_tok("TIMEUNIT", lx.time_units[r.text], r))  # "seven (7) days"
+            i += 1
+            continue
+        if r.kind == "word" and r.text in lx.time_units and toks and toks[-1].type == "WINDOW":
+            toks.append(_tok("TIMEUNIT", lx.time_units[r.text], r))  # "within the past month"
+            i += 1
+            continue
+        if not choice[i] and r.text in _route_text()["before_drug_only"] and _before_drug(raws, i + 1, choice, lx):
+            toks.append(_tok("ROUTE", route_name(r.text), r))  # "IV antibiotics"; "stage IV" is a numeral
+            i += 1
+            continue
+        if r.kind == "word":
+            cancer = cancers.cancer_at(raws, i, lx)
+            if cancer is not None and cancers.cancer_wins(raws, i, choice, lx, cancer):
+                j, sites = cancer
+                toks.extend(cancers.cancer_tokens(sites, r.start, raws[j - 1].end))
+                i = j
+                continue
+        if r.kind == "word" and not choice[i] and cancers.TNM.fullmatch(r.text):
+            j, letters = cancers.tnm_at(raws, i)
+            staged = len(toks) > 1 and toks[-1].type == "LPAR" and toks[-2].type == "JUDGED" \
+                and str(toks[-2].value).startswith("stage") and j < n and raws[j].text == ")"
+            if staged:  # "stage IIIA (T1-3, N2)": one qualifier
+                toks.pop()
+                stage = toks.pop()
+                toks.append(Token("JUDGED", f"{stage.value} ({text[r.start:raws[j - 1].end]})",
+                                  start_pos=stage.start_pos, end_pos=raws[j].end))
+                i = j + 1
+                continue
+            if len(letters) > 1:  # "T1, N0-2, M0"; a lone "T3" may be a thyroid hormone or an MRI sequence
+                toks.append(Token("JUDGED", text[r.start:raws[j - 1].end], start_pos=r.start, end_pos=raws[j - 1].end))
+                i = j
+                continue
+        if not choice[i] and r.text in _drug_nouns() and toks and toks[-1].type == "DRUG" and i > 0 \
+                and toks[-1].end_pos == raws[i - 1].end:
+            # "anticoagulant medications": the noun adds nothing to the drug just before it
+            last = toks.pop()
+            toks.append(Token("DRUG", last.value, start_pos=last.start_pos, end_pos=r.end))
+            i += 1
+            continue
+        if not choice[i] and r.text in phrase_data()["other_than_trial"]["words"] and _this_trial_other(raws, i + 1, choice, lx):
+            i += 1  # "since other prior investigational drugs": at screening none of this trial's were given
+            continue
+        if not choice[i]:
+            if r.text in _ROMAN and len(r.text) > 1 and toks and toks[-1].type in ("QUANTITY", "TO", "OR", "COMMA"):
+                toks.append(_tok("NUMBER", Ordinal(_ROMAN[r.text]), r))  # "NYHA class III", "III or IV"
+            elif r.text in _ROMAN and toks and toks[-1].type == "NUMBER" and r.start == raws[i - 1].end + 1:
+                toks.append(_tok("TO", "-", r))  # "II-IV" (the hyphen was dropped between words)
+                toks.append(_tok("NUMBER", Ordinal(_ROMAN[r.text]), r))
+            else:
+                toks.append(_tok("WORD", r.text, r))
+            i += 1
+            continue
+        j = i + choice[i]
+        kind, value = lx.phrases[tuple(x.text for x in raws[i:j])]
+        if kind == "NEGHIST":  # "no prior X": negation of the history of X
+            toks.append(Token("NEG", "no", start_pos=r.start, end_pos=r.end))
+            toks.append(Token("HISTORY", "prior", start_pos=r.start, end_pos=raws[j - 1].end))
+        elif kind == "NEG" and j - i > 1 and raws[j - 1].text in ("concurrent", "current") \
+                and _next_kind(raws, j, choice, lx) not in ("HISTORY", "PRIOR", "NEGHIST"):
+            # "no concurrent radiotherapy": the negation and the time frame (now) it carries
+            toks.append(Token("NEG", text[r.start:raws[j - 2].end], start_pos=r.start, end_pos=raws[j - 2].end))
+            toks.append(_tok("USE", raws[j - 1].text, raws[j - 1]))
+        elif kind == "FILLER" and j == i + 1 and r.text == "for" and _treatment_before(toks) \
+                and _next_kind(raws, j, choice, lx) not in ("CMP", "NUMBER", None) and not (j < n and raws[j].kind == "num"):
+            # "chemotherapy for melanoma": what a treatment is for is part of the statement (a duration,
+            # "for 6 months", is not); dropped, "X for either Y or Z" would read as "X or Y or Z"
+            toks.append(Token("FOR", "for", start_pos=r.start, end_pos=r.end))
+        elif kind == "FILLER" and j == i + 1 and r.text == "for" and _drug_before(toks) \
+                and (_next_kind(raws, j, choice, lx) == "CMP" or j < n and raws[j].kind == "cmp" and raws[j].text != "="):
+            # "zidovudine for more than 6 months": how long it was taken (ir.Duration), not how long ago
+            toks.append(Token("LASTING", "for", start_pos=r.start, end_pos=r.end))
+        elif kind != "FILLER":
+            toks.append(_phrase_token(raws, i, kind, value if value is not None else text[r.start:raws[j - 1].end],
+                                         raws[j - 1].end))
+        if kind == "PRIOR":
+            j = _anchor(raws, j, lx, toks)
+        if kind == "STUDY":  # "participation in another trial with an investigational drug": still a study
+            j = _tail(raws, j, lx.study_tails, toks)
+        if kind == "ATTEST":
+            swallow, attested = True, _attested(value[0])
+        i = j
+    toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(_settings_after(toks))), text))
+    collapsed = _collapse(toks, text)
+    while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
+        toks, collapsed = collapsed, _collapse(collapsed, text)
+    # "colon cancer that is metastatic": the qualifier before the cancer (after "X (X)" restatements collapse)
+    return _above_normal(_pressure_pairs(_baseline_values(_value_anchors(cancers.qualified(collapsed, text))), text)), text
+

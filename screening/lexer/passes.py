@@ -1,0 +1,436 @@
+"""Passes over the token stream once the words are read: each rewrites one construct the grammar should not have to
+(half-lives, generic illness, settings after a drug list, restated units and tests, metastatic sites, value
+anchors, blood pressure pairs) and _collapse drops what carries no meaning.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from lark import Token
+
+from .. import units, vocab
+from .lexicon import phrase_data
+
+
+def _bound_windows(toks: list[Token]) -> list[Token]:
+    """"within 28 days or 5 half-lives (whichever is longer) prior to X" -> WINDOW NUMBER TIMEUNIT BOUND PRIOR ANCHOR.
+
+    The alternative may stand before or after the anchor, in parentheses or between commas. Without a "whichever"
+    phrase (or with no window before it) it stays an unknown word: which of the two periods is meant?"""
+    out = list(toks)
+    while (h := next((k for k, t in enumerate(out) if t.type == "HALFLIVES"), None)) is not None:
+        folded = _fold_half_lives(out, h)
+        if folded is None:
+            out[h] = Token("WORD", "half-lives", start_pos=out[h].start_pos, end_pos=out[h].end_pos)
+        else:
+            out = folded
+    return [Token("WORD", "whichever", start_pos=t.start_pos, end_pos=t.end_pos) if t.type == "WHICHEVER" else t
+            for t in out]
+
+
+def _fold_half_lives(toks: list[Token], h: int) -> list[Token] | None:
+    def at(k: int, *kinds: str) -> bool:
+        return 0 <= k < len(toks) and toks[k].type in kinds
+
+    p = h - 1
+    opened = at(p, "LPAR")
+    if at(p, "LPAR", "COMMA"):
+        p -= 1
+    anchor: list[Token] = []
+    if at(p, "ANCHOR") and at(p - 1, "PRIOR"):
+        anchor, p = toks[p - 1:p + 1], p - 2
+    if not (at(p, "TIMEUNIT") and at(p - 1, "NUMBER")):
+        return None
+    q = h + 1
+    if at(q, "COMMA"):
+        q += 1
+    if not anchor and at(q, "PRIOR") and at(q + 1, "ANCHOR"):
+        anchor, q = toks[q:q + 2], q + 2
+        if at(q, "COMMA"):
+            q += 1
+    if at(q, "LPAR") and at(q + 1, "WHICHEVER"):
+        opened, q = True, q + 1
+    if not at(q, "WHICHEVER"):
+        return None
+    which = toks[q]
+    q += 1
+    if opened:
+        if not at(q, "RPAR"):
+            return None
+        q += 1
+    if not anchor and at(q + at(q, "COMMA"), "PRIOR") and at(q + at(q, "COMMA") + 1, "ANCHOR"):
+        q += at(q, "COMMA")
+        anchor, q = toks[q:q + 2], q + 2
+    bound = Token("BOUND", which.value, start_pos=toks[h].start_pos, end_pos=which.end_pos)
+    return [*toks[:p + 1], bound, *anchor, *toks[q:]]
+
+
+@lru_cache(maxsize=1)
+def _generic_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """phrases.toml [generic_illness]: the weak nouns, and the qualifiers and time words that make them generic."""
+    g = phrase_data()["generic_illness"]
+    return frozenset(g["weak"]), frozenset(g["qualifiers"]), frozenset(g["times"])
+
+
+def _generic_illness(toks: list[Token]) -> list[Token]:
+    """"Serious concurrent disease": a weak noun ("disease", "condition") right after qualifiers and time words
+    that all speak of illness in general is a GENERIC token; after any other word ("measurable disease", "stage IV
+    disease") it stays a WORD. A WORD "other" right before a generic illness ("any other serious illness") is
+    dropped: any condition goes to a person anyway."""
+    weak, quals, times = _generic_words()
+    out: list[Token] = []
+    for t in toks:
+        if t.type == "WORD" and str(t.value).lower() in weak:
+            lead = []
+            for x in reversed(out):
+                if x.type not in ("JUDGED", "USE", "COMMA", "OR", "AND"):
+                    break
+                lead.append(x)
+            words = [x for x in lead if x.type in ("JUDGED", "USE")]
+            if words and all(str(x.value).lower() in (quals if x.type == "JUDGED" else times) for x in words) \
+                    and lead[0].type in ("JUDGED", "USE"):
+                t = Token("GENERIC", t.value, start_pos=t.start_pos, end_pos=t.end_pos)
+        out.append(t)
+    kept: list[Token] = []
+    for i, t in enumerate(out):
+        if t.type == "WORD" and str(t.value).lower() == "other":
+            j = i + 1
+            while j < len(out) and out[j].type in ("JUDGED", "USE"):
+                j += 1
+            if j < len(out) and out[j].type == "GENERIC":
+                continue
+        kept.append(t)
+    return kept
+
+
+def _generic_scales(toks: list[Token]) -> list[Token]:
+    """"ECOG performance status", "Performance status: Karnofsky 80-100%": a generic scale word next to a
+    named scale ("performance status" = ECOG only when no other scale is named) gives way to it."""
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.type == "QGROUP" and len(t.value) == 1:
+            before = next((x for x in reversed(out) if x.type not in ("LPAR", "RPAR")), None)
+            j = i + 1 + (i + 1 < len(toks) and toks[i + 1].type in ("COLON", "TO"))
+            if before is not None and before.type in ("QUANTITY", "QGROUP") and out[-1].type in ("QUANTITY", "QGROUP", "RPAR"):
+                i += 1
+                continue
+            if j < len(toks) and toks[j].type in ("QUANTITY", "QGROUP"):
+                i = j
+                continue
+            # "Performance status 0-2 on the ECOG scale", "Performance status =< 2 Zubrod": the scale named at the end
+            tail = 2 if len(toks) >= 2 and toks[-2].type == "USE" and str(toks[-2].value).lower() == "on" else 1
+            if i + 1 < len(toks) - tail and toks[-1].type in ("QUANTITY", "QGROUP") \
+                    and (toks[-1].type == "QUANTITY" or toks[-1].value == t.value) \
+                    and not any(x.type in ("QUANTITY", "QGROUP") for x in toks[i + 1:-tail]):
+                toks = [*toks[:i], toks[-1], *toks[i + 1:-tail]]
+                continue
+            # "Performance status (PS) <= 2 (ECOG scale)": the scale named in parentheses at the end
+            if i + 1 < len(toks) and len(toks) >= 3 and toks[-3].type == "LPAR" and toks[-2].type == "QUANTITY" \
+                    and toks[-1].type == "RPAR" and i < len(toks) - 3 \
+                    and not any(x.type in ("QUANTITY", "QGROUP") for x in toks[i + 1:-3]):
+                toks = [*toks[:i], toks[-2], *toks[i + 1:-3]]
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
+_LIMITS = {"ULN": "upper", "ULNBARE": "upper", "LLNBARE": "lower"}
+
+
+def _restates(before: Token, inside: Token) -> bool:
+    """The token in parentheses names again what precedes it: "systemic lupus erythematosus (SLE)",
+    "seven (7) days", "1.5 x upper limit of normal (ULN)", "lower limit of normal (LLN)"."""
+    if inside.type == before.type and inside.value == before.value:
+        return True
+    if before.type == "NORMAL" and inside.type in ("NORMAL", "ULNBARE"):
+        return True  # "within normal limits (WNL)", "within normal institutional limits (ULN)"
+    return before.type in _LIMITS and _LIMITS.get(inside.type) == _LIMITS[before.type]
+
+
+_SETTING_RUN = frozenset({"DRUG", "COMMA", "OR", "AND", "LPAR", "RPAR"})
+
+
+def _settings_after(toks: list[Token]) -> list[Token]:
+    """"Ketoconazole, acyclovir, or nystatin for prophylaxis": a setting said after a list of drugs is read before
+    it, as "prophylactic ketoconazole, ..." (phrases.toml [setting] after). After anything else it is an unknown word."""
+    if not any(t.type == "SETTINGAFTER" for t in toks):
+        return toks
+    out: list[Token] = []
+    for t in toks:
+        if t.type != "SETTINGAFTER":
+            out.append(t)
+            continue
+        k = len(out)
+        while k > 0 and out[k - 1].type in _SETTING_RUN:
+            k -= 1
+        while k < len(out) and out[k].type != "DRUG":  # the run begins at its first drug
+            k += 1
+        if k == len(out) or out[-1].type not in ("DRUG", "RPAR") or (k > 0 and out[k - 1].type in ("SETTING", "SYSTEMIC", "ROUTE")):
+            out.append(Token("WORD", str(t.value), start_pos=t.start_pos, end_pos=t.end_pos))
+            continue
+        words = str(t.value).split()
+        out.insert(k, Token("SETTING", " ".join(words[1:]), start_pos=t.start_pos, end_pos=t.end_pos))
+    return out
+
+
+def _infection_with(toks: list[Token], text: str) -> list[Token]:
+    """"infection with HIV, hepatitis B or hepatitis C": the infections named after "with" (a test named there, the
+    infection it shows)."""
+    toks = list(toks)
+    out: list[Token] = []
+    for i, t in enumerate(toks):
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if t.type == "CONDITION" and t.value == "infection" and nxt is not None and nxt.type == "JUDGED" \
+                and str(nxt.value).startswith("genotype") and text[t.end_pos:nxt.start_pos].strip() == "with":
+            continue  # "infection with HCV genotype 2 or 3" (see _genotypes)
+        if t.type == "CONDITION" and t.value == "infection" and nxt is not None \
+                and text[t.end_pos:nxt.start_pos].strip() == "with":
+            shown = units.get_quantity(nxt.value).shows if nxt.type == "QTEST" else nxt.value if nxt.type == "CONDITION" else None
+            if shown and "infection" in vocab.ancestors(shown):
+                if nxt.type == "QTEST":
+                    toks[i + 1] = Token("CONDITION", shown, start_pos=nxt.start_pos, end_pos=nxt.end_pos)
+                continue
+        out.append(t)
+    return out
+
+
+_RESULTS = frozenset({"POS", "NEGRES", "TESTWORD"})
+
+
+def _test_of(before: Token, inside: Token) -> bool:
+    """A condition restated by the test that shows it: "human immunodeficiency virus (HIV)"."""
+    return before.type == "CONDITION" and inside.type == "QTEST" and units.get_quantity(inside.value).shows == before.value
+
+
+def _metastatic_sites(toks: list[Token]) -> list[Token]:
+    """"Metastatic brain or meningeal tumors": metastases to those sites (phrases.toml [metastatic_sites]), read only
+    when every tumour named is in the table; otherwise the lead stays a judged qualifier ("metastatic breast
+    cancer" is that cancer, spread)."""
+    table = phrase_data()["metastatic_sites"]
+    out: list[Token] = []
+    for t in toks:
+        lead = out[-1] if out else None
+        if lead is not None and lead.type == "JUDGED" and str(lead.value).lower() in table["leads"] \
+                and t.type in ("CONDITION", "CGROUP"):
+            keys = (t.value,) if t.type == "CONDITION" else tuple(t.value)
+            if all(isinstance(k, str) and k in table for k in keys):
+                mapped = tuple(table[k] for k in keys)
+                out[-1] = Token("CONDITION" if len(mapped) == 1 else "CGROUP", mapped[0] if len(mapped) == 1 else mapped,
+                                start_pos=lead.start_pos, end_pos=t.end_pos)
+                continue
+        out.append(t)
+    return out
+
+
+_VALUE = ("NUMBER", "UNIT", "ULN", "ULNBARE", "LLNBARE")
+
+
+def _value_anchors(toks: list[Token]) -> list[Token]:
+    """"HbA1c <= 10.5% before randomization", "fasting glucose > 270 mg/dL before treatment start": a measurement's
+    threshold followed by an anchor is the value at screening (every anchor is the screening date); the anchor is
+    dropped. Only right after "<quantity> [:] <comparator> <value> [and <comparator> <value>]": a dose or a time
+    ("prednisone > 10 mg before randomization", "at least 4 weeks prior to entry") keeps it."""
+    out = list(toks)
+    k = 0
+    while k < len(out) - 1:
+        if out[k].type == "PRIOR" and out[k + 1].type == "ANCHOR":
+            j = k - 1
+            while j >= 0 and out[j].type in _VALUE:
+                j -= 1
+            while j >= 0 and out[j].type == "CMP" and out[j + 1].type == "NUMBER" and j + 1 < k:
+                if j >= 2 and out[j - 1].type in ("AND", "COMMA") and out[j - 2].type in _VALUE:
+                    j -= 2
+                    while j >= 0 and out[j].type in _VALUE:
+                        j -= 1
+                    continue
+                j -= 1
+                break
+            else:
+                k += 1
+                continue
+            if j >= 0 and out[j].type == "COLON":
+                j -= 1
+            if j >= 0 and out[j].type in ("QUANTITY", "QGROUP") and out[j + 1].type in ("CMP", "COLON"):
+                del out[k:k + 2]
+                continue
+        k += 1
+    return out
+
+
+def _above_normal(toks: list[Token]) -> list[Token]:
+    """"for patients with creatinine levels above institutional normal": above the normal range is above its upper
+    limit (ULNBARE). Only after a comparator that points up: "below institutional normal" is the lower limit."""
+    out: list[Token] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if t.type == "CMP" and t.value in (">", ">=") and [x.type for x in toks[k + 1:k + 3]] == ["WORD", "NORMAL"] \
+                and str(toks[k + 1]).lower() == "institutional" and str(toks[k + 2]).lower() == "normal":
+            out += [t, Token("ULNBARE", "institutional normal", start_pos=toks[k + 1].start_pos, end_pos=toks[k + 2].end_pos)]
+            k += 3
+            continue
+        out.append(t)
+        k += 1
+    return out
+
+
+_BP = ("systolic_bp", "diastolic_bp")
+
+
+def _pressure_pairs(toks: list[Token], text: str) -> list[Token]:
+    """"Blood pressure > 160/100 mmHg", "BP <= 145/90": systolic and diastolic, each with its own number. The noun
+    becomes the pair (QGROUP) and the slash PAIRSEP only before such a pair: "blood pressure > 150 mmHg" names no
+    reading of one number for both, and stays in review."""
+    out: list[Token] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        out.append(t)
+        k += 1
+        if t.type != "WORD" or not (str(t).lower() == "bp" or str(t).lower() == "pressure"
+                                    and text[:t.start_pos].rstrip().lower().endswith("blood")):
+            continue
+        j = k
+        if [x.type for x in toks[j:j + 3]] == ["LPAR", "WORD", "RPAR"] and str(toks[j + 1]).lower() == "bp":
+            j += 3  # "blood pressure (BP)"
+        colon = toks[j:j + 1] if j < len(toks) and toks[j].type == "COLON" else []
+        j += len(colon)
+        if [x.type for x in toks[j:j + 4]] == ["CMP", "NUMBER", "OR", "NUMBER"] and str(toks[j + 2]) == "/":
+            out[-1] = Token("QGROUP", _BP, start_pos=t.start_pos, end_pos=toks[j - 1].end_pos)
+            out.extend([*colon, toks[j], toks[j + 1], Token("PAIRSEP", "/", start_pos=toks[j + 2].start_pos,
+                                                            end_pos=toks[j + 2].end_pos)])
+            k = j + 3
+    return out
+
+
+_BASELINE_WORDS = frozenset({"baseline", "screening"})
+
+
+def _baseline_values(toks: list[Token]) -> list[Token]:
+    """"Baseline creatinine >= 1.0 mg/dL", "Screening FEV1 > 80% of predicted": the value at screening, which is the
+    one a measurement reads; the word is dropped right before a quantity only."""
+    return [t for k, t in enumerate(toks) if not (
+        t.type == "WORD" and str(t).lower() in _BASELINE_WORDS and k + 1 < len(toks)
+        and toks[k + 1].type in ("QUANTITY", "QGROUP"))]
+
+
+def _measure_restated(before: Token, toks: list[Token], i: int) -> int:
+    """Where the names of the measurement ``before`` ends when ``toks[i:]`` names it again: "AST/SGOT", "Aspartate
+    aminotransferase (AST, SGOT)", "ECOG PS (performance status)", "Fasting triglycerides (TG)" (the fasting value is the
+    named one), "Performance status (Karnofsky scale)" (a generic scale word and the scale it is); 0 when it does not."""
+    def same(x: Token) -> bool:
+        if before.type == "QGROUP":
+            return len(before.value) == 1 and x.type == "QUANTITY"
+        return x.type == "QUANTITY" and before.value in (x.value, f"fasting_{x.value}") \
+            or x.type == "QGROUP" and x.value == (before.value,)
+    if toks[i].type == "OR" and i + 1 < len(toks) and before.type == "QUANTITY" and toks[i + 1].type == "QUANTITY" \
+            and toks[i + 1].value == before.value:
+        return i + 2
+    if toks[i].type != "LPAR":
+        return 0
+    j = i + 1
+    while j < len(toks) and toks[j].type in ("QUANTITY", "QGROUP") and same(toks[j]):
+        j += 1
+        if j < len(toks) and toks[j].type in ("OR", "COMMA") and j + 1 < len(toks) and toks[j + 1].type in ("QUANTITY", "QGROUP"):
+            j += 1
+    if j == i + 1 or j >= len(toks) or toks[j].type != "RPAR" or before.type == "QGROUP" and j != i + 2:
+        return 0
+    return j + 1
+
+
+_THERAPY_HEADS = frozenset({"therapy", "therapies", "treatment", "treatments"})
+
+
+_NOW_WORDS = frozenset({"active", "current", "ongoing", "currently"})
+
+
+def _dangling_after_negation(out: list[Token], t: Token, nxt: Token | None, text: str) -> bool:
+    """"No active or uncontrolled infection" ("no active" is the negation), "No ongoing or active infection"
+    ("ongoing", "active" dropped): an "or" or comma left between the leading negation and the qualifier or
+    condition, its first member a dropped word meaning "now". "No or minimal pain" (nothing dropped) keeps its "or"."""
+    if len(out) != 1 or out[0].type != "NEG" or t.type not in ("OR", "COMMA") or nxt is None \
+            or nxt.type not in ("JUDGED", "CONDITION", "CGROUP", "SYSTEMIC"):
+        return False
+    if nxt.type == "JUDGED" and str(nxt.value).lower().startswith("recent"):
+        return False  # "No active or recent bleeding": a time of its own, not a qualifier of now
+    dropped = text[out[0].end_pos:t.start_pos].lower().split()
+    if dropped:  # "No preexisting or uncontrolled diabetes": a dropped word naming another kind stays unread
+        return set(dropped) <= _NOW_WORDS
+    return str(out[0].value).split()[-1].lower() in _NOW_WORDS
+
+
+def _collapse(toks: list[Token], text: str = "") -> list[Token]:
+    """'systemic lupus erythematosus (SLE)': a concept repeated in parentheses is one concept."""
+    toks = _generic_scales(toks)
+    out: list[Token] = []
+    i = 0
+    reach = -1  # where the text read so far ends (past a restatement in parentheses)
+    while i < len(toks):
+        t = toks[i]
+        if out and out[-1].type in ("QUANTITY", "QGROUP") and (end := _measure_restated(out[-1], toks, i)):
+            if out[-1].type == "QGROUP":  # "Performance status (Karnofsky scale)": the scale named
+                out[-1] = toks[i + 1]
+            reach = toks[end - 1].end_pos
+            i = end
+            continue
+        if out and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR" and _restates(out[-1], toks[i + 1]):
+            reach = toks[i + 2].end_pos
+            i += 3
+            continue
+        if out and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR" \
+                and _test_of(out[-1], toks[i + 1]):
+            # "human immunodeficiency virus (HIV)": the infection and the test that shows it; after or before a result
+            # ("(HIV) positive", "positive serology for HBsAg or ... (HIV)") the test, else the infection
+            if (i + 3 < len(toks) and toks[i + 3].type in _RESULTS) or any(x.type in _RESULTS for x in out):
+                out[-1] = toks[i + 1]
+            reach = toks[i + 2].end_pos
+            i += 3
+            continue
+        if out and t.type == out[-1].type and t.type in ("CONDITION", "PROCEDURE") and t.value != out[-1].value \
+                and t.start_pos - max(reach, out[-1].end_pos) <= 1 and t.value in vocab.ancestors(out[-1].value):
+            # "prior CABG operation", "HIV (HIV) infection": a generic head noun right after what it names
+            i += 1
+            continue
+        if _dangling_after_negation(out, t, toks[i + 1] if i + 1 < len(toks) else None, text):
+            i += 1  # "No active or uncontrolled infection", "No ongoing or active infection": the first word dropped
+            continue
+        if t.type == "USE" and str(t.value).lower() in _THERAPY_HEADS and out and out[-1].type == "DRUG" \
+                and t.start_pos - out[-1].end_pos <= 1:
+            i += 1  # "prior bisphosphonate therapy", "anti-androgen treatment": the head noun of the drug named
+            continue
+        if t.type == "LPAR" and i + 1 < len(toks) and toks[i + 1].type == "RPAR":  # emptied by dropped fillers
+            i += 2
+            continue
+        if out and (t.type == out[-1].type == "COMMA" or t.type == out[-1].type == "CMP" and t.value == out[-1].value):
+            i += 1  # "18-32 kg/m2, inclusive, and": the filler between two commas; "less than < 70": said twice
+            continue
+        if t.type == "WINDOW" and str(t.value).lower() == "within" and out and out[-1].type in ("QUANTITY", "QGROUP") \
+                and i + 1 < len(toks) and (toks[i + 1].type in ("ULNBARE", "NORMAL")
+                                           or toks[i + 1].type == "NUMBER" and i + 2 < len(toks) and toks[i + 2].type == "ULN"):
+            # "creatinine within ULN", "within 1.5 times ULN": at most that; "bilirubin within normal laboratory values"
+            if toks[i + 1].type != "NORMAL":
+                out.append(Token("CMP", "<=", start_pos=t.start_pos, end_pos=t.end_pos))
+            i += 1
+            continue
+        if t.type == "TESTWORD" and out and out[-1].type == "QUANTITY" and i + 1 < len(toks) and toks[i + 1].type == "CMP":
+            i += 1  # "Karnofsky status >= 70%", "PSA test result exceeds 4.0": the measured value
+            continue
+        if out and t.type == out[-1].type and t.type in ("QUANTITY", "QTEST", "CONDITION", "DRUG", "VACCINE", "PROCEDURE") \
+                and t.value == out[-1].value:
+            i += 1
+            continue
+        if out and t.type == out[-1].type == "CONDITION" and isinstance(t.value, str) and isinstance(out[-1].value, str) \
+                and t.value != out[-1].value and t.value in vocab.ancestors(out[-1].value):
+            i += 1  # "active hepatitis B infection": the head noun names again the kind of what precedes it
+            continue
+        out.append(t)
+        i += 1
+    while out and out[-1].type in ("COMMA", "COLON", "AND", "OR"):  # left by dropped filler words
+        out.pop()
+    while out and out[0].type in ("COMMA", "COLON"):
+        out.pop(0)
+    return out
+

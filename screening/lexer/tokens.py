@@ -1,0 +1,90 @@
+"""Raw words and the token classes of the criteria lexer: text normalized once (comparators, units, dashes), split
+into raw words with their spans, and the lark Tokens the grammar reads.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lark import Token
+
+from ..errors import ScreeningError
+
+
+_RAW = re.compile(r"""
+ (?P<titer>(?<![\d.])1\s*:\s*\d+(?:,\d{3})*)
+|(?P<num>\d+(?:,\d{3})+(?:\.\d+)?|\d*\.\d+|\d+)
+|(?P<cmp>>=|<=|=>|=<|>|<|=)
+|(?P<word>[a-z][a-z0-9']*)
+|(?P<punct>[(),;:\[\]/+\-%])
+""", re.VERBOSE)
+
+
+_NEW_CLAUSE = frozenset({"be", "have", "must", "is", "are", "will", "should", "can", "not", "agree", "live",
+                         "reside", "undergo", "provide", "has"})
+
+
+_STAGE = re.compile(r"(?:i{1,3}|iv|v|[0-4])[a-c]?\d?")
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
+
+
+_SPLIT_CMP = re.compile(r"=\s*or\s*([<>])|([<>])\s+=(?!\s*or\b)|([<>])=\s*to\b(?=\s*[\d.])")
+
+
+_CMP_SYMBOL = {">=": ">=", "=>": ">=", "<=": "<=", "=<": "<=", ">": ">", "<": "<"}
+
+
+_TRANSLATE = str.maketrans({"≥": ">=", "≤": "<=", "≧": ">=", "≦": "<=", "×": " x ", "µ": "u", "μ": "u", "–": "-",
+                            "—": "-", "’": "'", "‘": "'", "＞": ">", "＜": "<", "⩾": ">=", "⩽": "<=", "²": "2", "³": "3",
+                            "\u00a0": " ", "*": "*"})
+
+
+def normalize_text(text: str) -> str:
+    """Lower-case, comparators and micro signs in one spelling, markdown escapes removed."""
+    text = text.replace("\\", "").replace("> or =", ">=").replace("< or =", "<=").replace(">/=", ">=").replace("</=", "<=")
+    text = _SPLIT_CMP.sub(lambda m: (m.group(1) or m.group(2) or m.group(3)) + "=", text)  # "= or >", "> =", ">= to"
+    return text.translate(_TRANSLATE).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def raw_tokens(text: str) -> list[Raw]:
+    out = [Raw(m.lastgroup or "", m.group(), m.start(), m.end()) for m in _RAW.finditer(text)]
+    # a hyphen joining two words is part of the word ("anti-dsDNA"): drop it
+    # a hyphen joining a word or a number to a word is part of it ("anti-dsDNA", "2.5-times", "5-year")
+    # and so is one joining a name to its number ("HIV-1", "IL-2", "COVID-19")
+    return [r for i, r in enumerate(out)
+            if not (r.text == "-" and 0 < i < len(out) - 1 and out[i - 1].end == r.start and out[i + 1].start == r.end
+                    and (out[i - 1].kind in ("word", "num") and out[i + 1].kind == "word"
+                         or out[i - 1].kind == "word" and out[i + 1].kind == "num"))]
+
+
+class ActiveToken(Token):
+    """A condition after the dropped word "active" ("active tuberculosis infection"): latent forms do not count."""
+
+    __slots__ = ()
+
+
+def _phrase_token(raws: list[Raw], i: int, kind: str, value: Any, end: int) -> Token:
+    """The token of the phrase starting at ``raws[i]``; a condition after the dropped word "active" is an
+    ActiveToken (its latent forms do not count)."""
+    active = kind in ("CONDITION", "CGROUP") and (i > 0 and raws[i - 1].text == "active" or raws[i].text == "active")
+    return (ActiveToken if active else Token)(kind, value, start_pos=raws[i].start, end_pos=end)
+
+
+def _tok(kind: str, value: Any, r: Raw) -> Token:
+    return Token(kind, value, start_pos=r.start, end_pos=r.end)
+
+
+class LexError(ScreeningError):
+    """Text the lexer cannot turn into tokens the grammar accepts (never shown to users as a crash)."""
+
