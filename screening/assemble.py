@@ -322,6 +322,15 @@ _ENDS_WITH_OR = re.compile(r"\b(?:or|OR|Or)\s*[,;:]?\s*$")
 _ENDS_WITH_AND = re.compile(r"[,;]?\s*\b(?:and|AND|And)\s*[,;:]?\s*$")
 
 
+def _sentence_before_list(item: SourceItem, out: list[ir.Criterion], parent: str | None, role: str, ctx: _Context,
+                          outer: _Context, what: str) -> _Context:
+    """A sentence ending in ':' laid out flat before its list is a criterion of its own; the items after it, up to the
+    next heading or section, may be what it lists (``what``): they go to a person (the context they are read in)."""
+    _criteria_for(item, out, parent, role, ctx)
+    return replace(outer, about_other=f"listed after a sentence ending in ':' that may say what they are ({what}): "
+                                      "where its list ends needs a person")
+
+
 def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: str | None, role: str,
               ctx: _Context = _Context()) -> None:
     """Items in order; an item ending in "OR" is one alternative with the items after it. A heading laid
@@ -348,9 +357,7 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
                     compile_text(item.text.rstrip(" :"), item.kind, own=outer.own, own_disease=outer.own_all)):
                 # "History of alcohol/drug abuse or dependence within 12 months of the study:": a criterion whose own
                 # list follows, not a heading whose window reaches the rest of the section
-                _criteria_for(item, out, parent, role, ctx)
-                ctx = replace(outer, about_other="listed after a sentence ending in ':' that may say what they are "
-                                                 "(its definitions, its cases): where its list ends needs a person")
+                ctx = _sentence_before_list(item, out, parent, role, ctx, outer, "its definitions, its cases")
                 reach_kind = item.kind
                 i += 1
                 continue
@@ -372,9 +379,7 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
             here = _heading_context(item.text, outer)
             if (here.kind or item.kind, here.permissive, here.about_other, here.negating) != (
                     outer.kind or item.kind, outer.permissive, outer.about_other, outer.negating):
-                _criteria_for(item, out, parent, role, ctx)
-                ctx = replace(outer, about_other="listed after a sentence ending in ':' that may say what they are "
-                                                 "(excluded, allowed): where its list ends needs a person")
+                ctx = _sentence_before_list(item, out, parent, role, ctx, outer, "excluded, allowed")
                 reach_kind = item.kind
                 i += 1
                 continue
