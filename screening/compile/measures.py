@@ -521,6 +521,8 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         return _TestedCondition(_any([ir.TestResult(test, "positive"), ir.Condition(t.value, ir.Window(0))]))
 
     def positive(self, *parts: Any) -> ir.Node:
+        if self.kind == "inclusion" and any(isinstance(p, Token) and p.type == "AND" for p in parts):
+            raise Uncompilable("'positive for A and B' among the inclusions: both, or either?")
         named = [p.node for p in parts if isinstance(p, _TestedCondition)]
         node = self._tests(tuple(p for p in parts if not isinstance(p, _TestedCondition)), "positive")
         if named and any(isinstance(p, ir.Window) for p in parts):

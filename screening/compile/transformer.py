@@ -9,6 +9,7 @@ from typing import Any
 from lark import Token, Transformer, v_args
 
 from .. import ir
+from ..lexer import lexicon
 from .helpers import Uncompilable, _Value, _all, _any, _attested, _leaves, _measures_only, _other_than, _prohibitions
 from .events import EventRules
 from .measures import MeasureRules
@@ -151,6 +152,11 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
             raise Uncompilable("'and' between exclusion conditions may mean 'or'")
         if self.kind == "inclusion":
             _one_sex_each(nodes)
+        if any(isinstance(n, ir.TestResult) and n.result == "negative" for n in nodes) and any(
+                isinstance(n, ir.TestResult) and n.result == "positive" or isinstance(n, ir.Condition)
+                and n.concept in lexicon().condition_tests for m in nodes for n in _leaves(m)):
+            # "Negative HIV and hepatitis B and C results": the result is said of every member, not of the first only
+            raise Uncompilable("a negative result before a list of tests and infections: said of each of them?")
         return _all(nodes) if self.kind == "inclusion" else _any(nodes)
 
     def sep(self, *toks: Token) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .. import ir, units, vocab
-from ..patient import Entry, Obs, Patient, record_routes, route_members
+from ..patient import Entry, Obs, Patient, event_fresh_days, record_routes, route_members
 from .dates import Context, _age_signs, window_start
 from .medications import MedicationChecks
 from .outcome import (AT_LIMIT, MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _AtLimit, _Joined, _LazyAge,
@@ -261,6 +261,7 @@ class Builder(MedicationChecks):
         # "serious concurrent illness": every condition is one, recognised or not (whether an unrecognised one is
         # an excepted one, the person who weighs the illness sees)
         every = concept in (vocab.ANY_CONDITION, vocab.ANY_SUBSTANCE)
+        fresh = event_fresh_days()
 
         def inside(e: Entry, c: Context) -> bool | None:
             if e.spans and _straddles(e, c):
@@ -274,8 +275,8 @@ class Builder(MedicationChecks):
                     return True
                 if field == "conditions" and e.course_days is not None and e.start is not None and e.end is None:
                     return e.start + e.course_days >= c.day  # an acute event: still within its course?
-                if e.event:
-                    return None  # a stroke with an onset only: over or not, the record does not say
+                if e.event:  # a stroke or a pneumonia with no status: going on in its first days, then who knows
+                    return True if e.start is not None and 0 <= c.day - e.start <= fresh else None
                 if field == "procedures":  # one date: a course (radiotherapy, dialysis) begun before may still run
                     over = e.course_days
                     return None if over is None or e.end is None or c.day - e.end <= over else False

@@ -158,6 +158,16 @@ def route_members(route: str) -> frozenset[str]:
     return frozenset((route, *medication_use()["route_groups"].get(route, ())))
 
 
+_HISTORY_NAME = re.compile(r"^\s*(?:personal\s+|past\s+)?(?:history\s+of|hx\s+of|h/o)\b|^\s*hx\b", re.I)
+_HISTORY_CODE = re.compile(r"(?:^|[:|]\s*)Z8[5-7](?:\.|\d|$)", re.I)  # ICD-10-CM Z85-Z87: personal history of ...
+
+
+def _personal_history(name: str | None, code: str | None) -> bool:
+    """"Hx of breast cancer", "Personal history of malignant neoplasm of breast" (ICD-10-CM Z85.3): a past
+    condition, not one going on (an entry with a status is taken as the status says)."""
+    return bool(name and _HISTORY_NAME.search(name)) or bool(code and _HISTORY_CODE.search(code.strip()))
+
+
 def _leaves(keys: frozenset[str]) -> frozenset[str]:
     """Keys that are not a parent of another key: what the entry most specifically is."""
     broader = {a for k in keys for a in vocab.ancestors(k) if a != k}
@@ -193,7 +203,8 @@ def _entries(items: list[Any] | None, category: str, field: str,
         elif category == "condition":
             start, end = _day(it.onset), _day(it.end)
             spans = _spans(it.onset, it.end)
-            ongoing = it.end is None and it.status not in ("resolved", "remission", "inactive")
+            ongoing = it.end is None and it.status not in ("resolved", "remission", "inactive") and not (
+                it.status is None and _personal_history(it.name, it.code))
         else:
             start = end = _day(it.date)
             spans = _spans(it.date)
@@ -234,9 +245,8 @@ def _entries(items: list[Any] | None, category: str, field: str,
         event = False
         if category == "condition" and course is not None and start is not None and end is None:
             ongoing = False  # an acute event (a myocardial infarction) is over within its course, whatever the status
-        elif (category == "condition" and ongoing and start is not None and end is None and it.status is None
-              and is_event(leaves)):
-            ongoing, event = False, True  # a stroke with an onset and nothing else: over when, the record does not say
+        elif category == "condition" and ongoing and end is None and it.status is None and is_event(leaves):
+            ongoing, event = False, True  # a stroke or a pneumonia with no status: over when, the record does not say
         over_by = _day(as_of) if category == "condition" and not ongoing and end is None else None
         dated = allergy or start is not None or end is not None or (
             category == "condition" and getattr(it, "status", None) in ("active", "recurrence", "relapse"))
@@ -282,6 +292,11 @@ def is_event(leaves: frozenset[str]) -> bool:
     """Every concept of the entry is an event with no fixed course (data/procedure_courses.toml [condition_events])."""
     events = _procedure_courses()["condition_events"]["keys"]
     return bool(leaves) and all(any(a in vocab.ancestors(k) for a in events) for k in leaves)
+
+
+def event_fresh_days() -> int:
+    """Days after its onset an event with no status is taken as still going on ([condition_events] fresh_days)."""
+    return int(_procedure_courses()["condition_events"]["fresh_days"])
 
 
 @lru_cache(maxsize=1)

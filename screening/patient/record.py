@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema,
+from pydantic import (AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema,
                       field_validator, model_validator)
 
 
@@ -148,11 +148,22 @@ class ObservationIn(_Named):
     _what: ClassVar[str] = "an observation"
 
 
+def _status_word(v: Any) -> Any:
+    """A status as intake systems send it: "Active", or FHIR's clinicalStatus {"coding": [{"code": "resolved"}]}."""
+    if isinstance(v, dict):
+        coding = v.get("coding") or [{}]
+        v = (coding[0] if isinstance(coding, list) and coding and isinstance(coding[0], dict) else {}).get("code") \
+            or v.get("code") or v.get("text")
+    return v.strip().lower() if isinstance(v, str) else v
+
+
 class ConditionIn(_Named):
     code: str | None = Field(default=None, description="SNOMED CT or ICD-10-CM code")
     onset: Day | None = None
     end: Day | None = None
-    status: Literal["active", "resolved", "remission", "inactive", "recurrence", "relapse"] | None = None
+    status: Annotated[Literal["active", "resolved", "remission", "inactive", "recurrence", "relapse"] | None,
+                      BeforeValidator(_status_word)] = Field(
+        default=None, validation_alias=AliasChoices("status", "clinicalStatus", "clinical_status"))
     _what: ClassVar[str] = "a condition"
     _period: ClassVar[tuple[str, str] | None] = ("onset", "end")
 
@@ -174,7 +185,8 @@ class AllergyIn(_Named):
     code: str | None = Field(default=None, description="RxNorm or ATC code of the substance")
     reaction: str | None = None
     onset: Day | None = None
-    status: Literal["active", "inactive", "resolved"] | None = None
+    status: Annotated[Literal["active", "inactive", "resolved"] | None, BeforeValidator(_status_word)] = Field(
+        default=None, validation_alias=AliasChoices("status", "clinicalStatus", "clinical_status"))
     _what: ClassVar[str] = "an allergy"
 
 
