@@ -389,10 +389,13 @@ _DOSE_WORDS = frozenset("""mg mcg ug g kg ml l iu units unit mg/kg tablet tablet
     injection inj solution suspension oral po iv im sc sq subcutaneous intravenous intramuscular topical cream
     ointment gel patch er xr sr dr xl la cr ec extended delayed release daily bid tid qid qd prn weekly once twice
     dose doses per day film coated chewable syrup drops spray inhaler inhalation powder vial pen prefilled syringe implant
-    extra strength forte low baby regular enteric odt disintegrating""".split())
+    extra strength forte low baby regular enteric odt disintegrating hfa""".split())
 #: store and maker names printed before a generic ("Bayer low dose aspirin", "Equate ibuprofen"): not part of the drug
 _MAKERS = frozenset("bayer equate kirkland walgreens cvs rite aid up&up generic".split())
 _NOT_THE_DRUG = _DOSE_WORDS | _MAKERS
+#: inhaler devices printed after a product's name ("Advair Diskus", "Spiriva Respimat")
+_DEVICES = frozenset({"diskus", "ellipta", "respimat", "handihaler", "turbuhaler", "flexhaler", "inhaler", "hfa"})
+_NUMBERED = re.compile(r"#\s*\d|\bno\.?\s*\d\b", re.I)
 _DOSE_RE = re.compile(r"(?<![a-z])\d[\d.,]*\s*(?:mg|mcg|ug|g|ml|l|iu|units?|%)?(?:\s*/\s*(?:kg|m2|day|d|dose|ml))*(?![a-z])")
 _FORMULATION = frozenset("liposomal lipid complex implant pegylated conventional protein bound albumin".split())
 _FREQ_RE = re.compile(r"q\d*[a-z]{0,2}|\d+x|x\d+|every|weeks?|months?|days?|hours?|monthly|nightly|hs|qhs")
@@ -484,6 +487,8 @@ def _cancer_at_site(norm: str) -> str | None:
 def _resolve_drug(name: str, norm: str) -> frozenset[str] | None:
     """A drug name not in our table: strip dose and form words, then ask the drug NER library."""
     table = _vocab().names["drug"]
+    if _NUMBERED.search(name):  # "Tylenol #3", "Tylenol No. 3": the number names another ingredient (codeine)
+        return None
     clean = _DOSE_RE.sub(" ", re.sub(r"\([^)]*\)", " ", name.lower()))
     words = [w for w in normalize(clean).split() if w not in _DOSE_WORDS and not _FREQ_RE.fullmatch(w)]
     bare = [w for w in words if w not in _SALTS] or words
@@ -493,6 +498,9 @@ def _resolve_drug(name: str, norm: str) -> frozenset[str] | None:
     tokens = tuple(t for t in (t.strip(",;:[]") for t in clean.split())
                    if normalize(t) and normalize(t) not in _NOT_THE_DRUG and not _FREQ_RE.fullmatch(normalize(t)))
     generics = _ner(tokens) if tokens else None
+    if not generics and any(normalize(t) in _DEVICES for t in tokens):  # "Advair Diskus": the product without its device
+        plain = tuple(t for t in tokens if normalize(t) not in _DEVICES)
+        generics = _ner(plain) if plain else None
     if not generics:
         return None
     found: set[str] = set()

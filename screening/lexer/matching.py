@@ -207,6 +207,10 @@ def _coordinated_heads(raws: list[Raw], choice: list[int], lx: Lexicon) -> dict[
     return out
 
 
+#: heads a drug's name may share with the condition after it ("narcotic or alcohol addiction")
+_DEPENDENCE = frozenset({"addiction", "abuse", "dependence", "dependency", "misuse"})
+
+
 def _modifiers(raws: list[Raw], end: int, head: tuple[str, ...], covered: set[int],
                lx: Lexicon) -> dict[int, tuple[int, str]]:
     """The modifiers before raw token ``end`` that each make a known condition with ``head``."""
@@ -220,8 +224,9 @@ def _modifiers(raws: list[Raw], end: int, head: tuple[str, ...], covered: set[in
         stop = end - len(sep)
         hit = None
         for start in range(stop - 1, max(-1, stop - 4), -1):
-            if raws[start].kind != "word" or start in covered:
-                break
+            if raws[start].kind != "word" or start in covered and not (
+                    start == stop - 1 and head[-1] in _DEPENDENCE and lx.phrases.get((raws[start].text,), ("",))[0] == "DRUG"):
+                break  # a drug's name joins only a dependence head: "narcotic or alcohol addiction"
             hit = lx.phrases.get((*(r.text for r in raws[start:stop]), *head))
             if hit is not None and hit[0] == "CONDITION":
                 break

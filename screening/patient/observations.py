@@ -210,9 +210,10 @@ _PAIR = re.compile(r"\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*(\S.*?)?\s*")
 
 
 @lru_cache(maxsize=1)
-def _paired_values() -> tuple[tuple[frozenset[str], frozenset[str], tuple[str, ...]], ...]:
-    """(names, codes, part quantities) of record_values.toml [paired_values]."""
-    return tuple((frozenset(vocab.normalize(n) for n in t["names"]), frozenset(t.get("codes", ())), tuple(t["parts"]))
+def _paired_values() -> tuple[tuple[frozenset[str], frozenset[str], tuple[str, ...], str | None], ...]:
+    """(names, codes, part quantities, the unit a value with none is in) of record_values.toml [paired_values]."""
+    return tuple((frozenset(vocab.normalize(n) for n in t["names"]), frozenset(t.get("codes", ())), tuple(t["parts"]),
+                  t.get("unit"))
                  for t in record_values()["paired_values"].values())
 
 
@@ -220,13 +221,13 @@ def _paired_parts(o: ObservationIn, path: str) -> list[tuple[str, ObservationIn]
     """"Blood pressure 130/85": the observations it holds, or None when it is no such pair."""
     name = vocab.normalize(o.name or "")
     code = (o.code or "").rpartition("|")[2].rpartition(":")[2].strip()
-    for names, codes, parts in _paired_values():
+    for names, codes, parts, usual in _paired_values():
         if name in names or code in codes:
             m = _PAIR.fullmatch(str(o.value)) if o.value is not None else None
             if m is None or len(parts) != 2:
                 raise PatientDataError(f"{o.value!r}: a {o.name or o.code} value is written like 130/85",
                                        path=f"{path}.value")
-            unit = o.unit or m[3]
+            unit = o.unit or m[3] or usual  # "155/90" with no unit: a blood pressure is in mmHg
             return [(key, o.model_copy(update={"value": v, "unit": unit, "code": None,
                                                       "name": units.get_quantity(key).name})) for key, v in zip(parts, m.groups())]
     return None
