@@ -456,3 +456,8 @@ def test_a_quantity_that_is_not_one_says_how_to_write_it(record: dict[str, Any],
 def test_a_quantity_written_as_text_is_read() -> None:
     p = parse_patient({"id": "p", "weight": "80 kg", "medications": [{"name": "prednisone", "dose": "10 mg/d"}]})
     assert p.observations["body_weight"][0].value == 80.0 and p.medications[0].dose == 10.0
+
+
+def test_a_birth_date_in_the_future_is_refused() -> None:
+    exc = error_of({"id": "p", "birth_date": (dt.date.today() + dt.timedelta(days=400)).isoformat()})
+    assert exc.path == "birth_date" and "future" in str(exc)

@@ -234,3 +234,10 @@ class PatientRecord(_In):
             raise ValueError("birth_date is after as_of")
         return self
 
+    @field_validator("birth_date")
+    @classmethod
+    def _born(cls, v: Any) -> Any:
+        if v is not None and first_day(v) > dt.date.today():  # type: ignore[operator]
+            raise ValueError("a birth date in the future")
+        return v
+
