@@ -821,3 +821,12 @@ def test_meas7_blood_pressure_pair_reads_in_order() -> None:
     assert format_rule(compile_text("Blood pressure > 160/100 mmHg", "exclusion")) == \
         "any(systolic_bp > 160 mmHg, diastolic_bp > 100 mmHg)"
     assert not format_rule(compile_text("Blood pressure > 160 mmHg", "exclusion")).startswith("any(systolic")
+
+
+@pytest.mark.parametrize("code,is_mdd", [("ICD10CM:F32.9", True), ("ICD10CM:F32.1", True), ("ICD10CM:F33.1", True),
+                                         ("ICD10CM:F32.A", False), ("ICD10CM:F32.89", False)])
+def test_major_depressive_disorder_by_its_icd_codes(code: str, is_mdd: bool) -> None:
+    """F32.0-F32.5 and F32.9 are a major depressive disorder, single episode; F32.A ("depression, unspecified") is not
+    (end-to-end review s7b: F32.9 failed "diagnosis of MDD")."""
+    from screening.vocab import resolve
+    assert ("major_depressive_disorder" in (resolve("condition", None, code) or set())) is is_mdd
