@@ -141,7 +141,7 @@ CASES = [
     case("age >= 18 year", {"age": 18, "as_of": "2026-06-15"}, "unknown", id="age-stated-after-screening-date"),
     case("age < 65 year", {"age": 64, "as_of": "2025-01-16"}, "unknown", id="whole-years-almost-a-year-ago"),
     case("age < 65 year", {"age": 63, "as_of": "2025-01-15"}, "met", id="whole-years-safely-below"),
-    case("age >= 18 year", {"birth_date": "2030-01-01"}, "unknown", id="birth-after-screening-date"),
+    case("age >= 18 year", {"birth_date": "2026-06-01"}, "unknown", id="birth-after-screening-date"),
     # --- condition time windows --------------------------------------------------------------------
     case("condition(tuberculosis, now)", {"as_of": "2026-06-01", **conds({"name": "tuberculosis", "onset": "2025-06-01",
                                                                           "status": "resolved"})}, "unknown",
