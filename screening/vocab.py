@@ -378,7 +378,8 @@ def _atc_keys(code: str) -> set[str]:
 
 # ---------------------------------------------------------------- by name
 
-_LEADS_DROPPED = ("history of ", "hx of ", "h o ", "known ", "diagnosis of ", "diagnosed ")
+_LEADS_DROPPED = ("personal history of ", "past history of ", "history of ", "hx of ", "h o ", "known ", "diagnosis of ",
+                  "diagnosed ")
 _MODIFIERS = frozenset({"chronic", "acute", "severe", "mild", "moderate", "active", "uncontrolled", "recurrent",
                         "relapsed", "refractory", "advanced", "stable", "confirmed", "documented", "primary",
                         "intermittent", "persistent", "palliative"})

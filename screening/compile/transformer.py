@@ -103,6 +103,10 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         # "... is not permitted": in an inclusion a negation; in an exclusion it restates the exclusion
         if any(isinstance(p, Token) and p.type == "NEGTAIL" for p in parts) and self.kind == "inclusion":
             negated = not negated
+        if negated and isinstance(body, ir.All) and len(body.items) > 1 and not all(_measures_only(i) for i in body.items):
+            # "No diabetes and hypertension", "No history of HIV infection and negative results for hepatitis B and C":
+            # neither, not both, or the first only? ("not all" would hold for a positive hepatitis B test; review s7c)
+            raise Uncompilable("a negation before statements joined by 'and': neither, not both, or the first only?")
         result = self._not(body) if negated else body
         if self.kind == "exclusion" and _attested(result):
             # "Willing to sign informed consent" filed among the exclusions would exclude those who consent

@@ -300,9 +300,13 @@ class Builder(MedicationChecks):
         def _straddles(e: Entry, c: Context) -> bool:
             """A date known to the month or year whose span holds a day the answer turns on (the screening date,
             the window's first day, either less the entry's course): the entry may lie on either side."""
-            points = [c.day] if days is None or now_only else [c.day, window_start(c, window)]  # type: ignore[arg-type]
-            if e.course_days:
-                points += [x - e.course_days for x in points]
+            if days is None:
+                points = [c.day]
+            elif now_only:  # going on at the screening date: begun by then, and (an acute event) within its course
+                points = [c.day] + ([c.day - e.course_days] if e.course_days else [])
+            else:  # in the window: begun by the screening date, and ended (or its course) after the window opened
+                lo = window_start(c, window)  # type: ignore[arg-type]
+                points = [c.day, lo] + ([lo - e.course_days] if e.course_days else [])
             return any(first - 1 <= x <= last + 1 for first, last in e.spans for x in points)
 
         # "within 28 days or 5 half-lives, whichever is longer": an entry older than 28 days may still lie within

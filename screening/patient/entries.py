@@ -162,10 +162,13 @@ _HISTORY_NAME = re.compile(r"^\s*(?:personal\s+|past\s+)?(?:history\s+of|hx\s+of
 _HISTORY_CODE = re.compile(r"(?:^|[:|]\s*)Z8[5-7](?:\.|\d|$)", re.I)  # ICD-10-CM Z85-Z87: personal history of ...
 
 
-def _personal_history(name: str | None, code: str | None) -> bool:
-    """"Hx of breast cancer", "Personal history of malignant neoplasm of breast" (ICD-10-CM Z85.3): a past
-    condition, not one going on (an entry with a status is taken as the status says)."""
-    return bool(name and _HISTORY_NAME.search(name)) or bool(code and _HISTORY_CODE.search(code.strip()))
+def _personal_history(name: str | None, code: str | None, status: str | None, keys: frozenset[str] | None) -> bool:
+    """A past condition, not one going on: an ICD-10-CM "personal history of" code (Z85-Z87, whatever status a problem
+    list gives it), or a cancer named "Hx of breast cancer" with no status. "History of type 2 diabetes" on a problem
+    list is the diabetes going on: a history name is read as past only for a cancer (review s7c)."""
+    if code and _HISTORY_CODE.search(code.strip()):
+        return True
+    return bool(status is None and name and _HISTORY_NAME.search(name) and keys and "malignancy" in keys)
 
 
 def _leaves(keys: frozenset[str]) -> frozenset[str]:
@@ -204,7 +207,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
             start, end = _day(it.onset), _day(it.end)
             spans = _spans(it.onset, it.end)
             ongoing = it.end is None and it.status not in ("resolved", "remission", "inactive") and not (
-                it.status is None and _personal_history(it.name, it.code))
+                _personal_history(it.name, it.code, it.status, keys))
         else:
             start = end = _day(it.date)
             spans = _spans(it.date)
