@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .. import ir, units, vocab
-from ..patient import Entry, Obs, Patient, event_fresh_days, record_routes, route_members
+from ..patient import Entry, Obs, Patient, event_fresh_days, event_longest_days, record_routes, route_members
 from .dates import Context, _age_signs, window_start
 from .medications import MedicationChecks
 from .outcome import (AT_LIMIT, MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _AtLimit, _Joined, _LazyAge,
@@ -261,7 +261,7 @@ class Builder(MedicationChecks):
         # "serious concurrent illness": every condition is one, recognised or not (whether an unrecognised one is
         # an excepted one, the person who weighs the illness sees)
         every = concept in (vocab.ANY_CONDITION, vocab.ANY_SUBSTANCE)
-        fresh = event_fresh_days()
+        fresh, longest = event_fresh_days(), event_longest_days()
 
         def inside(e: Entry, c: Context) -> bool | None:
             if e.spans and _straddles(e, c):
@@ -275,8 +275,10 @@ class Builder(MedicationChecks):
                     return True
                 if field == "conditions" and e.course_days is not None and e.start is not None and e.end is None:
                     return e.start + e.course_days >= c.day  # an acute event: still within its course?
-                if e.event:  # a stroke or a pneumonia with no status: going on in its first days, then who knows
-                    return True if e.start is not None and 0 <= c.day - e.start <= fresh else None
+                if e.event:  # a stroke or a pneumonia with no status: going on in its first days, over after the longest
+                    if e.start is None:
+                        return None
+                    return True if 0 <= c.day - e.start <= fresh else False if c.day - e.start > longest else None
                 if field == "procedures":  # one date: a course (radiotherapy, dialysis) begun before may still run
                     over = e.course_days
                     return None if over is None or e.end is None or c.day - e.end <= over else False
@@ -289,6 +291,8 @@ class Builder(MedicationChecks):
             end = c.day if e.ongoing else e.end
             if end is None and field == "conditions" and e.course_days is not None and e.start is not None:
                 end = e.start + e.course_days  # an acute event (a myocardial infarction) is over within its course
+            if end is None and e.event and e.start is not None and e.start + longest < lo:
+                return False  # a stroke or a pneumonia of 2019: over long before the window opened
             if start is None and end is None:
                 return None
             if end is None:  # ended, date unknown: present in the window if it began inside it

@@ -18,15 +18,14 @@ from pydantic import ValidationError
 
 from .. import units
 from ..errors import PatientDataError, ScreeningError
-from .entries import (Entry, _day, _entries, _studies, course_days, event_days, event_fresh_days, is_event,
-                      medication_use, record_routes, route_members, route_name, route_names)
+from .entries import (Entry, _day, _entries, _studies, course_days, event_days, event_fresh_days, event_longest_days,
+                      is_event, medication_use, record_routes, route_members, route_name, route_names)
 from .observations import Obs, _convert, _derived_bmi, _observation, _paired_parts, _resolution, record_values
 from .record import DateSpan, PatientRecord, first_day
 
 __all__ = ["DateSpan", "Entry", "Obs", "Patient", "PatientRecord", "course_days", "event_days", "event_fresh_days",
-           "is_event", "load_patient",
-           "medication_use", "normalize", "parse_patient", "patient_schema", "record_routes", "record_values",
-           "route_members", "route_name", "route_names"]
+           "event_longest_days", "is_event", "load_patient", "medication_use", "normalize", "parse_patient",
+           "patient_schema", "record_routes", "record_values", "route_members", "route_name", "route_names"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -297,6 +297,11 @@ def is_event(leaves: frozenset[str]) -> bool:
     return bool(leaves) and all(any(a in vocab.ancestors(k) for a in events) for k in leaves)
 
 
+def event_longest_days() -> int:
+    """Days after its onset by which an event with no status is over at the latest ([condition_events] longest_days)."""
+    return int(_procedure_courses()["condition_events"]["longest_days"])
+
+
 def event_fresh_days() -> int:
     """Days after its onset an event with no status is taken as still going on ([condition_events] fresh_days)."""
     return int(_procedure_courses()["condition_events"]["fresh_days"])
