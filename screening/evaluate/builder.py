@@ -307,10 +307,11 @@ class Builder(MedicationChecks):
             if days is None:
                 points = [c.day]
             elif now_only:  # going on at the screening date: begun by then, and (an acute event) within its course
-                points = [c.day] + ([c.day - e.course_days] if e.course_days else [])
+                points = [c.day] + ([c.day - e.course_days] if e.course_days else []) + (
+                    [c.day - fresh, c.day - longest] if e.event else [])
             else:  # in the window: begun by the screening date, and ended (or its course) after the window opened
                 lo = window_start(c, window)  # type: ignore[arg-type]
-                points = [c.day, lo] + ([lo - e.course_days] if e.course_days else [])
+                points = [c.day, lo] + ([lo - e.course_days] if e.course_days else []) + ([lo - longest] if e.event else [])
             return any(first - 1 <= x <= last + 1 for first, last in e.spans for x in points)
 
         # "within 28 days or 5 half-lives, whichever is longer": an entry older than 28 days may still lie within
