@@ -12,7 +12,7 @@ from .outcome import (AT_LIMIT, MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _
                       _NEAR_OPS, _NEGATE, _NOW, _OP_TEXT, _OPS, _Reasons, _at_limit, _combine_undecided,
                       _concept_name, _window_text)
 from .records import (_class_stems, _closed_class, _is_class, _procedures_done, _shown_by, _states_from_procedures,
-                      _unlisted_states, observations_of)
+                      _unlisted_states, observations_of, spans_hold)
 
 
 class Builder(MedicationChecks):
@@ -312,7 +312,7 @@ class Builder(MedicationChecks):
             else:  # in the window: begun by the screening date, and ended (or its course) after the window opened
                 lo = window_start(c, window)  # type: ignore[arg-type]
                 points = [c.day, lo] + ([lo - e.course_days] if e.course_days else []) + ([lo - longest] if e.event else [])
-            return any(first - 1 <= x <= last + 1 for first, last in e.spans for x in points)
+            return any(spans_hold(e, x) for x in points)
 
         # "within 28 days or 5 half-lives, whichever is longer": an entry older than 28 days may still lie within
         # 5 half-lives, which the record cannot tell; "... whichever is shorter": one inside 14 days may not

@@ -84,12 +84,13 @@ def _procedures_done(p: Patient, by: frozenset[str], c: Context, since: int | No
     """The record's procedures of a kind in ``by`` done by the screening date (from ``since`` on, when given: an
     undated one then cannot be placed, while with no window it says the procedure happened)."""
     return [e for e in p.procedures or () if e.keys and not by.isdisjoint(e.keys)
-            and (e.start <= c.day and (since is None or e.start >= since and not _straddles(e, since))
+            and (e.start <= c.day and (since is None or e.start >= since and not spans_hold(e, since))
                  if e.start is not None else since is None)]
 
 
-def _straddles(e: Entry, day: int) -> bool:
-    """The entry has a date known only to the month or year whose span holds ``day``."""
+def spans_hold(e: Entry, day: int) -> bool:
+    """The entry has a date known only to the month or year whose span holds ``day`` (a day either side too: the
+    answer turns on before or after it)."""
     return any(first - 1 <= day <= last + 1 for first, last in e.spans)
 
 

@@ -207,8 +207,10 @@ def _coordinated_heads(raws: list[Raw], choice: list[int], lx: Lexicon) -> dict[
     return out
 
 
-#: heads a drug's name may share with the condition after it ("narcotic or alcohol addiction")
-_DEPENDENCE = frozenset({"addiction", "abuse", "dependence", "dependency", "misuse"})
+@lru_cache(maxsize=1)
+def _dependence_heads() -> frozenset[str]:
+    """Heads a drug's name may share with the condition after it (phrases.toml [dependence_heads])."""
+    return frozenset(phrase_data()["dependence_heads"]["words"])
 
 
 def _modifiers(raws: list[Raw], end: int, head: tuple[str, ...], covered: set[int],
@@ -225,7 +227,7 @@ def _modifiers(raws: list[Raw], end: int, head: tuple[str, ...], covered: set[in
         hit = None
         for start in range(stop - 1, max(-1, stop - 4), -1):
             if raws[start].kind != "word" or start in covered and not (
-                    start == stop - 1 and head[-1] in _DEPENDENCE and lx.phrases.get((raws[start].text,), ("",))[0] == "DRUG"):
+                    start == stop - 1 and head[-1] in _dependence_heads() and lx.phrases.get((raws[start].text,), ("",))[0] == "DRUG"):
                 break  # a drug's name joins only a dependence head: "narcotic or alcohol addiction"
             hit = lx.phrases.get((*(r.text for r in raws[start:stop]), *head))
             if hit is not None and hit[0] == "CONDITION":

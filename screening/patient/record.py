@@ -157,13 +157,17 @@ def _status_word(v: Any) -> Any:
     return v.strip().lower() if isinstance(v, str) else v
 
 
+#: a status under the names intake systems give it (FHIR: clinicalStatus)
+_STATUS_NAMES = AliasChoices("status", "clinicalStatus", "clinical_status")
+
+
 class ConditionIn(_Named):
     code: str | None = Field(default=None, description="SNOMED CT or ICD-10-CM code")
     onset: Day | None = None
     end: Day | None = None
     status: Annotated[Literal["active", "resolved", "remission", "inactive", "recurrence", "relapse"] | None,
                       BeforeValidator(_status_word)] = Field(
-        default=None, validation_alias=AliasChoices("status", "clinicalStatus", "clinical_status"))
+        default=None, validation_alias=_STATUS_NAMES)
     _what: ClassVar[str] = "a condition"
     _period: ClassVar[tuple[str, str] | None] = ("onset", "end")
 
@@ -186,7 +190,7 @@ class AllergyIn(_Named):
     reaction: str | None = None
     onset: Day | None = None
     status: Annotated[Literal["active", "inactive", "resolved"] | None, BeforeValidator(_status_word)] = Field(
-        default=None, validation_alias=AliasChoices("status", "clinicalStatus", "clinical_status"))
+        default=None, validation_alias=_STATUS_NAMES)
     _what: ClassVar[str] = "an allergy"
 
 
