@@ -390,7 +390,8 @@ _DOSE_WORDS = frozenset("""mg mcg ug g kg ml l iu units unit mg/kg tablet tablet
     injection inj solution suspension oral po iv im sc sq subcutaneous intravenous intramuscular topical cream
     ointment gel patch er xr sr dr xl la cr ec extended delayed release daily bid tid qid qd prn weekly once twice
     dose doses per day film coated chewable syrup drops spray inhaler inhalation powder vial pen prefilled syringe implant
-    extra strength forte low baby regular enteric odt disintegrating hfa""".split())
+    extra strength forte low baby regular enteric odt disintegrating hfa eye ear ophthalmic otic nasal vaginal rectal
+    suppository lotion transdermal dosepak dosepack""".split())
 #: store and maker names printed before a generic ("Bayer low dose aspirin", "Equate ibuprofen"): not part of the drug
 _MAKERS = frozenset("bayer equate kirkland walgreens cvs rite aid up&up generic".split())
 _NOT_THE_DRUG = _DOSE_WORDS | _MAKERS
@@ -441,8 +442,14 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
                 return _closure({table[v]})
     norm = normalize(re.sub(r"\([^)]*\)", " ", name))
     if category == "drug":
-        return _resolve_drug(name, norm)
+        return _resolve_combination(name) or _resolve_drug(name, norm)
     if category == "condition" and not (set(norm.split()) & _HEDGES):
+        code = next((c for f in dict.fromkeys(normalize(f) for f in (name, inverted)) if (c := _icd_titles().get(f))), None)
+        keys = {k for k in _icd_keys(code) if _vocab().concepts[k].category == "condition"} if code else set()
+        if keys:  # "Malignant neoplasm of upper-outer quadrant of left female breast": read as its code (C50.412)
+            return _closure(keys)
+        if spread and _METASTATIC.search(rest) and (cancer := _resolve_name(category, head)) and "malignancy" in cancer:
+            return _metastatic(cancer)
         # "invasive lobular carcinoma of breast": the histology at its site, a leading qualifier left out (less specific)
         site = _cancer_at_site(norm) or _cancer_at_site(re.sub(r"^(?:invasive|infiltrating) ", "", norm))
         if site:
@@ -458,6 +465,45 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
             if norm.startswith(lead) and vocab.concepts[key].category == "procedure":
                 return _closure({key})
     return None
+
+
+#: a spread named after the comma ("Carcinoma of breast, metastatic"), not denied ("non-metastatic")
+_METASTATIC = re.compile(r"(?<![a-z])(?<!non-)(?<!non )metasta", re.I)
+
+
+def _metastatic(cancer: frozenset[str]) -> frozenset[str]:
+    """A cancer said to be metastatic: its metastatic concept where the vocabularies have one ("metastatic breast
+    cancer"), else the cancer with metastatic disease."""
+    vocab = _vocab()
+    own = max(cancer, key=lambda k: len(ancestors(k)))
+    key = vocab.names["condition"].get(normalize("metastatic " + vocab.concepts[own].name))
+    return _closure({key}) if key else cancer | _closure({"metastatic_disease"})
+
+
+@lru_cache(maxsize=1)
+def _icd_titles() -> dict[str, str]:
+    """ICD-10-CM titles, normalized -> the code (the shortest where titles repeat): problem lists write a diagnosis
+    as its title. Built on the first condition name no table knows (importing the code set takes seconds)."""
+    import simple_icd_10_cm as cm
+    out: dict[str, str] = {}
+    for code in sorted(cm.get_all_codes(True), key=len):
+        if not (cm.is_chapter(code) or cm.is_block(code)):
+            out.setdefault(normalize(cm.get_description(code)), code)
+    return out
+
+
+#: what joins the ingredients of a combination product's name ("oxycodone/acetaminophen", "amlodipine and benazepril")
+_COMBINED = re.compile(r"\s*(?:/|\+|&|\band\b|(?<=[a-z])-(?=[a-z]))\s*", re.I)
+
+
+def _resolve_combination(name: str) -> frozenset[str] | None:
+    """A product named by its ingredients: every one of them, when each is a drug we know (else None)."""
+    bare = _DOSE_RE.sub(" ", re.sub(r"\([^)]*\)", " ", name.lower()))
+    parts = [p for p in _COMBINED.split(bare) if set(normalize(p).split()) - _NOT_THE_DRUG]
+    if len(parts) < 2:
+        return None
+    found = [_resolve_name("drug", p.strip()) for p in parts]
+    return frozenset().union(*found) if all(found) else None
 
 
 @lru_cache(maxsize=1)

@@ -177,6 +177,11 @@ def _leaves(keys: frozenset[str]) -> frozenset[str]:
     return frozenset(keys - broader)
 
 
+def _combination(leaves: frozenset[str]) -> bool:
+    """An entry that is several drugs at once (a combination product)."""
+    return sum(k.startswith("drug:") or vocab.get_concept(k).category == "drug" for k in leaves) > 1
+
+
 def _entries(items: list[Any] | None, category: str, field: str,
              as_of: dt.date | None = None) -> tuple[Entry, ...] | None:
     if items is None:
@@ -215,7 +220,8 @@ def _entries(items: list[Any] | None, category: str, field: str,
         dose = dose_unit = None
         systemic = True
         route = None
-        if category == "drug" and not allergy and it.dose is not None and not _dose_form(it.dose.unit):
+        if category == "drug" and not allergy and it.dose is not None and not _dose_form(it.dose.unit) and not (
+                _combination(leaves)):  # "oxycodone/acetaminophen 325 mg": the product's dose is no one drug's
             try:
                 dose, dose_unit = units.dose_to_canonical(it.dose.value, it.dose.unit)
             except UnitError as exc:
