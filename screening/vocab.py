@@ -8,12 +8,15 @@ the set of concept keys it *is*. An entry the vocabularies do not know resolves 
 from __future__ import annotations
 
 import difflib
+import html
+import importlib.util
 import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -352,14 +355,16 @@ def _system(name: str) -> str:
     return s
 
 
-def _icd_keys(code: str) -> set[str]:
-    """ICD-10-CM: the code's own concepts and those of every ancestor code or block range holding it."""
+def _icd_keys(code: str, valid: bool = False) -> set[str]:
+    """ICD-10-CM: the code's own concepts and those of every ancestor code or block range holding it. ``valid``:
+    the code comes from the code set itself and need not be checked."""
     m = _ICD_RE.match(code.replace(" ", ""))
     if not m:
         return set()
-    import simple_icd_10_cm as cm   # slow to import: only when an ICD code is first resolved
-    if not cm.is_valid_item(m[1] + ("." + m[2] if m[2] else "")):
-        return set()
+    if not valid:
+        import simple_icd_10_cm as cm   # slow to import: only when a record's ICD code is first resolved
+        if not cm.is_valid_item(m[1] + ("." + m[2] if m[2] else "")):
+            return set()
     flat, vocab = m[1] + m[2], _vocab()
     found: set[str] = set()
     for n in range(3, len(flat) + 1):
@@ -445,7 +450,7 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
         return _resolve_combination(name) or _resolve_drug(name, norm)
     if category == "condition" and not (set(norm.split()) & _HEDGES):
         code = next((c for f in dict.fromkeys(normalize(f) for f in (name, inverted)) if (c := _icd_titles().get(f))), None)
-        keys = {k for k in _icd_keys(code) if _vocab().concepts[k].category == "condition"} if code else set()
+        keys = {k for k in _icd_keys(code, valid=True) if _vocab().concepts[k].category == "condition"} if code else set()
         if keys:  # "Malignant neoplasm of upper-outer quadrant of left female breast": read as its code (C50.412)
             return _closure(keys)
         if spread and _METASTATIC.search(rest) and (cancer := _resolve_name(category, head)) and "malignancy" in cancer:
@@ -482,13 +487,18 @@ def _metastatic(cancer: frozenset[str]) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _icd_titles() -> dict[str, str]:
-    """ICD-10-CM titles, normalized -> the code (the shortest where titles repeat): problem lists write a diagnosis
-    as its title. Built on the first condition name no table knows (importing the code set takes seconds)."""
-    import simple_icd_10_cm as cm
+    """ICD-10-CM titles, normalized -> the code (the first, broadest, where titles repeat): problem lists write a
+    diagnosis as its title. Read from simple_icd_10_cm's copy of the CDC tabular list, without importing the
+    package (its import builds the whole classification and takes seconds)."""
+    spec = importlib.util.find_spec("simple_icd_10_cm")
+    folder = Path(spec.origin).parent / "data" if spec and spec.origin else None
+    tabular = next(iter(sorted(folder.glob("icd10c-tabular-*.xml"))), None) if folder else None
+    if tabular is None:
+        return {}
     out: dict[str, str] = {}
-    for code in sorted(cm.get_all_codes(True), key=len):
-        if not (cm.is_chapter(code) or cm.is_block(code)):
-            out.setdefault(normalize(cm.get_description(code)), code)
+    for code, title in re.findall(r"<name>([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)</name>\s*<desc>([^<]*)</desc>",
+                                  tabular.read_text(encoding="utf-8")):
+        out.setdefault(normalize(html.unescape(title)), code)
     return out
 
 
