@@ -24,6 +24,7 @@ from .helpers import GROUP_ATTESTATIONS, Uncompilable, _all, _any, _therapy_coun
 from .own_disease import (_DISEASE_ONLY, _healthy, _marrow_extent, _names_only_own, _own_disease, _own_disease_judged,
                           _own_malignancies, _tokens, _viral_loads)
 from .parsing import criteria_parser, parse_tokens
+from .permissions import permission_demand
 from .reproductive_groups import _childbearing, _with_group
 from .sentences import _STATEMENT_HEADS, _under_label, label_therapy, split_sentences
 from .transformer import CriteriaTransformer
@@ -165,8 +166,8 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         # negative pregnancy test" is one: start_repro)
         return ir.Review(text, "a fragment: 'for ...' says whom or what other criteria are for")
     if any(t.type == "WORD" for t in toks) or text.count("(") != text.count(")"):
-        return _as_statement(text, kind) or _attestation_tail(text, kind, start, own) or ir.Review(
-            text, _review_reason(toks, text))
+        return _as_statement(text, kind) or _permission_demand(text, kind, start, own) \
+            or _attestation_tail(text, kind, start, own) or ir.Review(text, _review_reason(toks, text))
     if kind == "inclusion" and all(t.type in ("DRUG", "PROCEDURE", "COMMA", "OR", "AND") for t in toks):
         # a bare "Chemotherapy" among the inclusion criteria is a sub-heading far more often than a demand
         return ir.Review(text, "a bare treatment name among the inclusion criteria: a heading, or a requirement?")
@@ -307,6 +308,13 @@ def _as_statement(text: str, kind: str) -> ir.Node | None:
     except ValueError as exc:
         return ir.Review(text, str(exc))
     return None if node is None else _with_group(node, text)
+
+
+def _permission_demand(text: str, kind: str, start: str, own: frozenset[str]) -> ir.Node | None:
+    """"No X allowed", "X required", "X allowed if on a stable dose ...": see ``permissions``."""
+    if start != "start":
+        return None
+    return permission_demand(text, kind, lambda s, k: _compile_sentence(s, k, start, own))
 
 
 def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str] = frozenset(),
