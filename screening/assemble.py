@@ -15,7 +15,7 @@ from functools import lru_cache
 from . import ir, statements, vocab
 from .compile import compile_text, label_therapy
 from .compile.helpers import _age, _all, _any
-from .compile.reproductive_groups import _NOT_CHILDBEARING
+from .compile.reproductive_groups import _NOT_CHILDBEARING, _contraception_group
 from .lexer import lexicon, phrase_data, tokenize
 from .segment import has_sections, nci_label
 from .trial import SourceItem, Trial
@@ -100,6 +100,9 @@ class _Context:
     # the old NCI label this heading is ("Chemotherapy:"), when it names one therapy kind: a statement right under it
     # may leave its object to it ("No prior therapy"; compile._under_label). Never inherited by deeper items
     label: str = ""
+    # "Women who are", "Female participants who:": the group a short heading names; the items under it hold of the group
+    # only (reproductive_groups._contraception_group says who is outside it)
+    group: str = ""
 
 
 def _heading_context(text: str, outer: _Context) -> _Context:
@@ -147,7 +150,8 @@ def _heading_context(text: str, outer: _Context) -> _Context:
                     permissive=allows or outer.permissive and not excluded,
                     limited=allows and statements.restricts(text) or outer.limited and not excluded, subject=subject,
                     about_other=about_other, qualifier=qualifier, negating=negating, own=outer.own,
-                    own_all=outer.own_all, prior=bool(section["prior"]) if section else outer.prior)
+                    own_all=outer.own_all, prior=bool(section["prior"]) if section else outer.prior,
+                    group=text if len(text.split()) <= 6 and _contraception_group(text) is not None else outer.group)
 
 
 def _therapy_label(text: str) -> str:
@@ -260,6 +264,10 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         rule = ir.Judged(f"{ctx.qualifier} (the heading)", rule) if not any(
             isinstance(n, ir.Not) for n in ir.walk(rule)) else \
             ir.Review(text, f"the heading qualifies it ('{ctx.qualifier}'): a person judges")
+    if ctx.group and not isinstance(rule, ir.Review) and not _womens_states_only(rule) and (
+            outside := _contraception_group(ctx.group)) is not None:
+        # "or are sexually active and not using birth control" under "Women who are": a man is outside it
+        rule = _all([ir.Not(outside), rule]) if kind == "exclusion" else _any([outside, rule])
     if ctx.under_statement and not _measures_tests_or_statements(rule):
         rule = ir.Review(text, ctx.under_statement)
     out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))
@@ -338,6 +346,7 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
     to the next such heading."""
     i = 0
     outer = ctx
+    cohorts = _population_cohorts(items)
     reach_kind = None  # the section of a long sentence ending in ':' whose flat list may follow (below)
     while i < len(items):
         item = items[i]
@@ -389,13 +398,21 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
         if not item.children and item.text.rstrip().endswith(":") and _AT_LEAST.search(item.text) and i + 1 < len(items):
             # "Have at least one of the following:" with its members laid out as the next items: where the
             # alternatives end is not marked, so the group goes to a person (the items are shown as its parts)
+            # (never past the section: the exclusions after "at least 1 of the following:" are exclusions)
+            end = next((k for k in range(i + 1, len(items)) if items[k].kind != item.kind), len(items))
             group: list[ir.Criterion] = []
-            _criteria_for(SourceItem(item.id, item.kind, item.text, item.span, tuple(items[i + 1:])), group, parent,
+            _criteria_for(SourceItem(item.id, item.kind, item.text, item.span, tuple(items[i + 1:end])), group, parent,
                           role, ctx)
             why = "'at least N of the following' with its alternatives laid out as the items after it: where they end needs a person"
             out.append(replace(group[0], rule=ir.Review(item.text, why)))
             out.extend(group[1:])
-            return
+            i = end
+            continue
+        if item.id in cohorts:
+            _criteria_for(item, out, parent, role, replace(ctx, about_other=(
+                "for one cohort of the study only (patients or healthy volunteers): which applies to the patient?")))
+            i += 1
+            continue
         j = i
         while j + 1 < len(items) and _ENDS_WITH_OR.search(items[j].text) and not items[j].children:
             j += 1
@@ -416,6 +433,25 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
             out.append(joined)
             out.extend(c for c in parts[1:])
         i = j + 1
+
+
+def _womens_states_only(rule: ir.Node) -> bool:
+    """A rule of pregnancy and lactation only: a group of women around it adds nothing."""
+    return all(isinstance(n, (ir.Flag, ir.AnyOf, ir.All)) for n in ir.walk(rule))
+
+
+def _population_cohorts(items: tuple[SourceItem, ...]) -> frozenset[str]:
+    """Items of a section split by population, one part for healthy volunteers: the ids of the sibling headings
+    over them ("Patients (with a PID)" / "Healthy Adult Volunteers", each with its items below it), or of every item
+    of the section when the headings are laid out flat among the items (the items before "Healthy Adult Volunteers"
+    are for the patients: which apply to the patient in hand a person says)."""
+    cohort = _heading_words()["population_cohort"]
+    headings = [it for it in items if it.children and len(it.text.split()) <= 20]
+    if len(headings) >= 2 and any(cohort.search(h.text) for h in headings):
+        return frozenset(h.id for h in headings)
+    split = {it.kind for n, it in enumerate(items) if not it.children and len(it.text.split()) <= 6
+             and cohort.search(it.text) and any(before.kind == it.kind for before in items[:n])}
+    return frozenset(it.id for it in items if it.kind in split)
 
 
 def _cohort_line(text: str) -> bool:

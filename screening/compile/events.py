@@ -88,8 +88,12 @@ class EventRules(Transformer):  # type: ignore[type-arg]
             self._active.add(id(node))
         return node
 
-    def cond_diagnosed(self, _dx: Token, t: Token, *_year: Token) -> "_Ever":
-        return _Ever(ir.Condition(t.value))
+    def cond_diagnosed(self, dx: Token, t: Token, *_year: Token) -> "_Ever | ir.Node":
+        """"Meets ACR criteria for SLE": ever diagnosed (classification and diagnostic criteria of a chronic disease
+        count what was ever found); "meets criteria for alcohol dependence": a mental disorder's criteria describe an
+        episode, and the present tense asks whether it is going on now."""
+        episodic = "mental_disorder" in vocab.ancestors(t.value) and "classif" not in str(dx).lower()
+        return ir.Condition(t.value) if episodic else _Ever(ir.Condition(t.value))
 
     def dose_cap(self, drug: Token, *parts: Token) -> ir.Node:
         return ir.Not(ir.Medication(drug.value, ir.Window(0), _dose(">", parts)))

@@ -9,7 +9,7 @@ from typing import Any
 from lark import Token, Transformer, v_args
 
 from .. import ir
-from ..lexer import lexicon
+from ..lexer import lexicon, phrase_data
 from .helpers import Uncompilable, _Value, _all, _any, _attested, _leaves, _measures_only, _other_than, _prohibitions
 from .events import EventRules
 from .measures import MeasureRules
@@ -92,6 +92,10 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
                 isinstance(n, ir.Condition) for n in ir.walk(body)):
             # "No other concurrent malignancy" in a breast cancer trial: any malignancy but breast cancer
             body = _other_than(body, self.own)
+        if any(isinstance(p, Token) and p.type == "NEG" and re.search(r"\b(?:other|second)\b", str(p).lower())
+               for p in parts) and any(_other_treatment(n) for n in ir.walk(body)):
+            # "No other prior chemotherapy" after "Prior adjuvant chemotherapy allowed": other than what was allowed
+            raise Uncompilable("'other' treatment than which? (one the patient may have had, named elsewhere)")
         negs = [str(p).lower() for p in parts if isinstance(p, Token) and p.type == "NEG"]
         negated = bool(negs)
         if self.kind == "exclusion" and negs and all(n in _prohibitions() for n in negs):
@@ -195,3 +199,11 @@ def _one_sex_each(nodes: list[ir.Node]) -> None:
                 sexes.add("female")
     if len(sexes) > 1:
         raise Uncompilable("statements that each name another sex: each sex's own demands?")
+
+
+def _other_treatment(node: ir.Node) -> bool:
+    """A treatment taken before now that "other" sets apart from one named elsewhere; investigational agents are other
+    than this trial's (of which a patient at screening has had none), and "no other concurrent X" is other than the
+    study's own treatment, which has not begun."""
+    return isinstance(node, ir.Medication) and (node.window is None or node.window.amount > 0) and (
+        node.concept not in phrase_data()["other_than_trial"]["drugs"])

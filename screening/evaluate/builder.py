@@ -11,7 +11,7 @@ from .medications import MedicationChecks
 from .outcome import (AT_LIMIT, MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _AtLimit, _Joined, _LazyAge,
                       _NEAR_OPS, _NEGATE, _NOW, _OP_TEXT, _OPS, _Reasons, _at_limit, _combine_undecided,
                       _concept_name, _window_text)
-from .records import (_class_stems, _closed_class, _is_class, _procedures_done, _shown_by, _states_from_procedures,
+from .records import (secondary_only, _class_stems, _closed_class, _is_class, _procedures_done, _shown_by, _states_from_procedures,
                       _unlisted_states, observations_of, spans_hold)
 
 
@@ -353,7 +353,9 @@ class Builder(MedicationChecks):
                         field == "medications" and concept is not None and any(
                             concept in vocab.ancestors(x) and exc.isdisjoint(vocab.ancestors(x)) for x in e.leaves)):
                     continue  # an excepted drug; a combination with an ingredient of the class besides it still counts
-                if exc_broader and not exc_broader.isdisjoint(e.leaves):
+                if (exc_broader and not exc_broader.isdisjoint(e.leaves)) or (
+                        exc and field == "conditions" and secondary_only(e.leaves)):
+                    # broader than an exception, or a metastasis whose primary may be the excepted cancer
                     if in_window(e, c) is not False:
                         maybe.append(e)
                     continue

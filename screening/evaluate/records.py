@@ -35,6 +35,16 @@ def _shown_by() -> dict[str, str]:
     return {q.shows: q.key for q in units.quantities().values() if q.shows}
 
 
+@lru_cache(maxsize=1024)
+def secondary_only(leaves: frozenset[str]) -> bool:
+    """A metastasis whose primary the entry does not name ("Secondary malignant neoplasm of lung", ICD-10-CM C78):
+    the spread of some cancer, perhaps one a criterion excepts (the trial's own)."""
+    generic = {"malignancy", "neoplasm", "solid_tumor"}
+    return bool(leaves) and all("metastatic_disease" in vocab.ancestors(leaf) and not any(
+        a not in generic and "malignancy" in vocab.ancestors(a) and "metastatic_disease" not in vocab.ancestors(a)
+        for a in vocab.ancestors(leaf)) for leaf in leaves)
+
+
 def _closed_class(concept: str) -> bool:
     """A class whose recognised non-members are certainly not in it (complete list or INN stem)."""
     rules = _class_rules()

@@ -1,0 +1,52 @@
+"""Headings that say whom the items under them are for: a sex group ("Women who are"), one of two populations
+("Patients ..." / "Healthy Adult Volunteers"), and an "at least 1 of the following:" list that must end at its
+section (precision review s8). Each case screens a probe patient against the compiled trial."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from screening.compile import compile_trial
+from screening.evaluate import screen
+from screening.ingest import load_trial
+from screening.patient import parse_patient
+from screening.segment import split_criteria
+
+SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+
+
+def _screen(text: str, record: dict) -> dict[str, str]:
+    trial = load_trial(SEEDS[0])
+    compiled = compile_trial(replace(trial, criteria_text=text, items=split_criteria(text)))
+    result = screen(compiled, parse_patient({"id": "p", "as_of": "2026-11-24", **record}))
+    return {r.criterion.text.rstrip("."): r.verdict for r in result.results}
+
+
+WOMEN = ("Inclusion Criteria:\n - Age 18 or older\nExclusion Criteria:\n - Women who are\n    - breast-feeding\n"
+         "    - or are sexually active and are not using a medically acceptable method of birth control.\n")
+COHORTS = ("Inclusion Criteria:\nPatients (with a primary immunodeficiency)\n 1. Hematocrit >= 25%\n"
+           "Healthy Adult Volunteers\n 1. Hematocrit >= 38%\nExclusion Criteria:\n - Pregnancy\n")
+AT_LEAST = ("Inclusion Criteria:\n - Age 18 or older\n - Inflammation defined by at least 1 of the following criteria:\n"
+            " - CRP >= 10 mg/dL\n - Ferritin > 500 ng/mL\nExclusion Criteria:\n - Pregnant or breastfeeding\n")
+
+CASES = [
+    (WOMEN, {"sex": "male", "attestations": {"sexually_active": True, "contraception": False}},
+     "or are sexually active and are not using a medically acceptable method of birth control", "not_met",
+     "a man is outside 'Women who are' (was met: the heading was dropped)"),
+    (WOMEN, {"sex": "female", "attestations": {"sexually_active": True, "contraception": False}},
+     "or are sexually active and are not using a medically acceptable method of birth control", "met",
+     "a woman in the group who is not using contraception"),
+    (WOMEN, {"sex": "female", "lactating": True}, "breast-feeding", "met", "women's own states need no group"),
+    (COHORTS, {"sex": "female", "observations": [{"name": "hematocrit", "value": 30, "unit": "%", "date": "2026-11-20"}]},
+     "Hematocrit >= 38%", "review", "the volunteers' limit is not the patients' (was not_met)"),
+    (COHORTS, {"sex": "female", "pregnant": True}, "Pregnancy", "met", "the exclusions are no cohort's"),
+    (AT_LEAST, {"sex": "female", "pregnant": True}, "Pregnant or breastfeeding", "met",
+     "an exclusion after a flat 'at least 1 of the following:' list still excludes (was a part of the list)"),
+]
+
+
+@pytest.mark.parametrize("text,record,item,verdict,why", CASES, ids=[c[4][:40] for c in CASES])
+def test_heading_says_whom_its_items_are_for(text: str, record: dict, item: str, verdict: str, why: str) -> None:
+    assert _screen(text, record)[item] == verdict, why
