@@ -202,6 +202,13 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         for child in item.children:  # its own text may qualify them ("Allowed only with ...:", "such as:")
             _criteria_for(child, out, item.id, role, replace(ctx, limited=ctx.permissive))
         return
+    if item.children and kind == "inclusion" and role != "part" and _lists_kinds(item, ctx):
+        # "Diagnosis of advanced hepatobiliary carcinoma:" over "Gall bladder carcinoma", "Cholangiocarcinoma", ...:
+        # kinds of the diagnosis, of which a patient has one, not demands each patient meets
+        out.append(ir.Criterion(item.id, kind, text, ir.Review(text, _KINDS_WHY), item.span, role, parent))
+        for child in item.children:
+            _criteria_for(child, out, item.id, "part", ctx)
+        return
     if item.children:
         m = _AT_LEAST.search(text)
         examples = _heading_words()["examples"]
@@ -433,6 +440,25 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
             out.append(joined)
             out.extend(c for c in parts[1:])
         i = j + 1
+
+
+_KINDS_WHY = "the items below may be kinds of the diagnosis it names: one of them, or each? A person reads the list"
+_KIND_WORDS = re.compile(r"\b(?:sub)?types?\b|\bhistolog|\bdiagnos|\bsubsets?\b|\bvariants?\b", re.I)
+
+
+def _lists_kinds(item: SourceItem, ctx: _Context) -> bool:
+    """An item naming a diagnosis (or its types) whose sub-items are each a bare diagnosis and nothing more."""
+    if len(item.children) < 2 or any(c.children for c in item.children):
+        return False
+    words, toks = _heading_words(), tokenize(item.text)[0]
+    if _excepting(item.text) or words["negating"].match(item.text) or words["examples"].search(item.text) or any(
+            t.type in ("NEG", "EXCEPT") for t in toks):
+        return False  # "No second malignancy except:" lists exceptions, "... including:" examples (handled apart)
+    if not (_KIND_WORDS.search(item.text) or any(t.type in ("CONDITION", "CGROUP") for t in toks)):
+        return False
+    rules = [compile_text(c.text, "inclusion", own=ctx.own, own_disease=ctx.own_all) for c in item.children]
+    plain = [r for r in rules if isinstance(r, ir.Condition) and not r.exceptions]
+    return len(plain) >= 2 and all(isinstance(r, ir.Review) for r in rules if r not in plain)
 
 
 def _womens_states_only(rule: ir.Node) -> bool:

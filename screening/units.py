@@ -150,7 +150,10 @@ def find_quantity(name: str | None, code: str | None = None) -> QuantityDef | No
         by_code = _code_index().get(re.sub(r"^(?:https?://loinc\.org\||loinc:)", "", code.strip(), flags=re.I))
     if name:
         exact, loose = _name_index()
-        by_name = exact.get(_norm_name(name)) or loose.get(_loose(name))
+        # "Glucose, fasting", "Cholesterol, HDL": lab systems' inverted names, read back to front
+        inverted = " ".join(part.strip() for part in reversed(name.split(","))) if "," in name else None
+        by_name = exact.get(_norm_name(name)) or loose.get(_loose(name)) or (
+            inverted and (exact.get(_norm_name(inverted)) or loose.get(_loose(inverted))))
     if by_code and by_name and by_code != by_name:
         return None
     key = by_code or by_name

@@ -189,6 +189,16 @@ class Builder(MedicationChecks):
 
     def _build_TestResult(self, node: ir.TestResult) -> Check:
         tested = self._test_result(node)
+        if node.analyte == _PREGNANCY_TEST and node.result == "positive":
+            def no_pregnancy(p: Patient, c: Context) -> Outcome:
+                """No result, and a patient who cannot be pregnant: a man, or a woman the record puts outside
+                childbearing potential, has no positive pregnancy test."""
+                o = tested(p, c)
+                if o.verdict != UNKNOWN:
+                    return o
+                why = ("recorded sex is male", "sex") if p.sex == "male" else _cannot_conceive(p, c)
+                return Outcome(NOT_MET, "no positive pregnancy test possible: {}", (why[0],), (why[1],)) if why else o
+            return no_pregnancy
         shows = units.get_quantity(node.analyte).shows
         if shows is None:
             return tested
@@ -517,6 +527,8 @@ class Builder(MedicationChecks):
             if value is None:
                 if p.sex == "male":
                     return Outcome(NOT_MET, "not {}: recorded sex is male", (name,), ("sex",))
+                if name == "pregnant" and (why := _cannot_conceive(p, c)):
+                    return Outcome(NOT_MET, "not pregnant: {}", (why[0],), (why[1],))
                 return Outcome(UNKNOWN, "the record does not say whether the patient is {}", (name,))
             return Outcome(MET if value else NOT_MET, "{}{}", ("" if value else "not ", name), (name,))
         return check
@@ -542,3 +554,20 @@ class Builder(MedicationChecks):
     def _build_Review(self, node: ir.Review) -> Check:
         outcome = Outcome(REVIEW, node.reason)
         return lambda p, c: outcome
+
+
+_NO_UTERUS_OR_OVARIES = frozenset({"hysterectomy", "bilateral_oophorectomy"})
+_PREGNANCY_TEST = "pregnancy_test"
+
+
+def _cannot_conceive(p: Patient, c: Context) -> tuple[str, str] | None:
+    """Why a woman the record leaves without a pregnancy status cannot be pregnant, with the field that says so:
+    the investigator's "not of childbearing potential", a hysterectomy or bilateral oophorectomy done, or being
+    postmenopausal (the facts that put her outside childbearing potential, compile/reproductive_groups.py)."""
+    if p.attestations is not None and p.attestations.get("childbearing_potential") is False:
+        return "not of childbearing potential (attested)", "attestations.childbearing_potential"
+    done = _procedures_done(p, _NO_UTERUS_OR_OVARIES, c) if p.procedures else []
+    if done:
+        return done[0].summary, done[0].path
+    post = [e for e in p.conditions or () if e.keys and "postmenopausal" in e.keys and e.ongoing]
+    return (post[0].summary, post[0].path) if post else None
