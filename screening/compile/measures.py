@@ -432,10 +432,25 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
     def elevated(self, _t: Token, *qs: Any) -> ir.Node:
         return _any([ir.Measure(k, ">", 1.0, "ULN") for q in qs if isinstance(q, tuple) for k in q])
 
+    def abnormal(self, _t: Token, *qs: Any) -> ir.Node:
+        """"Abnormal TSH": outside the reference range, the negation of normal_range side by side ("abnormal ALT" is
+        above the ULN only, as "normal ALT" is at most the ULN: quantities.toml `normal`)."""
+        sides = {"upper": ((">", "ULN"),), "lower": (("<", "LLN"),), "both": (("<", "LLN"), (">", "ULN"))}
+        return _any([ir.Measure(k, op, 1.0, ref) for q in qs if isinstance(q, tuple) for k in q
+                     for op, ref in sides[units.get_quantity(k).normal]])
+
 
     # --- age and sex ---------------------------------------------------------------------------
     def age(self, *parts: Any) -> ir.Node:
         return next(p for p in parts if isinstance(p, ir.Node))
+
+    def children_age(self, *parts: Any) -> ir.Node:
+        """"Children aged 5-17 years": the ages. A child has an upper age the text must state ("children over 3
+        years" leaves it unsaid, 18 or 21 by the trial's convention): with none, review."""
+        age = next(p for p in parts if isinstance(p, ir.Node))
+        if not any(isinstance(m, ir.Measure) and m.op in ("<", "<=") for m in _leaves(age)):
+            raise Uncompilable("'children' with no upper age: how old may a child be?")
+        return age
 
     def tail_age(self, number: Token, *rest: Token) -> ir.Node:  # "18 years of age or older"
         unit = rest[0].value if rest[0].type == "TIMEUNIT" else None

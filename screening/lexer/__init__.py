@@ -19,7 +19,7 @@ from .lexicon import Lexicon, Ordinal, _route_text, lexicon, phrase_data, phrase
 from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _anchor, _attested, _before_drug,
                        _coordinated_heads, _drug_before, _drug_nouns, _genotypes, _half_lives_at, _joined_number, _match,
                        _next_kind, _says_what_is_attested, _segment, _tail, _this_trial_other, _treatment_before)
-from .passes import (_above_normal, _baseline_values, _bound_windows, _collapse, _generic_illness, _infection_with,
+from .passes import (_above_normal, _baseline_values, _bound_windows, _collapse, _ever_after, _generic_illness, _infection_with,
                      _metastatic_sites, _pressure_pairs, _settings_after, _value_anchors)
 from .tokens import (_CMP_SYMBOL, _NEW_CLAUSE, _ROMAN, _STAGE, ActiveToken, LexError, Raw, _phrase_token, _tok,
                      normalize_text, raw_tokens)
@@ -41,10 +41,27 @@ def _tokenize(text: str) -> tuple[tuple[Token, ...], str]:
     return tuple(toks), norm
 
 
+def _without_plural_marks(raws: list[Raw]) -> list[Raw]:
+    """"agent(s)", "infection(s) requiring", "drug(s)": a plural mark written onto a word says one or more, as the
+    word alone does; dropped. Only "(s)" right after a word, with no space ("Unresectable tumor (s. 4.2.)" stays)."""
+    drop: set[int] = set()
+    for i in range(1, len(raws) - 2):
+        if raws[i].text == "(" and raws[i + 1].text == "s" and raws[i + 2].text == ")" and raws[i - 1].kind == "word" \
+                and raws[i - 1].end == raws[i].start and raws[i].end == raws[i + 1].start and raws[i + 1].end == raws[i + 2].start:
+            drop.update((i, i + 1, i + 2))
+    return [r for i, r in enumerate(raws) if i not in drop] if drop else raws
+
+
+def _negated_flag(raws: list[Raw], i: int, j: int, kind: str) -> list[Token]:
+    """"non-pregnant", "non-lactating" (phrases.toml [pregnant]/[lactating] negated): a negation and the state it negates."""
+    return [Token("NEG", "non", start_pos=raws[i].start, end_pos=raws[i].end),
+            Token(kind, raws[j - 1].text, start_pos=raws[i].start, end_pos=raws[j - 1].end)]
+
+
 def _read(text: str) -> tuple[list[Token], str]:
     lx = lexicon()
     text = normalize_text(text)
-    raws = raw_tokens(text)
+    raws = _without_plural_marks(raw_tokens(text))
     toks: list[Token] = []
     i, n = 0, len(raws)
     choice = _segment(raws, lx)
@@ -213,6 +230,8 @@ def _read(text: str) -> tuple[list[Token], str]:
         if kind == "NEGHIST":  # "no prior X": negation of the history of X
             toks.append(Token("NEG", "no", start_pos=r.start, end_pos=r.end))
             toks.append(Token("HISTORY", "prior", start_pos=r.start, end_pos=raws[j - 1].end))
+        elif kind == "NEGFLAG":  # "non-pregnant": not pregnant
+            toks.extend(_negated_flag(raws, i, j, value))
         elif kind == "NEG" and j - i > 1 and raws[j - 1].text in ("concurrent", "current") \
                 and _next_kind(raws, j, choice, lx) not in ("HISTORY", "PRIOR", "NEGHIST"):
             # "no concurrent radiotherapy": the negation and the time frame (now) it carries
@@ -237,7 +256,7 @@ def _read(text: str) -> tuple[list[Token], str]:
         if kind == "ATTEST":
             swallow, attested = True, _attested(value[0])
         i = j
-    toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(_settings_after(toks))), text))
+    toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(_settings_after(_ever_after(toks)))), text))
     collapsed = _collapse(toks, text)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed, text)

@@ -192,11 +192,13 @@ def lexicon() -> Lexicon:
               ("procedure_use", "PROCUSE"), ("age", "AGE"), ("age_tail", "AGETAIL"), ("pregnant", "PREGNANT"),
               ("lactating", "LACTATING"), ("such_as", "SUCHAS"), ("except", "EXCEPT"), ("and", "AND"), ("or", "OR"),
               ("between", "BETWEEN"), ("at_least_of", "ATLEASTOF"), ("test_word", "TESTWORD"),
-              ("decreased", "DECREASED"), ("elevated", "ELEVATED"), ("normal", "NORMAL"), ("since", "SINCE"),
+              ("decreased", "DECREASED"), ("elevated", "ELEVATED"), ("abnormal", "ABNORMAL"), ("children", "CHILDREN"), ("ever", "EVER"), ("normal", "NORMAL"), ("since", "SINCE"),
               ("negated_history", "NEGHIST"), ("negative_tail", "NEGTAIL"),
               ("recovered", "RECOVERED"), ("sterile", "STERILE")]
     for section, kind in simple:
         add(d[section]["phrases"], kind)
+    for section, kind in (("pregnant", "PREGNANT"), ("lactating", "LACTATING")):  # "non-pregnant": NEG and the state
+        add(d[section]["negated"], "NEGFLAG", kind)
     for sex, phrases in d["sex"].items():
         add(phrases, "SEX", sex)
     add(["to"], "TO")

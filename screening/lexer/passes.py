@@ -176,6 +176,31 @@ def _settings_after(toks: list[Token]) -> list[Token]:
     return out
 
 
+# a time frame or tense of its own before "at any time": the two would have to be reconciled
+_NOT_EVER = frozenset({"WINDOW", "HISTORY", "PRIOR", "USE", "PROCUSE", "SINCE", "CMP", "LASTING", "TIMEUNIT", "EVER", "NUMBER"})
+
+
+def _ever_after(toks: list[Token]) -> list[Token]:
+    """"Omarigliptin at any time", "Oral hairy leukoplakia at any time prior to study entry": ever, read as a history
+    before the sentence (phrases.toml [ever]). Only at the end of a sentence with no time frame, tense or number of its
+    own (a measurement "at any time" is any value ever, which no window says): elsewhere an unknown word."""
+    k = next((i for i, t in enumerate(toks) if t.type == "EVER"), None)
+    if k is None:
+        return toks
+    body, rest = toks[:k], [t.type for t in toks[k + 1:]]
+    past = set(phrase_data()["past_use"]["phrases"])
+    # "History of X at any time", "have been treated with X at any time": ever already
+    ever = [t for t in body if t.type in ("HISTORY", "PROCUSE") or t.type == "USE" and str(t.value).lower() in past]
+    t = toks[k]
+    if rest not in ([], ["PRIOR"], ["PRIOR", "ANCHOR"]) or not body \
+            or any(x.type in _NOT_EVER for x in body if not any(x is e for e in ever)) or len(ever) > 1:
+        return [*body, Token("WORD", str(t.value), start_pos=t.start_pos, end_pos=t.end_pos), *toks[k + 1:]]
+    if ever:
+        return body
+    at = 1 if body[0].type == "NEG" else 0
+    return [*body[:at], Token("HISTORY", str(t.value), start_pos=t.start_pos, end_pos=t.end_pos), *body[at:]]
+
+
 def _infection_with(toks: list[Token], text: str) -> list[Token]:
     """"infection with HIV, hepatitis B or hepatitis C": the infections named after "with" (a test named there, the
     infection it shows)."""
