@@ -1,0 +1,49 @@
+"""Where a radiotherapy was given: "no prior radiotherapy to the thorax", "at least 4 weeks since prior radiotherapy to
+measurable disease". The words after "<radiotherapy> to" that name a site (phrases.toml [radiation_sites]) become one
+SITE token; the grammar reads ``PROCEDURE SITE`` as proc_site (ir.Judged: no record says the field)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from lark import Token
+
+from .. import vocab
+from ..lexer import phrase_data
+
+_ARTICLE = r"(?:(?:the|a|an|any|all|his|her|their)\s+)?"
+
+
+@lru_cache(maxsize=1)
+def _site_pattern() -> re.Pattern[str]:
+    sites = sorted(phrase_data()["radiation_sites"]["phrases"], key=len, reverse=True)
+    return re.compile(r"\s*" + _ARTICLE + "(" + "|".join(re.escape(s) for s in sites) + r")\b", re.IGNORECASE)
+
+
+def _is_radiotherapy(tok: Token) -> bool:
+    return tok.type == "PROCEDURE" and (tok.value == "radiotherapy" or "radiotherapy" in vocab.ancestors(tok.value))
+
+
+def radiation_sites(toks: list[Token], norm: str) -> list[Token]:
+    """"radiotherapy to the thorax": TO and the tokens of a site named right after it become one SITE token whose value
+    is the site as written ("the thorax"). Only when the site's words end where a token ends; anything else is left as it
+    is."""
+    if not any(t.type == "TO" for t in toks) or not any(_is_radiotherapy(t) for t in toks):
+        return toks
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.type == "TO" and out and _is_radiotherapy(out[-1]) and t.end_pos is not None:
+            m = _site_pattern().match(norm, t.end_pos)
+            if m:
+                last = i
+                while last + 1 < len(toks) and toks[last + 1].start_pos is not None and toks[last + 1].start_pos < m.end():
+                    last += 1
+                if last > i and toks[last].end_pos == m.end():
+                    out.append(Token("SITE", " ".join(m.group(0).lower().split()), start_pos=t.start_pos, end_pos=m.end()))
+                    i = last + 1
+                    continue
+        out.append(t)
+        i += 1
+    return out
