@@ -25,7 +25,7 @@ from .own_disease import (_DISEASE_ONLY, _healthy, _marrow_extent, _names_only_o
                           _own_malignancies, _tokens, _viral_loads)
 from .parsing import criteria_parser, parse_tokens
 from .reproductive_groups import _childbearing, _with_group
-from .sites import radiation_sites
+from .sites import radiation_sites, unless_progression
 from .sentences import _STATEMENT_HEADS, _under_label, label_therapy, split_sentences
 from .transformer import CriteriaTransformer
 
@@ -162,6 +162,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     toks = _viral_loads(toks, own)
     toks = _marrow_extent(toks)
     toks = radiation_sites(toks, norm)
+    toks = unless_progression(toks, norm)
     if norm.lstrip().startswith("for ") and not (toks[0].type in ("SEX", "POPULATION") and _reproductive(toks)):
         # "for acromegaly": whom the items around it are for, not a demand ("for women of childbearing potential,
         # negative pregnancy test" is one: start_repro)

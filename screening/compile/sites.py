@@ -1,6 +1,7 @@
 """Where a radiotherapy was given: "no prior radiotherapy to the thorax", "at least 4 weeks since prior radiotherapy to
 measurable disease". The words after "<radiotherapy> to" that name a site (phrases.toml [radiation_sites]) become one
-SITE token; the grammar reads ``PROCEDURE SITE`` as proc_site (ir.Judged: no record says the field)."""
+SITE token; the grammar reads ``PROCEDURE SITE`` as proc_site (ir.Judged: no record says the field). Also the waiver
+of a "since" wait for a patient whose disease progressed (PROGRESSED, see unless_progression)."""
 from __future__ import annotations
 
 import re
@@ -42,6 +43,38 @@ def radiation_sites(toks: list[Token], norm: str) -> list[Token]:
                     last += 1
                 if last > i and toks[last].end_pos == m.end():
                     out.append(Token("SITE", " ".join(m.group(0).lower().split()), start_pos=t.start_pos, end_pos=m.end()))
+                    i = last + 1
+                    continue
+        out.append(t)
+        i += 1
+    return out
+
+
+@lru_cache(maxsize=1)
+def _progression_pattern() -> re.Pattern[str]:
+    phrases = sorted(phrase_data()["unless_progression"]["phrases"], key=len, reverse=True)
+    return re.compile("(" + "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases) + r")\b", re.IGNORECASE)
+
+
+def unless_progression(toks: list[Token], norm: str) -> list[Token]:
+    """"at least 6 weeks since prior chemotherapy, unless evidence of disease progression": after a SINCE token, the
+    tokens of such a phrase (phrases.toml [unless_progression]) become one PROGRESSED token. Only when the phrase
+    starts at an UNLESS token and ends where a token ends."""
+    if not any(t.type == "UNLESS" for t in toks) or not any(t.type == "SINCE" for t in toks):
+        return toks
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.type == "UNLESS" and any(x.type == "SINCE" for x in out) and t.start_pos is not None:
+            m = _progression_pattern().match(norm, t.start_pos)
+            if m:
+                last = i
+                while last + 1 < len(toks) and toks[last + 1].start_pos is not None and toks[last + 1].start_pos < m.end():
+                    last += 1
+                if toks[last].end_pos == m.end():
+                    out.append(Token("PROGRESSED", " ".join(m.group(1).lower().split()), start_pos=t.start_pos,
+                                     end_pos=m.end()))
                     i = last + 1
                     continue
         out.append(t)
