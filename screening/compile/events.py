@@ -593,7 +593,7 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         return ir.Window(1, next(p for p in parts if p.type == "TIMEUNIT").value)
 
 
-_DRUG_QUALIFIERS = frozenset({"chronic", "investigational"})  # words before a drug a person weighs (see EventRules.drug_judged)
+_DRUG_QUALIFIERS = frozenset({"chronic", "investigational", "experimental"})  # words before a drug a person weighs (see EventRules.drug_judged)
 
 
 def _examples_of(head: str, examples: list[ir.Node]) -> list[ir.Node]:
