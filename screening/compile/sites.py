@@ -80,3 +80,38 @@ def unless_progression(toks: list[Token], norm: str) -> list[Token]:
         out.append(t)
         i += 1
     return out
+
+
+_THIS_CANCER = re.compile(r"\bfor\s+this\s+(?:cancer|malignancy|disease|tumou?r|neoplasm)\b", re.IGNORECASE)
+_FOR_BEFORE = re.compile(r"\bfor\s+$", re.IGNORECASE)
+
+
+def for_this_cancer(toks: list[Token], norm: str, own: frozenset[str]) -> list[Token]:
+    """"No prior radiotherapy for this malignancy", "anticancer agents for this cancer": in a trial whose own
+    conditions are all cancers (at most three), "this cancer" after "for" becomes the trial's own cancers as
+    CONDITION tokens joined by OR, after a FOR token (what a treatment was for stays a person's call: see _purpose).
+    Anything else, or a trial of other conditions, is left as it is."""
+    if not own or len(own) > 3 or not all("malignancy" in vocab.ancestors(o) for o in own):
+        return toks
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        m = _THIS_CANCER.match(norm, norm.rfind("for", 0, t.start_pos)) if t.type == "WORD" and str(t).lower() == "this" \
+            and t.start_pos is not None and _FOR_BEFORE.search(norm, 0, t.start_pos) else None
+        if m is not None:
+            last = i
+            while last < len(toks) and toks[last].start_pos is not None and toks[last].start_pos < m.end():
+                last += 1
+            if toks[last - 1].end_pos == m.end():
+                if not (out and out[-1].type in ("FOR", "TREATFOR")):
+                    out.append(Token("FOR", "for", start_pos=m.start(), end_pos=t.start_pos))
+                for n, key in enumerate(sorted(own)):
+                    if n:
+                        out.append(Token("OR", "or", start_pos=t.start_pos, end_pos=t.start_pos))
+                    out.append(Token("CONDITION", key, start_pos=t.start_pos, end_pos=m.end()))
+                i = last
+                continue
+        out.append(t)
+        i += 1
+    return out
