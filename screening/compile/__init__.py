@@ -26,6 +26,7 @@ from .own_disease import (_DISEASE_ONLY, _healthy, _marrow_extent, _names_only_o
 from .parsing import criteria_parser, parse_tokens
 from .permissions import permission_demand
 from .reproductive_groups import _childbearing, _with_group
+from .sites import _THIS_CANCER, for_this_cancer, radiation_sites, unless_progression
 from .sentences import _STATEMENT_HEADS, _under_label, label_therapy, split_sentences
 from .transformer import CriteriaTransformer
 
@@ -137,6 +138,10 @@ def compile_sentence(text: str, kind: str, start: str = "start", own: frozenset[
         # "Viral load of at least 1,000 copies/ml" in an HIV trial: the HIV RNA
         retried = _compile_sentence(text, kind, start, own)
         return retried if ir.is_executable(retried) else node
+    if own and own_known and isinstance(node, ir.Review) and _THIS_CANCER.search(text) and _own_malignancies(own):
+        # "No prior radiotherapy for this malignancy" in a cancer trial: for the trial's own cancer (compile.sites)
+        retried = _compile_sentence(text, kind, start, own)
+        return retried if ir.is_executable(retried) else node
     if own and own_disease and isinstance(node, ir.Review) and node.reason == _DISEASE_ONLY and _own_malignancies(own):
         # "Stage IV disease" in a colorectal cancer trial: the trial's own cancer at that stage
         retried = _compile_sentence(text, kind, start, own)
@@ -161,6 +166,9 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         toks = _own_disease(toks, own, kind)
     toks = _viral_loads(toks, own)
     toks = _marrow_extent(toks)
+    toks = radiation_sites(toks, norm)
+    toks = unless_progression(toks, norm)
+    toks = for_this_cancer(toks, norm, own)
     if norm.lstrip().startswith("for ") and not (toks[0].type in ("SEX", "POPULATION") and _reproductive(toks)):
         # "for acromegaly": whom the items around it are for, not a demand ("for women of childbearing potential,
         # negative pregnancy test" is one: start_repro)

@@ -558,6 +558,17 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         words = {">": "more than", ">=": "at least"}[cmp.value]
         return ir.Judged(f"to {words} {float(number.value):g}% of the bone marrow", ir.Procedure(proc.value))
 
+    def proc_site(self, *parts: Token | None) -> ir.Node:
+        """"No prior radiotherapy to the thorax": no record says where a radiotherapy was given, so a person judges
+        it; a patient who never had radiotherapy had none there (ir.Judged). Words before it ("extensive",
+        "palliative") join the qualifier."""
+        toks = [t for t in parts if isinstance(t, Token)]
+        proc = next(t for t in toks if t.type == "PROCEDURE")
+        site = next(t for t in toks if t.type == "SITE")
+        before = _setting(parts) if any(t.type == "SETTING" for t in toks) else _qualifier(parts) if any(
+            t.type == "JUDGED" for t in toks) else ""
+        return ir.Judged(f"{before} to {site.value}".strip(), ir.Procedure(proc.value))
+
     def proc_judged(self, *parts: Token | None) -> ir.Node:
         t = next(p for p in parts if isinstance(p, Token) and p.type == "PROCEDURE")
         return ir.Judged(_qualifier(parts), ir.Procedure(t.value))
@@ -586,7 +597,7 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         return ir.Window(1, next(p for p in parts if p.type == "TIMEUNIT").value)
 
 
-_DRUG_QUALIFIERS = frozenset({"chronic"})  # words before a drug a person weighs (see EventRules.drug_judged)
+_DRUG_QUALIFIERS = frozenset({"chronic", "investigational", "experimental"})  # words before a drug a person weighs (see EventRules.drug_judged)
 
 
 def _examples_of(head: str, examples: list[ir.Node]) -> list[ir.Node]:

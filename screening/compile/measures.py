@@ -164,6 +164,13 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         if (purpose := _purpose(parts)) is not None:  # "since prior biologic therapy for lymphoma"
             nodes = [ir.Judged(purpose, n) for n in nodes]
         recovered = next((t for t in toks if t.type == "RECOVERED"), None)
+        if (waived := next((t for t in toks if t.type == "PROGRESSED"), None)) is not None:
+            # ", unless evidence of disease progression": no record says it progressed, so a broken wait is a person's
+            # call and a kept one meets the demand
+            if cmp.value in ("<", "<=") or longer or now or any(
+                    isinstance(m, ir.Condition) for n in events for m in _leaves(n)):
+                raise Uncompilable("a wait waived on progression, with more beside it")
+            nodes = [ir.Judged(str(waived.value), _any(nodes))]
         if cmp.value in (">", ">=") and self.kind == "exclusion":
             # "at least 4 weeks since prior chemotherapy" is a requirement: filed among the exclusions it would
             # exclude those who meet it
