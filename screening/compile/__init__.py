@@ -163,7 +163,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         toks = _own_disease(toks, own, kind)
     toks = _viral_loads(toks, own)
     toks = _marrow_extent(toks)
-    toks, other, heads = other_words(toks)  # "Other active malignancy", "warfarin and other anticoagulants"
+    toks, other, heads = other_words(toks, kind)  # "Other active malignancy", "warfarin and other anticoagulants"
     if norm.lstrip().startswith("for ") and not (toks[0].type in ("SEX", "POPULATION") and _reproductive(toks)):
         # "for acromegaly": whom the items around it are for, not a demand ("for women of childbearing potential,
         # negative pregnancy test" is one: start_repro)

@@ -187,7 +187,9 @@ def _other_than(node: ir.Node, own: frozenset[str], heads: bool = False) -> ir.N
             raise Uncompilable("'other' condition than which? (the trial's own condition is not one to exclude)")
         return ir.Condition(node.concept, node.window, tuple(dict.fromkeys((*node.exceptions, *below))))
     if isinstance(node, (ir.All, ir.AnyOf)):
-        excepted = {k for n in node.items if isinstance(n, ir.Condition) for k in n.exceptions}
+        # "no other primary malignancy except adequately treated ...": the exceptions of a judged condition too
+        excepted = {k for n in node.items if not _judged_exception(n, set(), own) for c in ir.walk(n)
+                    if isinstance(c, ir.Condition) for k in c.exceptions}
         return type(node)(tuple(n if _judged_exception(n, excepted, own) else _other_than(n, own, heads)
                                 for n in node.items))
     if isinstance(node, ir.Judged) and heads:  # "no other invasive malignancy": the word is a person's

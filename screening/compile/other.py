@@ -15,13 +15,12 @@ from lark import Token
 
 from .. import vocab
 
-#: what the word is: "other" (than the trial's own conditions; in a trial of no neoplasm "other malignancy" is any
-#: one) or "second" (a second malignancy presumes a first: the trial's own, never "any")
+#: the words: "other" (than the trial's own conditions), "second" (a second malignancy: one besides the trial's own)
 OTHER_WORDS = frozenset({"other", "second"})
 
 # what may stand before a leading "other": "History of other malignancy", "No active second primary malignancy",
 # "Any currently active second malignancy"
-_HEAD_LEADS = frozenset({"NEG", "HISTORY", "PRIOR", "USE"})
+_HEAD_LEADS = frozenset({"NEG", "HISTORY", "PRIOR", "USE", "COMMA", "OR"})  # "Concurrent, active second malignancy"
 # words between "other" and the condition: "other invasive malignancy", "second primary cancer"
 _QUALIFIERS = frozenset({"JUDGED", "USE"})
 _LIST_SEPS = frozenset({"COMMA", "AND", "OR"})
@@ -29,11 +28,12 @@ _LIST_SEPS = frozenset({"COMMA", "AND", "OR"})
 _NEG_SKIP = _QUALIFIERS | {"HISTORY", "PRIOR", "OR"}
 
 
-def other_words(toks: list[Token]) -> tuple[list[Token], str, bool]:
+def other_words(toks: list[Token], kind: str) -> tuple[list[Token], str, bool]:
     """The tokens with each WORD "other"/"second" read where its shape says what it is other than; which word
     said "other than the trial's own conditions" ("" when none did); and whether every negation that says it
     ("no other") stands right before a condition ("no other invasive malignancy", not "no other drug therapy for
-    the cancer"). A word read neither way stays a WORD."""
+    the cancer"). A word read neither way stays a WORD. Among the inclusions a leading word is read after a negation
+    only: "Other myelodysplastic syndromes" there is one of several diagnoses allowed, not a demand on its own."""
     out: list[Token] = []
     said, skip = "", -1
     for i, t in enumerate(toks):
@@ -50,7 +50,7 @@ def other_words(toks: list[Token]) -> tuple[list[Token], str, bool]:
             out.append(Token(head.type, head.value, start_pos=toks[start].start_pos, end_pos=head.end_pos))
             skip = i + 1
             continue
-        if not said and _heads_condition(toks, i):
+        if not said and _heads_condition(toks, i) and (kind == "exclusion" or any(x.type == "NEG" for x in toks[:i])):
             said = word
             continue
         out.append(t)
