@@ -201,7 +201,7 @@ def _other_than(node: ir.Node, own: frozenset[str], heads: bool = False) -> ir.N
 
 def _judged_exception(node: ir.Node, excepted: set[str], own: frozenset[str]) -> bool:
     """"No other malignancy except adequately treated basal cell carcinoma": beside the malignancy, the judged
-    reading of its exceptions (``EventRules.group``); none of the trial's own conditions is one of them, or under one."""
+    reading of its exceptions (``EventRules.conditions``); none of the trial's own conditions is one of them, or under one."""
     if not isinstance(node, ir.Judged):
         return False
     conds = [n for n in ir.walk(node.item) if isinstance(n, ir.Condition)]

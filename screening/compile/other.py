@@ -19,8 +19,10 @@ from .. import vocab
 OTHER_WORDS = frozenset({"other", "second"})
 
 # what may stand before a leading "other": "History of other malignancy", "No active second primary malignancy",
-# "Any currently active second malignancy"
-_HEAD_LEADS = frozenset({"NEG", "HISTORY", "PRIOR", "USE", "COMMA", "OR"})  # "Concurrent, active second malignancy"
+# "Concurrent, active second malignancy", "History or having other ...", "No concurrent therapy for any other malignancy"
+# (a judged "therapy for": its condition is the one the word is said of; not "radiotherapy for", whose condition is
+# only words of a qualifier)
+_HEAD_LEADS = frozenset({"NEG", "HISTORY", "PRIOR", "USE", "COMMA", "OR", "TREATFOR"})
 # words between "other" and the condition: "other invasive malignancy", "second primary cancer"
 _QUALIFIERS = frozenset({"JUDGED", "USE"})
 _LIST_SEPS = frozenset({"COMMA", "AND", "OR"})
