@@ -20,6 +20,7 @@ from .. import ir, statements, vocab
 from ..errors import ScreeningError
 from ..lexer import lexicon, phrase_data, tokenize
 from ..trial import Trial
+from .other import other_reason, other_words
 from .helpers import GROUP_ATTESTATIONS, Uncompilable, _all, _any, _therapy_counts
 from .own_disease import (_DISEASE_ONLY, _healthy, _marrow_extent, _names_only_own, _own_disease, _own_disease_judged,
                           _own_malignancies, _tokens, _viral_loads)
@@ -115,6 +116,8 @@ def _review_reason(toks: list[Token], text: str) -> str:
     if any(t.type == "EQ" for t in toks):
         return "'=' on a continuous measurement: the comparator (≤ or ≥) was probably lost"
     words = list(dict.fromkeys(str(t) for t in toks if t.type == "WORD"))
+    if words and (other := other_reason(toks)):
+        return other
     if words:
         shown = ", ".join(f"'{w}'" for w in words[:6])
         return f"wording the grammar does not cover ({shown})"
@@ -169,6 +172,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     toks = radiation_sites(toks, norm)
     toks = unless_progression(toks, norm)
     toks = for_this_cancer(toks, norm, own)
+    toks, other, heads = other_words(toks, kind)  # "Other active malignancy", "warfarin and other anticoagulants"
     if norm.lstrip().startswith("for ") and not (toks[0].type in ("SEX", "POPULATION") and _reproductive(toks)):
         # "for acromegaly": whom the items around it are for, not a demand ("for women of childbearing potential,
         # negative pregnancy test" is one: start_repro)
@@ -188,9 +192,11 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
                     or sum(t.type in _STATEMENT_HEADS for t in toks) < 2:
                 raise  # among the exclusions "A with B" split into statements would exclude on A alone
             tree = _measure_run(toks) or parse_tokens(toks, "run")  # statements run together
+            if other:
+                return ir.Review(text, f"'{other}' in statements run together: other than what?")
             if _joined_by_with(tree, norm):
                 return ir.Review(text, "'with' or 'requiring' may tie what follows to the statement before it: one statement or two?")
-        node = CriteriaTransformer(kind, own).transform(tree)
+        node = CriteriaTransformer(kind, own, other, heads).transform(tree)
         if ir.Attestation("contraception") in ir.walk(node) and not any(
                 isinstance(n, ir.Sex) or isinstance(n, ir.Attestation) and n.name in GROUP_ATTESTATIONS
                 for n in ir.walk(node)):

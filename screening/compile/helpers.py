@@ -171,9 +171,14 @@ def _attested(node: ir.Node, negated: bool = False) -> bool:
     return any(_attested(c, negated != isinstance(node, ir.Not)) for c in ir.children(node))
 
 
-def _other_than(node: ir.Node, own: frozenset[str]) -> ir.Node:
+def _other_than(node: ir.Node, own: frozenset[str], heads: bool = False) -> ir.Node:
     """Every condition in ``node`` with the trial's own conditions below it made exceptions; when there is
-    none below it, "other" has nothing the rule can name and the sentence goes to review."""
+    none below it, "other" has nothing the rule can name and the sentence goes to review. An exception said
+    with words a person weighs ("except adequately treated basal cell carcinoma") stays as it is. ``heads``: the
+    word stands right before the condition (and its qualifiers: "no other invasive malignancy"), so a judged
+    condition is the one it is said of; else a judged one ("no other drug therapy for the cancer") goes to review.
+    "Other malignancy" is never read as any malignancy in a trial of no neoplasm: in an HIV trial "other
+    concurrent neoplasms" follows an item on Kaposi's sarcoma (NCT00000700)."""
     if _generic(node):  # "no other serious illness": any condition goes to a person anyway
         return node
     if isinstance(node, ir.Condition):
@@ -182,10 +187,26 @@ def _other_than(node: ir.Node, own: frozenset[str]) -> ir.Node:
             raise Uncompilable("'other' condition than which? (the trial's own condition is not one to exclude)")
         return ir.Condition(node.concept, node.window, tuple(dict.fromkeys((*node.exceptions, *below))))
     if isinstance(node, (ir.All, ir.AnyOf)):
-        return type(node)(tuple(_other_than(n, own) for n in node.items))
+        # "no other primary malignancy except adequately treated ...": the exceptions of a judged condition too
+        excepted = {k for n in node.items if not _judged_exception(n, set(), own) for c in ir.walk(n)
+                    if isinstance(c, ir.Condition) for k in c.exceptions}
+        return type(node)(tuple(n if _judged_exception(n, excepted, own) else _other_than(n, own, heads)
+                                for n in node.items))
+    if isinstance(node, ir.Judged) and heads:  # "no other invasive malignancy": the word is a person's
+        return ir.Judged(node.qualifier, _other_than(node.item, own, heads))
     if isinstance(node, (ir.Not, ir.Judged)):
         raise Uncompilable("'other' condition than which? (the trial's own condition is not one to exclude)")
     return node
+
+
+def _judged_exception(node: ir.Node, excepted: set[str], own: frozenset[str]) -> bool:
+    """"No other malignancy except adequately treated basal cell carcinoma": beside the malignancy, the judged
+    reading of its exceptions (``EventRules.conditions``); none of the trial's own conditions is one of them, or under one."""
+    if not isinstance(node, ir.Judged):
+        return False
+    conds = [n for n in ir.walk(node.item) if isinstance(n, ir.Condition)]
+    return bool(conds) and all(isinstance(n, (ir.Condition, ir.AnyOf)) for n in ir.walk(node.item)) and all(
+        c.concept in excepted and not any(c.concept in vocab.ancestors(o) for o in own) for c in conds)
 
 
 GENERIC_QUALIFIER = "generic illness"

@@ -33,10 +33,12 @@ def _positive_event(node: ir.Node) -> bool:
 class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  # type: ignore[type-arg]
     """Parse tree -> IR. ``kind`` (inclusion/exclusion) decides what a bare comma list means."""
 
-    def __init__(self, kind: str, own: frozenset[str] = frozenset()) -> None:
+    def __init__(self, kind: str, own: frozenset[str] = frozenset(), other: str = "", heads: bool = False) -> None:
         super().__init__()
         self.kind = kind
         self.own = own  # the trial's own conditions (most specific): what "no other malignancy" is other than
+        self.other = other  # "other" or "second" read before the sentence's condition (compile.other.other_words)
+        self.heads = heads  # every "no other" stands right before a condition (compile.other.other_words)
         self._lists: dict[int, bool] = {}  # id of an inclusion's "A, B or C < x" node -> joined by "and"
         self._parenthesised: set[int] = set()  # ids of nodes read from "( body )"
         self._active: set[int] = set()  # ids of conditions read with a dropped "active" before them
@@ -51,7 +53,7 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
 
     # --- structure -----------------------------------------------------------------------------
     def statement(self, *parts: Any) -> ir.Node:
-        body = parts[-1]
+        body = self._other(parts, parts[-1])
         if len(parts) == 2 and not (self.kind == "exclusion" and str(parts[0]).lower() in _prohibitions()):
             return self._not(body)
         return body
@@ -85,17 +87,22 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
             _one_sex_each(list(statements))
         return _all(list(statements)) if self.kind == "inclusion" else _any(list(statements))
 
-    def start(self, *parts: Any) -> ir.Node:
-        body = next(p for p in parts if isinstance(p, ir.Node))
-        if any(isinstance(p, Token) and p.type == "NEG" and re.search(r"\b(?:other|second)\b", str(p).lower())
-               for p in parts) and any(
-                isinstance(n, ir.Condition) for n in ir.walk(body)):
-            # "No other concurrent malignancy" in a breast cancer trial: any malignancy but breast cancer
-            body = _other_than(body, self.own)
-        if any(isinstance(p, Token) and p.type == "NEG" and re.search(r"\b(?:other|second)\b", str(p).lower())
-               for p in parts) and any(_other_treatment(n) for n in ir.walk(body)):
+    def _other(self, parts: tuple[Any, ...], body: ir.Node) -> ir.Node:
+        """"No other concurrent malignancy", "Other active malignancy" in a breast cancer trial: any malignancy but
+        breast cancer. The word is in the negation, or was read before the condition (``self.other``)."""
+        said = any(isinstance(p, Token) and p.type == "NEG" and re.search(r"\b(?:other|second)\b", str(p).lower())
+                   for p in parts)
+        if said and any(_other_treatment(n) for n in ir.walk(body)):
             # "No other prior chemotherapy" after "Prior adjuvant chemotherapy allowed": other than what was allowed
             raise Uncompilable("'other' treatment than which? (one the patient may have had, named elsewhere)")
+        if not any(isinstance(n, ir.Condition) for n in ir.walk(body)):
+            if self.other and not said:
+                raise Uncompilable(f"'{self.other}' before a condition the rule does not hold as one")
+            return body
+        return _other_than(body, self.own, bool(self.other) or self.heads) if said or self.other else body
+
+    def start(self, *parts: Any) -> ir.Node:
+        body = self._other(parts, next(p for p in parts if isinstance(p, ir.Node)))
         negs = [str(p).lower() for p in parts if isinstance(p, Token) and p.type == "NEG"]
         negated = bool(negs)
         if self.kind == "exclusion" and negs and all(n in _prohibitions() for n in negs):

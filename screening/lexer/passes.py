@@ -95,7 +95,7 @@ def _generic_illness(toks: list[Token]) -> list[Token]:
     for i, t in enumerate(out):
         if t.type == "WORD" and str(t.value).lower() == "other":
             j = i + 1
-            while j < len(out) and out[j].type in ("JUDGED", "USE"):
+            while j < len(out) and out[j].type in ("JUDGED", "USE", "COMMA", "OR", "AND"):  # "serious and/or uncontrolled"
                 j += 1
             if j < len(out) and out[j].type == "GENERIC":
                 continue
