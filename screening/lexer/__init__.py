@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from lark import Token
 
-from .. import cancers
+from .. import cancers, vocab
 from ..patient import route_name
 from .lexicon import Lexicon, Ordinal, _route_text, lexicon, phrase_data, phrase_key
 from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _anchor, _attested, _before_drug,
@@ -80,8 +80,9 @@ def _read(text: str) -> tuple[list[Token], str]:
             i = organs
             continue
         if i in shared:  # "liver, kidney or heart failure": "liver" names "liver failure"
-            j, key = shared[i]
-            toks.append(_phrase_token(raws, i, "CONDITION", key, raws[j - 1].end))
+            j, key = shared[i]  # "hepatic or renal transplantation": "hepatic" names "hepatic transplantation"
+            kind = "PROCEDURE" if vocab.get_concept(key).category == "procedure" else "CONDITION"
+            toks.append(_phrase_token(raws, i, kind, key, raws[j - 1].end))
             i = j
             continue
         if r.text == "genotype" and (genotyped := _genotypes(raws, i, toks)) is not None:

@@ -31,8 +31,8 @@ def _at(raws: list[Raw], i: int, options: tuple[_Words, ...]) -> int:
 
 def organ_function_end(raws: list[Raw], i: int) -> int:
     """The raw index after "<organ> [<sep> <organ>]... <head> :" starting at ``i``, or after "<lead> <organ> [<sep>
-    <organ>]... <head>" when a number follows later in the sentence or nothing does; 0 when the words at ``i`` are
-    no such list (or it stands inside a longer demand: "... and no active infection")."""
+    <organ>]... <head>" when a number follows later in the sentence; 0 when the words at ``i`` are no such list, or
+    no values follow it (alone, or inside a longer demand: "... and no active infection")."""
     leads, organs, seps, heads = _table()
     lead = raws[i].text in leads if i < len(raws) else False
     k = i + 1 if lead else i
@@ -53,6 +53,6 @@ def organ_function_end(raws: list[Raw], i: int) -> int:
         return end + 1
     if not lead:
         return 0
-    rest = raws[end:]
-    # defined by the values that follow, or alone (a judgement: nothing to check, as "adequate organ function")
-    return end if any(r.kind == "num" for r in rest) or all(r.kind == "punct" for r in rest) else 0
+    # defined by the values that follow; alone it stays a judgement a person weighs, never dropped: a sentence run
+    # together with it ("Adequate cardiac function No heart failure") would then be read as the whole demand
+    return end if any(r.kind == "num" for r in raws[end:]) else 0
