@@ -21,6 +21,12 @@ def _table() -> tuple[frozenset[str], tuple[_Words, ...], tuple[_Words, ...], tu
     return frozenset(d["leads"]), keys(d["organs"]), seps, keys(d["heads"])
 
 
+@lru_cache(maxsize=1)
+def _first_words() -> frozenset[str]:
+    leads, organs, _, _ = _table()
+    return leads | {words[0] for words in organs}
+
+
 def _at(raws: list[Raw], i: int, options: tuple[_Words, ...]) -> int:
     """Where the first of ``options`` that the words at ``i`` spell ends, or -1."""
     for words in options:
@@ -34,7 +40,9 @@ def organ_function_end(raws: list[Raw], i: int) -> int:
     <organ>]... <head>" when a number follows later in the sentence; 0 when the words at ``i`` are no such list, or
     no values follow it (alone, or inside a longer demand: "... and no active infection")."""
     leads, organs, seps, heads = _table()
-    lead = raws[i].text in leads if i < len(raws) else False
+    if raws[i].text not in _first_words():  # most words: no list starts here
+        return 0
+    lead = raws[i].text in leads
     k = i + 1 if lead else i
     k = _at(raws, k, organs)
     if k < 0:
