@@ -155,8 +155,9 @@ def _heading_context(text: str, outer: _Context) -> _Context:
 
 
 def _therapy_label(text: str) -> str:
-    """"Chemotherapy:" -> "Chemotherapy": a heading that is nothing but an old NCI label naming one therapy kind."""
-    m = re.fullmatch(r"\W*([A-Za-z][A-Za-z ]{2,30}?)\s*:\s*", text)
+    """"Chemotherapy:" -> "Chemotherapy": a heading that is nothing but an old NCI label naming one therapy kind (a bare
+    "Chemotherapy" is one only as a heading of sub-items: screening/segment.py nests the list after it)."""
+    m = re.fullmatch(r"\W*([A-Za-z][A-Za-z ]{2,30}?)\s*:?\s*", text)
     return " ".join(m.group(1).split()) if m and label_therapy(m.group(1)) else ""
 
 

@@ -73,6 +73,10 @@ _LABEL = re.compile(
     r"(?<!\S)(?:" + "|".join(
         lab[0] + "(?i:" + r"\s+".join(re.escape(w) for w in lab[1:].split(" ")) + ")" for lab in _NCI_LABELS)
     + r")[ \t]*:")
+#: an NCI sub-header laid out alone on its line with no colon ("Hepatic", then its items below it)
+_BARE_LABEL = re.compile(
+    "(?:" + "|".join(lab[0] + "(?i:" + r"\s+".join(re.escape(w) for w in lab[1:].split(" ")) + ")"
+                     for lab in _NCI_LABELS) + ")")
 _WORD = re.compile(r"\S*")
 _DECORATION = re.compile(r"[-=_*~#.\s]{3,}")
 _UNESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~=^])")
@@ -104,7 +108,7 @@ class _Node:
 
     kind: str
     indent: float
-    style: str  # "plain", "label", bullet char, or ordinal style such as "num." / "(alpha)"
+    style: str  # "plain", "label", "heading" (a bare NCI label), bullet char, or ordinal style ("num.", "(alpha)")
     ordinal: int = 0
     segs: list[tuple[int, int]] = field(default_factory=list)
     children: list["_Node"] = field(default_factory=list)
@@ -253,7 +257,7 @@ class _Splitter:
         st, d = self.stack, node.indent
         while st and st[-1].indent > d:
             st.pop()
-        marker = node.style not in ("plain", "label")
+        marker = node.style not in ("plain", "label", "heading")
         while st and st[-1].indent == d:
             if not marker:
                 st.pop()
@@ -297,6 +301,14 @@ class _Splitter:
             return None
         return style, n, m.end()
 
+    def _bare_label(self, ln: _Line, i: int) -> bool:
+        """"Hepatic" alone on its line in an old NCI section, a list item right after it (as deep or deeper): the
+        sub-header of the items below it, as "Hepatic:" is. Alone at the end of its list it stays an item."""
+        if not self.nci or ln.tail or i >= len(self.lines) or not _BARE_LABEL.fullmatch(self.text, ln.start, ln.end):
+            return False
+        nx = self.lines[i]
+        return nx.header is None and not nx.tail and nx.indent >= ln.indent and self._marker(nx, strict=False) is not None
+
     def _flattened(self, ln: _Line) -> bool:
         """Does the list after this header run on as `` - item - item`` (line breaks lost)?"""
         return len(_FLAT_MARK.findall(self.text, ln.start, ln.start + 2000)) >= 2
@@ -329,7 +341,8 @@ class _Splitter:
                 node = _Node(self.kind, ln.indent, style, n)
             else:
                 label = _LABEL.match(self.text, ln.start, ln.end) if self.nci else None
-                node = _Node(self.kind, ln.indent, "label" if label else "plain")
+                style = "label" if label else "heading" if self._bare_label(ln, i) else "plain"
+                node = _Node(self.kind, ln.indent, style)
                 start = ln.start
             self._place(node)
             self.block = node
@@ -366,6 +379,10 @@ class _Splitter:
             return
         lo, hi = segs[0][0], segs[-1][1]
         cur, frm = node, lo
+        if node.style == "heading":  # a bare "Hepatic": its items are the list after it
+            self._give(node, segs, lo, hi)
+            node.colon = True
+            return
         if node.style == "label":  # "Hepatic: Bilirubin normal": the rest is the label's child
             m = _LABEL.match(self.text, lo, hi)
             assert m is not None

@@ -23,7 +23,7 @@ from ..trial import Trial
 from .other import other_reason, other_words
 from .helpers import GROUP_ATTESTATIONS, Uncompilable, _all, _any, _therapy_counts
 from .own_disease import (_DISEASE_ONLY, _healthy, _marrow_extent, _names_only_own, _own_disease, _own_disease_judged,
-                          _own_malignancies, _tokens, _viral_loads)
+                          _own_involvement, _own_malignancies, _tokens, _viral_loads, involvement_named)
 from .parsing import criteria_parser, parse_tokens
 from .permissions import permission_demand
 from .reproductive_groups import _childbearing, _with_group
@@ -145,6 +145,11 @@ def compile_sentence(text: str, kind: str, start: str = "start", own: frozenset[
         # "No prior radiotherapy for this malignancy" in a cancer trial: for the trial's own cancer (compile.sites)
         retried = _compile_sentence(text, kind, start, own)
         return retried if ir.is_executable(retried) else node
+    if own and own_known and isinstance(node, ir.Review) and _own_malignancies(own) and involvement_named(text):
+        # "No CNS involvement", "Known CNS disease" in a cancer trial: the cancer in that organ (_own_involvement)
+        retried = _compile_sentence(text, kind, start, own)
+        if ir.is_executable(retried):
+            return retried
     if own and own_disease and isinstance(node, ir.Review) and node.reason == _DISEASE_ONLY and _own_malignancies(own):
         # "Stage IV disease" in a colorectal cancer trial: the trial's own cancer at that stage
         retried = _compile_sentence(text, kind, start, own)
@@ -166,7 +171,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     if not toks:
         return ir.Review(text, _NOTHING)
     if own:
-        toks = _own_disease(toks, own, kind)
+        toks = _own_involvement(_own_disease(toks, own, kind), own)
     toks = _viral_loads(toks, own)
     toks = _marrow_extent(toks)
     toks = radiation_sites(toks, norm)

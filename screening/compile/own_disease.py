@@ -79,6 +79,57 @@ def _own_disease(toks: list[Token], own: frozenset[str], kind: str) -> list[Toke
     return out
 
 
+_LINKS = frozenset({"of", "the"})  # dropped by the lexer as fillers: "involvement of the CNS" is two WORD tokens
+
+
+def _content(words: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return tuple(w for w in words if w not in _LINKS)
+
+
+@lru_cache(maxsize=1)
+def _involvement_words() -> dict[tuple[str, ...], str]:
+    return {_content(phrase_key(p)): c for p, c in phrase_data()["own_involvement"].items()}
+
+
+def involvement_named(text: str) -> bool:
+    """Does the text hold one of phrases.toml [own_involvement] (a cheap test before a retry with the trial)?"""
+    words = _content(phrase_key(text))
+    return any(words[i:i + len(k)] == k for k in _involvement_words() for i in range(len(words) - len(k) + 1))
+
+
+def _own_involvement(toks: list[Token], own: frozenset[str]) -> list[Token]:
+    """In a cancer trial, "No CNS involvement", "Known CNS disease", "liver involvement": the unknown words of a
+    phrases.toml [own_involvement] phrase become the CONDITION of the cancer in that organ (cns_involvement,
+    liver_involvement). Only when the trial's own conditions are all cancers and the sentence names no condition
+    but the trial's own ones ("No active CNS disease (e.g., seizures)" speaks of more than the cancer)."""
+    if not _own_malignancies(own) or not _names_only_own(toks, own):
+        return toks
+    table = _involvement_words()
+    longest = max(map(len, table))
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        size = 0
+        if toks[i].type == "WORD":
+            run = 0
+            while i + run < len(toks) and toks[i + run].type == "WORD" and run < longest:
+                run += 1
+            size = next((n for n in range(run, 0, -1) if _words(toks[i:i + n]) in table), 0)
+        if size:
+            first, last = toks[i], toks[i + size - 1]
+            concept = table[_words(toks[i:i + size])]
+            out.append(Token("CONDITION", concept, start_pos=first.start_pos, end_pos=last.end_pos))
+            i += size
+            continue
+        out.append(toks[i])
+        i += 1
+    return out
+
+
+def _words(toks: list[Token]) -> tuple[str, ...]:
+    return _content([str(t).lower() for t in toks])
+
+
 _COPIES = "copies/mL"
 
 

@@ -13,12 +13,13 @@ from functools import lru_cache
 
 from lark import Token
 
-from .. import cancers
+from .. import cancers, vocab
 from ..patient import route_name
 from .lexicon import Lexicon, Ordinal, _route_text, lexicon, phrase_data, phrase_key
 from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _anchor, _attested, _before_drug,
                        _coordinated_heads, _drug_before, _drug_nouns, _genotypes, _half_lives_at, _joined_number, _match,
                        _next_kind, _says_what_is_attested, _segment, _tail, _this_trial_other, _treatment_before)
+from .organs import organ_function_end
 from .passes import (_above_normal, _baseline_values, _bound_windows, _collapse, _ever_after, _generic_illness, _infection_with,
                      _metastatic_sites, _pressure_pairs, _settings_after, _value_anchors)
 from .tokens import (_CMP_SYMBOL, _NEW_CLAUSE, _ROMAN, _STAGE, ActiveToken, LexError, Raw, _phrase_token, _tok,
@@ -92,9 +93,13 @@ def _read(text: str) -> tuple[list[Token], str]:
             toks.append(Token("HALFLIVES", text[r.start:raws[end - 1].end], start_pos=r.start, end_pos=raws[end - 1].end))
             i = end
             continue
+        if (organs := organ_function_end(raws, i)):  # "Adequate bone marrow, renal and liver function (...)"
+            i = organs
+            continue
         if i in shared:  # "liver, kidney or heart failure": "liver" names "liver failure"
-            j, key = shared[i]
-            toks.append(_phrase_token(raws, i, "CONDITION", key, raws[j - 1].end))
+            j, key = shared[i]  # "hepatic or renal transplantation": "hepatic" names "hepatic transplantation"
+            kind = "PROCEDURE" if vocab.get_concept(key).category == "procedure" else "CONDITION"
+            toks.append(_phrase_token(raws, i, kind, key, raws[j - 1].end))
             i = j
             continue
         if r.text == "genotype" and (genotyped := _genotypes(raws, i, toks)) is not None:

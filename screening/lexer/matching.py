@@ -178,9 +178,9 @@ _LIST_SEPS = (("and", "/", "or"), (",", "and", "/", "or"), (",", "or", "other"),
 
 
 def _coordinated_heads(raws: list[Raw], choice: list[int], lx: Lexicon) -> dict[int, tuple[int, str]]:
-    """Modifiers sharing the head noun of the condition after them: in "chronic liver, kidney or heart
+    """Modifiers sharing the head noun of the condition (or procedure) after them: in "chronic liver, kidney or heart
     dysfunction" "liver" and "kidney" name "liver dysfunction" and "kidney dysfunction". Returns, per raw
-    token that starts such a modifier, where it ends and the condition it names. Only words the segmentation
+    token that starts such a modifier, where it ends and the condition (procedure) it names. Only words the segmentation
     leaves unknown are read so, and a list is read so only back to the first modifier whose phrase with the
     head is not a known condition. A list of two needs a conjunction or a slash ("liver or kidney failure");
     commas alone make a list from three members on ("hepatic, renal, pulmonary disease")."""
@@ -197,9 +197,9 @@ def _coordinated_heads(raws: list[Raw], choice: list[int], lx: Lexicon) -> dict[
             i += 1
             continue
         key = tuple(r.text for r in raws[i:i + size])
-        if lx.phrases[key][0] == "CONDITION":
+        if lx.phrases[key][0] in _SHARED_HEAD_KINDS:
             for h in range(1, size):
-                found = _modifiers(raws, i, key[size - h:], covered, lx)
+                found = _modifiers(raws, i, key[size - h:], covered, lx, lx.phrases[key][0])
                 if found:
                     out.update(found)
                     break
@@ -213,9 +213,14 @@ def _dependence_heads() -> frozenset[str]:
     return frozenset(phrase_data()["dependence_heads"]["words"])
 
 
+#: what a list of modifiers may share the head noun of: conditions ("liver or kidney failure") and procedures
+#: ("hepatic or renal transplantation", "bone marrow or stem cell transplantation")
+_SHARED_HEAD_KINDS = ("CONDITION", "PROCEDURE")
+
+
 def _modifiers(raws: list[Raw], end: int, head: tuple[str, ...], covered: set[int],
-               lx: Lexicon) -> dict[int, tuple[int, str]]:
-    """The modifiers before raw token ``end`` that each make a known condition with ``head``."""
+               lx: Lexicon, kind: str = "CONDITION") -> dict[int, tuple[int, str]]:
+    """The modifiers before raw token ``end`` that each make a known condition (procedure) with ``head``."""
     found: dict[int, tuple[int, str]] = {}
     commas = False
     while True:
@@ -230,9 +235,9 @@ def _modifiers(raws: list[Raw], end: int, head: tuple[str, ...], covered: set[in
                     start == stop - 1 and head[-1] in _dependence_heads() and lx.phrases.get((raws[start].text,), ("",))[0] == "DRUG"):
                 break  # a drug's name joins only a dependence head: "narcotic or alcohol addiction"
             hit = lx.phrases.get((*(r.text for r in raws[start:stop]), *head))
-            if hit is not None and hit[0] == "CONDITION":
+            if hit is not None and hit[0] == kind:
                 break
-        if hit is None or hit[0] != "CONDITION":
+        if hit is None or hit[0] != kind:
             break
         found[start] = (stop, hit[1])
         end = start
