@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -215,7 +216,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             return ir.Review(text, "asks for both sexes at once: 'or' mistyped?")
         if kind == "inclusion" and _demands_any_illness(node):  # "Serious disease" among the inclusions
             return ir.Review(text, "an illness of any kind required: a heading, the trial's own disease, or an exclusion?")
-        return node
+        return _restricted_members_excepted(node)
     except VisitError as exc:
         orig = exc.orig_exc
         if isinstance(orig, (Uncompilable, ScreeningError, ValueError)):
@@ -224,6 +225,27 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     except LarkError:
         return _as_statement(text, kind) or _attestation_tail(text, kind, start, own) or _labelled(
             text, toks, kind, start, own) or ir.Review(text, _review_reason(toks, text))
+
+
+def _restricted_members_excepted(node: ir.Node) -> ir.Node:
+    """"Aspirin > 650 mg/d or other platelet inhibitors": beside a drug named with a dose, its class means the class's
+    other members (read whole, the class would take in low-dose aspirin and the dose would say nothing)."""
+    if isinstance(node, ir.Not):
+        return ir.Not(_restricted_members_excepted(node.item))
+    if isinstance(node, ir.All):
+        return ir.All(tuple(_restricted_members_excepted(i) for i in node.items))
+    if not isinstance(node, ir.AnyOf):
+        return node
+    items = [_restricted_members_excepted(i) for i in node.items]
+    dosed = {i.concept for i in items if isinstance(i, ir.Medication) and i.dose is not None}
+    out = []
+    for i in items:
+        if isinstance(i, ir.Medication) and i.dose is None and (
+                members := tuple(d for d in sorted(dosed) if d != i.concept and i.concept in vocab.ancestors(d)
+                                 and d not in i.exceptions)):
+            i = replace(i, exceptions=(*i.exceptions, *members))
+        out.append(i)
+    return ir.AnyOf(tuple(out))
 
 
 _LABEL_KINDS: dict[str, type[ir.Node]] = {"DRUG": ir.Medication, "CONDITION": ir.Condition, "PROCEDURE": ir.Procedure}
