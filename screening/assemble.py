@@ -475,10 +475,25 @@ def _population_cohorts(items: tuple[SourceItem, ...]) -> frozenset[str]:
     cohort = _heading_words()["population_cohort"]
     headings = [it for it in items if it.children and len(it.text.split()) <= 20]
     if len(headings) >= 2 and any(cohort.search(h.text) for h in headings):
-        return frozenset(h.id for h in headings)
+        return frozenset(h.id for h in headings if not _ALL_GROUPS.match(h.text))
     split = {it.kind for n, it in enumerate(items) if not it.children and len(it.text.split()) <= 6
              and cohort.search(it.text) and any(before.kind == it.kind for before in items[:n])}
-    return frozenset(it.id for it in items if it.kind in split)
+    out, shared = set(), False
+    for it in items:
+        if it.kind not in split:
+            continue
+        if _ALL_GROUPS.match(it.text):
+            shared = True  # "All Subjects:": what follows holds for every cohort, up to the next heading
+        elif it.text.rstrip().endswith(":") and len(it.text.split()) <= 12 or cohort.search(it.text) and len(
+                it.text.split()) <= 6:
+            shared = False
+        if not shared:
+            out.add(it.id)
+    return frozenset(out)
+
+
+_ALL_GROUPS = re.compile(r"^\W*(?:for\s+)?all\s+(?:subjects|participants|patients|volunteers|cohorts|groups)\b[^.]{0,30}:?\s*$",
+                         re.I)
 
 
 def _cohort_line(text: str) -> bool:

@@ -28,6 +28,8 @@ WOMEN = ("Inclusion Criteria:\n - Age 18 or older\nExclusion Criteria:\n - Women
          "    - or are sexually active and are not using a medically acceptable method of birth control.\n")
 COHORTS = ("Inclusion Criteria:\nPatients (with a primary immunodeficiency)\n 1. Hematocrit >= 25%\n"
            "Healthy Adult Volunteers\n 1. Hematocrit >= 38%\nExclusion Criteria:\n - Pregnancy\n")
+SHARED = ("Inclusion Criteria:\nAll Subjects:\n - Body weight > 45 kg\nMatched Healthy Volunteers:\n - Hematocrit >= 38%\n"
+          "Subjects with Hepatic Impairment:\n - Hematocrit >= 25%\n")
 AT_LEAST = ("Inclusion Criteria:\n - Age 18 or older\n - Inflammation defined by at least 1 of the following criteria:\n"
             " - CRP >= 10 mg/dL\n - Ferritin > 500 ng/mL\nExclusion Criteria:\n - Pregnant or breastfeeding\n")
 
@@ -42,6 +44,10 @@ CASES = [
     (COHORTS, {"sex": "female", "observations": [{"name": "hematocrit", "value": 30, "unit": "%", "date": "2026-11-20"}]},
      "Hematocrit >= 38%", "review", "the volunteers' limit is not the patients' (was not_met)"),
     (COHORTS, {"sex": "female", "pregnant": True}, "Pregnancy", "met", "the exclusions are no cohort's"),
+    (SHARED, {"sex": "female", "weight": {"value": 40, "unit": "kg"}}, "Body weight > 45 kg", "not_met",
+     "items under 'All Subjects:' hold for every cohort"),
+    (SHARED, {"sex": "female", "observations": [{"name": "hematocrit", "value": 30, "unit": "%", "date": "2026-11-20"}]},
+     "Hematocrit >= 38%", "review", "the volunteers' own limit"),
     (AT_LEAST, {"sex": "female", "pregnant": True}, "Pregnant or breastfeeding", "met",
      "an exclusion after a flat 'at least 1 of the following:' list still excludes (was a part of the list)"),
 ]
