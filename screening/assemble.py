@@ -17,7 +17,7 @@ from .compile import compile_text, label_therapy
 from .compile.helpers import _age, _all, _any
 from .compile.reproductive_groups import _NOT_CHILDBEARING, _contraception_group
 from .lexer import lexicon, phrase_data, tokenize
-from .segment import has_sections, nci_label
+from .segment import has_sections, nci_label, section_groups
 from .trial import SourceItem, Trial
 
 _AT_LEAST = re.compile(r"\b(?:at least (?P<n>\d+|one|two|three|four|five)|(?P<more>more than (?:\d+|one|two|three))|"
@@ -103,6 +103,10 @@ class _Context:
     # "Women who are", "Female participants who:": the group a short heading names; the items under it hold of the group
     # only (reproductive_groups._contraception_group says who is outside it)
     group: str = ""
+    # under "Prior Medication:", an "Excluded:" list with no window after one with a window ("Excluded within 6 weeks
+    # prior to study entry:" then "EXCLUDED IN ALL PATIENTS:"): read as ever, the dated list would say nothing, so an
+    # item with no time of its own says neither ever nor when (concurrent use?): the reason it goes to a person
+    undated: str = ""
 
 
 def _heading_context(text: str, outer: _Context) -> _Context:
@@ -151,7 +155,8 @@ def _heading_context(text: str, outer: _Context) -> _Context:
                     limited=allows and statements.restricts(text) or outer.limited and not excluded, subject=subject,
                     about_other=about_other, qualifier=qualifier, negating=negating, own=outer.own,
                     own_all=outer.own_all, prior=bool(section["prior"]) if section else outer.prior,
-                    group=text if len(text.split()) <= 6 and _contraception_group(text) is not None else outer.group)
+                    group=text if len(text.split()) <= 6 and _contraception_group(text) is not None else outer.group,
+                    undated=outer.undated if not window else "")
 
 
 def _therapy_label(text: str) -> str:
@@ -248,6 +253,10 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         return
     own = _ENDS_WITH_AND.sub("", text).strip() or text  # "...> 130 mg/dl; and": the list goes on, each item holds
     source = f"{own.rstrip(' .;')} {ctx.window}" if ctx.window else own
+    if ctx.prior and ctx.undated and not _TIMED.search(source):
+        out.append(ir.Criterion(item.id, kind, text, ir.Review(text, ctx.undated), item.span, role, parent))
+        _siblings(item.children, out, item.id, role, _under_statement(text, ctx))
+        return
     if ctx.prior and not _TIMED.search(source):
         source = f"Prior {source}"  # "Prior Treatment: Excluded: Chemotherapy."
     rule = compile_text(source, kind, ctx.start, ctx.own, ctx.own_all)
@@ -356,17 +365,28 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
     outer = ctx
     cohorts = _population_cohorts(items)
     reach_kind = None  # the section of a long sentence ending in ':' whose flat list may follow (below)
+    dated = False  # an "Excluded within N weeks:" list with its items below it came before, in this section
     while i < len(items):
         item = items[i]
         if i and item.kind != items[i - 1].kind:  # the exclusions begin: no heading of the inclusions reaches them
             outer = replace(outer, prior=False)
             ctx = outer
+            dated = False
         if reach_kind is not None and (item.kind != reach_kind or item.text.rstrip().endswith(":")):
             ctx, reach_kind = outer, None  # its list ends at the next section or the next heading-like item
         section = _SECTION.match(item.text) if not item.children else None
         if section:  # a new section label: its "prior" reaches the lists after it, up to the next label
             outer = replace(outer, prior=bool(section["prior"]))
             ctx = outer  # and ends the reach of the "Allowed:" or "Excluded:" before it
+            dated = False
+        if ctx.prior and item.children and item.text.rstrip().endswith(":") and \
+                _heading_words()["excluded"].search(item.text):
+            if _HEADING_WINDOW.search(item.text):
+                dated = True
+            elif dated:
+                _criteria_for(item, out, parent, role, replace(ctx, undated=_UNDATED_WHY))
+                i += 1
+                continue
         if not item.children and i + 1 < len(items) and (item.text.rstrip().endswith(":") or _cohort_line(item.text)) \
                 and not _AT_LEAST.search(item.text) and len(item.text.split()) <= 12:
             here = _heading_context(item.text, outer)
@@ -443,6 +463,8 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
         i = j + 1
 
 
+_UNDATED_WHY = ("an undated 'excluded' list after a dated one under a prior-medication heading: during the study, "
+                "or ever? A person reads the time frame")
 _KINDS_WHY = "the items below may be kinds of the diagnosis it names: one of them, or each? A person reads the list"
 _KIND_WORDS = re.compile(r"\b(?:sub)?types?\b|\bhistolog|\bdiagnos|\bsubsets?\b|\bvariants?\b", re.I)
 
@@ -494,6 +516,44 @@ def _population_cohorts(items: tuple[SourceItem, ...]) -> frozenset[str]:
 
 _ALL_GROUPS = re.compile(r"^\W*(?:for\s+)?all\s+(?:subjects|participants|patients|volunteers|cohorts|groups)\b[^.]{0,30}:?\s*$",
                          re.I)
+
+
+#: a section header's qualifier that names no group: "Key Inclusion Criteria include:", "(most important)"
+_NO_GROUP = re.compile(r"^(?:includes?(?: the following)?|are|is|most important|abbreviated|screening|in protocol|)$", re.I)
+_ALL_GROUPS = re.compile(r"\b(?:all|both|every|each)\b", re.I)
+_GROUP_ONLY = re.compile(r"\bonly\b|\bages?\s+\d", re.I)
+
+
+def _section_cohorts(trial: Trial) -> dict[str, str]:
+    """Top-level item id -> why its section is for one group only. A section header names whom its items are for
+    ("Inclusion criteria for Cohorts B and C only:", "Exclusion Criteria - Controls", "for Caregivers"); the segmenter
+    keeps no item for it, so the items after its position are its. Such a section is for one group when the page names
+    two groups or more, or has a section "for all ..." beside it, or the header says "only", a cohort or part, an age
+    band or another person; a page whose one qualified header names everyone it screens ("for patients") is plain."""
+    found = [(start, q) for start, q in section_groups(trial.criteria_text) if not _NO_GROUP.match(q)]
+    if not found:
+        return {}
+    named = {re.sub(r"^for\s+", "", q.lower()) for _, q in found if not _ALL_GROUPS.search(q)}
+    beside_all = len(named) >= 2 or any(_ALL_GROUPS.search(q) for _, q in found)
+    words = _heading_words()
+    why: dict[int, str] = {}
+    for start, q in found:
+        if _ALL_GROUPS.search(q):
+            continue
+        other = words["other_person"].search(q)
+        if other:
+            why[start] = f"about the {other.group(0).lower()}, not the patient (section '{q}')"
+        elif beside_all or _GROUP_ONLY.search(q) or words["cohort"].search(q):
+            why[start] = f"for one group of the study only ('{q}'): which applies to the patient?"
+    if not why:
+        return {}
+    starts = sorted(start for start, _ in section_groups(trial.criteria_text))  # every header ends the one before it
+    out = {}
+    for item in trial.items:
+        header = max((s for s in starts if s < item.span.start), default=None)
+        if header in why:
+            out[item.id] = why[header]
+    return out
 
 
 def _cohort_line(text: str) -> bool:
@@ -591,7 +651,19 @@ def compile_trial(trial: Trial) -> ir.CompiledTrial:
     # a condition the vocabularies do not know, or know only by something broader ("peritoneal cavity cancer" ->
     # cancer), may be the patient's: then a bare "disease" cannot be read as the most specific ones alone
     known = all(leaves & (vocab.resolve("condition", name) or set()) for name in trial.conditions)
-    _siblings(trial.items, criteria, None, "criterion", _Context(own=leaves, own_all=known))
+    top = _Context(own=leaves, own_all=known)
+    sections = _section_cohorts(trial)
+    if not sections:
+        _siblings(trial.items, criteria, None, "criterion", top)
+    else:  # each run of items under one section header, those of a group's section for that group only
+        i = 0
+        while i < len(trial.items):
+            why = sections.get(trial.items[i].id, "")
+            j = i
+            while j + 1 < len(trial.items) and sections.get(trial.items[j + 1].id, "") == why:
+                j += 1
+            _siblings(trial.items[i:j + 1], criteria, None, "criterion", replace(top, about_other=why) if why else top)
+            i = j + 1
     if own:
         for k, c in enumerate(criteria):
             concept = _excludes_own(c.rule, c.kind, own)

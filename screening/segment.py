@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from .ir import Span
 from .trial import SourceItem
 
-__all__ = ["split_criteria", "unescape_markdown"]
+__all__ = ["split_criteria", "unescape_markdown", "section_groups"]
 
 # --- patterns ----------------------------------------------------------------------------------
 
@@ -532,3 +532,16 @@ def has_sections(text: str | None) -> bool:
     """Does the text name its parts (an inclusion, exclusion or NCI section heading)? Without any, every item
     is filed as an inclusion, though the page may mix exclusions and alternative patient groups among them."""
     return bool(text) and any(ln.header in ("inclusion", "exclusion", "nci") for ln in _lines(text or ""))
+
+
+def section_groups(text: str | None) -> list[tuple[int, str]]:
+    """(start, qualifier) of each inclusion/exclusion section header that names whom its section is for
+    ("Inclusion criteria for Cohorts B and C only:" -> "for Cohorts B and C only"); the header itself is no item,
+    so only its position tells which items it rules (screening/assemble.py _section_cohorts)."""
+    out = []
+    for ln in _lines(text or ""):
+        if ln.header in ("inclusion", "exclusion", "neutral") and ln.end > ln.start:
+            m = _HEADER.match(text or "", ln.start, ln.end)
+            if m and m.group("qual") and m.end("qual") <= ln.end:
+                out.append((ln.start, " ".join(m.group("qual").split()).strip(" -–()")))
+    return out

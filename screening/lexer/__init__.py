@@ -247,6 +247,9 @@ def _read(text: str) -> tuple[list[Token], str]:
             # "chemotherapy for melanoma": what a treatment is for is part of the statement (a duration,
             # "for 6 months", is not); dropped, "X for either Y or Z" would read as "X or Y or Z"
             toks.append(Token("FOR", "for", start_pos=r.start, end_pos=r.end))
+        elif kind == "FILLER" and j == i + 1 and r.text == "for" and _age_group_after(raws, j, lx):
+            # "Karnofsky >= 50 for > 10 years of age": whom the threshold is for, as "if" says it (compile for_age)
+            toks.append(Token("IFCOND", "for", start_pos=r.start, end_pos=r.end))
         elif kind == "FILLER" and j == i + 1 and r.text == "for" and _drug_before(toks) \
                 and (_next_kind(raws, j, choice, lx) == "CMP" or j < n and raws[j].kind == "cmp" and raws[j].text != "="):
             # "zidovudine for more than 6 months": how long it was taken (ir.Duration), not how long ago
@@ -268,3 +271,17 @@ def _read(text: str) -> tuple[list[Token], str]:
     # "colon cancer that is metastatic": the qualifier before the cancer (after "X (X)" restatements collapse)
     return _above_normal(_pressure_pairs(_baseline_values(_value_anchors(cancers.qualified(collapsed, text))), text)), text
 
+
+
+_AGE_PERSONS = frozenset("patients patient subjects subject participants participant children those pts persons".split())
+
+
+def _age_group_after(raws: list[Raw], j: int, lx: Lexicon) -> bool:
+    """"for > 10 years of age", "for patients <= 10 years": an age group (a comparison of years, said of persons or
+    followed by "of age"/"old") after "for", not a duration ("for > 6 months")."""
+    persons = j < len(raws) and raws[j].text in _AGE_PERSONS
+    k = j + 1 if persons else j
+    if k + 2 >= len(raws) or raws[k].kind != "cmp" or raws[k + 1].kind != "num" or \
+            raws[k + 2].text not in ("year", "years", "yrs", "yr"):
+        return False
+    return persons or " ".join(x.text for x in raws[k + 3:k + 5]).startswith(("of age", "old"))
