@@ -18,7 +18,8 @@ from ..patient import route_name
 from .lexicon import Lexicon, Ordinal, _route_text, lexicon, phrase_data, phrase_key
 from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _anchor, _attested, _before_drug,
                        _coordinated_heads, _drug_before, _drug_nouns, _genotypes, _half_lives_at, _joined_number, _match,
-                       _next_kind, _says_what_is_attested, _segment, _tail, _this_trial_other, _treatment_before)
+                       _next_kind, _at_anchor, _plan_before_window, _says_what_is_attested, _segment, _tail, _this_trial_other,
+                       _treatment_before)
 from .organs import organ_function_end
 from .passes import (_above_normal, _baseline_values, _bound_windows, _collapse, _ever_after, _generic_illness, _infection_with,
                      _metastatic_sites, _pressure_pairs, _settings_after, _value_anchors)
@@ -89,6 +90,12 @@ def _read(text: str) -> tuple[list[Token], str]:
                 i += 1
                 continue
             swallow = False  # a word the attestation cannot hold begins another statement: read, never dropped
+        if r.text in ("at", "on", "the") and (end := _at_anchor(raws, i, lx)) > i + choice[i]:
+            i = end  # "on the day of consenting to the study": the screening date, as the "at screening" fillers
+            continue
+        if r.text == "during" and (end := _plan_before_window(raws, i, lx)) > i:
+            i = end  # "during the study or within 3 weeks prior to the first dose": the study lies after screening
+            continue
         if r.text == "or" and (end := _half_lives_at(raws, i, lx)):  # "or 5 half-lives": see _bound_windows
             toks.append(Token("HALFLIVES", text[r.start:raws[end - 1].end], start_pos=r.start, end_pos=raws[end - 1].end))
             i = end

@@ -41,6 +41,11 @@ def _disease_methods(d: dict[str, Any]) -> list[str]:
             for name in d["names"] for version in d["versions"]] + list(d["imaging"])
 
 
+def _anchor_template(d: dict[str, list[str]]) -> list[str]:
+    """phrases.toml [anchor_template]: "<lead> <article> <noun>", the start of this study however named."""
+    return [" ".join(w for w in (lead, art, noun) if w) for lead in d["lead"] for art in d["article"] for noun in d["noun"]]
+
+
 def phrase_key(phrase: str) -> tuple[str, ...]:
     """Words of a phrase as the lexer sees them (hyphens between words dropped)."""
     return tuple(m.group() for m in _RAW.finditer(normalize_text(phrase)) if m.group() not in ("-",))
@@ -62,6 +67,10 @@ class Lexicon:
     anchors: frozenset[tuple[str, ...]]
     #: words after an anchor or a study phrase that add nothing checkable ("or during the study", "with an investigational drug")
     anchor_tails: frozenset[tuple[str, ...]]
+    #: "during the study or" before a window that ends on an anchor (phrases.toml [anchor_tails] before_window)
+    plan_leads: frozenset[tuple[str, ...]]
+    #: "at the time of", "on the day of" before an anchor (phrases.toml [anchor_tails] at_anchor)
+    at_anchor: frozenset[tuple[str, ...]]
     study_tails: frozenset[tuple[str, ...]]
     #: "5 half-lives of the drug": what follows the number of a half-lives alternative
     half_lives: frozenset[tuple[str, ...]]
@@ -212,8 +221,10 @@ def lexicon() -> Lexicon:
     return Lexicon(
         phrases=table, longest=max(len(k) for k in table),
         uln=frozenset(phrase_key(p) for p in (*d["uln"]["phrases"], *_limits(d["uln"], d["uln"]["multipliers"]))),
-        anchors=frozenset(phrase_key(p) for p in d["anchors"]["phrases"]),
+        anchors=frozenset(phrase_key(p) for p in (*d["anchors"]["phrases"], *_anchor_template(d["anchor_template"]))),
         anchor_tails=frozenset(phrase_key(p) for p in d["anchor_tails"]["phrases"]),
+        plan_leads=frozenset(phrase_key(p) for p in d["anchor_tails"]["before_window"]),
+        at_anchor=frozenset(phrase_key(p) for p in d["anchor_tails"]["at_anchor"]),
         study_tails=frozenset(phrase_key(p) for p in t["tail"] if p),
         half_lives=frozenset(phrase_key(f"{n} {o}") for n in d["half_lives"]["nouns"] for o in d["half_lives"]["owners"]),
         unit_words=frozenset(d["unit_words"]["words"]), time_units=time_units,

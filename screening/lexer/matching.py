@@ -267,9 +267,55 @@ def _anchor(raws: list[Raw], i: int, lx: Lexicon, toks: list[Token]) -> int:
                 elif hit is None and words[-1] == "dose" and end + 1 < len(raws) and raws[end + 1].kind == "word" \
                         and (end + 2 == len(raws) or raws[end + 2].kind == "punct"):
                     end += 2  # "the first dose of ensartinib": a study drug no vocabulary names yet is still its own
+            end = _other_anchor(raws, end, lx)
             toks.append(Token("ANCHOR", " ".join(r.text for r in raws[i:end]), start_pos=raws[i].start,
                               end_pos=raws[end - 1].end))
             return _tail(raws, end, lx.anchor_tails, toks)
+    return i
+
+
+def _other_anchor(raws: list[Raw], end: int, lx: Lexicon) -> int:
+    """"within 4 weeks prior to screening or randomisation": a second anchor joined to the first is the screening date
+    as well; the index after it. Only one that ends the sentence or a clause ("or treatment with X" is not an anchor)."""
+    if end + 1 < len(raws) and raws[end].text in ("or", "and", "and/or"):
+        for size in range(min(8, len(raws) - end - 1), 0, -1):
+            words = tuple(r.text for r in raws[end + 1:end + 1 + size])
+            stop = end + 1 + size
+            if (words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors)) \
+                    and (stop == len(raws) or raws[stop].text in (".", ",", ";", ")")):
+                return stop
+    return end
+
+
+def _plan_before_window(raws: list[Raw], i: int, lx: Lexicon) -> int:
+    """"Radiotherapy during the study or within 3 weeks prior to the first dose of study drug": the study lies after the
+    screening date, beyond what a record at screening can show, as "or during the study" after an anchor (_tail). The
+    index after "during the study or" when a window follows that counts back from an anchor; ``i`` otherwise."""
+    for size in range(min(7, len(raws) - i), 2, -1):
+        if tuple(r.text for r in raws[i:i + size]) in lx.plan_leads:
+            break
+    else:
+        return i
+    j = i + size
+    hit = _match(raws, j, lx)
+    if hit is None or hit[1][0] != "WINDOW" or hit[0] + 2 >= len(raws):
+        return i
+    k = hit[0]
+    if not (raws[k].kind == "num" or raws[k].text in lx.numbers) or raws[k + 1].text not in lx.time_units:
+        return i
+    k += 2
+    prior = _match(raws, k, lx)
+    k = prior[0] if prior and prior[1][0] == "PRIOR" else k + 1 if raws[k].text in ("of", "from", "preceding") else -1
+    return j if k > 0 and _anchor(raws, k, lx, []) > k else i
+
+
+def _at_anchor(raws: list[Raw], i: int, lx: Lexicon) -> int:
+    """"on the day of consenting to the study", "at the time of visit for screening": the screening date (every anchor
+    is), which a rule reads as now; the index after the anchor, or ``i`` when no anchor follows the lead."""
+    for size in range(min(5, len(raws) - i), 1, -1):
+        if tuple(r.text for r in raws[i:i + size]) in lx.at_anchor:
+            end = _anchor(raws, i + size, lx, [])
+            return end if end > i + size else i
     return i
 
 
