@@ -30,6 +30,10 @@ COHORTS = ("Inclusion Criteria:\nPatients (with a primary immunodeficiency)\n 1.
            "Healthy Adult Volunteers\n 1. Hematocrit >= 38%\nExclusion Criteria:\n - Pregnancy\n")
 SHARED = ("Inclusion Criteria:\nAll Subjects:\n - Body weight > 45 kg\nMatched Healthy Volunteers:\n - Hematocrit >= 38%\n"
           "Subjects with Hepatic Impairment:\n - Hematocrit >= 25%\n")
+MUST_UNDER_EXCLUSIONS = ("Inclusion Criteria:\n - Age 18 or older\nExclusion Criteria:\n - Patients must have:\n"
+                         "    - A clinical diagnosis of AIDS.\n - Co-existing conditions:\n"
+                         "    - No close contact with the following high-risk individuals:\n"
+                         "        - Children under age 5\n")
 AT_LEAST = ("Inclusion Criteria:\n - Age 18 or older\n - Inflammation defined by at least 1 of the following criteria:\n"
             " - CRP >= 10 mg/dL\n - Ferritin > 500 ng/mL\nExclusion Criteria:\n - Pregnant or breastfeeding\n")
 
@@ -48,6 +52,10 @@ CASES = [
      "items under 'All Subjects:' hold for every cohort"),
     (SHARED, {"sex": "female", "observations": [{"name": "hematocrit", "value": 30, "unit": "%", "date": "2026-11-20"}]},
      "Hematocrit >= 38%", "review", "the volunteers' own limit"),
+    (MUST_UNDER_EXCLUSIONS, {"sex": "male", "conditions": [{"name": "AIDS", "onset": "2020-01-01", "status": "active"}]},
+     "A clinical diagnosis of AIDS", "met", "'Patients must have:' filed under the exclusions lists demands (was: excluded)"),
+    (MUST_UNDER_EXCLUSIONS, {"sex": "male", "age": 71}, "Children under age 5", "review",
+     "the contacts' ages, not the patient's (was not_met)"),
     (AT_LEAST, {"sex": "female", "pregnant": True}, "Pregnant or breastfeeding", "met",
      "an exclusion after a flat 'at least 1 of the following:' list still excludes (was a part of the list)"),
 ]

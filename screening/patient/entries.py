@@ -196,7 +196,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
         if category == "vaccine" and keys is not None:
             classified = not keys.isdisjoint(_VACCINE_KINDS)
         maybe: frozenset[str] = frozenset()
-        if category == "condition" and keys:
+        if category in ("condition", "procedure") and keys:
             keys, maybe = vocab.split_doubtful(keys)
         leaves = frozenset() if keys is None else _leaves(keys)
         allergy = isinstance(it, AllergyIn)
