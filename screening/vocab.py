@@ -212,7 +212,8 @@ def _index(table: Mapping[str, Concept], extra: Mapping[str, Mapping[str, Any]],
             factors[c.key] = float(body["prednisone_equivalent"])
         stems += [(s.lstrip("-").lower(), c.key) for s in body.get("stems", ())]
         trees += [(t, c.key) for t in body.get("mesh_tree", ())]
-        heads.update({normalize(h): c.key for h in body.get("heads", ())})
+        # a head "-ectomy" is a suffix of any word of the name (procedures), kept with its hyphen
+        heads.update({("-" if h.startswith("-") else "") + normalize(h): c.key for h in body.get("heads", ())})
         leads += [(normalize(p) + " ", c.key) for p in body.get("leads", ())]
         if body.get("maybe_parents"):
             unknown = [k for k in body["maybe_parents"] if k not in table]
@@ -454,7 +455,7 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
         if keys:  # "Malignant neoplasm of upper-outer quadrant of left female breast": read as its code (C50.412)
             return _closure(keys)
         if spread and _METASTATIC.search(rest) and (cancer := _resolve_name(category, head)) and "malignancy" in cancer:
-            return _metastatic(cancer)
+            return _metastatic(cancer, broader=bool(re.fullmatch(r"\s*metastatic\s*", rest, re.I)))
         # "invasive lobular carcinoma of breast": the histology at its site, a leading qualifier left out (less specific)
         site = _cancer_at_site(norm) or _cancer_at_site(re.sub(r"^(?:invasive|infiltrating) ", "", norm))
         if site:
@@ -466,9 +467,48 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
             if norm.startswith(lead) and vocab.concepts[key].category == "condition":
                 return _closure({key})
     if category == "procedure":  # "radiotherapy to brain": a radiotherapy whatever the site
-        for lead, key in vocab.leads:
-            if norm.startswith(lead) and vocab.concepts[key].category == "procedure":
-                return _closure({key})
+        return _resolve_procedure(norm)
+    return None
+
+
+#: leading words of a procedure name that leave it the same operation ("Radical nephrectomy", "Left nephrectomy")
+_PROCEDURE_EXTENTS = frozenset({"radical", "total", "open", "left", "right", "bilateral", "unilateral"})
+#: words of a procedure name that say it was not (or not yet) done
+_PROCEDURE_HEDGES = _HEDGES | frozenset({"planned", "scheduled", "cancelled", "canceled", "declined", "deferred",
+                                         "refused", "candidate", "evaluation", "consult", "consultation"})
+
+
+#: words of a procedure done through an endoscope: its excision ("colonoscopy with polypectomy") is no clear surgery
+_ENDOSCOPIC = frozenset({"endoscopy", "endoscopic", "colonoscopy", "colonoscopic", "cystoscopy", "cystoscopic",
+                         "bronchoscopy", "bronchoscopic", "hysteroscopy", "hysteroscopic", "polypectomy", "transurethral",
+                         "sigmoidoscopy", "egd", "ercp"})
+
+
+def _resolve_procedure(norm: str) -> frozenset[str] | None:
+    """A record's procedure name not listed: the same name less a side or extent word ("radical nephrectomy"), then
+    a leading phrase ("radiotherapy to brain", "excision of ...") or a word suffix ("-ectomy") naming its kind."""
+    vocab, table = _vocab(), _vocab().names["procedure"]
+    words = norm.split()
+    if set(words) & _PROCEDURE_HEDGES:
+        return None
+    rest = words
+    while rest and rest[0] in _PROCEDURE_EXTENTS:
+        rest = rest[1:]
+        if (key := table.get(" ".join(rest))) is not None:
+            return _closure({key})
+    # "Stereotactic body radiotherapy to lung": a radiotherapy we know, whatever the site
+    aimed = re.match(r"(.+?) (?:to|of) (?:the )?[a-z]", norm)
+    if aimed and (key := table.get(aimed[1])) is not None and "radiotherapy" in ancestors(key):
+        return _closure({key})
+    if set(words) & _ENDOSCOPIC:
+        return None  # an endoscopic polypectomy or resection: whether a protocol counts it as surgery, a person
+    for lead, key in vocab.leads:
+        if norm.startswith(lead) and vocab.concepts[key].category == "procedure":
+            return _closure({key})
+    for head, key in vocab.heads.items():
+        if head.startswith("-") and vocab.concepts[key].category == "procedure" and any(
+                w.endswith(head[1:]) for w in words):
+            return _closure({key})
     return None
 
 
@@ -476,13 +516,20 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
 _METASTATIC = re.compile(r"(?<![a-z])(?<!non-)(?<!non )metasta", re.I)
 
 
-def _metastatic(cancer: frozenset[str]) -> frozenset[str]:
+def _metastatic(cancer: frozenset[str], broader: bool = False) -> frozenset[str]:
     """A cancer said to be metastatic: its metastatic concept where the vocabularies have one ("metastatic breast
-    cancer"), else the cancer with metastatic disease."""
+    cancer"), else the cancer with metastatic disease. With ``broader`` (the name says "metastatic" and no more),
+    else the metastatic concept of a broader cancer it is ("Clear cell renal cell carcinoma, metastatic": a
+    metastatic renal cell carcinoma, though no "metastatic clear cell ..." is listed). A name that goes on ("...,
+    metastatic to liver") keeps the plain metastatic disease, whose sites stay open."""
     vocab = _vocab()
     own = max(cancer, key=lambda k: len(ancestors(k)))
     key = vocab.names["condition"].get(normalize("metastatic " + vocab.concepts[own].name))
-    return _closure({key}) if key else cancer | _closure({"metastatic_disease"})
+    if key:
+        return _closure({key})
+    found = {m for k in cancer if broader and k not in ("malignancy", "neoplasm", "solid_tumor")
+             if (m := vocab.names["condition"].get(normalize("metastatic " + vocab.concepts[k].name))) is not None}
+    return cancer | _closure(found | {"metastatic_disease"})
 
 
 @lru_cache(maxsize=1)

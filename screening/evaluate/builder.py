@@ -11,7 +11,7 @@ from .medications import MedicationChecks
 from .outcome import (AT_LIMIT, MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _AtLimit, _Joined, _LazyAge,
                       _NEAR_OPS, _NEGATE, _NOW, _OP_TEXT, _OPS, _Reasons, _at_limit, _combine_undecided,
                       _concept_name, _window_text)
-from .records import (secondary_only, _class_stems, _closed_class, _is_class, _procedures_done, _shown_by, _states_from_procedures,
+from .records import (graded_by_conditions, lower_bounds, ungraded, secondary_only, _class_stems, _closed_class, _is_class, _procedures_done, _shown_by, _states_from_procedures,
                       _unlisted_states, observations_of, spans_hold)
 
 
@@ -185,6 +185,48 @@ class Builder(MedicationChecks):
                 if r is not None:
                     return Outcome(MET if r else NOT_MET, "{} {} {}", (o.summary, "is" if r else "is not", wanted), (o.path,))
             return Outcome(UNKNOWN, "no {} in the record", (name,))
+        bounds = lower_bounds().get(node.quantity, ()) if node.op in (">=", ">") and ref is None and not node.window else ()
+        check = self._bounded_below(check, node.quantity, bounds, compare, wanted) if bounds else check
+        graded, below = graded_by_conditions().get(node.quantity, (frozenset(), None))
+        if below is not None and ref is None and not node.window and (
+                node.op == ">=" and threshold >= below or node.op == ">" and threshold >= below - 1):
+            return self._ungraded(check, node.quantity, graded, wanted)
+        return check
+
+    @staticmethod
+    def _ungraded(own: Check, own_key: str, graded: frozenset[str], wanted: str) -> Check:
+        """"NYHA class >= 2" with no NYHA class recorded: a complete conditions list, all recognised, with no heart
+        disease shows none (record_values.toml [graded_by_conditions])."""
+        name = units.get_quantity(own_key).name
+
+        def check(p: Patient, c: Context) -> Outcome:
+            out = own(p, c)
+            if out.verdict != UNKNOWN or any(o.value is not None for o in p.observations.get(own_key, ())):
+                return out
+            if ungraded(p, graded):
+                return Outcome(NOT_MET, "no {} {}: the conditions list names no disease it grades", (name, wanted))
+            return out
+        return check
+
+    @staticmethod
+    def _bounded_below(own: Check, own_key: str, bounds: tuple[str, ...] | list[str],
+                       compare: Callable[[Obs], object], wanted: str) -> Check:
+        """"Granulocytes >= 1500/uL" with no granulocyte count: an ANC that meets it proves it (granulocytes hold the
+        neutrophils); one that does not proves nothing."""
+        def check(p: Patient, c: Context) -> Outcome:
+            out = own(p, c)
+            if out.verdict != UNKNOWN or any(o.value is not None for o in p.observations.get(own_key, ())):
+                return out
+            for key in bounds:
+                max_age = units.get_quantity(key).max_age_days
+                series = [o for o in observations_of(p, key, c) if o.day is not None and o.day <= c.day]
+                if not series or (max_age is not None and c.day - series[0].day > max_age):
+                    continue
+                day = [o for o in series if o.day == series[0].day]
+                if all(compare(o) is True for o in day):
+                    return Outcome(MET, "{} {}, and the {} holds it", (day[0].summary, wanted, units.get_quantity(own_key).name),
+                                   tuple(o.path for o in day))
+            return out
         return check
 
     def _build_TestResult(self, node: ir.TestResult) -> Check:

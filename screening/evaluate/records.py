@@ -35,6 +35,26 @@ def _shown_by() -> dict[str, str]:
     return {q.shows: q.key for q in units.quantities().values() if q.shows}
 
 
+@lru_cache(maxsize=1)
+def lower_bounds() -> dict[str, list[str]]:
+    """quantity -> quantities whose value is never above it (record_values.toml [lower_bounds]: ANC <= granulocytes)."""
+    return dict(record_values().get("lower_bounds", {}))
+
+
+@lru_cache(maxsize=1)
+def graded_by_conditions() -> dict[str, tuple[frozenset[str], float]]:
+    """quantity -> (the conditions it grades, the least class one of them must show) (record_values.toml)."""
+    return {k: (frozenset(v["conditions"]), float(v["below"]))
+            for k, v in record_values().get("graded_by_conditions", {}).items()}
+
+
+def ungraded(p: Patient, graded: frozenset[str]) -> bool:
+    """The record's conditions list is present, every entry recognised and none is or may be in ``graded``."""
+    return p.conditions is not None and all(
+        e.keys is not None and graded.isdisjoint(e.maybe_classes)
+        and all(graded.isdisjoint(vocab.possible_ancestors(k)) for k in e.keys) for e in p.conditions)
+
+
 @lru_cache(maxsize=1024)
 def secondary_only(leaves: frozenset[str]) -> bool:
     """A metastasis whose primary the entry does not name ("Secondary malignant neoplasm of lung", ICD-10-CM C78):
