@@ -313,6 +313,9 @@ class Builder(MedicationChecks):
         # "serious concurrent illness": every condition is one, recognised or not (whether an unrecognised one is
         # an excepted one, the person who weighs the illness sees)
         every = concept in (vocab.ANY_CONDITION, vocab.ANY_SUBSTANCE)
+        # "brain metastases" and a "metastatic colorectal cancer" entry: a spread whose sites the entry does not say
+        spread_site = field == "conditions" and concept is not None and concept != "metastatic_disease" and (
+            "metastatic_disease" in vocab.ancestors(concept))
         fresh, longest = event_fresh_days(), event_longest_days()
 
         def inside(e: Entry, c: Context) -> bool | None:
@@ -398,7 +401,9 @@ class Builder(MedicationChecks):
                     # less specific than the concept may be one
                     if ((is_class and not e.classified) or concept in e.maybe_classes
                             or (stems and not e.classified and any(k.endswith(stems) for k in e.keys))
-                            or (broader and not broader.isdisjoint(e.leaves))) and in_window(e, c) is not False:
+                            or (broader and not broader.isdisjoint(e.leaves))
+                            or (spread_site and "metastatic_disease" in e.keys and not secondary_only(e.leaves))
+                            ) and in_window(e, c) is not False:
                         maybe.append(e)
                     continue
                 if exc and e.keys is not None and not exc.isdisjoint(e.keys) and not (
