@@ -23,8 +23,8 @@ from ..lexer import lexicon, phrase_data, tokenize
 from ..trial import Trial
 from .other import other_reason, other_words
 from .helpers import GROUP_ATTESTATIONS, Uncompilable, _all, _any, _therapy_counts
-from .own_disease import (_DISEASE_ONLY, _healthy, _marrow_extent, _names_only_own, _own_disease, _own_disease_judged,
-                          _own_involvement, _own_malignancies, _tokens, _viral_loads, involvement_named)
+from .own_disease import (_DISEASE_ONLY, _graded_disease, _healthy, _marrow_extent, _names_only_own, _own_disease,
+                          _own_disease_judged, _own_involvement, _own_malignancies, _tokens, _viral_loads, involvement_named)
 from .parsing import criteria_parser, parse_tokens
 from .permissions import permission_demand
 from .reproductive_groups import _childbearing, _with_group
@@ -174,6 +174,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     if own:
         toks = _own_involvement(_own_disease(toks, own, kind), own)
     toks = _viral_loads(toks, own)
+    toks = _graded_disease(toks)  # "NYHA class III or IV disease": heart disease
     toks = _marrow_extent(toks)
     toks = radiation_sites(toks, norm)
     toks = unless_progression(toks, norm)

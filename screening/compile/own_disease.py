@@ -46,7 +46,12 @@ def _healthy(text: str, start: str) -> ir.Node | None:
 # "chronic", "active", "measurable", "residual", "no evidence of") name something else or its opposite.
 _DISEASE_STATE = re.compile(
     r"(?:stage [0i]?[iv]{0,3}[abc]?\d?|metastatic|(?:locally )?recurrent|relapsed|refractory|progressive|"
-    r"(?:locally )?advanced|unresectable|inoperable|persistent)")
+    r"(?:locally )?advanced|unresectable|inoperable|persistent|"
+    # how the cancer was treated or can be ("previously untreated disease", "resectable disease"), its risk group
+    # ("high-risk disease"), and the older WHO measure of its size ("bidimensionally measurable disease": RECIST's
+    # "measurable disease" is a test of its own, quantities.toml)
+    r"previously untreated|(?:potentially |borderline )?resectable|operable|localized|"
+    r"(?:low|intermediate|high)[- ]risk|early[- ]stage|(?:limited|extensive)[- ]stage|bidimensionally measurable)")
 
 
 _STAGE_PART = re.compile(r"[iv]{1,3}[abc]?\d?")
@@ -76,6 +81,29 @@ def _own_disease(toks: list[Token], own: frozenset[str], kind: str) -> list[Toke
                 and all(_disease_state(str(q.value)) for q in _quals_before(toks, i)) \
                 and not (i + 1 < len(toks) and toks[i + 1].type == "WORD"):
             out[i] = Token("CGROUP", tuple(sorted(own)), start_pos=t.start_pos, end_pos=t.end_pos)
+    return out
+
+
+_GRADE_VALUES = frozenset({"NUMBER", "OR", "TO", "BETWEEN", "COMMA", "AND", "CMP"})
+
+
+def _graded_disease(toks: list[Token]) -> list[Token]:
+    """"No New York Heart Association class III or IV disease": a bare "disease" right after the grade of a scale that
+    grades one kind of disease only (phrases.toml [graded_disease]: the NYHA class grades heart disease) is that
+    disease, a CONDITION the measurement then reads as it reads "class III or IV heart disease". Anything else is
+    left as it is."""
+    graded = phrase_data()["graded_disease"]
+    if not any(t.type == "QUANTITY" and t.value in graded for t in toks):
+        return toks
+    out = list(toks)
+    for i, t in enumerate(toks):
+        if t.type != "WORD" or str(t).lower() != "disease" or i == 0 or toks[i - 1].type != "NUMBER":
+            continue
+        j = i - 1
+        while j > 0 and toks[j].type in _GRADE_VALUES:
+            j -= 1
+        if toks[j].type == "QUANTITY" and toks[j].value in graded:
+            out[i] = Token("CONDITION", graded[toks[j].value], start_pos=t.start_pos, end_pos=t.end_pos)
     return out
 
 
