@@ -444,7 +444,10 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
         j = i
         while j + 1 < len(items) and _ENDS_WITH_OR.search(items[j].text) and not items[j].children:
             j += 1
-        if j == i:
+        if j == i and i and _continues_examples(items[i - 1], items[i], ctx):
+            _criteria_for(items[i], out, parent, role, replace(ctx, about_other=(
+                "may be one more of the examples the item before it lists ('e.g.: ...'), not a demand of its own")))
+        elif j == i:
             _criteria_for(items[i], out, parent, role, ctx)
         else:
             head = items[i]
@@ -482,6 +485,20 @@ def _lists_kinds(item: SourceItem, ctx: _Context) -> bool:
     rules = [compile_text(c.text, "inclusion", own=ctx.own, own_disease=ctx.own_all) for c in item.children]
     plain = [r for r in rules if isinstance(r, ir.Condition) and not r.exceptions]
     return len(plain) >= 2 and all(isinstance(r, ir.Review) for r in rules if r not in plain)
+
+
+_EXAMPLES_RUN = re.compile(r"\b(?:e\.\s?g\.?|for example|such as|including)\s*:?[^.;]*$", re.I)
+
+
+def _continues_examples(before: SourceItem, item: SourceItem, ctx: _Context) -> bool:
+    """A bare diagnosis laid out as an item right after one that ends listing examples ("No condition that would
+    prevent compliance, e.g.: Alcoholism Drug addiction" / "Psychiatric disease"): the page's layout may have split
+    the list, and a demand for the diagnosis would fail every patient without it."""
+    if item.kind != "inclusion" or item.children or before.children or item.kind != before.kind or len(item.text.split()) > 4 or not (
+            _EXAMPLES_RUN.search(before.text)):
+        return False
+    rule = compile_text(item.text, item.kind, own=ctx.own, own_disease=ctx.own_all)
+    return isinstance(rule, ir.Condition)
 
 
 def _womens_states_only(rule: ir.Node) -> bool:

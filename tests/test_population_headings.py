@@ -34,6 +34,8 @@ MUST_UNDER_EXCLUSIONS = ("Inclusion Criteria:\n - Age 18 or older\nExclusion Cri
                          "    - A clinical diagnosis of AIDS.\n - Co-existing conditions:\n"
                          "    - No close contact with the following high-risk individuals:\n"
                          "        - Children under age 5\n")
+SPLIT_EXAMPLES = ("Inclusion Criteria:\n - No condition that would prevent compliance, e.g.: Alcoholism Drug addiction\n"
+                  " - Psychiatric disease\n - No pregnant or nursing women\n")
 AT_LEAST = ("Inclusion Criteria:\n - Age 18 or older\n - Inflammation defined by at least 1 of the following criteria:\n"
             " - CRP >= 10 mg/dL\n - Ferritin > 500 ng/mL\nExclusion Criteria:\n - Pregnant or breastfeeding\n")
 
@@ -56,6 +58,8 @@ CASES = [
      "A clinical diagnosis of AIDS", "met", "'Patients must have:' filed under the exclusions lists demands (was: excluded)"),
     (MUST_UNDER_EXCLUSIONS, {"sex": "male", "age": 71}, "Children under age 5", "review",
      "the contacts' ages, not the patient's (was not_met)"),
+    (SPLIT_EXAMPLES, {"sex": "female", "conditions": []}, "Psychiatric disease", "review",
+     "a bare diagnosis after an item listing examples may continue them (e2e review s8b: was not_met, ineligible)"),
     (AT_LEAST, {"sex": "female", "pregnant": True}, "Pregnant or breastfeeding", "met",
      "an exclusion after a flat 'at least 1 of the following:' list still excludes (was a part of the list)"),
 ]
