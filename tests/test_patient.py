@@ -461,3 +461,18 @@ def test_a_quantity_written_as_text_is_read() -> None:
 def test_a_birth_date_in_the_future_is_refused() -> None:
     exc = error_of({"id": "p", "birth_date": (dt.date.today() + dt.timedelta(days=400)).isoformat()})
     assert exc.path == "birth_date" and "future" in str(exc)
+
+
+def test_a_unit_of_another_kind_keeps_the_record_and_reads_as_no_value() -> None:
+    """"FEV1" in mL where the name reads as FEV1 % predicted (end-to-end review s8b): the whole record had been refused.
+    A unit we know that does not measure the quantity is no value of it (unknown), never a reason to refuse the rest;
+    an unknown unit is still refused at its path."""
+    p = parse_patient({"id": "p", "observations": [
+        {"name": "FEV1", "value": 2100, "unit": "mL", "date": "2026-11-01"},
+        {"name": "platelet count", "value": 200, "unit": "10*9/L", "date": "2026-11-01"}]})
+    assert [o.value for o in p.observations["fev1_percent_predicted"]] == [None]
+    assert "does not measure" in p.observations["fev1_percent_predicted"][0].summary
+    assert p.observations["platelet_count"][0].value == 200
+    with pytest.raises(PatientDataError) as err:
+        parse_patient({"id": "p", "observations": [{"name": "FEV1", "value": 2100, "unit": "mlx", "date": "2026-11-01"}]})
+    assert err.value.path == "observations[0].unit"

@@ -75,6 +75,19 @@ def _convert(value: float, unit: str, key: str, path: str) -> float:
         raise PatientDataError(str(exc.message), path=path, suggestion=exc.suggestion) from exc
 
 
+def _measures_something_else(unit: str, key: str) -> bool:
+    """A unit we know that does not convert to the quantity at all (mL for a percentage): not a wrong value."""
+    try:
+        units.normalize_unit(unit)
+    except UnitError:
+        return False  # an unknown unit: refused at its path
+    try:
+        units.scale_to_canonical(unit, key)
+    except UnitError:
+        return True
+    return False
+
+
 def _number_with_unit(v: str, unit: str | None, q: units.QuantityDef, path: str) -> tuple[str, str]:
     """A value written with its unit ("12.5 g/dL", "80%"), as some feeds send it: the number as written, and the
     unit. A unit inside the value that contradicts the record's ``unit`` is refused."""
@@ -163,7 +176,15 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
     if value is not None and q.kind == "numeric" and q.unit not in ("1", ""):
         if not unit:
             raise PatientDataError(f"{label} needs a unit ({q.name} is measured in {q.unit})", path=f"{path}.unit")
-        value = _convert(value, unit, q.key, f"{path}.unit")
+        try:
+            value = _convert(value, unit, q.key, f"{path}.unit")
+        except PatientDataError:
+            if not _measures_something_else(unit, q.key):
+                raise
+            # a unit that measures something else ("FEV1" in mL where the name reads as FEV1 % predicted): kept,
+            # read as no value of this quantity (unknown), never a reason to refuse the whole record
+            return Obs(None, None, day, None, None, path,
+                       f"{label} {v}{' ' + unit if unit else ''}{when} ({unit} does not measure {q.name})")
     if value is not None and ((q.min is not None and value < q.min) or (q.max is not None and value > q.max)):
         raise PatientDataError(f"{shown} {unit or ''} is not a possible {q.name}".replace("  ", " "),
                                path=f"{path}.value")
