@@ -141,8 +141,12 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
             return _closure(keys)
         if spread and _METASTATIC.search(rest) and (cancer := _resolve_name(category, head)) and "malignancy" in cancer:
             return _metastatic(cancer, broader=bool(re.fullmatch(r"\s*metastatic\s*", rest, re.I)))
-        # "invasive lobular carcinoma of breast": the histology at its site, a leading qualifier left out (less specific)
-        site = _cancer_at_site(norm) or _cancer_at_site(re.sub(r"^(?:invasive|infiltrating) ", "", norm))
+        # "lobular carcinoma of breast": the histology at its site
+        site = _cancer_at_site(norm)
+        if not site and (site := _cancer_at_site(re.sub(r"^(?:invasive|infiltrating) ", "", norm))):
+            # "Invasive ductal carcinoma of breast": the site's invasive cancer where the vocabularies have one
+            invasive = _vocab().names["condition"].get(normalize("invasive " + _vocab().concepts[site].name))
+            site = invasive or site
         if site:
             return _closure({site})
         words = norm.split()
