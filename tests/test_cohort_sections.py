@@ -4,26 +4,11 @@ group ("Inclusion criteria for Cohorts B and C only:"), an undated "excluded" li
 trial text, or checks what an item compiles to."""
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
-
 import pytest
 
-from screening.compile import compile_text, compile_trial
-from screening.evaluate import screen
-from screening.ingest import load_trial
-from screening.patient import parse_patient
+from screening.compile import compile_text
 from screening.rules import format_rule
-from screening.segment import split_criteria
-
-SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
-
-
-def _screen(text: str, record: dict) -> dict[str, str]:
-    trial = load_trial(SEEDS[0])
-    compiled = compile_trial(replace(trial, criteria_text=text, items=split_criteria(text)))
-    result = screen(compiled, parse_patient({"id": "p", "as_of": "2026-11-24", **record}))
-    return {r.criterion.text.rstrip("."): r.verdict for r in result.results}
+from trial_text import screen_text
 
 
 def _tg(value: float) -> dict:
@@ -73,7 +58,7 @@ CASES = [
 
 @pytest.mark.parametrize("text,record,item,verdict,why", CASES, ids=[c[4][:40] for c in CASES])
 def test_section_says_whom_its_items_are_for(text: str, record: dict, item: str, verdict: str, why: str) -> None:
-    assert _screen(text, record)[item] == verdict, why
+    assert screen_text(text, record)[item] == verdict, why
 
 
 @pytest.mark.parametrize("text,kind,rule", [
@@ -97,4 +82,4 @@ def test_child_outside_the_age_group_meets_it() -> None:
     text = "Inclusion Criteria:\n - Karnofsky >= 50 for > 10 years of age\nExclusion Criteria:\n - Pregnancy\n"
     child = {"sex": "male", "birth_date": "2021-06-01",
              "observations": [{"name": "Lansky", "value": 80, "date": "2026-11-20"}]}
-    assert _screen(text, child)["Karnofsky >= 50 for > 10 years of age"] == "met"
+    assert screen_text(text, child)["Karnofsky >= 50 for > 10 years of age"] == "met"

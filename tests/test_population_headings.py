@@ -3,25 +3,9 @@
 section (precision review s8). Each case screens a probe patient against the compiled trial."""
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
-
 import pytest
 
-from screening.compile import compile_trial
-from screening.evaluate import screen
-from screening.ingest import load_trial
-from screening.patient import parse_patient
-from screening.segment import split_criteria
-
-SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
-
-
-def _screen(text: str, record: dict) -> dict[str, str]:
-    trial = load_trial(SEEDS[0])
-    compiled = compile_trial(replace(trial, criteria_text=text, items=split_criteria(text)))
-    result = screen(compiled, parse_patient({"id": "p", "as_of": "2026-11-24", **record}))
-    return {r.criterion.text.rstrip("."): r.verdict for r in result.results}
+from trial_text import screen_text
 
 
 WOMEN = ("Inclusion Criteria:\n - Age 18 or older\nExclusion Criteria:\n - Women who are\n    - breast-feeding\n"
@@ -67,4 +51,4 @@ CASES = [
 
 @pytest.mark.parametrize("text,record,item,verdict,why", CASES, ids=[c[4][:40] for c in CASES])
 def test_heading_says_whom_its_items_are_for(text: str, record: dict, item: str, verdict: str, why: str) -> None:
-    assert _screen(text, record)[item] == verdict, why
+    assert screen_text(text, record)[item] == verdict, why

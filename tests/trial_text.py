@@ -1,0 +1,22 @@
+"""Screening a probe patient against criteria text laid out as a page (``from trial_text import screen_text``):
+for tests of headings and sections, which only a whole trial shows."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from screening.compile import compile_trial
+from screening.evaluate import screen
+from screening.ingest import load_trial
+from screening.patient import parse_patient
+from screening.segment import split_criteria
+
+SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+
+
+def screen_text(text: str, record: dict) -> dict[str, str]:
+    """Each criterion's verdict, by its text (without a final period), for ``record`` screened on 2026-11-24."""
+    trial = load_trial(SEEDS[0])
+    compiled = compile_trial(replace(trial, criteria_text=text, items=split_criteria(text)))
+    result = screen(compiled, parse_patient({"id": "p", "as_of": "2026-11-24", **record}))
+    return {r.criterion.text.rstrip("."): r.verdict for r in result.results}
