@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
 from functools import lru_cache
 
 from lark import Token
@@ -133,16 +134,10 @@ def _own_involvement(toks: list[Token], own: frozenset[str]) -> list[Token]:
     if not _own_malignancies(own) or not _names_only_own(toks, own):
         return toks
     table = _involvement_words()
-    longest = max(map(len, table))
     out: list[Token] = []
     i = 0
     while i < len(toks):
-        size = 0
-        if toks[i].type == "WORD":
-            run = 0
-            while i + run < len(toks) and toks[i + run].type == "WORD" and run < longest:
-                run += 1
-            size = next((n for n in range(run, 0, -1) if _words(toks[i:i + n]) in table), 0)
+        size = _word_run(toks, i, table, _words)
         if size:
             first, last = toks[i], toks[i + size - 1]
             concept = table[_words(toks[i:i + size])]
@@ -152,6 +147,16 @@ def _own_involvement(toks: list[Token], own: frozenset[str]) -> list[Token]:
         out.append(toks[i])
         i += 1
     return out
+
+
+def _word_run(toks: list[Token], j: int, table: Collection[tuple[str, ...]],
+              key: Callable[[list[Token]], tuple[str, ...]]) -> int:
+    """How many WORD tokens from ``toks[j]`` on make the longest phrase of ``table`` (by ``key``); 0: none."""
+    longest = max(map(len, table))
+    run = 0
+    while j + run < len(toks) and toks[j + run].type == "WORD" and run < longest:
+        run += 1
+    return next((n for n in range(run, 0, -1) if key(toks[j:j + n]) in table), 0)
 
 
 def _words(toks: list[Token]) -> tuple[str, ...]:
@@ -199,17 +204,12 @@ def _marrow_extent(toks: list[Token]) -> list[Token]:
     if not any(t.type == "UNIT" and t.value == "%" for t in toks):
         return toks
     words = _marrow_words()
-    longest = max(map(len, words))
     out: list[Token] = []
     i = 0
     while i < len(toks):
         out.append(toks[i])
         if toks[i].type == "UNIT" and toks[i].value == "%":
-            run = 0
-            while i + 1 + run < len(toks) and toks[i + 1 + run].type == "WORD" and run < longest:
-                run += 1
-            size = next((n for n in range(run, 0, -1)
-                         if tuple(str(t).lower() for t in toks[i + 1:i + 1 + n]) in words), 0)
+            size = _word_run(toks, i + 1, words, lambda run: tuple(str(t).lower() for t in run))
             if size:
                 first, last = toks[i + 1], toks[i + size]
                 out.append(Token("MARROW", "bone marrow", start_pos=first.start_pos, end_pos=last.end_pos))

@@ -25,6 +25,15 @@ def _is_radiotherapy(tok: Token) -> bool:
     return tok.type == "PROCEDURE" and (tok.value == "radiotherapy" or "radiotherapy" in vocab.ancestors(tok.value))
 
 
+def _last_covered(toks: list[Token], i: int, end: int) -> int | None:
+    """The index of the last token from ``toks[i]`` on that a phrase ending at ``end`` (a text offset) covers, when the
+    phrase ends where that token ends; None when it ends inside a token."""
+    last = i
+    while last + 1 < len(toks) and toks[last + 1].start_pos is not None and toks[last + 1].start_pos < end:
+        last += 1
+    return last if toks[last].end_pos == end else None
+
+
 def radiation_sites(toks: list[Token], norm: str) -> list[Token]:
     """"radiotherapy to the thorax": TO and the tokens of a site named right after it become one SITE token whose value
     is the site as written ("the thorax"). Only when the site's words end where a token ends; anything else is left as it
@@ -37,14 +46,10 @@ def radiation_sites(toks: list[Token], norm: str) -> list[Token]:
         t = toks[i]
         if t.type == "TO" and out and _is_radiotherapy(out[-1]) and t.end_pos is not None:
             m = _site_pattern().match(norm, t.end_pos)
-            if m:
-                last = i
-                while last + 1 < len(toks) and toks[last + 1].start_pos is not None and toks[last + 1].start_pos < m.end():
-                    last += 1
-                if last > i and toks[last].end_pos == m.end():
-                    out.append(Token("SITE", " ".join(m.group(0).lower().split()), start_pos=t.start_pos, end_pos=m.end()))
-                    i = last + 1
-                    continue
+            if m and (last := _last_covered(toks, i, m.end())) is not None and last > i:
+                out.append(Token("SITE", " ".join(m.group(0).lower().split()), start_pos=t.start_pos, end_pos=m.end()))
+                i = last + 1
+                continue
         out.append(t)
         i += 1
     return out
@@ -68,15 +73,11 @@ def unless_progression(toks: list[Token], norm: str) -> list[Token]:
         t = toks[i]
         if t.type == "UNLESS" and any(x.type == "SINCE" for x in out) and t.start_pos is not None:
             m = _progression_pattern().match(norm, t.start_pos)
-            if m:
-                last = i
-                while last + 1 < len(toks) and toks[last + 1].start_pos is not None and toks[last + 1].start_pos < m.end():
-                    last += 1
-                if toks[last].end_pos == m.end():
-                    out.append(Token("PROGRESSED", " ".join(m.group(1).lower().split()), start_pos=t.start_pos,
-                                     end_pos=m.end()))
-                    i = last + 1
-                    continue
+            if m and (last := _last_covered(toks, i, m.end())) is not None:
+                out.append(Token("PROGRESSED", " ".join(m.group(1).lower().split()), start_pos=t.start_pos,
+                                 end_pos=m.end()))
+                i = last + 1
+                continue
         out.append(t)
         i += 1
     return out
@@ -99,19 +100,15 @@ def for_this_cancer(toks: list[Token], norm: str, own: frozenset[str]) -> list[T
         t = toks[i]
         m = _THIS_CANCER.match(norm, norm.rfind("for", 0, t.start_pos)) if t.type == "WORD" and str(t).lower() == "this" \
             and t.start_pos is not None and _FOR_BEFORE.search(norm, 0, t.start_pos) else None
-        if m is not None:
-            last = i
-            while last < len(toks) and toks[last].start_pos is not None and toks[last].start_pos < m.end():
-                last += 1
-            if toks[last - 1].end_pos == m.end():
-                if not (out and out[-1].type in ("FOR", "TREATFOR")):
-                    out.append(Token("FOR", "for", start_pos=m.start(), end_pos=t.start_pos))
-                for n, key in enumerate(sorted(own)):
-                    if n:
-                        out.append(Token("OR", "or", start_pos=t.start_pos, end_pos=t.start_pos))
-                    out.append(Token("CONDITION", key, start_pos=t.start_pos, end_pos=m.end()))
-                i = last
-                continue
+        if m is not None and (last := _last_covered(toks, i, m.end())) is not None:
+            if not (out and out[-1].type in ("FOR", "TREATFOR")):
+                out.append(Token("FOR", "for", start_pos=m.start(), end_pos=t.start_pos))
+            for n, key in enumerate(sorted(own)):
+                if n:
+                    out.append(Token("OR", "or", start_pos=t.start_pos, end_pos=t.start_pos))
+                out.append(Token("CONDITION", key, start_pos=t.start_pos, end_pos=m.end()))
+            i = last + 1
+            continue
         out.append(t)
         i += 1
     return out
