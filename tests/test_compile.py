@@ -451,6 +451,23 @@ def test_lookahead_filtered_parser_reads_every_sentence_as_the_plain_earley_pars
     assert compared > 300 and 0 < failed < compared
 
 
+def test_no_grammar_rule_multiplies_out_into_hundreds_of_alternatives() -> None:
+    """Lark writes each optional part of a rule out as two alternatives, so a rule with eight optional parts is
+    hundreds of rules, all predicted together wherever the rule may begin (since_prior was 644 and made the
+    Earley parser a third slower over the corpus). Optional parts of long rules go into rules of their own
+    that may derive nothing (criteria.lark: ``_since_now_o``)."""
+    from collections import Counter
+
+    from screening import compile as compile_module
+
+    parser = compile_module.criteria_parser()
+    expansions = Counter(str(rule.origin.name) for rule in parser.rules)
+    assert expansions["since_prior"] >= 2
+    worst = expansions.most_common(1)[0]
+    assert worst[1] <= 100, worst
+    assert len(parser.rules) < 1800
+
+
 def test_a_negated_statement_that_lists_nothing_does_not_turn_its_sub_items_into_exclusions() -> None:
     """"Not pregnant or nursing" over "Negative pregnancy test" (e2e review s6: a woman with a negative test was
     excluded); "No prior chemotherapy" over "Hemoglobin at least 9 g/dL"; a condition below such a statement may

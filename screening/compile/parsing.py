@@ -20,6 +20,7 @@ class _Lookahead(threading.local):
 
 
 _NEXT = _Lookahead()
+_END = "$END"  # the lookahead past the last token: only rules that can derive nothing may be predicted there
 
 
 class _TokenListLexer(Lexer):
@@ -32,7 +33,7 @@ class _TokenListLexer(Lexer):
         for tok in data:
             _NEXT.type = tok.type
             yield tok
-        _NEXT.type = None
+        _NEXT.type = _END
 
 
 class _LookaheadPredictions(dict):  # type: ignore[type-arg]
@@ -55,6 +56,7 @@ class _LookaheadPredictions(dict):  # type: ignore[type-arg]
         kept = self._by_lookahead.get(key)
         if kept is None:
             kept = self._by_lookahead[key] = [r for r in rules if (s := self._starts[r]) is None or _NEXT.type in s]
+            # (past the end, _END is in no FIRST set: only the rules that can derive nothing stay)
         return kept
 
 
