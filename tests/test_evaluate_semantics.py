@@ -9,6 +9,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from screening.evaluate import Builder, Context
 from screening.patient import parse_patient
@@ -231,3 +233,18 @@ def test_a_value_at_exactly_a_multiple_of_its_reference_limit_equals_it(key: str
         record = obs({"name": name, "value": value, "unit": unit, "date": "2026-01-10", "reference_range": {"high": uln}})
         for op, expected in (("<=", "met"), (">=", "met"), ("<", "not_met"), (">", "not_met")):
             assert verdict(f"{key} {op} {multiple} ULN", record) == expected, (op, value, uln)
+
+
+@given(st.sampled_from(["<", "<=", ">", ">="]), st.integers(-20, 20), st.sampled_from(["<", "<=", ">", ">=", "=="]),
+       st.integers(-20, 20))
+def test_a_censored_value_decides_only_what_every_value_it_allows_would(bound_op: str, bound: int, op: str,
+                                                                        threshold: int) -> None:
+    """censored_holds against brute force over a grid of the values a bound allows (quarter steps)."""
+    from screening.evaluate.outcome import _OPS, censored_holds
+    allowed = [x / 4 for x in range(-100, 101) if _OPS[bound_op](x / 4, bound)]
+    answers = {_OPS[op](x, threshold) for x in allowed}
+    decided = censored_holds(bound_op, float(bound), op, float(threshold))
+    if decided is not None:
+        assert answers == {decided}
+    else:
+        assert answers == {True, False}

@@ -371,18 +371,51 @@ def test_datetimes_are_read_as_their_day() -> None:
     assert p.observations["platelet_count"][0].day == __import__("datetime").date(2026, 1, 10).toordinal()
 
 
-def test_censored_lab_values_are_kept_as_unknown_not_rejected() -> None:
+@pytest.mark.parametrize("value,unit,rule,expected", [
+    ("<0.5", "mg/dL", "creatinine <= 1.5 mg/dL", "met"),       # below the reporting limit: far below 1.5
+    ("<0.5", "mg/dL", "creatinine > 2 mg/dL", "not_met"),
+    ("<0.5", "mg/dL", "creatinine < 0.3 mg/dL", "unknown"),     # 0.2 or 0.4: cannot tell
+    ("<0.5", "mg/dL", "creatinine >= 0.5 mg/dL", "not_met"),    # "<0.5" excludes 0.5 itself
+    ("<=0.5", "mg/dL", "creatinine >= 0.5 mg/dL", "unknown"),   # "<=0.5" does not
+    ("< 44 umol/L", None, "creatinine <= 1.5 mg/dL", "met"),    # the limit in its own unit
+    (">=1:640", None, "ana_titer > 1:160", "met"),
+    (">=1:640", None, "ana_titer > 1:1280", "unknown"),
+    ("≥ 1000", "10^9/L", "platelet_count < 50 10^9/L", "not_met"),
+], ids=["below-le", "below-gt", "below-lt-unknown", "open-limit-ge", "closed-limit-ge", "own-unit", "titer-met",
+        "titer-unknown", "above-lt"])
+def test_a_value_reported_beyond_a_limit_decides_only_what_every_value_beyond_it_would(
+        value: str, unit: str | None, rule: str, expected: str) -> None:
     import datetime as dt
 
     from screening.evaluate import Builder, Context
-    from screening.patient import parse_patient
     from screening.rules import parse_rule
+    name = rule.split()[0].replace("_titer", "").replace("_count", " count")
     p = parse_patient({"id": "p", "observations": [
-        {"name": "Creatinine", "value": "<0.5", "unit": "mg/dL", "date": "2026-01-10"},
-        {"name": "ANA", "value": ">=1:640", "date": "2026-01-10"}]})
+        {"name": name, "value": value, "date": "2026-01-10", **({"unit": unit} if unit else {})}]})
     day = dt.date(2026, 1, 15)
-    for rule in ("creatinine <= 1.5 mg/dL", "ana_titer > 1:160"):
-        assert Builder().build(parse_rule(rule))(p, Context(day, day.toordinal())).verdict == "unknown"
+    outcome = Builder().build(parse_rule(rule))(p, Context(day, day.toordinal()))
+    assert outcome.verdict == expected, outcome.reason
+    assert value.replace(" ", "") in outcome.reason.replace(" ", "")
+
+
+def test_a_limit_relative_to_the_reference_range_needs_the_range_for_a_censored_value() -> None:
+    record = obs(name="total bilirubin", value="<0.2", unit="mg/dL", date="2026-01-10")
+    assert verdict(ir.Measure("total_bilirubin", "<=", 1.5, "ULN"), record) == "unknown"
+    record["observations"][0]["reference_range"] = {"high": 1.2}
+    assert verdict(ir.Measure("total_bilirubin", "<=", 1.5, "ULN"), record) == "met"
+
+
+@pytest.mark.parametrize("value,canonical", [("250,000", 250.0), ("250,000 /mm3", 250.0), ("1,250.5", 1.2505)])
+def test_counts_grouped_by_thousands_are_read(value: str, canonical: float) -> None:
+    (o,) = parse_patient(obs(name="platelet count", value=value, unit="/mm3", date="2026-01-10")
+                         ).observations["platelet_count"]
+    assert o.value == pytest.approx(canonical)
+
+
+@pytest.mark.parametrize("value", ["1,5", "12,34", "1,2345"])
+def test_a_comma_that_does_not_group_thousands_is_refused_at_the_value(value: str) -> None:
+    exc = error_of(obs(name="platelet count", value=value, unit="/mm3", date="2026-01-10"))
+    assert exc.path == "observations[0].value"
 
 
 # --- values as feeds write them ----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from .. import ir, units, vocab
 from ..patient import Entry, Obs, Patient, event_fresh_days, event_longest_days, record_routes, route_members
 from .dates import Context, _age_signs, window_start
 from .medications import MedicationChecks
-from .outcome import (AT_LIMIT, MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _AtLimit, _Joined, _LazyAge,
+from .outcome import (AT_LIMIT, censored_holds, MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _AtLimit, _Joined, _LazyAge,
                       _NEAR_OPS, _NEGATE, _NOW, _OP_TEXT, _OPS, _Reasons, _at_limit, _combine_undecided,
                       _concept_name, _window_text)
 from .records import (graded_by_conditions, lower_bounds, ungraded, secondary_only, _class_stems, _closed_class, _is_class, _procedures_done, _shown_by, _states_from_procedures,
@@ -121,7 +121,10 @@ class Builder(MedicationChecks):
 
         def compare(o: Obs) -> bool | None | _AtLimit:
             if o.value is None:
-                return None
+                if o.bound is None:
+                    return None
+                limit = 1.0 if ref is None else o.uln if ref == "ULN" else o.lln
+                return None if limit is None else censored_holds(o.bound_op, o.bound, node.op, threshold * limit)  # type: ignore[arg-type]
             if ref is None:
                 if o.step is not None and abs(o.value - threshold) <= o.scale * o.step and _at_limit(o, threshold):  # type: ignore[operator]
                     return AT_LIMIT
@@ -172,7 +175,11 @@ class Builder(MedicationChecks):
                     return Outcome(UNKNOWN, "values of {} on the same day disagree about {}: {}",
                                    (name, wanted, _Joined([o, *same_day])), tuple(x.path for x in (o, *same_day)))
                 if r is None:
-                    why = "no value" if o.value is None else "no reference range recorded"
+                    why = "no reference range recorded" if o.value is not None or (o.bound is not None and ref) \
+                        else "beyond the limit the lab reports: cannot tell whether it is" if o.bound is not None \
+                        else "no value"
+                    if o.bound is not None and not ref:
+                        return Outcome(UNKNOWN, "{}: {} {}", (o.summary, why, wanted), (o.path,))
                     return Outcome(UNKNOWN, "{}: {} to compare with {}", (o.summary, why, wanted), (o.path,))
                 if r is AT_LIMIT:
                     return at_limit(o)

@@ -27,6 +27,26 @@ _NEAR_OPS: dict[str, Callable[[float, float], bool]] = {
     "<": lambda a, b: a < b and not _close(a, b), "<=": lambda a, b: a <= b or _close(a, b),
     ">": lambda a, b: a > b and not _close(a, b), ">=": lambda a, b: a >= b or _close(a, b),
     "==": lambda a, b: a == b or _close(a, b)}
+
+
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}
+
+
+def censored_holds(bound_op: str, bound: float, op: str, threshold: float) -> bool | None:
+    """Whether "value `op` threshold" holds of a value reported only as beyond a bound ("<0.5": below the lab's
+    reporting limit, ">1000"): True or False when every value the bound allows answers alike, else None.
+    A value above a bound is the mirror image of one below it."""
+    if bound_op in (">", ">="):
+        return censored_holds(_FLIPPED[bound_op], -bound, _FLIPPED[op], -threshold)
+    closed = bound_op == "<="  # the bound itself is possible
+    below, at = bound < threshold and not _close(bound, threshold), _close(bound, threshold)
+    if op in ("<", "<="):  # does every value up to the bound lie below the threshold?
+        return True if below or (at and not (closed and op == "<")) else None
+    if op in (">", ">="):  # does none?
+        return False if below or (at and not (closed and op == ">=")) else None
+    return False if below or (at and not closed) else None  # "==": the threshold lies beyond every value
+
+
 class _AtLimit:
     """A value that, read to the precision it was reported with, may lie on either side of a limit written in
     another unit: creatinine "221 µmol/L" is 220.5-221.5 µmol/L, and "< 2.5 mg/dL" is < 221.05 µmol/L."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import decimal
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -49,9 +49,18 @@ class Obs:
     # the record's top-level weight or height with no `as_of` to date it: the patient's value now, at whatever
     # date the screening is for (evaluate.observations_of dates it then)
     current: bool = False
+    # a value reported only as beyond a limit ("<0.5", ">= 1000"): ``value`` None, the limit in the canonical unit
+    # and its comparator. It decides a criterion only when every value the limit allows answers alike
+    bound: float | None = None
+    bound_op: str | None = None
 
 
 _CENSORED = re.compile(r"\s*(?:<=?|>=?|≤|≥)\s*\S")
+_CENSOR = re.compile(r"\s*(<=?|>=?|≤|≥)\s*(.*?)\s*")
+_CENSOR_OPS = {"≤": "<=", "≥": ">="}
+# digits grouped by thousands, as US labs print counts ("250,000", "1,250.5"): commas that only group. A comma
+# before fewer or more than three digits ("1,5") is a decimal comma or a typo: left for the number check to refuse
+_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
 
 
 def _range_bound(v: float | None, unit: str | None, key: str, path: str) -> float | None:
@@ -143,7 +152,7 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
     elif isinstance(v, bool):
         raise PatientDataError("a measurement needs a number, not true/false", path=f"{path}.value")
     elif isinstance(v, str) and _CENSORED.match(v):
-        value = None  # "<0.5", ">=1:640": below or above what the lab reports; kept, read as no value
+        return _censored(o, path, q, v)
     elif q.kind == "titer" and isinstance(v, str):
         value = units.parse_titer(v)
         if value is None:
@@ -161,6 +170,7 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
             except ValueError:
                 raise PatientDataError(f"{v!r} is not a value of {q.name}", path=f"{path}.value") from None
     elif isinstance(v, str):
+        v = _GROUPED.sub(lambda m: m[0].replace(",", ""), v)
         text = v.strip()
         if "/" in text and q.unit == "1":  # a score written as 142/150
             text = text.split("/", 1)[0]
@@ -198,6 +208,19 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
     summary = f"{label} {shown_text}{' ' + unit if unit else ''}{when}"
     scale, step = _resolution(shown, unit, q) if value is not None else (None, None)
     return Obs(value, None, day, uln, lln, path, summary, scale, step)
+
+
+def _censored(o: ObservationIn, path: str, q: units.QuantityDef, v: str) -> Obs:
+    """"<0.5" mg/dL, ">=1:640": below or above what the lab reports. The limit is read as a value would be (its
+    unit, its reference range), and kept as a bound: "creatinine <0.5 mg/dL" shows creatinine <= 1.5 mg/dL, and
+    leaves "< 0.3 mg/dL" unknown."""
+    m = _CENSOR.fullmatch(v)
+    op = _CENSOR_OPS.get(m[1], m[1])  # type: ignore[index]
+    limit = _observation(o.model_copy(update={"value": m[2]}), path, q)  # type: ignore[index]
+    when = f" on {o.date}" if o.date else ""
+    unit = "" if limit.value is None or not o.unit or o.unit in v else f" {o.unit}"
+    return replace(limit, value=None, bound=limit.value, bound_op=None if limit.value is None else op,
+                   summary=f"{o.name or o.code or q.name} {v.strip()}{unit}{when}", scale=None, step=None)
 
 
 def _derived_bmi(weights: tuple[Obs, ...], heights: tuple[Obs, ...]) -> tuple[Obs, ...]:
