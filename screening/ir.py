@@ -346,6 +346,15 @@ class Review(Node):
     key: ClassVar[str] = "review"
 
 
+# What puts a woman outside childbearing potential, as the record can show it: the investigator's "not of
+# childbearing potential" (attestations), being postmenopausal (conditions), a hysterectomy or bilateral
+# oophorectomy (procedures: permanent by every protocol's definition; tubal ligation is not, some protocols count
+# it as contraception). Compile reads contraception groups with it; evaluate, a pregnancy the record leaves open.
+NOT_CHILDBEARING: tuple[Node, ...] = (
+    Not(Attestation("childbearing_potential")), Condition("postmenopausal"),
+    Procedure("hysterectomy"), Procedure("bilateral_oophorectomy"))
+
+
 LEAF_TYPES: tuple[type[Node], ...] = (Measure, TestResult, Condition, Medication, Allergy, Procedure, Immunization,
                                       StudyParticipation, Sex, Flag, Attestation, Permitted, Review)
 LOGIC_TYPES: tuple[type[Node], ...] = (All, AnyOf, AtLeast, Not, Judged)

@@ -13,14 +13,10 @@ from ..lexer import phrase_data
 from .helpers import Uncompilable, _all, _any, _flat
 
 
-# Childbearing potential. The record tells it three ways: the investigator's statement
-# (`attestations.childbearing_potential`, the WOCBP box of a case report form), a postmenopausal state among the
-# conditions, or a hysterectomy or bilateral oophorectomy among the procedures (permanent by every protocol's
-# definition; tubal ligation is not: some protocols count it as contraception). A man is outside the group.
-# With none of these the record cannot tell, and a demand made of the group alone is unknown unless it is met.
-_NOT_CHILDBEARING: tuple[ir.Node, ...] = (
-    ir.Not(ir.Attestation("childbearing_potential")), ir.Condition("postmenopausal"),
-    ir.Procedure("hysterectomy"), ir.Procedure("bilateral_oophorectomy"))
+# Childbearing potential: the record facts that put a woman outside it are ir.NOT_CHILDBEARING. A man is outside
+# the group. With none of these the record cannot tell, and a demand made of the group alone is unknown unless it
+# is met.
+_NOT_CHILDBEARING = ir.NOT_CHILDBEARING
 
 
 _WOMEN_ONLY = frozenset({"postmenopausal", "sterilization", "hysterectomy", "bilateral_oophorectomy", "tubal_ligation"})

@@ -238,15 +238,19 @@ class Builder(MedicationChecks):
 
     def _build_TestResult(self, node: ir.TestResult) -> Check:
         tested = self._test_result(node)
-        if node.analyte == _PREGNANCY_TEST and node.result == "positive":
+        if node.analyte == "pregnancy_test" and node.result == "positive":
             def no_pregnancy(p: Patient, c: Context) -> Outcome:
                 """No result, and a patient who cannot be pregnant: a man, or a woman the record puts outside
                 childbearing potential, has no positive pregnancy test."""
                 o = tested(p, c)
                 if o.verdict != UNKNOWN:
                     return o
-                why = ("recorded sex is male", "sex") if p.sex == "male" else _cannot_conceive(p, c)
-                return Outcome(NOT_MET, "no positive pregnancy test possible: {}", (why[0],), (why[1],)) if why else o
+                if p.sex == "male":
+                    return Outcome(NOT_MET, "no positive pregnancy test possible: recorded sex is male", (), ("sex",))
+                why = outside(p, c)
+                return Outcome(NOT_MET, "no positive pregnancy test possible: {}", (_Reasons([why]),), why.evidence) \
+                    if why.verdict == MET else o
+            outside = self._outside_childbearing()
             return no_pregnancy
         shows = units.get_quantity(node.analyte).shows
         if shows is None:
@@ -575,17 +579,23 @@ class Builder(MedicationChecks):
 
     def _build_Flag(self, node: ir.Flag) -> Check:
         name = node.name
+        outside = self._outside_childbearing() if name == "pregnant" else None
 
         def check(p: Patient, c: Context) -> Outcome:
             value = getattr(p, name)
             if value is None:
                 if p.sex == "male":
                     return Outcome(NOT_MET, "not {}: recorded sex is male", (name,), ("sex",))
-                if name == "pregnant" and (why := _cannot_conceive(p, c)):
-                    return Outcome(NOT_MET, "not pregnant: {}", (why[0],), (why[1],))
+                if outside is not None and (why := outside(p, c)).verdict == MET:
+                    return Outcome(NOT_MET, "not pregnant: {}", (_Reasons([why]),), why.evidence)
                 return Outcome(UNKNOWN, "the record does not say whether the patient is {}", (name,))
             return Outcome(MET if value else NOT_MET, "{}{}", ("" if value else "not ", name), (name,))
         return check
+
+    def _outside_childbearing(self) -> Check:
+        """Met when the record puts a woman outside childbearing potential (ir.NOT_CHILDBEARING, the facts
+        contraception groups are read with): she is not pregnant and has no positive pregnancy test."""
+        return self.build(ir.AnyOf(ir.NOT_CHILDBEARING))
 
     def _build_Attestation(self, node: ir.Attestation) -> Check:
         name = node.name
@@ -608,20 +618,3 @@ class Builder(MedicationChecks):
     def _build_Review(self, node: ir.Review) -> Check:
         outcome = Outcome(REVIEW, node.reason)
         return lambda p, c: outcome
-
-
-_NO_UTERUS_OR_OVARIES = frozenset({"hysterectomy", "bilateral_oophorectomy"})
-_PREGNANCY_TEST = "pregnancy_test"
-
-
-def _cannot_conceive(p: Patient, c: Context) -> tuple[str, str] | None:
-    """Why a woman the record leaves without a pregnancy status cannot be pregnant, with the field that says so:
-    the investigator's "not of childbearing potential", a hysterectomy or bilateral oophorectomy done, or being
-    postmenopausal (the facts that put her outside childbearing potential, compile/reproductive_groups.py)."""
-    if p.attestations is not None and p.attestations.get("childbearing_potential") is False:
-        return "not of childbearing potential (attested)", "attestations.childbearing_potential"
-    done = _procedures_done(p, _NO_UTERUS_OR_OVARIES, c) if p.procedures else []
-    if done:
-        return done[0].summary, done[0].path
-    post = [e for e in p.conditions or () if e.keys and "postmenopausal" in e.keys and e.ongoing]
-    return (post[0].summary, post[0].path) if post else None
