@@ -73,9 +73,11 @@ def _start_for(toks: list[Token], start: str) -> str:
     return start
 
 
-def _joined_by_with(tree: Tree, norm: str) -> bool:
-    """"No NYHA class III heart disease with uncontrolled coronary artery disease": "with" (a dropped filler)
-    between two run-together statements qualifies the first, it does not start a second one."""
+def _joining_word(tree: Tree, norm: str) -> str | None:
+    """"No NYHA class III heart disease with uncontrolled coronary artery disease", "No prior biopsy of measurable
+    lesion": a word the lexer dropped ("with", "of") between two run-together statements qualifies the first, it
+    does not start a second one. The word, or None when the statements only abut ("Not pregnant Fertile patients
+    must use contraception")."""
     ends, leads = [], []
     for statement in tree.children:
         toks = sorted((t for t in statement.scan_values(lambda v: isinstance(v, Token)) if t.end_pos is not None),
@@ -84,8 +86,20 @@ def _joined_by_with(tree: Tree, norm: str) -> bool:
             ends.append((toks[0].start_pos, max(t.end_pos for t in toks)))
             leads.append(toks[0].type)
     # "No active infection requiring oral or intravenous antibiotics": a participle goes with what precedes it
-    return any(lead in ("REQUIRING", "NEEDS") for lead in leads[1:]) or any(
-        re.search(r"\bwith\b", norm[a_end:b_start]) for (_, a_end), (b_start, _) in zip(ends, ends[1:]))
+    if any(lead in ("REQUIRING", "NEEDS") for lead in leads[1:]):
+        return "requiring"
+    for (_, a_end), (b_start, _) in zip(ends, ends[1:]):
+        gap = norm[a_end:b_start]
+        if m := re.search(r"\bwith\b", gap, re.I) or _JOINING.fullmatch(gap):
+            return m[1 if m.re is _JOINING else 0].lower()
+    return None
+
+
+# a preposition alone between two statements ties the second to the first: "biopsy of measurable lesion", "asthma
+# for one year or greater" (a duration, not an age), "pregnant for more than 32 weeks". ("with" anywhere between
+# them does; other words only alone, with an article: "criteria of the American College of Rheumatology for" is
+# filler around a diagnosis)
+_JOINING = re.compile(r"\W*\b(of|on|in|at|from|for|into|involving|including)\b(?:\s+(?:the|a|an)\b)?\W*", re.I)
 
 
 def _indication(toks: list[Token]) -> bool:
@@ -201,8 +215,8 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             tree = _measure_run(toks) or parse_tokens(toks, "run")  # statements run together
             if other:
                 return ir.Review(text, f"'{other}' in statements run together: other than what?")
-            if _joined_by_with(tree, norm):
-                return ir.Review(text, "'with' or 'requiring' may tie what follows to the statement before it: one statement or two?")
+            if joined := _joining_word(tree, norm):
+                return ir.Review(text, f"'{joined}' may tie what follows to the statement before it: one statement or two?")
         node = CriteriaTransformer(kind, own, other, heads).transform(tree)
         if ir.Attestation("contraception") in ir.walk(node) and not any(
                 isinstance(n, ir.Sex) or isinstance(n, ir.Attestation) and n.name in GROUP_ATTESTATIONS

@@ -81,10 +81,13 @@ def permission_demand(text: str, kind: str, compile_sentence: Compile) -> ir.Nod
 
 
 def _cut(text: str, matches: list[re.Match[str]]) -> str:
+    """The text less the verbs; "required of fertile women" less its "of" too (the group the demand is made of)."""
     out, last = [], 0
     for m in matches:
         out.append(text[last:m.start()])
         last = m.end()
+        if of := re.match(r"\s*of\b", text[last:], re.I):
+            last += of.end()
     out.append(text[last:])
     return " ".join(p.strip() for p in out if p.strip())
 

@@ -173,6 +173,9 @@ _ENDOSCOPIC = frozenset({"endoscopy", "endoscopic", "colonoscopy", "colonoscopic
                          "sigmoidoscopy", "egd", "ercp"})
 
 
+_JOINED = re.compile(r"\b(?:and|with|plus|followed by)\b|[+/&,;]")
+
+
 def _resolve_procedure(norm: str) -> frozenset[str] | None:
     """A record's procedure name not listed: the same name less a side or extent word ("radical nephrectomy"), then
     a leading phrase ("radiotherapy to brain", "excision of ...") or a word suffix ("-ectomy") naming its kind."""
@@ -191,9 +194,15 @@ def _resolve_procedure(norm: str) -> frozenset[str] | None:
         return _closure({key})
     if set(words) & _ENDOSCOPIC:
         return None  # an endoscopic polypectomy or resection: whether a protocol counts it as surgery, a person
+    if _JOINED.search(norm):
+        return None  # "Lumpectomy and radiation", "mastectomy with sentinel node biopsy": more than one procedure
     for lead, key in vocab.leads:
         if norm.startswith(lead) and vocab.concepts[key].category == "procedure":
             return _closure({key})
+    # "Core needle biopsy of left breast": the noun before "of" names the kind (a head of procedures.toml)
+    head = norm.split(" of ", 1)[0].split()[-1:]
+    if head and (key := vocab.heads.get(head[0])) is not None and vocab.concepts[key].category == "procedure":
+        return _closure({key})
     for head, key in vocab.heads.items():
         if head.startswith("-") and vocab.concepts[key].category == "procedure" and any(
                 w.endswith(head[1:]) for w in words):
