@@ -161,7 +161,8 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
     ("Have taken hydroxyurea in the past 4 months.", "exclusion", "medication(hydroxyurea, within 4 months)"),
     ("Serious infection within 4 weeks", "exclusion", 'judged("serious", condition(infection, within 4 weeks))'),
     ("Serious infection such as bacteremia, sepsis", "exclusion",
-     'any(judged("serious", condition(infection, now)), condition(bacteremia, now), condition(sepsis, now))'),
+     'any(judged("serious", condition(infection, now)), judged("serious", condition(bacteremia, now)), '
+     'condition(sepsis, now))'),
     ("Severe cardiac or pulmonary disease", "exclusion",
      'judged("severe", any(condition(heart_disease, now), condition(lung_disease, now)))'),
     ("Stage IV breast cancer", "inclusion", 'judged("stage iv", condition(breast_cancer, now))'),

@@ -40,11 +40,14 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         return ir.Judged(" ".join(words), node.item)
 
     def cond_judged_examples(self, *parts: Any) -> ir.Node:
-        """"Serious infection such as bacteremia, sepsis": the examples are instances as named; any other
-        infection needs a person to weigh "serious"."""
+        """"Uncontrolled metabolic disease (e.g., diabetes or hypothyroidism)", "serious infection such as sepsis":
+        the qualifier is said of the examples too (a controlled diabetes is no uncontrolled metabolic disease), so a
+        person weighs each; a record with none of them and no such disease shows none."""
         t = next(p for p in parts if isinstance(p, Token) and p.type == "CONDITION")
+        qualifier = _qualifier(parts)
         examples = _examples_of(t.value, [p for p in parts if isinstance(p, ir.Node)])
-        return _any([ir.Judged(_qualifier(parts), ir.Condition(t.value)), *examples])
+        return _any([ir.Judged(qualifier, ir.Condition(t.value)),
+                     *(e if isinstance(e, ir.Judged) else ir.Judged(qualifier, e) for e in examples)])
 
     def cond_judged_now(self, *parts: Any) -> ir.Node:
         """"Uncontrolled intercurrent infection", "severe co-existing cardiac disease": a time word of now between

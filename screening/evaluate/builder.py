@@ -175,11 +175,11 @@ class Builder(MedicationChecks):
                     return Outcome(UNKNOWN, "values of {} on the same day disagree about {}: {}",
                                    (name, wanted, _Joined([o, *same_day])), tuple(x.path for x in (o, *same_day)))
                 if r is None:
-                    why = "no reference range recorded" if o.value is not None or (o.bound is not None and ref) \
-                        else "beyond the limit the lab reports: cannot tell whether it is" if o.bound is not None \
-                        else "no value"
-                    if o.bound is not None and not ref:
-                        return Outcome(UNKNOWN, "{}: {} {}", (o.summary, why, wanted), (o.path,))
+                    limit = None if ref is None else o.uln if ref == "ULN" else o.lln
+                    if o.bound is not None and (ref is None or limit is not None):
+                        return Outcome(UNKNOWN, "{}: beyond the limit the lab reports: cannot tell whether it is {}",
+                                       (o.summary, wanted), (o.path,))
+                    why = "no value" if o.value is None and o.bound is None else "no reference range recorded"
                     return Outcome(UNKNOWN, "{}: {} to compare with {}", (o.summary, why, wanted), (o.path,))
                 if r is AT_LIMIT:
                     return at_limit(o)

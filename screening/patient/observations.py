@@ -58,9 +58,11 @@ class Obs:
 _CENSORED = re.compile(r"\s*(?:<=?|>=?|≤|≥)\s*\S")
 _CENSOR = re.compile(r"\s*(<=?|>=?|≤|≥)\s*(.*?)\s*")
 _CENSOR_OPS = {"≤": "<=", "≥": ">="}
-# digits grouped by thousands, as US labs print counts ("250,000", "1,250.5"): commas that only group. A comma
-# before fewer or more than three digits ("1,5") is a decimal comma or a typo: left for the number check to refuse
-_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
+# digits grouped by thousands, as labs print counts ("250,000", "1,250.5", "250 000"): commas or spaces that only
+# group. A comma before fewer or more than three digits ("1,5") is a decimal comma or a typo: left for the number
+# check to refuse. "250.000" may be either: no value (_DOTTED)
+_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?![\d,])")
+_DOTTED = re.compile(r"\s*\d{1,3}\.000\s*")
 
 
 def _range_bound(v: float | None, unit: str | None, key: str, path: str) -> float | None:
@@ -169,8 +171,12 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
                 value = float(text)
             except ValueError:
                 raise PatientDataError(f"{v!r} is not a value of {q.name}", path=f"{path}.value") from None
+    elif isinstance(v, str) and _DOTTED.fullmatch(v):
+        # "250.000": 250 with three decimals, or 250,000 as European feeds group thousands? Kept, read as no value
+        return Obs(None, None, day, None, None, path, f"{label} {v.strip()}{' ' + o.unit if o.unit else ''}{when} "
+                   "(a dot before three zeros: a decimal point or a thousands separator?)")
     elif isinstance(v, str):
-        v = _GROUPED.sub(lambda m: m[0].replace(",", ""), v)
+        v = _GROUPED.sub(lambda m: m[0].replace(",", "").replace(" ", ""), v)
         text = v.strip()
         if "/" in text and q.unit == "1":  # a score written as 142/150
             text = text.split("/", 1)[0]
