@@ -894,3 +894,39 @@ def test_s9_a_body_part_alone_is_no_condition() -> None:
         assert resolve("condition", word) is None, word
     assert ("CONDITION", "muscle_disorder") in _lexed("history of muscular disease")
     assert ("CONDITION", "metabolic_bone_disease") in _lexed("Evidence of metabolic bone disease")
+
+
+def test_every_listed_member_of_a_class_closed_by_its_stem_carries_the_stem() -> None:
+    """medication_use.toml [class_rules.stems]: a recognised generic without the stem is taken as no member, which
+    holds only while every member we list (a drug, not a subclass) carries it."""
+    from screening.evaluate.records import _class_rules
+    from screening.vocab import _vocab, ancestors, normalize
+    closed = _class_rules()["stems"]
+    assert {"statin", "integrase_inhibitor", "monoclonal_antibody"} <= set(closed)
+    for cls, stems in closed.items():
+        members = [c for c in _vocab().concepts.values()
+                   if cls in ancestors(c.key) and c.key != cls and c.category == "drug"]
+        assert members, cls
+        for m in members:
+            assert any(w.endswith(tuple(stems)) for n in (m.name, m.key, *m.synonyms)
+                       for w in normalize(n).replace("_", " ").split()), \
+                (cls, m.key)
+
+
+@pytest.mark.parametrize("drug,criterion,verdict", [
+    ("Creon", "No concurrent integrase inhibitors", "met"),         # pancrelipase: no -tegravir
+    ("pitavastatin", "No concurrent statins", "not_met"),           # an unlisted statin, by its stem
+    ("Tivicay", "No concurrent integrase inhibitors", "not_met"),   # dolutegravir
+    ("Creon", "No concurrent beta blockers", "unknown"),            # not closed: carvedilol lacks -olol
+])
+def test_a_class_closed_by_its_stem_rules_out_a_recognised_drug_without_it(drug: str, criterion: str,
+                                                                            verdict: str) -> None:
+    import datetime as dt
+
+    from screening.compile import compile_text
+    from screening.evaluate import Builder, Context
+    from screening.patient import parse_patient
+    day = dt.date(2026, 11, 24)
+    p = parse_patient({"id": "p", "medications": [{"name": drug, "start": "2026-01-01"}]})
+    outcome = Builder().build(compile_text(criterion, kind="inclusion"))(p, Context(day, day.toordinal()))
+    assert outcome.verdict == verdict, outcome.reason

@@ -411,7 +411,8 @@ class Builder(MedicationChecks):
                     # a drug whose classes we do not know, a "-mab" we could not place, or an entry
                     # less specific than the concept may be one
                     if ((is_class and not e.classified) or concept in e.maybe_classes
-                            or (stems and not e.classified and any(k.endswith(stems) for k in e.keys))
+                            or (stems and not e.classified and any(
+                                w.endswith(stems) for k in e.keys for w in k.removeprefix("drug:").split("_")))
                             or (broader and not broader.isdisjoint(e.leaves))
                             or (spread_site and "metastatic_disease" in e.keys and not secondary_only(e.leaves))
                             ) and in_window(e, c) is not False:

@@ -317,8 +317,10 @@ def _resolve_drug(name: str, norm: str) -> frozenset[str] | None:
 def _unknown_generic(generic: str, trees: tuple[str, ...]) -> frozenset[str]:
     """A generic the NER library knows and we do not list: ``drug:<generic>`` plus classes from stems/MeSH trees."""
     vocab = _vocab()
-    word = normalize(generic).replace(" ", "")
-    hits = [(stem, key) for stem, key in vocab.stems if word.endswith(stem) and len(word) > len(stem) + 2]
+    # a stem ends a word of the name: "enfortumab vedotin" is a -mab (an antibody-drug conjugate)
+    words = normalize(generic).replace("-", " ").split() or [""]
+    hits = [(stem, key) for stem, key in vocab.stems
+            if any(w.endswith(stem) and len(w) > len(stem) + 2 for w in words)]
     # the most specific stem wins: "-citinib" (JAK inhibitor) over "-tinib" (kinase inhibitor)
     classes = {key for stem, key in hits if not any(len(s) > len(stem) and s.endswith(stem) for s, _ in hits)}
     classes |= {key for prefix, key in vocab.mesh_trees if any(t.startswith(prefix) for t in trees)}
