@@ -112,7 +112,7 @@ def _drug_allergy_end(raws: list[Raw], i: int, choice: list[int]) -> int:
 
 
 def _drug_property_end(raws: list[Raw], i: int, choice: list[int]) -> int:
-    """"nephrotoxic drugs", "QT-prolonging medications", "prohibited concomitant medications": a property of a drug
+    """"nephrotoxic drugs", "psychotropic medications", "prohibited concomitant medications": a property of a drug
     (phrases.toml [setting] drug_properties) right before a drug noun (an optional "concomitant" between). Returns the
     end of the noun, or 0. Only when no phrase of the lexicon reaches past the property ("hormonal therapy" is a drug)."""
     for size in (3, 2, 1):
