@@ -930,3 +930,35 @@ def test_a_class_closed_by_its_stem_rules_out_a_recognised_drug_without_it(drug:
     p = parse_patient({"id": "p", "medications": [{"name": drug, "start": "2026-01-01"}]})
     outcome = Builder().build(compile_text(criterion, kind="inclusion"))(p, Context(day, day.toordinal()))
     assert outcome.verdict == verdict, outcome.reason
+
+
+@pytest.mark.parametrize("cls", ["lipid_modifying_agent", "antiparkinson_agent", "contrast_media"])
+def test_meds9_atc_group_classes_hold_every_listed_drug_of_their_group(cls: str) -> None:
+    """A class named by an ATC group (C10, N04, V08) holds every drug of drugs.toml filed under that group: a listed
+    drug left out would be a confident "not in the class" (not_met) for a drug that is in it."""
+    groups = tuple(c for s, c in vocab.get_concept(cls).codes if s == "ATC")
+    assert groups
+    for c in concepts().values():
+        if c.category == "drug" and any(s == "ATC" and code.startswith(groups) for s, code in c.codes):
+            assert cls in ancestors(c.key), c.key
+
+
+def test_meds9_thrombolytics_are_plasminogen_activators_not_all_of_b01ad() -> None:
+    assert not [s for s, _ in vocab.get_concept("thrombolytic").codes if s == "ATC"]
+    for drug in ("alteplase", "tenecteplase", "reteplase", "streptokinase", "urokinase"):
+        assert {"thrombolytic", "antithrombotic"} <= resolve("drug", drug), drug
+    # an antiplatelet or anticoagulant is an antithrombotic but dissolves no clot
+    for drug in ("aspirin", "heparin", "warfarin"):
+        assert "thrombolytic" not in resolve("drug", drug), drug
+    assert "thrombolytic" not in (resolve("drug", None, "ATC:B01AD10") or set())  # drotrecogin alfa
+
+
+def test_meds9_class_names_resolve_and_broad_words_do_not() -> None:
+    assert resolve("drug", "anti-Parkinsonian medications") == ancestors("antiparkinson_agent")
+    assert "antiretroviral" in resolve("drug", "anti-HIV drugs")
+    assert "lipid_modifying_agent" in resolve("drug", "cholesterol-lowering medications")
+    # "drugs of abuse" names a urine test's targets, not the condition; bare nouns name no class
+    for phrase in ("drugs of abuse", "medications", "drugs", "agents", "products", "blood products"):
+        assert not resolve("condition", phrase) and not resolve("drug", phrase), phrase
+    # "illicit" matters: a methadone-maintained opioid use disorder is drug abuse on the record, but no illicit use
+    assert not resolve("condition", "illicit drug use") and not resolve("condition", "illicit drugs")

@@ -274,7 +274,9 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         quality, and "uncontrolled"/"serious" say nothing of a drug."""
         toks = [p for p in parts if isinstance(p, Token)]
         words = {str(t.value).lower() for t in toks if t.type == "JUDGED"}
-        if not words <= _DRUG_QUALIFIERS:
+        # "nephrotoxic drugs": the lexer reads a drug property only before a drug noun, as any medication (phrases.toml
+        # [setting] drug_properties); the property is the person's call
+        if not words <= _DRUG_QUALIFIERS and toks[-1].value != vocab.ANY_SUBSTANCE:
             raise Uncompilable(f"'{sorted(words - _DRUG_QUALIFIERS)[0]}' before a drug")
         use = [str(t.value).lower() for t in toks if t.type == "USE"]
         if any(u not in lexicon().present_use for u in use):

@@ -17,7 +17,7 @@ from .. import cancers, vocab
 from ..patient import route_name
 from .lexicon import Lexicon, Ordinal, _route_text, lexicon, phrase_data, phrase_key
 from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _anchor, _attested, _before_drug,
-                       _coordinated_heads, _drug_before, _drug_nouns, _genotypes, _half_lives_at, _joined_number, _match,
+                       _coordinated_heads, _drug_allergy_end, _drug_before, _drug_nouns, _drug_property_end, _genotypes, _half_lives_at, _joined_number, _match,
                        _next_kind, _at_anchor, _plan_before_window, _says_what_is_attested, _segment, _tail, _this_trial_other,
                        _treatment_before)
 from .organs import organ_function_end
@@ -217,6 +217,19 @@ def _read(text: str) -> tuple[list[Token], str]:
                 toks.append(Token("JUDGED", text[r.start:raws[j - 1].end], start_pos=r.start, end_pos=raws[j - 1].end))
                 i = j
                 continue
+        if (end := _drug_allergy_end(raws, i, choice)):
+            # "drug allergy": an allergy to some drug, which entry is one a person weighs (ir.Judged over any allergy)
+            toks.append(_tok("JUDGED", r.text, r))
+            toks.append(_tok("ALLERGY", raws[end - 1].text, raws[end - 1]))
+            toks.append(Token("DRUG", vocab.ANY_SUBSTANCE, start_pos=raws[end - 1].end, end_pos=raws[end - 1].end))
+            i = end
+            continue
+        if (end := _drug_property_end(raws, i, choice)):
+            # "nephrotoxic drugs": which drugs are, a person weighs (ir.Judged over any medication)
+            toks.append(Token("JUDGED", text[r.start:raws[end - 2].end], start_pos=r.start, end_pos=raws[end - 2].end))
+            toks.append(_tok("DRUG", vocab.ANY_SUBSTANCE, raws[end - 1]))
+            i = end
+            continue
         if not choice[i] and r.text in _drug_nouns() and toks and toks[-1].type == "DRUG" and i > 0 \
                 and toks[-1].end_pos == raws[i - 1].end:
             # "anticoagulant medications": the noun adds nothing to the drug just before it

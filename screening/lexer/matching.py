@@ -97,6 +97,33 @@ def _drug_nouns() -> frozenset[str]:
     return frozenset(phrase_data()["setting"]["drug_nouns"])
 
 
+@lru_cache(maxsize=1)
+def _drug_properties() -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(p.split()) for p in phrase_data()["setting"]["drug_properties"])
+
+
+def _drug_allergy_end(raws: list[Raw], i: int, choice: list[int]) -> int:
+    """"drug allergy", "medication hypersensitivity": an allergy to some drug (phrases.toml [allergy] any_drug_leads and
+    tails). Returns the end of the tail, or 0. Only when no phrase of the lexicon starts at the lead."""
+    allergy = phrase_data()["allergy"]
+    if choice[i] or i + 1 >= len(raws) or raws[i].text not in allergy["any_drug_leads"]:
+        return 0
+    return i + 2 if raws[i + 1].text in allergy["tails"] else 0
+
+
+def _drug_property_end(raws: list[Raw], i: int, choice: list[int]) -> int:
+    """"nephrotoxic drugs", "psychotropic medications", "prohibited concomitant medications": a property of a drug
+    (phrases.toml [setting] drug_properties) right before a drug noun (an optional "concomitant" between). Returns the
+    end of the noun, or 0. Only when no phrase of the lexicon reaches past the property ("hormonal therapy" is a drug)."""
+    for size in (3, 2, 1):
+        j = i + size
+        if j < len(raws) and choice[i] <= size and tuple(r.text for r in raws[i:j]) in _drug_properties():
+            if raws[j].text in ("concomitant", "concurrent") and j + 1 < len(raws):
+                j += 1
+            return j + 1 if raws[j].text in _drug_nouns() else 0
+    return 0
+
+
 def _treatment_before(toks: list[Token]) -> bool:
     """A drug or procedure just before, perhaps with an opening parenthesis: "antibiotics (for ...)"."""
     if toks and toks[-1].type == "LPAR":
