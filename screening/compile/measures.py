@@ -260,6 +260,28 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
             raise Uncompilable(f"'{use}' before a count")
         return self.measures(keys, comparison)
 
+    def count_for(self, *parts: Any) -> ir.Node:
+        """"No more than 2 prior chemotherapy regimens for metastatic disease": those for that setting are some of all
+        the record counts. At most N of them: met when all of them are at most N, else a person counts; at least N:
+        not met when all of them are fewer, else a person counts."""
+        at = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "FOR")
+        keys = tuple(k for p in parts[:at] if isinstance(p, tuple) for k in p)
+        comparison = next(p for p in parts if isinstance(p, list))
+        use = next((p for p in parts[:at] if isinstance(p, Token) and p.type in ("USE", "PROCUSE")), None)
+        if use is not None and str(use).lower() not in lexicon().past_use:
+            raise Uncompilable(f"'{use}' before a count")
+        if not keys or not set(keys) <= _therapy_counts():
+            raise Uncompilable("a count for a setting of something other than prior therapy")
+        if isinstance(comparison, (_Either, _Pair)) or len(comparison) != 1 or comparison[0][0] not in ("<", "<=", ">", ">="):
+            raise Uncompilable("a count for a setting that is not a single bound")
+        setting = " ".join(_concept_words(t.value) if t.type in ("CONDITION", "CGROUP") else str(t)
+                           for t in parts[at:] if isinstance(t, Token))
+        all_of = self.measures(keys, comparison)
+        qualifier = f"counting only those {setting}"
+        if comparison[0][0] in ("<", "<="):
+            return _any([all_of, ir.Judged(qualifier, ir.Not(all_of))])
+        return ir.Judged(qualifier, all_of)
+
     def measures_method(self, *parts: Any) -> ir.Node:
         """"creatinine clearance >= 60 mL/min (Cockcroft-Gault formula)": how the quantity is obtained, checked
         to be a way of obtaining it (the Cockcroft-Gault formula gives no GFR)."""
@@ -531,6 +553,18 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
                 raise Uncompilable(f"'{result}' said of {q.name}, which is measured, not tested positive/negative")
             nodes.append(ir.TestResult(k, result, window))
         return _all(nodes) if result == "negative" else _any(nodes)
+
+    def test_amount(self, *parts: Any) -> ir.Node:
+        """"HCV RNA >= 10,000 IU/mL": above a positive amount, the test is positive. A negative test decides (not met);
+        a positive one leaves the amount, which the record's result does not give, to a person."""
+        keys = [k for p in parts if isinstance(p, tuple) for k in p]
+        cmp = next(p for p in parts if isinstance(p, Token) and p.type == "CMP")
+        v = next(p for p in parts if isinstance(p, _Value))
+        if cmp.value not in (">", ">=") or v.kind != "plain" or v.number <= 0 or v.unit is None or v.unit in ir.WINDOW_UNITS:
+            raise Uncompilable("an amount of a positive/negative test that a negative result does not rule out")
+        node = self._tests(tuple(p for p in parts if isinstance(p, (tuple, ir.Window))), "positive")
+        names = " or ".join(_concept_words(k) for k in keys)
+        return ir.Judged(f"{names} {cmp.value} {v.number:g} {v.unit}", node)
 
     def tcondition(self, t: Token) -> _TestedCondition:
         if isinstance(t, ActiveToken):
