@@ -280,7 +280,7 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         not so (negated: none, or the measurement so)."""
         measure = parts[-1]
         node = _all([self.conditions(*parts[:-2]), ir.Not(measure)])
-        self._unless.add(id(node))
+        self._joint.add(id(node))
         return node
 
     def drug(self, t: Token) -> ir.Node:
@@ -579,7 +579,7 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         if any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") for p in parts[:at]):
             raise Uncompilable("a history of a condition treated with a drug: treated when?")
         node = _all([self.conditions(*parts[:at]), self.medications(*parts[at:])])
-        self._unless.add(id(node))
+        self._joint.add(id(node))
         return node
 
     def treated(self, *parts: Any) -> ir.Node:

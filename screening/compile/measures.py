@@ -260,28 +260,6 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
             raise Uncompilable(f"'{use}' before a count")
         return self.measures(keys, comparison)
 
-    def count_for(self, *parts: Any) -> ir.Node:
-        """"No more than 2 prior chemotherapy regimens for metastatic disease": those for that setting are some of all
-        the record counts. At most N of them: met when all of them are at most N, else a person counts; at least N:
-        not met when all of them are fewer, else a person counts."""
-        at = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "FOR")
-        keys = tuple(k for p in parts[:at] if isinstance(p, tuple) for k in p)
-        comparison = next(p for p in parts if isinstance(p, list))
-        use = next((p for p in parts[:at] if isinstance(p, Token) and p.type in ("USE", "PROCUSE")), None)
-        if use is not None and str(use).lower() not in lexicon().past_use:
-            raise Uncompilable(f"'{use}' before a count")
-        if not keys or not set(keys) <= _therapy_counts():
-            raise Uncompilable("a count for a setting of something other than prior therapy")
-        if isinstance(comparison, (_Either, _Pair)) or len(comparison) != 1 or comparison[0][0] not in ("<", "<=", ">", ">="):
-            raise Uncompilable("a count for a setting that is not a single bound")
-        setting = " ".join(_concept_words(t.value) if t.type in ("CONDITION", "CGROUP") else str(t)
-                           for t in parts[at:] if isinstance(t, Token))
-        all_of = self.measures(keys, comparison)
-        qualifier = f"counting only those {setting}"
-        if comparison[0][0] in ("<", "<="):
-            return _any([all_of, ir.Judged(qualifier, ir.Not(all_of))])
-        return ir.Judged(qualifier, all_of)
-
     def measures_method(self, *parts: Any) -> ir.Node:
         """"creatinine clearance >= 60 mL/min (Cockcroft-Gault formula)": how the quantity is obtained, checked
         to be a way of obtaining it (the Cockcroft-Gault formula gives no GFR)."""

@@ -50,7 +50,7 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         self._restated: dict[int, tuple[list[Any], tuple[tuple[_Value, _Value], ...]]] = {}
         self._conditional: set[int] = set()  # ids of thresholds that hold only under a condition (if_measure)
         # ids of "X unless <measurement>", "X patients on Y" nodes: one statement of a patient, negated "not both"
-        self._unless: set[int] = set()
+        self._joint: set[int] = set()
         self._had = False  # a past tense ("had", "undergone") read before a drug (had_lead)
 
     # --- structure -----------------------------------------------------------------------------
@@ -117,7 +117,7 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         if any(isinstance(p, Token) and p.type == "NEGTAIL" for p in parts) and self.kind == "inclusion":
             negated = not negated
         if negated and isinstance(body, ir.All) and len(body.items) > 1 and not all(_measures_only(i) for i in body.items) \
-                and id(body) not in self._unless:
+                and id(body) not in self._joint:
             # "No diabetes and hypertension", "No history of HIV infection and negative results for hepatitis B and C":
             # neither, not both, or the first only? ("not all" would hold for a positive hepatitis B test; review s7c)
             raise Uncompilable("a negation before statements joined by 'and': neither, not both, or the first only?")
