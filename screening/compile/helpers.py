@@ -245,8 +245,13 @@ def _set(node: ir.Node, settings: list[str | None], i: int) -> ir.Node:
 
 def _words_after(parts: tuple[Any, ...]) -> str:
     """"for locally advanced or metastatic disease": the words from "for" on, as written (a list separator as "or")."""
-    return " ".join("or" if p is None else _concept_words(p.value) if p.type == "CONDITION" else
-                    str(p.value) if p.type == "JUDGED" else str(p) for p in parts if p is None or isinstance(p, Token))
+    words = []
+    for p in parts:
+        if p is not None and not (isinstance(p, Token) and p.type in ("FOR", "JUDGED", "CONDITION", "OR", "AND", "COMMA")):
+            break  # "... and recovered", a window: no longer what it was for
+        words.append("or" if p is None else _concept_words(p.value) if p.type == "CONDITION" else
+                     str(p.value) if p.type == "JUDGED" else str(p))
+    return " ".join(words)
 
 
 def _purpose(parts: tuple[Any, ...]) -> str | None:

@@ -51,6 +51,7 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         self._conditional: set[int] = set()  # ids of thresholds that hold only under a condition (if_measure)
         # ids of "X unless <measurement>", "X patients on Y" nodes: one statement of a patient, negated "not both"
         self._joint: set[int] = set()
+        self._treated: set[int] = set()  # ids of "since prior treatment for X" items (since_treated)
         self._had = False  # a past tense ("had", "undergone") read before a drug (had_lead)
 
     # --- structure -----------------------------------------------------------------------------
