@@ -10,9 +10,9 @@ from lark import Token, Transformer, v_args
 from .. import ir, vocab
 from ..lexer import ActiveToken, Ordinal, lexicon, phrase_data, phrase_key
 from .helpers import (
-    GENERIC_QUALIFIER, Uncompilable, _Ever, _JudgedExceptions, _Period, _SUSPICION, _Value, _age, _age_values, _all,
+    GENERIC_QUALIFIER, Uncompilable, _concept_words, _Ever, _JudgedExceptions, _Period, _SUSPICION, _Value, _age, _age_values, _all,
     _any, _dose, _drug_settings, _event_window, _excepting, _generic, _generic_systemic, _latent_forms, _leaves,
-    _purpose, _qualifier, _recent_settled, _recovered_from, _retime, _set, _setting, _suspicion, _years)
+    _purpose, _qualifier, _words_after, _recent_settled, _recovered_from, _retime, _set, _setting, _suspicion, _years)
 
 
 @v_args(inline=True)
@@ -84,6 +84,11 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         diagnoses, so without one a person judges (never a confident not_met)."""
         keys = (t.value,) if t.type == "CONDITION" else t.value
         return _any([*(ir.Condition(k) for k in keys), _suspicion(keys)])
+
+    def cond_suspected_history(self, lead: Token, *parts: Token) -> _Ever:
+        """"Known or suspected history of drug abuse": a recorded diagnosis at any time (or in the window after it)
+        meets it; a suspicion a person judges."""
+        return _Ever(self.cond_suspected(lead, parts[-1]))
 
     def cond_group(self, t: Token) -> ir.Node:
         node = _any([ir.Condition(k) for k in t.value])
@@ -253,6 +258,34 @@ class EventRules(Transformer):  # type: ignore[type-arg]
             self._open.add(id(out))
         return out
 
+    def conditions_lasting(self, *parts: Any) -> ir.Node:
+        """"Diagnosed with type 2 diabetes for at least 90 days", "no other malignancy for at least 3 years": how long
+        it has lasted (since its onset) or, negated, how long there has been none (a look-back window). Either way
+        the condition at some time is necessary: without it, not met; with it, when it began or ended is a person's
+        call (ir.Judged on the condition ever)."""
+        at = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "LASTING")
+        cmp, number, unit = (next(t for t in parts[at:] if isinstance(t, Token) and t.type == k)
+                             for k in ("CMP", "NUMBER", "TIMEUNIT"))
+        if cmp.value not in _LASTING_WORDS:
+            raise Uncompilable(f"a condition for '{cmp}' a time")
+        rest = tuple(p for p in parts[:at] if not (isinstance(p, Token) and p.type in ("HISTORY", "PRIOR")))
+        rest += tuple(p for p in parts[at:] if not isinstance(p, Token))  # the exceptions
+        node = self.conditions(Token("HISTORY", "history of"), *rest)
+        if any(isinstance(c, ir.Condition) and c.concept == "postmenopausal" for c in ir.walk(node)):
+            # "postmenopausal for at least 1 year" says who cannot conceive (see reproductive.json): left to review
+            raise Uncompilable("how long postmenopausal: a statement of childbearing potential")
+        n = float(number.value)
+        qualifier = f"for {_LASTING_WORDS[cmp.value]} {n:g} {unit.value}{'' if n == 1 else 's'}"
+        return ir.Judged(qualifier, node)
+
+    def conditions_unless(self, *parts: Any) -> ir.Node:
+        """"(No) congestive heart failure unless ejection fraction at least 40%": the condition with the measurement
+        not so (negated: none, or the measurement so)."""
+        measure = parts[-1]
+        node = _all([self.conditions(*parts[:-2]), ir.Not(measure)])
+        self._joint.add(id(node))
+        return node
+
     def drug(self, t: Token) -> ir.Node:
         return ir.Medication(t.value)
 
@@ -390,6 +423,12 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         the statement is decided, with it a person checks the indication."""
         if any(isinstance(p, ir.Dose) for p in parts):
             raise Uncompilable("a dose and an indication together")
+        at = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "FOR")
+        if any(isinstance(p, Token) and p.type == "JUDGED" for p in parts[at:]):
+            # "for locally advanced or metastatic disease": the words as written after "for"
+            purpose = _words_after(parts[at:])
+            node = self.medications(*(p for p in parts[:at]), *(p for p in parts[at:] if isinstance(p, ir.Window)))
+            return ir.Judged(purpose, node)
         node = self.medications(*(p for p in parts if not (isinstance(p, Token) and p.type == "CONDITION")))
         return ir.Judged(_purpose(parts), node)  # type: ignore[arg-type]
 
@@ -517,8 +556,36 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         return _any([_retime(p, window, ()) for p in parts if isinstance(p, ir.Node)])
 
     def procedures_for(self, *parts: Any) -> ir.Node:
+        at = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "FOR")
+        if any(isinstance(p, Token) and p.type == "JUDGED" for p in parts[at:]):
+            # "No prior radiotherapy for recurrent or metastatic disease": the words as written after "for"
+            return ir.Judged(_words_after(parts[at:]), self.procedures(
+                *parts[:at], *(p for p in parts[at:] if isinstance(p, ir.Window))))
         rest = [p for p in parts if not (isinstance(p, Token) and p.type in ("CONDITION", "FOR", "OR", "AND"))]
         return ir.Judged(_purpose(parts), self.procedures(*rest))  # type: ignore[arg-type]
+
+    def procedures_upto(self, *parts: Token | None) -> ir.Node:
+        """"Radiation therapy =< 4 weeks (prior to registration)" among the exclusions: done within the last 4 weeks; the
+        comparator must follow the procedure at once ("mechanical ventilation for at least 48 h" is how long)."""
+        toks = [t for t in parts if t is not None]
+        proc = next(t for t in toks if t.type == "PROCEDURE")
+        cmp, number, unit = (next(t for t in toks if t.type == k) for k in ("CMP", "NUMBER", "TIMEUNIT"))
+        if cmp.value not in ("<", "<=") or self.kind != "exclusion":
+            raise Uncompilable("a procedure and a time: how long ago, or for how long?")
+        if proc.end_pos is None or cmp.start_pos is None or cmp.start_pos - proc.end_pos > 1:
+            raise Uncompilable("a word between the procedure and the time: how long ago, or for how long?")
+        lead = [t for t in toks if t.type in ("HISTORY", "PRIOR", "USE", "PROCUSE", "REQUIRING") and t.start_pos < proc.start_pos]
+        return self.procedures(*lead, ir.Procedure(proc.value), ir.Window(number.value, unit.value))
+
+    def conditions_on(self, *parts: Any) -> ir.Node:
+        """"HIV-positive patients on combination antiretroviral therapy", "diabetes treated with insulin": a patient with
+        the condition who takes the drug (negated, "no HIV-positive patients receiving ART": not both)."""
+        at = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "USE")
+        if any(isinstance(p, Token) and p.type in ("HISTORY", "PRIOR") for p in parts[:at]):
+            raise Uncompilable("a history of a condition treated with a drug: treated when?")
+        node = _all([self.conditions(*parts[:at]), self.medications(*parts[at:])])
+        self._joint.add(id(node))
+        return node
 
     def treated(self, *parts: Any) -> ir.Node:
         """"Prior therapy for lymphoma": only a patient who has (had) lymphoma can have been treated for it."""
@@ -602,6 +669,7 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         return ir.Window(1, next(p for p in parts if p.type == "TIMEUNIT").value)
 
 
+_LASTING_WORDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}  # "for at least 90 days"
 _DRUG_QUALIFIERS = frozenset({"chronic", "investigational", "experimental"})  # words before a drug a person weighs (see EventRules.drug_judged)
 
 

@@ -243,8 +243,23 @@ def _set(node: ir.Node, settings: list[str | None], i: int) -> ir.Node:
     return node if q is None else ir.Judged(q, node)
 
 
+def _words_after(parts: tuple[Any, ...]) -> str:
+    """"for locally advanced or metastatic disease": the words from "for" on, as written (a list separator as "or")."""
+    words = []
+    for p in parts:
+        if p is not None and not (isinstance(p, Token) and p.type in ("FOR", "JUDGED", "CONDITION", "OR", "AND", "COMMA")):
+            break  # "... and recovered", a window: no longer what it was for
+        words.append("or" if p is None else _concept_words(p.value) if p.type == "CONDITION" else
+                     str(p.value) if p.type == "JUDGED" else str(p))
+    return " ".join(words)
+
+
 def _purpose(parts: tuple[Any, ...]) -> str | None:
-    """"for melanoma", "for lung cancer or copd exacerbation": what a treatment was for, or None."""
+    """"for melanoma", "for lung cancer or copd exacerbation": what a treatment was for, or None; "for recurrent or
+    metastatic disease" (a stage or course, the grammar's _for_stage) as written."""
+    at = next((i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "FOR"), None)
+    if at is not None and any(isinstance(p, Token) and p.type == "JUDGED" for p in parts[at:]):
+        return _words_after(parts[at:])
     conds = [_concept_words(p.value) for p in parts if isinstance(p, Token) and p.type == "CONDITION"]
     return f"for {' or '.join(conds)}" if conds else None
 

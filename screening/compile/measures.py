@@ -143,6 +143,8 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         window = ir.Window(number.value, unit.value)
         events = [p for p in parts if isinstance(p, ir.Node) and not isinstance(p, _Longer)]
         longer = [p.node for p in parts if isinstance(p, _Longer)]  # from since_more
+        if any(id(n) in self._treated for n in events):
+            return self._since_treated(parts, toks, cmp, window, events, longer)
         named = {m.concept for n in events for m in _leaves(n) if isinstance(m, (ir.Medication, ir.Procedure))}
         if longer and any(isinstance(m, ir.Medication) and m.route for n in events for m in _leaves(n)):
             # "since prior intrathecal chemotherapy (2 weeks for cytarabine)": by that route only, or any?
@@ -189,6 +191,31 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         if recovered is not None:  # "... and recovered": moot without the therapy, a person's call with it
             return _all([node, _recovered_from(_leaves(node), "not recovered from its toxicity")])
         return node
+
+    def since_treated(self, lead: Token, *parts: Any) -> ir.Node:
+        """"Since prior treatment for melanoma": only a patient who has (had) melanoma can have been treated for it."""
+        keys = [k for t in parts if isinstance(t, Token) and t.type in ("CONDITION", "CGROUP")
+                for k in ((t.value,) if t.type == "CONDITION" else t.value)]
+        node = ir.Judged(str(lead.value), _any([ir.Condition(k) for k in keys]))
+        self._treated.add(id(node))
+        return node
+
+    def _since_treated(self, parts: tuple[Any, ...], toks: list[Token], cmp: Token, window: ir.Window,
+                       events: list[ir.Node], longer: list[ir.Node]) -> ir.Node:
+        """"At least 30 days since prior treatment for melanoma": none in that window. The record names no such
+        treatment: without the illness ever, none (decided); with it, when it was last treated a person checks."""
+        if len(events) != 1 or longer or _purpose(parts) is not None or toks[0] is not cmp or any(
+                t.type in ("RECOVERED", "NEG", "PROGRESSED", "BETWEEN") for t in toks):
+            raise Uncompilable("'since' a treatment no vocabulary names, with more beside it")
+        if cmp.value in (">", ">=") and self.kind == "exclusion":
+            raise Uncompilable("a requirement ('at least ... since') filed among the exclusions")
+        event = events[0]
+        assert isinstance(event, ir.Judged)
+        n = window.amount
+        what = " or ".join(_concept_words(c.concept) for c in _leaves(event.item) if isinstance(c, ir.Condition))
+        judged = ir.Judged(f"{event.qualifier.removesuffix(' for')} for {what} within {n:g} {window.unit}{'' if n == 1 else 's'}",
+                           event.item)
+        return judged if cmp.value in ("<", "<=") else ir.Not(judged)
 
     def since_more(self, *parts: Token | None) -> ir.Node:
         """"(6 weeks for nitrosoureas or mitomycin C; 8 weeks for suramin)": each wait for the drugs after it."""
@@ -531,6 +558,18 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
                 raise Uncompilable(f"'{result}' said of {q.name}, which is measured, not tested positive/negative")
             nodes.append(ir.TestResult(k, result, window))
         return _all(nodes) if result == "negative" else _any(nodes)
+
+    def test_amount(self, *parts: Any) -> ir.Node:
+        """"HCV RNA >= 10,000 IU/mL": above a positive amount, the test is positive. A negative test decides (not met);
+        a positive one leaves the amount, which the record's result does not give, to a person."""
+        keys = [k for p in parts if isinstance(p, tuple) for k in p]
+        cmp = next(p for p in parts if isinstance(p, Token) and p.type == "CMP")
+        v = next(p for p in parts if isinstance(p, _Value))
+        if cmp.value not in (">", ">=") or v.kind != "plain" or v.number <= 0 or v.unit is None or v.unit in ir.WINDOW_UNITS:
+            raise Uncompilable("an amount of a positive/negative test that a negative result does not rule out")
+        node = self._tests(tuple(p for p in parts if isinstance(p, (tuple, ir.Window))), "positive")
+        names = " or ".join(_concept_words(k) for k in keys)
+        return ir.Judged(f"{names} {cmp.value} {v.number:g} {v.unit}", node)
 
     def tcondition(self, t: Token) -> _TestedCondition:
         if isinstance(t, ActiveToken):

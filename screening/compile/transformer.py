@@ -49,6 +49,9 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         # to agree once the quantity is known (the comparison is held, so its id is not reused)
         self._restated: dict[int, tuple[list[Any], tuple[tuple[_Value, _Value], ...]]] = {}
         self._conditional: set[int] = set()  # ids of thresholds that hold only under a condition (if_measure)
+        # ids of "X unless <measurement>", "X patients on Y" nodes: one statement of a patient, negated "not both"
+        self._joint: set[int] = set()
+        self._treated: set[int] = set()  # ids of "since prior treatment for X" items (since_treated)
         self._had = False  # a past tense ("had", "undergone") read before a drug (had_lead)
 
     # --- structure -----------------------------------------------------------------------------
@@ -114,7 +117,8 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         # "... is not permitted": in an inclusion a negation; in an exclusion it restates the exclusion
         if any(isinstance(p, Token) and p.type == "NEGTAIL" for p in parts) and self.kind == "inclusion":
             negated = not negated
-        if negated and isinstance(body, ir.All) and len(body.items) > 1 and not all(_measures_only(i) for i in body.items):
+        if negated and isinstance(body, ir.All) and len(body.items) > 1 and not all(_measures_only(i) for i in body.items) \
+                and id(body) not in self._joint:
             # "No diabetes and hypertension", "No history of HIV infection and negative results for hepatitis B and C":
             # neither, not both, or the first only? ("not all" would hold for a positive hepatitis B test; review s7c)
             raise Uncompilable("a negation before statements joined by 'and': neither, not both, or the first only?")

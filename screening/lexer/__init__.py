@@ -17,7 +17,8 @@ from .. import cancers, vocab
 from ..patient import route_name
 from .lexicon import Lexicon, Ordinal, _route_text, lexicon, phrase_data, phrase_key
 from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _anchor, _attested, _before_drug,
-                       _coordinated_heads, _drug_allergy_end, _drug_before, _drug_nouns, _drug_property_end, _genotypes, _half_lives_at, _joined_number, _match,
+                       _coordinated_heads, _condition_lasting, _drug_allergy_end, _drug_before, _drug_nouns, _drug_property_end,
+                       _genotypes, _half_lives_at, _joined_number, _match,
                        _next_kind, _at_anchor, _plan_before_window, _says_what_is_attested, _segment, _tail, _this_trial_other,
                        _treatment_before)
 from .organs import organ_function_end
@@ -273,6 +274,9 @@ def _read(text: str) -> tuple[list[Token], str]:
         elif kind == "FILLER" and j == i + 1 and r.text == "for" and _drug_before(toks) \
                 and (_next_kind(raws, j, choice, lx) == "CMP" or j < n and raws[j].kind == "cmp" and raws[j].text != "="):
             # "zidovudine for more than 6 months": how long it was taken (ir.Duration), not how long ago
+            toks.append(Token("LASTING", "for", start_pos=r.start, end_pos=r.end))
+        elif kind == "FILLER" and j == i + 1 and r.text == "for" and _condition_lasting(toks, raws, j, choice, lx):
+            # "type 2 diabetes for at least 90 days": how long the condition has lasted, not how long ago
             toks.append(Token("LASTING", "for", start_pos=r.start, end_pos=r.end))
         elif kind != "FILLER":
             toks.append(_phrase_token(raws, i, kind, value if value is not None else text[r.start:raws[j - 1].end],

@@ -138,6 +138,18 @@ def _drug_before(toks: list[Token]) -> bool:
     return types[-1:] == ["DRUG"] or types == ["DRUG", "LPAR", "DRUG", "RPAR"]
 
 
+def _condition_lasting(toks: list[Token], raws: list[Raw], j: int, choice: list[int], lx: Lexicon) -> bool:
+    """"for" between a condition (perhaps with its abbreviation in parentheses) and a comparison of time: "type 2
+    diabetes for at least 90 days", "rheumatoid arthritis (RA) for >= 3 months" (how long it has lasted)."""
+    types = [t.type for t in toks[-4:]]
+    if not (types[-1:] in (["CONDITION"], ["CGROUP"]) or types == ["CONDITION", "LPAR", "CONDITION", "RPAR"]):
+        return False
+    k = j + 1 if j < len(raws) and raws[j].kind == "cmp" else j + choice[j] if j < len(raws) and choice[j] and \
+        lx.phrases[tuple(x.text for x in raws[j:j + choice[j]])][0] == "CMP" else None
+    return k is not None and k + 1 < len(raws) and raws[k].kind == "num" and \
+        raws[k + 1].text in ("day", "days", "week", "weeks", "month", "months", "year", "years", "yrs", "yr", "wk", "wks")
+
+
 def _before_drug(raws: list[Raw], j: int, choice: list[int], lx: Lexicon) -> bool:
     """A drug follows, perhaps after other routes ("IV or oral antibiotics", "IV bolus of steroids")."""
     while j < len(raws):
