@@ -28,11 +28,11 @@ class JudgementRules(Transformer):  # type: ignore[type-arg]
         """The statement, weighed by the investigator (ir.Judged): with none of its facts in the record it does not
         hold; with one, a person decides. Only facts of the record's lists: a measurement ("life expectancy >= 6
         months in the opinion of the investigator") is the investigator's estimate, not a fact to weigh."""
-        opinion = next(p for p in parts if isinstance(p, Token) and p.type == "OPINION")
+        opinions = list(dict.fromkeys(str(p.value) for p in parts if isinstance(p, Token) and p.type == "OPINION"))
         body = next(p for p in parts if isinstance(p, ir.Node))
+        qualifier = ", ".join(opinions)
         if isinstance(body, ir.Not) or not _events_only(body):
-            raise Uncompilable(f"'{opinion.value}' said of what is not a diagnosis, treatment or procedure")
-        qualifier = str(opinion.value)
+            raise Uncompilable(f"'{qualifier}' said of what is not a diagnosis, treatment or procedure")
         if isinstance(body, ir.Judged):  # "clinically significant allergy ..., as judged by the investigator": both
             qualifier, body = f"{body.qualifier}, {qualifier}", body.item
         rest = tuple(p for p in parts if not (isinstance(p, ir.Node) or isinstance(p, Token) and p.type in (
