@@ -38,6 +38,7 @@ class _Topic:
     positive_in_inclusion: bool
     joins: bool  # may be stated together with another topic in one sentence
     names: bool  # may name the treatment it is about ("comply with the IL-2 treatment regimen")
+    phrase_only: bool = False  # read only as a lexer phrase: never a sentence from words; `allowed` = the words after it
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,13 @@ def _lists() -> _Lists:
     for name, t in d["topics"].items():
         requires = tuple(frozenset(g) for g in t["requires"])
         own_negative = negative | frozenset(t.get("negative", ()))
-        allowed = common | own_negative | frozenset(t["words"]) | frozenset().union(*requires)
+        phrase_only = bool(t.get("phrase_only", False))
+        allowed = frozenset(t["words"]) if phrase_only else (
+            common | own_negative | frozenset(t["words"]) | frozenset().union(*requires))
         topics.append(_Topic(name, requires, allowed, own_negative, frozenset(t.get("narrow", ())),
                              frozenset(t.get("broad", ())), bool(t.get("numbers", False)),
                              t["inclusion_sign"] == "positive", bool(t.get("joins", True)),
-                             bool(t.get("names", False))))
+                             bool(t.get("names", False)), phrase_only))
     endings = tuple(sorted((tuple(e.split()) for e in d["permission"]["endings"]), key=len, reverse=True))
     return _Lists(tuple(topics), endings, frozenset(d["permission"]["restricting"]))
 
@@ -95,7 +98,7 @@ def attestation_statement(text: str, kind: str) -> ir.Node | None:
     if not words:
         return None
     present = set(words)
-    candidates = [t for t in lists.topics if all(not g.isdisjoint(present) for g in t.requires)]
+    candidates = [t for t in lists.topics if not t.phrase_only and all(not g.isdisjoint(present) for g in t.requires)]
     if not candidates:
         return None
     # one topic whose lists hold every word; else consent and compliance together

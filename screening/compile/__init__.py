@@ -22,6 +22,7 @@ from ..errors import ScreeningError
 from ..lexer import lexicon, phrase_data, tokenize
 from ..trial import Trial
 from .other import other_reason, other_words
+from .judgement import this_trial_before
 from .helpers import GROUP_ATTESTATIONS, Uncompilable, _all, _any, _therapy_counts
 from .own_disease import (_DISEASE_ONLY, _graded_disease, _healthy, _marrow_extent, _names_only_own, _own_disease,
                           _own_disease_judged, _own_involvement, _own_malignancies, _tokens, _viral_loads, involvement_named)
@@ -65,6 +66,8 @@ def _measure_run(toks: list[Token]) -> Tree | None:
 def _start_for(toks: list[Token], start: str) -> str:
     """The start symbol a sentence (or one statement of a run) is parsed with: "start" gives way to a gated one
     when the tokens hold what only that one reads."""
+    if start == "start" and any(t.type == "OPINION" for t in toks):
+        return "start_opinion"  # the investigator weighs the statement (compile.judgement)
     if start == "start" and any(t.type in ("STABLE", "STABLEOF") for t in toks):
         return "start_stable"  # a stable-dose demand
     if start == "start" and (any(t.type in ("IFCOND", "UNLESS") for t in toks) or any(
@@ -200,12 +203,14 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         return ir.Review(text, "a fragment: 'for ...' says whom or what other criteria are for")
     if any(t.type == "WORD" for t in toks) or text.count("(") != text.count(")"):
         return _as_statement(text, kind) or _permission_demand(text, kind, start, own) \
-            or _attestation_tail(text, kind, start, own) or ir.Review(text, _review_reason(toks, text))
+            or _attestation_tail(text, kind, start, own) or this_trial_before(text) or ir.Review(text, _review_reason(toks, text))
     if kind == "inclusion" and all(t.type in ("DRUG", "PROCEDURE", "COMMA", "OR", "AND") for t in toks):
         # a bare "Chemotherapy" among the inclusion criteria is a sub-heading far more often than a demand
         return ir.Review(text, "a bare treatment name among the inclusion criteria: a heading, or a requirement?")
     try:
         start = _start_for(toks, start)
+        if start == "start_opinion" and (stated := _as_statement(text, kind)) is not None:
+            return stated  # "Any medical condition that would interfere with the study": the investigator's catch-all
         try:
             tree = _parse_reproductive(toks, start)
         except LarkError:

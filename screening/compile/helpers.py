@@ -164,11 +164,17 @@ def _excepting(node: ir.Node, excepted: tuple[str, ...]) -> ir.Node:
 GROUP_ATTESTATIONS = frozenset({"childbearing_potential", "sexually_active"})
 
 
-def _attested(node: ir.Node, negated: bool = False) -> bool:
-    """An attestation the rule holds as true (not negated) somewhere in ``node``."""
+#: statements whose sense excludes (statements.toml inclusion_sign "negative"): a plan for the future ("planning to
+#: become pregnant during the study") held true belongs among the exclusions, not the inclusions
+EXCLUDING_ATTESTATIONS = frozenset({"pregnancy_plans", "nursing_plans"})
+
+
+def _attested(node: ir.Node, negated: bool = False, excluding: bool = False) -> bool:
+    """An attestation the rule holds as true (not negated) somewhere in ``node``: one that is a requirement, or with
+    ``excluding`` one whose sense excludes."""
     if isinstance(node, ir.Attestation):  # whether a woman can bear children says whom a demand is for
-        return not negated and node.name not in GROUP_ATTESTATIONS
-    return any(_attested(c, negated != isinstance(node, ir.Not)) for c in ir.children(node))
+        return not negated and node.name not in GROUP_ATTESTATIONS and (node.name in EXCLUDING_ATTESTATIONS) == excluding
+    return any(_attested(c, negated != isinstance(node, ir.Not), excluding) for c in ir.children(node))
 
 
 def _other_than(node: ir.Node, own: frozenset[str], heads: bool = False) -> ir.Node:

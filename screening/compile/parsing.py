@@ -74,7 +74,7 @@ def _rule_first(rule: Any, first: dict[Any, set[Any]], nullable: set[Any]) -> fr
 def criteria_parser() -> Lark:
     parser = Lark.open_from_package("screening.grammars", "criteria.lark", parser="earley", lexer=_TokenListLexer,
                                     ambiguity="resolve",
-                                    start=["start", "start_if", "start_stable", "start_repro", "run", "dose_cap", "age_item"])
+                                    start=["start", "start_if", "start_stable", "start_repro", "start_opinion", "run", "dose_cap", "age_item"])
     earley = getattr(parser.parser, "parser", None)
     if isinstance(getattr(earley, "predictions", None), dict):  # lark's Earley internals (1.1-1.3); else unfiltered
         first, _, nullable = calculate_sets(parser.rules)

@@ -12,6 +12,7 @@ from .. import ir
 from ..lexer import lexicon, phrase_data
 from .helpers import Uncompilable, _Value, _all, _any, _attested, _leaves, _measures_only, _other_than, _prohibitions
 from .events import EventRules
+from .judgement import JudgementRules
 from .measures import MeasureRules
 from .reproductive_groups import _WOMEN_ONLY
 from .states import StateRules
@@ -30,7 +31,7 @@ def _positive_event(node: ir.Node) -> bool:
 
 
 @v_args(inline=True)
-class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  # type: ignore[type-arg]
+class CriteriaTransformer(MeasureRules, EventRules, StateRules, JudgementRules, Transformer):  # type: ignore[type-arg]
     """Parse tree -> IR. ``kind`` (inclusion/exclusion) decides what a bare comma list means."""
 
     def __init__(self, kind: str, own: frozenset[str] = frozenset(), other: str = "", heads: bool = False) -> None:
@@ -126,6 +127,12 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, Transformer):  #
         if self.kind == "exclusion" and _attested(result):
             # "Willing to sign informed consent" filed among the exclusions would exclude those who consent
             raise Uncompilable("a requirement (an attestation) filed among the exclusions")
+        if self.kind == "inclusion" and _attested(result, excluding=True):
+            # "Planning to become pregnant" filed among the inclusions would admit only those who plan it
+            raise Uncompilable("an exclusion (a plan stated) filed among the inclusions")
+        if self.kind == "exclusion" and _attested(ir.Not(result), excluding=True):
+            # "Not planning to become pregnant" filed among the exclusions would exclude those who do not plan it
+            raise Uncompilable("a plan denied, filed among the exclusions")
         return result
 
     def start_if(self, *parts: Any) -> ir.Node:

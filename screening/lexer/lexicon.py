@@ -108,6 +108,8 @@ def lexicon() -> Lexicon:
     for key, phrases in d["attestation"].items():
         negated = key.startswith("not_")
         add(phrases, "ATTEST", (key.removeprefix("not_"), negated))
+    for key, phrases in d["investigator_judgement"].items():  # "(as judged by the investigator)": screening/compile/judgement.py
+        add(phrases, "OPINION", key)
     add(d["study"]["phrases"], "STUDY")
     add(d["blocking"]["phrases"], "WORD")
     add(d["population"]["phrases"], "POPULATION")
