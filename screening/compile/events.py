@@ -10,7 +10,7 @@ from lark import Token, Transformer, v_args
 from .. import ir, vocab
 from ..lexer import ActiveToken, Ordinal, lexicon, phrase_data, phrase_key
 from .helpers import (
-    GENERIC_QUALIFIER, Uncompilable, _concept_words, _Ever, _JudgedExceptions, _Period, _SUSPICION, _Value, _age, _age_values, _all,
+    GENERIC_QUALIFIER, Uncompilable, _Ever, _JudgedExceptions, _Period, _SUSPICION, _Value, _age, _age_values, _all,
     _any, _dose, _drug_settings, _event_window, _excepting, _generic, _generic_systemic, _latent_forms, _leaves,
     _purpose, _qualifier, _words_after, _recent_settled, _recovered_from, _retime, _set, _setting, _suspicion, _years)
 
