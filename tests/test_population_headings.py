@@ -20,6 +20,8 @@ MUST_UNDER_EXCLUSIONS = ("Inclusion Criteria:\n - Age 18 or older\nExclusion Cri
                          "        - Children under age 5\n")
 SPLIT_EXAMPLES = ("Inclusion Criteria:\n - No condition that would prevent compliance, e.g.: Alcoholism Drug addiction\n"
                   " - Psychiatric disease\n - No pregnant or nursing women\n")
+EACH = ("Inclusion Criteria:\nEach Patient with Hepatic Impairment:\n - Hematocrit >= 25%\n"
+        "Matched Healthy Volunteers:\n - Hematocrit >= 38%\n")
 AT_LEAST = ("Inclusion Criteria:\n - Age 18 or older\n - Inflammation defined by at least 1 of the following criteria:\n"
             " - CRP >= 10 mg/dL\n - Ferritin > 500 ng/mL\nExclusion Criteria:\n - Pregnant or breastfeeding\n")
 
@@ -44,6 +46,8 @@ CASES = [
      "the contacts' ages, not the patient's (was not_met)"),
     (SPLIT_EXAMPLES, {"sex": "female", "conditions": []}, "Psychiatric disease", "review",
      "a bare diagnosis after an item listing examples may continue them (e2e review s8b: was not_met, ineligible)"),
+    (EACH, {"sex": "female", "observations": [{"name": "hematocrit", "value": 30, "unit": "%", "date": "2026-11-20"}]},
+     "Hematocrit >= 25%", "review", "'Each Patient with ...:' names one cohort, not all (a shadowed pattern had read it so)"),
     (AT_LEAST, {"sex": "female", "pregnant": True}, "Pregnant or breastfeeding", "met",
      "an exclusion after a flat 'at least 1 of the following:' list still excludes (was a part of the list)"),
 ]
