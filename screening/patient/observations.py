@@ -223,9 +223,11 @@ def _censored(o: ObservationIn, path: str, q: units.QuantityDef, v: str) -> Obs:
     m = _CENSOR.fullmatch(v)
     op = _CENSOR_OPS.get(m[1], m[1])  # type: ignore[index]
     limit = _observation(o.model_copy(update={"value": m[2]}), path, q)  # type: ignore[index]
+    if limit.value is None:
+        return limit  # a unit that measures something else, an ambiguous number: no value, and no bound either
     when = f" on {o.date}" if o.date else ""
-    unit = "" if limit.value is None or not o.unit or o.unit in v else f" {o.unit}"
-    return replace(limit, value=None, bound=limit.value, bound_op=None if limit.value is None else op,
+    unit = f" {o.unit}" if o.unit and o.unit not in v else ""
+    return replace(limit, value=None, bound=limit.value, bound_op=op,
                    summary=f"{o.name or o.code or q.name} {v.strip()}{unit}{when}", scale=None, step=None)
 
 
