@@ -56,3 +56,33 @@ CASES = [
 @pytest.mark.parametrize("text,record,item,verdict,why", CASES, ids=[c[4][:40] for c in CASES])
 def test_heading_says_whom_its_items_are_for(text: str, record: dict, item: str, verdict: str, why: str) -> None:
     assert screen_text(text, record)[item] == verdict, why
+
+
+def _kinds(text: str) -> dict[str, tuple[str, str]]:
+    from dataclasses import replace
+
+    from screening.compile import compile_trial
+    from screening.ingest import load_trial
+    from screening.segment import split_criteria
+    from trial_text import SEEDS
+    trial = load_trial(SEEDS[0])
+    compiled = compile_trial(replace(trial, criteria_text=text, items=split_criteria(text)))
+    return {c.text: (c.kind, type(c.rule).__name__) for c in compiled.criteria}
+
+
+def test_a_heading_that_forbids_files_its_items_as_exclusions() -> None:
+    """"Patients may not concurrently have any of the following conditions:" among the inclusions (precision review
+    s9: "Seizure disorder" below it was demanded, and every patient without one failed)."""
+    kinds = _kinds("Inclusion Criteria:\n - Age 18 or older\n - Patients may not concurrently have any of the following "
+                   "conditions:\n    - Known CNS metastases\n    - Seizure disorder\nExclusion Criteria:\n - Pregnancy\n")
+    assert kinds["Seizure disorder"] == ("exclusion", "Condition")
+    assert kinds["Known CNS metastases"][0] == "exclusion"
+
+
+def test_items_that_say_when_a_demand_applies_are_no_demands() -> None:
+    """"Normal pulmonary function test (...) if any of the following is present:" (precision review s9)."""
+    kinds = _kinds("Inclusion Criteria:\n - Age 18 or older\n - Normal pulmonary function test (FEV1 >= 75% of predicted "
+                   "value) if any of the following is present:\n    - Symptoms of respiratory dysfunction\n"
+                   "    - Prior chest radiotherapy\nExclusion Criteria:\n - Pregnancy\n")
+    assert kinds["Symptoms of respiratory dysfunction"][1] == "Review"
+    assert kinds["Prior chest radiotherapy"][1] == "Review"
