@@ -394,9 +394,17 @@ class Builder(MeasureChecks, MedicationChecks):
         name = node.name
         label = name.replace("_", " ")
         evidence = (f"attestations.{name}",)
+        # a plan to become pregnant (or to breast-feed) no man makes, nor, to become pregnant, a woman the record puts
+        # outside childbearing potential (precision review s9: every man was left unknown)
+        outside = self._outside_childbearing() if name == "pregnancy_plans" else None
+        womens = name in ("pregnancy_plans", "nursing_plans")
 
         def check(p: Patient, c: Context) -> Outcome:
             if p.attestations is None or name not in p.attestations:
+                if womens and p.sex == "male":
+                    return Outcome(NOT_MET, "no {}: recorded sex is male", (label,), ("sex",))
+                if outside is not None and (why := outside(p, c)).verdict == MET:
+                    return Outcome(NOT_MET, "no {}: {}", (label, _Reasons([why])), why.evidence)
                 return Outcome(UNKNOWN, "no attestation '{}' in the record", (name,))
             value = p.attestations[name]
             return Outcome(MET if value else NOT_MET, "attested: {}{}", ("" if value else "not ", label),
