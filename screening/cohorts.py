@@ -21,7 +21,8 @@ def heading_words() -> dict[str, re.Pattern[str]]:
         return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
     def pattern(name: str, words: list[str]) -> str:
         if name == "excepting":  # at the end: "except:", "except adequately treated:"
-            return r"\b(?:" + alternation(words) + r")\b[\w\s,'/-]{0,40}:\s*$"
+            # ("except for nondisease-related conditions, e.g.:" too)
+            return r"\b(?:" + alternation(words) + r")\b[\w\s,'/.-]{0,40}:\s*$"
         if name == "list_intro":  # at the very end, or a colon
             return r":\s*$|\b(?:" + alternation(words) + r")\W*$"
         if name == "examples":  # "Relapsed solid tumors, including:" (an inclusion heading whose items are examples)

@@ -162,7 +162,7 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
     ("Serious infection within 4 weeks", "exclusion", 'judged("serious", condition(infection, within 4 weeks))'),
     ("Serious infection such as bacteremia, sepsis", "exclusion",
      'any(judged("serious", condition(infection, now)), judged("serious", condition(bacteremia, now)), '
-     'condition(sepsis, now))'),
+     'judged("serious", condition(sepsis, now)))'),
     ("Severe cardiac or pulmonary disease", "exclusion",
      'judged("severe", any(condition(heart_disease, now), condition(lung_disease, now)))'),
     ("Stage IV breast cancer", "inclusion", 'judged("stage iv", condition(breast_cancer, now))'),

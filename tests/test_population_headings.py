@@ -86,3 +86,13 @@ def test_items_that_say_when_a_demand_applies_are_no_demands() -> None:
                    "    - Prior chest radiotherapy\nExclusion Criteria:\n - Pregnancy\n")
     assert kinds["Symptoms of respiratory dysfunction"][1] == "Review"
     assert kinds["Prior chest radiotherapy"][1] == "Review"
+
+
+def test_examples_after_except_e_g_are_the_allowed_exceptions() -> None:
+    """"No concurrent hormonal therapy except for nondisease-related conditions, e.g.:" over "Insulin for diabetes"
+    (precision review s9: the exceptions were read as exclusions)."""
+    kinds = _kinds("Inclusion Criteria:\n - Age 18 or older\n - No concurrent hormonal therapy except for nondisease-related"
+                   " conditions, e.g.:\n    - Insulin for diabetes\n    - Steroids for adrenal failure\n"
+                   "Exclusion Criteria:\n - Pregnancy\n")
+    assert kinds["Insulin for diabetes"][1] == "Review"
+    assert kinds["No concurrent hormonal therapy except for nondisease-related conditions, e.g.:"][1] == "Review"

@@ -236,7 +236,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             return ir.Review(text, "asks for both sexes at once: 'or' mistyped?")
         if kind == "inclusion" and _demands_any_illness(node):  # "Serious disease" among the inclusions
             return ir.Review(text, "an illness of any kind required: a heading, the trial's own disease, or an exclusion?")
-        return _restricted_members_excepted(node)
+        return _lead_over_list(_restricted_members_excepted(node), toks)
     except VisitError as exc:
         orig = exc.orig_exc
         if isinstance(orig, (Uncompilable, ScreeningError, ValueError)):
@@ -245,6 +245,42 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     except LarkError:
         return _as_statement(text, kind) or _attestation_tail(text, kind, start, own) or _labelled(
             text, toks, kind, start, own) or ir.Review(text, _review_reason(toks, text))
+
+
+def _lead_over_list(node: ir.Node, toks: list[Token]) -> ir.Node:
+    """A time said at the head of a list holds for a treatment that ends it with no time of its own (precision review
+    s9): "History of pancreatitis, history of neuropathy or neurotoxic drug therapy" (ever, not now); "Current or
+    recent bleeding, thromboembolic event and or use of a thrombolytic agent" (weighed as recent, not only now)."""
+    inner = node.item if isinstance(node, ir.Not) else node
+    if not isinstance(inner, ir.AnyOf) or not toks:
+        return node
+    lead = toks[1:] if toks[0].type == "NEG" else toks
+    now_drugs = [i for i in inner.items if isinstance(_judged_leaf(i), ir.Medication) and _judged_leaf(i).window == ir.Window(0)]
+    if not now_drugs or not lead:
+        return node
+    if lead[0].type == "HISTORY" and not any(t.type == "USE" for t in toks):
+        items = tuple(_with_window(i, None) if i in now_drugs else i for i in inner.items)
+    elif (recent := next((i for i in inner.items if isinstance(i, ir.Judged) and "recent" in i.qualifier), None)) \
+            and lead[0].type in ("USE", "JUDGED") and all(str(t.value).lower() in _NOW_WORDS for t in toks if t.type == "USE"):
+        items = tuple(ir.Judged(recent.qualifier, _with_window(i, None)) if i in now_drugs and not isinstance(i, ir.Judged)
+                      else i for i in inner.items)
+    else:
+        return node
+    out = ir.AnyOf(items)
+    return ir.Not(out) if isinstance(node, ir.Not) else out
+
+
+_NOW_WORDS = frozenset({"current", "currently", "use of", "current use of"})
+
+
+def _judged_leaf(node: ir.Node) -> ir.Node:
+    return node.item if isinstance(node, ir.Judged) else node
+
+
+def _with_window(node: ir.Node, window: ir.Window | None) -> ir.Node:
+    if isinstance(node, ir.Judged):
+        return ir.Judged(node.qualifier, _with_window(node.item, window))
+    return replace(node, window=window)  # type: ignore[type-var]
 
 
 def _restricted_members_excepted(node: ir.Node) -> ir.Node:

@@ -46,8 +46,10 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         t = next(p for p in parts if isinstance(p, Token) and p.type == "CONDITION")
         qualifier = _qualifier(parts)
         examples = _examples_of(t.value, [p for p in parts if isinstance(p, ir.Node)])
-        return _any([ir.Judged(qualifier, ir.Condition(t.value)),
+        node = _any([ir.Judged(qualifier, ir.Condition(t.value)),
                      *(e if isinstance(e, ir.Judged) else ir.Judged(qualifier, e) for e in examples)])
+        self._examples_of[id(node)] = qualifier
+        return node
 
     def cond_judged_now(self, *parts: Any) -> ir.Node:
         """"Uncontrolled intercurrent infection", "severe co-existing cardiac disease": a time word of now between
@@ -241,6 +243,10 @@ class EventRules(Transformer):  # type: ignore[type-arg]
             q = nodes[0].qualifier
             nodes = [ir.Judged(q, n.item) if _generic(n) and n.qualifier == GENERIC_QUALIFIER else
                      n if isinstance(n, ir.Judged) else ir.Judged(q, n) for n in nodes]
+        if len(nodes) > 1 and (q := self._examples_of.get(id(nodes[0]))) is not None:
+            # "Clinically significant cardiac disease, including symptoms of ischemia, CHF, or arrhythmia": the list
+            # after "including" goes on past the first example, and the qualifier with it (precision review s9)
+            nodes = [nodes[0], *(n if isinstance(n, ir.Judged) else ir.Judged(q, n) for n in nodes[1:])]
         nodes = _recent_settled(parts, nodes, recent, window)
         written = exceptions
         if any(isinstance(n, ir.Condition) and n.exceptions for m in nodes for n in ir.walk(m)):

@@ -44,6 +44,7 @@ class CriteriaTransformer(MeasureRules, EventRules, StateRules, JudgementRules, 
         self._parenthesised: set[int] = set()  # ids of nodes read from "( body )"
         self._active: set[int] = set()  # ids of conditions read with a dropped "active" before them
         self._now: set[int] = set()  # ids of generic illnesses with a time word of now ("serious concurrent illness")
+        self._examples_of: dict[int, str] = {}  # ids of "X such as A, B" readings -> the qualifier of X (events.conditions)
         self._open: set[int] = set()  # ids of generic illnesses (and their lists) ending in examples not in parentheses
         self._defined: set[int] = set()  # ids of conditions read as the measurements that define them
         # a threshold restated in another unit ("< 1.3 mg/dL (120 umol/L)"), by the id of its comparison: checked
