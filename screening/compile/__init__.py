@@ -440,7 +440,36 @@ def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str]
         # "Pregnant or breastfeeding. Women ... must have a negative pregnancy test." under the
         # exclusions: the second sentence is a requirement, and any() would exclude on it
         return ir.Review(text, f"the item mixes {kind} criteria with sentences of the other kind")
-    return _all(nodes) if kind == "inclusion" else _any(nodes)
+    return _all(_narrower_named_before(nodes)) if kind == "inclusion" else _any(_narrower_named_before(nodes))
+
+
+def _narrower_named_before(nodes: list[ir.Node]) -> list[ir.Node]:
+    """"No uncontrolled seizure disorder. No active neurologic disease.": a condition the item named in an earlier
+    sentence, with words of its own, is not taken in again by a broader one after it (a controlled epilepsy passes
+    the first and is no "active neurologic disease" of the second; e2e review s9: it failed it)."""
+    named: set[str] = set()
+    out = []
+    for node in nodes:
+        if named:
+            node = _except_narrower(node, named)
+        # (one named in a time window only, "No MI within 3 months", leaves an older one to the broader sentence)
+        named |= {n.concept for n in ir.walk(node) if isinstance(n, ir.Condition) and n.window in (None, ir.Window(0))}
+        out.append(node)
+    return out
+
+
+def _except_narrower(node: ir.Node, named: set[str]) -> ir.Node:
+    if isinstance(node, ir.Condition):
+        narrower = tuple(sorted(k for k in named if k != node.concept and node.concept in vocab.ancestors(k)
+                                and k not in node.exceptions))
+        return replace(node, exceptions=(*node.exceptions, *narrower)) if narrower else node
+    if isinstance(node, ir.Not):
+        return ir.Not(_except_narrower(node.item, named))
+    if isinstance(node, ir.Judged):
+        return ir.Judged(node.qualifier, _except_narrower(node.item, named))
+    if isinstance(node, (ir.All, ir.AnyOf)):
+        return type(node)(tuple(_except_narrower(i, named) for i in node.items))
+    return node
 
 
 def _demands_any_illness(node: ir.Node, negated: bool = False) -> bool:
