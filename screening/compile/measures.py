@@ -11,7 +11,7 @@ from ..errors import ScreeningError
 from ..lexer import ActiveToken, Ordinal, lexicon, phrase_data, phrase_key
 from .helpers import (
     Uncompilable, _Either, _Longer, _TestedCondition, _Value, _flat, _age, _age_values, _all, _any, _concept_words, _event_window, _leaves,
-    _method_keys, _purpose, _recovered_from, _set, _therapy_counts, _timed, _years)
+    _method_keys, _purpose, _qualifier, _recovered_from, _set, _therapy_counts, _timed, _years)
 from .reproductive_groups import _WOMEN_ONLY, _childbearing, _outside_group
 
 
@@ -473,6 +473,14 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         return _any([ir.Measure(k, op, 1.0, ref) for q in qs if isinstance(q, tuple) for k in q
                      for op, ref in sides[units.get_quantity(k).normal]])
 
+    def abnormal_judged(self, *parts: Any) -> ir.Node:
+        """"Clinically significant abnormal liver function tests", "significant transaminase abnormalities": a value
+        outside the reference range (as "abnormal X"), weighed by a person when a qualifier says how far (ir.Judged:
+        all within the range, not met; one outside, review; no value or no range, unknown). "Liver function test
+        abnormalities" with no qualifier is "abnormal liver function tests"."""
+        node = self.abnormal(None, *(p for p in parts if isinstance(p, tuple)))  # type: ignore[arg-type]
+        return ir.Judged(_qualifier(parts), node) if any(isinstance(p, Token) and p.type == "JUDGED" for p in parts) \
+            else node
 
     # --- age and sex ---------------------------------------------------------------------------
     def age(self, *parts: Any) -> ir.Node:

@@ -19,10 +19,10 @@ from .lexicon import Lexicon, Ordinal, _route_text, lexicon, phrase_data, phrase
 from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _anchor, _attested, _before_drug,
                        _coordinated_heads, _condition_lasting, _drug_allergy_end, _drug_before, _drug_nouns, _drug_property_end,
                        _genotypes, _half_lives_at, _joined_number, _match,
-                       _next_kind, _at_anchor, _plan_before_window, _says_what_is_attested, _segment, _tail, _this_trial_other,
+                       _next_kind, _at_anchor, _plan_before_window, _says_what_is_attested, _segment, _groups_after_leads, _tail, _this_trial_other,
                        _treatment_before)
 from .organs import organ_function_end
-from .passes import (_above_normal, _baseline_values, _bound_windows, _collapse, _ever_after, _generic_illness, _infection_with,
+from .passes import (_above_normal, _group_defined_later, _baseline_values, _bound_windows, _collapse, _ever_after, _generic_illness, _infection_with,
                      _metastatic_sites, _pressure_pairs, _settings_after, _value_anchors)
 from .tokens import (_CMP_SYMBOL, _NEW_CLAUSE, _ROMAN, _STAGE, ActiveToken, LexError, Raw, _phrase_token, _tok,
                      normalize_text, raw_tokens)
@@ -67,7 +67,7 @@ def _read(text: str) -> tuple[list[Token], str]:
     raws = _without_plural_marks(raw_tokens(text))
     toks: list[Token] = []
     i, n = 0, len(raws)
-    choice = _segment(raws, lx)
+    choice = _groups_after_leads(raws, _segment(raws, lx), lx)
     shared = _coordinated_heads(raws, choice, lx)
     swallow, attested = False, NOTHING_ATTESTED
     while i < n:
@@ -293,7 +293,7 @@ def _read(text: str) -> tuple[list[Token], str]:
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed, text)
     # "colon cancer that is metastatic": the qualifier before the cancer (after "X (X)" restatements collapse)
-    return _above_normal(_pressure_pairs(_baseline_values(_value_anchors(cancers.qualified(collapsed, text))), text)), text
+    return _group_defined_later(_above_normal(_pressure_pairs(_baseline_values(_value_anchors(cancers.qualified(collapsed, text))), text))), text
 
 
 

@@ -208,6 +208,7 @@ def lexicon() -> Lexicon:
               ("recovered", "RECOVERED"), ("sterile", "STERILE")]
     for section, kind in simple:
         add(d[section]["phrases"], kind)
+    add(d["abnormal"]["nouns"], "ABNORMALITY")  # "liver function test abnormalities"
     for section, kind in (("pregnant", "PREGNANT"), ("lactating", "LACTATING")):  # "non-pregnant": NEG and the state
         add(d[section]["negated"], "NEGFLAG", kind)
     for sex, phrases in d["sex"].items():

@@ -212,6 +212,33 @@ def _segment(raws: list[Raw], lx: Lexicon) -> list[int]:
     return choice
 
 
+_LEAD_KINDS = frozenset({"NORMAL", "ABNORMAL"})
+
+
+def _groups_after_leads(raws: list[Raw], choice: list[int], lx: Lexicon) -> list[int]:
+    """"Abnormal liver function tests", "normal liver function tests": the lead word and the group of measurements
+    after it ("abnormal" + "liver function tests"), not the longer condition or filler phrase the lead opens
+    ("abnormal liver function" + "tests") that ``_segment`` picks on a tie. Only where the group ends on a boundary
+    of the first reading, so the phrases after it stay as they were. Returns ``choice``, changed in place."""
+    n = len(raws)
+    for i in range(n - 1):
+        k = choice[i]
+        if k < 2 or lx.phrases.get((raws[i].text,), ("",))[0] not in _LEAD_KINDS \
+                or lx.phrases[tuple(r.text for r in raws[i:i + k])][0] not in ("CONDITION", "FILLER"):
+            continue
+        bounds, b = set(), i + k
+        while b < n and len(bounds) < lx.longest:
+            bounds.add(b)
+            b += choice[b] or 1
+        bounds.add(b)
+        for m in range(min(n, i + 1 + lx.longest), i + k, -1):
+            hit = lx.phrases.get(tuple(r.text for r in raws[i + 1:m]))
+            if hit is not None and hit[0] == "QGROUP" and m in bounds:
+                choice[i], choice[i + 1] = 1, m - i - 1
+                break
+    return choice
+
+
 _LIST_SEPS = (("and", "/", "or"), (",", "and", "/", "or"), (",", "or", "other"), ("or", "other"), (",", "or"),
               (",", "and"), ("and", "or"), ("or",), ("and",), ("nor",), ("/",), (",",))
 

@@ -347,8 +347,8 @@ def _measure_restated(before: Token, toks: list[Token], i: int) -> int:
     aminotransferase (AST, SGOT)", "ECOG PS (performance status)", "Fasting triglycerides (TG)" (the fasting value is the
     named one), "Performance status (Karnofsky scale)" (a generic scale word and the scale it is); 0 when it does not."""
     def same(x: Token) -> bool:
-        if before.type == "QGROUP":
-            return len(before.value) == 1 and x.type == "QUANTITY"
+        if before.type == "QGROUP":  # "abnormal liver function tests (LFTs)": the group named again
+            return len(before.value) == 1 and x.type == "QUANTITY" or x.type == "QGROUP" and x.value == before.value
         return x.type == "QUANTITY" and before.value in (x.value, f"fasting_{x.value}") \
             or x.type == "QGROUP" and x.value == (before.value,)
     if toks[i].type == "OR" and i + 1 < len(toks) and before.type == "QUANTITY" and toks[i + 1].type == "QUANTITY" \
@@ -370,6 +370,45 @@ _THERAPY_HEADS = frozenset({"therapy", "therapies", "treatment", "treatments"})
 
 
 _NOW_WORDS = frozenset({"active", "current", "ongoing", "currently"})
+
+
+_GROUP_LEADS = frozenset({"ABNORMAL", "NORMAL", "ELEVATED", "DECREASED"})
+
+
+def _group_defined_later(toks: list[Token]) -> list[Token]:
+    """"Abnormal liver function tests at screening, defined as ALT or AST > 2 x ULN, or total bilirubin > 1.5 x ULN",
+    "Abnormal liver function tests (LFTs) as follows: total bilirubin > 1.5x ULN": "abnormal" before a panel of
+    several measurements is then said by the thresholds after it, not by the reference range of every member; the
+    words that say so ("defined as", "as follows") are dropped before the grammar, so with any comparison after it
+    the panel is left unread (a WORD: review)."""
+    out = list(toks)
+    for i in range(len(out) - 1):
+        if out[i].type in _GROUP_LEADS and out[i + 1].type == "QGROUP" and len(out[i + 1].value) > 2 \
+                and any(t.type in ("CMP", "POSTCMP") for t in out[i + 2:]):
+            g = out[i + 1]
+            out[i + 1] = Token("WORD", "panel", start_pos=g.start_pos, end_pos=g.end_pos)
+    return out
+
+
+def _group_defined(before: Token, toks: list[Token], i: int) -> tuple[int, tuple[str, ...]] | None:
+    """"Liver function tests (ALT, AST, alkaline phosphatase)", "LFTs (SGOT or SGPT)": a group of measurements and,
+    in parentheses, the members of it the text means; (where it ends, those members), or None for anything else
+    ("LFTs (e.g. ALT)", a measurement outside the group)."""
+    if before.type != "QGROUP" or len(before.value) < 2 or toks[i].type != "LPAR":
+        return None
+    def keys(t: Token) -> tuple[str, ...]:  # a member, or a group of members ("(ALT or AST)")
+        return (str(t.value),) if t.type == "QUANTITY" else tuple(t.value) if t.type == "QGROUP" else ()
+    j, members = i + 1, []
+    while j < len(toks) and keys(toks[j]) and set(keys(toks[j])) <= set(before.value):
+        members.extend(keys(toks[j]))
+        j += 1
+        if j + 1 < len(toks) and toks[j].type in ("COMMA", "AND", "OR") and keys(toks[j + 1]):
+            j += 1
+        elif j + 2 < len(toks) and toks[j].type == "COMMA" and toks[j + 1].type in ("AND", "OR") and keys(toks[j + 2]):
+            j += 2
+    if not members or j >= len(toks) or toks[j].type != "RPAR":
+        return None
+    return j + 1, tuple(dict.fromkeys(members))
 
 
 def _dangling_after_negation(out: list[Token], t: Token, nxt: Token | None, text: str) -> bool:
@@ -395,6 +434,11 @@ def _collapse(toks: list[Token], text: str = "") -> list[Token]:
     reach = -1  # where the text read so far ends (past a restatement in parentheses)
     while i < len(toks):
         t = toks[i]
+        if out and (defined := _group_defined(out[-1], toks, i)):  # "liver function tests (ALT, AST)": those named
+            out[-1] = Token("QGROUP", defined[1], start_pos=out[-1].start_pos, end_pos=toks[defined[0] - 1].end_pos)
+            reach = toks[defined[0] - 1].end_pos
+            i = defined[0]
+            continue
         if out and out[-1].type in ("QUANTITY", "QGROUP") and (end := _measure_restated(out[-1], toks, i)):
             if out[-1].type == "QGROUP":  # "Performance status (Karnofsky scale)": the scale named
                 out[-1] = toks[i + 1]
