@@ -295,9 +295,10 @@ def _match(raws: list[Raw], i: int, lx: Lexicon, exclude_single: bool = False) -
 
 
 def _anchor(raws: list[Raw], i: int, lx: Lexicon, toks: list[Token]) -> int:
+    day = _study_day(raws, i)
     for size in range(min(8, len(raws) - i), 0, -1):
         words = tuple(r.text for r in raws[i:i + size])
-        if words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors) or _study_day(raws, i) == i + size:
+        if words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors) or day == i + size:
             end = i + size
             if end < len(raws) and raws[end].text == "of":  # "the first dose of ibrutinib": the study's drug
                 hit = _match(raws, end + 1, lx)
@@ -349,10 +350,10 @@ def _other_anchor(raws: list[Raw], end: int, lx: Lexicon) -> int:
     """"within 4 weeks prior to screening or randomisation": a second anchor joined to the first is the screening date
     as well; the index after it. Only one that ends the sentence or a clause ("or treatment with X" is not an anchor)."""
     if end + 1 < len(raws) and raws[end].text in ("or", "and", "and/or"):
+        day = _study_day(raws, end + 1)
         for size in range(min(8, len(raws) - end - 1), 0, -1):
             words = tuple(r.text for r in raws[end + 1:end + 1 + size])
-            if words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors) \
-                    or _study_day(raws, end + 1) == end + 1 + size:
+            if words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors) or day == end + 1 + size:
                 stop = _anchor_restated(raws, end + 1 + size, lx)
                 if stop == len(raws) or raws[stop].text in (".", ",", ";", ")"):
                     return stop
