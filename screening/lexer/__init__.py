@@ -19,7 +19,8 @@ from .lexicon import Lexicon, Ordinal, _route_text, lexicon, phrase_data, phrase
 from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _anchor, _attested, _before_drug,
                        _coordinated_heads, _condition_lasting, _drug_allergy_end, _drug_before, _drug_nouns, _drug_property_end,
                        _genotypes, _half_lives_at, _joined_number, _match,
-                       _next_kind, _at_anchor, _plan_before_window, _says_what_is_attested, _segment, _groups_after_leads, _tail, _this_trial_other,
+                       _next_kind, _at_anchor, _groups_after_leads, _period_window, _plan_before_window, _since_after,
+                       _says_what_is_attested, _segment, _tail, _this_trial_other,
                        _treatment_before)
 from .organs import organ_function_end
 from .passes import (_above_normal, _group_defined_later, _baseline_values, _bound_windows, _collapse, _ever_after, _generic_illness, _infection_with,
@@ -93,6 +94,16 @@ def _read(text: str) -> tuple[list[Token], str]:
             swallow = False  # a word the attestation cannot hold begins another statement: read, never dropped
         if r.text in ("at", "on", "the") and (end := _at_anchor(raws, i, lx)) > i + choice[i]:
             i = end  # "on the day of consenting to the study": the screening date, as the "at screening" fillers
+            continue
+        if (j := _period_window(raws, i, lx)) > i and raws[j].text in lx.time_units:  # "in the week prior to screening"
+            toks.extend([_tok("WINDOW", r.text, r), _tok("TIMEUNIT", lx.time_units[raws[j].text], raws[j])])
+            i = j + 1
+            continue
+        if j > i:  # "in the 2-month period prior to screening": within 2 months
+            number = float(raws[j].text.replace(",", "")) if raws[j].kind == "num" else float(lx.numbers[raws[j].text])
+            toks.extend([_tok("WINDOW", r.text, r), _tok("NUMBER", number, raws[j]),
+                         _tok("TIMEUNIT", lx.time_units[raws[j + 1].text], raws[j + 1])])
+            i = j + 3
             continue
         if r.text == "during" and (end := _plan_before_window(raws, i, lx)) > i:
             i = end  # "during the study or within 3 weeks prior to the first dose": the study lies after screening
@@ -240,6 +251,10 @@ def _read(text: str) -> tuple[list[Token], str]:
             continue
         if not choice[i] and r.text in phrase_data()["other_than_trial"]["words"] and _this_trial_other(raws, i + 1, choice, lx):
             i += 1  # "since other prior investigational drugs": at screening none of this trial's were given
+            continue
+        if not choice[i] and r.text == "after" and _since_after(toks, raws, i, choice, lx):
+            toks.append(_tok("SINCE", "after", r))  # "28 days or longer after any investigational agent": since
+            i += 1
             continue
         if not choice[i]:
             if r.text in _ROMAN and len(r.text) > 1 and toks and toks[-1].type in ("QUANTITY", "TO", "OR", "COMMA"):

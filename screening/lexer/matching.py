@@ -322,9 +322,10 @@ def _match(raws: list[Raw], i: int, lx: Lexicon, exclude_single: bool = False) -
 
 
 def _anchor(raws: list[Raw], i: int, lx: Lexicon, toks: list[Token]) -> int:
+    day = _study_day(raws, i)
     for size in range(min(8, len(raws) - i), 0, -1):
         words = tuple(r.text for r in raws[i:i + size])
-        if words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors):
+        if words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors) or day == i + size:
             end = i + size
             if end < len(raws) and raws[end].text == "of":  # "the first dose of ibrutinib": the study's drug
                 hit = _match(raws, end + 1, lx)
@@ -333,23 +334,56 @@ def _anchor(raws: list[Raw], i: int, lx: Lexicon, toks: list[Token]) -> int:
                 elif hit is None and words[-1] == "dose" and end + 1 < len(raws) and raws[end + 1].kind == "word" \
                         and (end + 2 == len(raws) or raws[end + 2].kind == "punct"):
                     end += 2  # "the first dose of ensartinib": a study drug no vocabulary names yet is still its own
-            end = _other_anchor(raws, end, lx)
+            end = _other_anchor(raws, _anchor_restated(raws, end, lx), lx)
             toks.append(Token("ANCHOR", " ".join(r.text for r in raws[i:end]), start_pos=raws[i].start,
                               end_pos=raws[end - 1].end))
             return _tail(raws, end, lx.anchor_tails, toks)
     return i
 
 
+def _anchor_words(raws: list[Raw], i: int, lx: Lexicon) -> int:
+    """The index after an anchor phrase (or a study day before the first dose) at ``raws[i]``; ``i`` when none."""
+    for size in range(min(8, len(raws) - i), 0, -1):
+        words = tuple(r.text for r in raws[i:i + size])
+        if words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors):
+            return i + size
+    return max(i, _study_day(raws, i))
+
+
+def _study_day(raws: list[Raw], i: int) -> int:
+    """"Day -2", "Day -14", "study day -1": a day before the first dose (Day 1), in the study's start as Day 1 and Day 0
+    are (phrases.toml [anchors]): the screening date. The index after it, or 0. Later days ("Day 28") are not."""
+    if i < len(raws) and raws[i].text == "study":
+        i += 1
+    if i + 2 < len(raws) and raws[i].text == "day" and raws[i + 1].text == "-" and raws[i + 2].kind == "num" \
+            and raws[i + 2].start == raws[i + 1].end and raws[i + 2].text.isdigit():
+        return i + 3
+    return 0
+
+
+def _anchor_restated(raws: list[Raw], end: int, lx: Lexicon) -> int:
+    """"at randomization (Day -1)", "within 12 months prior to Screening [Visit 1]": another name of the same start in
+    brackets; the index after the closing bracket, or ``end`` when none follows the anchor."""
+    if end + 2 < len(raws) and raws[end].text in ("(", "["):
+        k = _anchor_words(raws, end + 1, lx)
+        if k == end + 1 and raws[k].text == "visit" and raws[k + 1].kind == "num":
+            k += 2  # "randomization (Visit 3)": the number the protocol gives the visit the anchor names
+        if k > end + 1 and k < len(raws) and raws[k].text in (")", "]"):
+            return k + 1
+    return end
+
+
 def _other_anchor(raws: list[Raw], end: int, lx: Lexicon) -> int:
     """"within 4 weeks prior to screening or randomisation": a second anchor joined to the first is the screening date
     as well; the index after it. Only one that ends the sentence or a clause ("or treatment with X" is not an anchor)."""
     if end + 1 < len(raws) and raws[end].text in ("or", "and", "and/or"):
+        day = _study_day(raws, end + 1)
         for size in range(min(8, len(raws) - end - 1), 0, -1):
             words = tuple(r.text for r in raws[end + 1:end + 1 + size])
-            stop = end + 1 + size
-            if (words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors)) \
-                    and (stop == len(raws) or raws[stop].text in (".", ",", ";", ")")):
-                return stop
+            if words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors) or day == end + 1 + size:
+                stop = _anchor_restated(raws, end + 1 + size, lx)
+                if stop == len(raws) or raws[stop].text in (".", ",", ";", ")"):
+                    return stop
     return end
 
 
@@ -382,7 +416,47 @@ def _at_anchor(raws: list[Raw], i: int, lx: Lexicon) -> int:
         if tuple(r.text for r in raws[i:i + size]) in lx.at_anchor:
             end = _anchor(raws, i + size, lx, [])
             return end if end > i + size else i
-    return i
+    return _at_anchor_clause(raws, i, lx)
+
+
+#: "on treatment", "on study drug": being on a treatment, not a date
+_ON_TREATMENT = frozenset({("treatment",), ("study",), ("study", "drug"), ("study", "medication"), ("study", "treatment"),
+                           ("protocol", "treatment"), ("protocol", "therapy"), ("trial", "medication"), ("this", "study"),
+                           ("this", "trial"), ("study", "participation"), ("dosing",)})
+
+
+def _at_anchor_clause(raws: list[Raw], i: int, lx: Lexicon) -> int:
+    """"at Screening or Day -2", "at randomization (Day -1)", "at screening or baseline.": a lone "at" or "on" before
+    anchors that end the sentence or a clause is the screening date, as "at screening" (phrases.toml [fillers]); the
+    index after them, or ``i``. Not before a word the anchor qualifies ("on baseline EKG")."""
+    if raws[i].text not in ("at", "on") or i + 1 >= len(raws):
+        return i
+    end = _anchor(raws, i + 1, lx, [])
+    first = i + 2 if raws[i + 1].text == "the" else i + 1
+    words = tuple(r.text for r in raws[first:_anchor_words(raws, first, lx)])
+    if end <= i + 1 or words in _ON_TREATMENT or not (end == len(raws) or raws[end].text in (".", ",", ";", ")")):
+        return i
+    return end
+
+
+def _period_window(raws: list[Raw], i: int, lx: Lexicon) -> int:
+    """"in the 2-month period prior to screening", "during the 30 day period prior to study entry", "in the week prior to
+    screening": a window (``i`` a lead, "the" or "a", a number, a time unit, "period"; or "the" and one time unit) that
+    counts back from an anchor; the index of the number (or of the lone unit), or ``i`` when this is not one (a period with no anchor, "in a 30-day period", is a rate or a span: left to review)."""
+    if raws[i].text not in ("in", "during", "within", "over"):
+        return i
+    j = i + 1 + (i + 1 < len(raws) and raws[i + 1].text in ("the", "a"))
+    if j + 2 < len(raws) and raws[j - 1].text == "the" and raws[j].text in ("week", "month", "year", "day") \
+            and raws[j + 1].text != "period":
+        k = j + 1  # "in the week prior to screening": within the one unit before it (as "within the past month")
+    elif j + 3 >= len(raws) or not (raws[j].kind == "num" or raws[j].text in lx.numbers) \
+            or raws[j + 1].text not in lx.time_units or raws[j + 2].text != "period":
+        return i
+    else:
+        k = j + 3
+    prior = _match(raws, k, lx)
+    k = prior[0] if prior and prior[1][0] == "PRIOR" else k + 1 if raws[k].text in ("of", "before") else -1
+    return j if k > 0 and _anchor(raws, k, lx, []) > k else i
 
 
 def _tail(raws: list[Raw], i: int, tails: frozenset[tuple[str, ...]], toks: list[Token]) -> int:
@@ -497,3 +571,26 @@ def _unitlike(piece: str, lx: Lexicon) -> bool:
         return True
     return bool(re.search(r"[/^*%\d]", piece)) and bool(re.fullmatch(r"[a-z0-9/^*%.()\-]+", piece))
 
+
+
+#: what "N weeks after" may be counted from: a treatment or a condition the record dates (not the study, a visit or a
+#: future step: "for at least 4 weeks after study", "28 days after the last dose" stay in review)
+_SINCE_AFTER = frozenset({"DRUG", "PROCEDURE", "TREATFOR", "CONDITION", "CGROUP"})
+
+
+def _since_after(toks: list[Token], raws: list[Raw], i: int, choice: list[int], lx: Lexicon) -> bool:
+    """"greater than 12 weeks after treatment for acute rejection", "28 days or longer after any investigational agent":
+    "after" as "since" (phrases.toml [since]: none in that window) when a bound period stands before it and a dated
+    treatment or condition follows. "28 days or longer" becomes ">= 28 days" in ``toks``. True when "after" is SINCE."""
+    if raws[i].text != "after" or _next_kind(raws, i + 1, choice, lx) not in _SINCE_AFTER:
+        return False
+    kinds = [t.type for t in toks[-5:]]
+    if kinds[-3:] == ["CMP", "NUMBER", "TIMEUNIT"]:
+        return True
+    if kinds[-4:] == ["NUMBER", "TIMEUNIT", "OR", "WORD"] and str(toks[-1].value) in ("longer", "more") \
+            and kinds[-5:-4] != ["CMP"]:
+        number, unit = toks[-4], toks[-3]
+        del toks[-4:]
+        toks.extend([Token("CMP", ">=", start_pos=number.start_pos, end_pos=number.end_pos), number, unit])
+        return True
+    return False
