@@ -236,6 +236,9 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             return ir.Review(text, "asks for both sexes at once: 'or' mistyped?")
         if kind == "inclusion" and _demands_any_illness(node):  # "Serious disease" among the inclusions
             return ir.Review(text, "an illness of any kind required: a heading, the trial's own disease, or an exclusion?")
+        if kind == "exclusion" and _below_upper_limit(node):
+            return ir.Review(text, "an exclusion of values below a multiple of the upper limit of normal: an exception "
+                                   "another item makes, or a demand filed under the exclusions?")
         return _lead_over_list(_restricted_members_excepted(node), toks)
     except VisitError as exc:
         orig = exc.orig_exc
@@ -245,6 +248,14 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     except LarkError:
         return _as_statement(text, kind) or _attestation_tail(text, kind, start, own) or _labelled(
             text, toks, kind, start, own) or ir.Review(text, _review_reason(toks, text))
+
+
+def _below_upper_limit(node: ir.Node, negated: bool = False) -> bool:
+    """"Liver function tests < 3 x ULN" among the exclusions would exclude the patients whose values are fine: no
+    protocol means that (it is an exception split off another item, or a demand in the wrong list)."""
+    if isinstance(node, ir.Measure):
+        return not negated and node.unit == "ULN" and node.op in ("<", "<=") and node.value >= 1
+    return any(_below_upper_limit(c, negated != isinstance(node, ir.Not)) for c in ir.children(node))
 
 
 def _lead_over_list(node: ir.Node, toks: list[Token]) -> ir.Node:
