@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +22,7 @@ from ..lexer import lexicon, phrase_data, tokenize
 from ..trial import Trial
 from .other import other_reason, other_words
 from .judgement import this_trial_before
+from .rewrites import below_upper_limit, lead_over_list, narrower_named_before, restricted_members_excepted
 from .helpers import GROUP_ATTESTATIONS, Uncompilable, _all, _any, _therapy_counts
 from .own_disease import (_DISEASE_ONLY, _graded_disease, _healthy, _marrow_extent, _names_only_own, _own_disease,
                           _own_disease_judged, _own_involvement, _own_malignancies, _tokens, _viral_loads, involvement_named)
@@ -93,8 +93,10 @@ def _joining_word(tree: Tree, norm: str) -> str | None:
         return "requiring"
     for (_, a_end), (b_start, _) in zip(ends, ends[1:]):
         gap = norm[a_end:b_start]
-        if m := re.search(r"\bwith\b", gap, re.I) or _JOINING.fullmatch(gap):
-            return m[1 if m.re is _JOINING else 0].lower()
+        if re.search(r"\bwith\b", gap, re.I):
+            return "with"
+        if m := _JOINING.fullmatch(gap):
+            return m[1].lower()
     return None
 
 
@@ -236,10 +238,10 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             return ir.Review(text, "asks for both sexes at once: 'or' mistyped?")
         if kind == "inclusion" and _demands_any_illness(node):  # "Serious disease" among the inclusions
             return ir.Review(text, "an illness of any kind required: a heading, the trial's own disease, or an exclusion?")
-        if kind == "exclusion" and _below_upper_limit(node):
+        if kind == "exclusion" and below_upper_limit(node):
             return ir.Review(text, "an exclusion of values below a multiple of the upper limit of normal: an exception "
                                    "another item makes, or a demand filed under the exclusions?")
-        return _lead_over_list(_restricted_members_excepted(node), toks)
+        return lead_over_list(restricted_members_excepted(node), toks)
     except VisitError as exc:
         orig = exc.orig_exc
         if isinstance(orig, (Uncompilable, ScreeningError, ValueError)):
@@ -248,71 +250,6 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     except LarkError:
         return _as_statement(text, kind) or _attestation_tail(text, kind, start, own) or _labelled(
             text, toks, kind, start, own) or ir.Review(text, _review_reason(toks, text))
-
-
-def _below_upper_limit(node: ir.Node, negated: bool = False) -> bool:
-    """"Liver function tests < 3 x ULN" among the exclusions would exclude the patients whose values are fine: no
-    protocol means that (it is an exception split off another item, or a demand in the wrong list)."""
-    if isinstance(node, ir.Measure):
-        return not negated and node.unit == "ULN" and node.op in ("<", "<=") and node.value >= 1
-    return any(_below_upper_limit(c, negated != isinstance(node, ir.Not)) for c in ir.children(node))
-
-
-def _lead_over_list(node: ir.Node, toks: list[Token]) -> ir.Node:
-    """A time said at the head of a list holds for a treatment that ends it with no time of its own (precision review
-    s9): "History of pancreatitis, history of neuropathy or neurotoxic drug therapy" (ever, not now); "Current or
-    recent bleeding, thromboembolic event and or use of a thrombolytic agent" (weighed as recent, not only now)."""
-    inner = node.item if isinstance(node, ir.Not) else node
-    if not isinstance(inner, ir.AnyOf) or not toks:
-        return node
-    lead = toks[1:] if toks[0].type == "NEG" else toks
-    now_drugs = [i for i in inner.items if isinstance(_judged_leaf(i), ir.Medication) and _judged_leaf(i).window == ir.Window(0)]
-    if not now_drugs or not lead:
-        return node
-    if lead[0].type == "HISTORY" and not any(t.type == "USE" for t in toks):
-        items = tuple(_with_window(i, None) if i in now_drugs else i for i in inner.items)
-    elif (recent := next((i for i in inner.items if isinstance(i, ir.Judged) and "recent" in i.qualifier), None)) \
-            and lead[0].type in ("USE", "JUDGED") and all(str(t.value).lower() in _NOW_WORDS for t in toks if t.type == "USE"):
-        items = tuple(ir.Judged(recent.qualifier, _with_window(i, None)) if i in now_drugs and not isinstance(i, ir.Judged)
-                      else i for i in inner.items)
-    else:
-        return node
-    out = ir.AnyOf(items)
-    return ir.Not(out) if isinstance(node, ir.Not) else out
-
-
-_NOW_WORDS = frozenset({"current", "currently", "use of", "current use of"})
-
-
-def _judged_leaf(node: ir.Node) -> ir.Node:
-    return node.item if isinstance(node, ir.Judged) else node
-
-
-def _with_window(node: ir.Node, window: ir.Window | None) -> ir.Node:
-    if isinstance(node, ir.Judged):
-        return ir.Judged(node.qualifier, _with_window(node.item, window))
-    return replace(node, window=window)  # type: ignore[type-var]
-
-
-def _restricted_members_excepted(node: ir.Node) -> ir.Node:
-    """"Aspirin > 650 mg/d or other platelet inhibitors": beside a drug named with a dose, its class means the class's
-    other members (read whole, the class would take in low-dose aspirin and the dose would say nothing)."""
-    if isinstance(node, ir.Not):
-        return ir.Not(_restricted_members_excepted(node.item))
-    if isinstance(node, ir.All):
-        return ir.All(tuple(_restricted_members_excepted(i) for i in node.items))
-    if not isinstance(node, ir.AnyOf):
-        return node
-    items = [_restricted_members_excepted(i) for i in node.items]
-    dosed = {i.concept for i in items if isinstance(i, ir.Medication) and i.dose is not None}
-    out = []
-    for i in items:
-        if isinstance(i, ir.Medication) and i.dose is None and (
-                members := tuple(d for d in sorted(dosed) if d != i.concept and i.concept in vocab.ancestors(d)
-                                 and d not in i.exceptions)):
-            i = replace(i, exceptions=(*i.exceptions, *members))
-        out.append(i)
-    return ir.AnyOf(tuple(out))
 
 
 _LABEL_KINDS: dict[str, type[ir.Node]] = {"DRUG": ir.Medication, "CONDITION": ir.Condition, "PROCEDURE": ir.Procedure}
@@ -451,36 +388,8 @@ def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str]
         # "Pregnant or breastfeeding. Women ... must have a negative pregnancy test." under the
         # exclusions: the second sentence is a requirement, and any() would exclude on it
         return ir.Review(text, f"the item mixes {kind} criteria with sentences of the other kind")
-    return _all(_narrower_named_before(nodes)) if kind == "inclusion" else _any(_narrower_named_before(nodes))
-
-
-def _narrower_named_before(nodes: list[ir.Node]) -> list[ir.Node]:
-    """"No uncontrolled seizure disorder. No active neurologic disease.": a condition the item named in an earlier
-    sentence, with words of its own, is not taken in again by a broader one after it (a controlled epilepsy passes
-    the first and is no "active neurologic disease" of the second; e2e review s9: it failed it)."""
-    named: set[str] = set()
-    out = []
-    for node in nodes:
-        if named:
-            node = _except_narrower(node, named)
-        # (one named in a time window only, "No MI within 3 months", leaves an older one to the broader sentence)
-        named |= {n.concept for n in ir.walk(node) if isinstance(n, ir.Condition) and n.window in (None, ir.Window(0))}
-        out.append(node)
-    return out
-
-
-def _except_narrower(node: ir.Node, named: set[str]) -> ir.Node:
-    if isinstance(node, ir.Condition):
-        narrower = tuple(sorted(k for k in named if k != node.concept and node.concept in vocab.ancestors(k)
-                                and k not in node.exceptions))
-        return replace(node, exceptions=(*node.exceptions, *narrower)) if narrower else node
-    if isinstance(node, ir.Not):
-        return ir.Not(_except_narrower(node.item, named))
-    if isinstance(node, ir.Judged):
-        return ir.Judged(node.qualifier, _except_narrower(node.item, named))
-    if isinstance(node, (ir.All, ir.AnyOf)):
-        return type(node)(tuple(_except_narrower(i, named) for i in node.items))
-    return node
+    nodes = narrower_named_before(nodes)
+    return _all(nodes) if kind == "inclusion" else _any(nodes)
 
 
 def _demands_any_illness(node: ir.Node, negated: bool = False) -> bool:

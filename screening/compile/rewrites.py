@@ -1,0 +1,105 @@
+"""Rewrites of a compiled sentence or item that read a node against the rest of its text: a time said at the head
+of a list, a class beside one of its members named with a dose, a condition an earlier sentence named, and an
+exclusion no protocol means. Each returns the node unchanged when its case does not apply."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lark import Token
+
+from .. import ir, vocab
+
+
+def below_upper_limit(node: ir.Node, negated: bool = False) -> bool:
+    """"Liver function tests < 3 x ULN" among the exclusions would exclude the patients whose values are fine: no
+    protocol means that (it is an exception split off another item, or a demand in the wrong list)."""
+    if isinstance(node, ir.Measure):
+        return not negated and node.unit == "ULN" and node.op in ("<", "<=") and node.value >= 1
+    return any(below_upper_limit(c, negated != isinstance(node, ir.Not)) for c in ir.children(node))
+
+
+def lead_over_list(node: ir.Node, toks: list[Token]) -> ir.Node:
+    """A time said at the head of a list holds for a treatment that ends it with no time of its own (precision review
+    s9): "History of pancreatitis, history of neuropathy or neurotoxic drug therapy" (ever, not now); "Current or
+    recent bleeding, thromboembolic event and or use of a thrombolytic agent" (weighed as recent, not only now)."""
+    inner = node.item if isinstance(node, ir.Not) else node
+    if not isinstance(inner, ir.AnyOf) or not toks:
+        return node
+    lead = toks[1:] if toks[0].type == "NEG" else toks
+    now_drugs = [i for i in inner.items if isinstance(_judged_leaf(i), ir.Medication) and _judged_leaf(i).window == ir.Window(0)]
+    if not now_drugs or not lead:
+        return node
+    if lead[0].type == "HISTORY" and not any(t.type == "USE" for t in toks):
+        items = tuple(_with_window(i, None) if i in now_drugs else i for i in inner.items)
+    elif (recent := next((i for i in inner.items if isinstance(i, ir.Judged) and "recent" in i.qualifier), None)) \
+            and lead[0].type in ("USE", "JUDGED") and all(str(t.value).lower() in _LEAD_OR_PLAIN_USE for t in toks if t.type == "USE"):
+        items = tuple(ir.Judged(recent.qualifier, _with_window(i, None)) if i in now_drugs and not isinstance(i, ir.Judged)
+                      else i for i in inner.items)
+    else:
+        return node
+    out = ir.AnyOf(items)
+    return ir.Not(out) if isinstance(node, ir.Not) else out
+
+
+# the time words of "current or recent ..." itself, and a plain "use of" with none
+_LEAD_OR_PLAIN_USE = frozenset({"current", "currently", "use of", "current use of"})
+
+
+def _judged_leaf(node: ir.Node) -> ir.Node:
+    return node.item if isinstance(node, ir.Judged) else node
+
+
+def _with_window(node: ir.Node, window: ir.Window | None) -> ir.Node:
+    if isinstance(node, ir.Judged):
+        return ir.Judged(node.qualifier, _with_window(node.item, window))
+    return replace(node, window=window)  # type: ignore[type-var]
+
+
+def restricted_members_excepted(node: ir.Node) -> ir.Node:
+    """"Aspirin > 650 mg/d or other platelet inhibitors": beside a drug named with a dose, its class means the class's
+    other members (read whole, the class would take in low-dose aspirin and the dose would say nothing)."""
+    if isinstance(node, ir.Not):
+        return ir.Not(restricted_members_excepted(node.item))
+    if isinstance(node, ir.All):
+        return ir.All(tuple(restricted_members_excepted(i) for i in node.items))
+    if not isinstance(node, ir.AnyOf):
+        return node
+    items = [restricted_members_excepted(i) for i in node.items]
+    dosed = {i.concept for i in items if isinstance(i, ir.Medication) and i.dose is not None}
+    out = []
+    for i in items:
+        if isinstance(i, ir.Medication) and i.dose is None and (
+                members := tuple(d for d in sorted(dosed) if d != i.concept and i.concept in vocab.ancestors(d)
+                                 and d not in i.exceptions)):
+            i = replace(i, exceptions=(*i.exceptions, *members))
+        out.append(i)
+    return ir.AnyOf(tuple(out))
+
+
+def narrower_named_before(nodes: list[ir.Node]) -> list[ir.Node]:
+    """"No uncontrolled seizure disorder. No active neurologic disease.": a condition the item named in an earlier
+    sentence, with words of its own, is not taken in again by a broader one after it (a controlled epilepsy passes
+    the first and is no "active neurologic disease" of the second; e2e review s9: it failed it)."""
+    named: set[str] = set()
+    out = []
+    for node in nodes:
+        if named:
+            node = _except_narrower(node, named)
+        # (one named in a time window only, "No MI within 3 months", leaves an older one to the broader sentence)
+        named |= {n.concept for n in ir.walk(node) if isinstance(n, ir.Condition) and n.window in (None, ir.Window(0))}
+        out.append(node)
+    return out
+
+
+def _except_narrower(node: ir.Node, named: set[str]) -> ir.Node:
+    if isinstance(node, ir.Condition):
+        narrower = tuple(sorted(k for k in named if k != node.concept and node.concept in vocab.ancestors(k)
+                                and k not in node.exceptions))
+        return replace(node, exceptions=(*node.exceptions, *narrower)) if narrower else node
+    if isinstance(node, ir.Not):
+        return ir.Not(_except_narrower(node.item, named))
+    if isinstance(node, ir.Judged):
+        return ir.Judged(node.qualifier, _except_narrower(node.item, named))
+    if isinstance(node, (ir.All, ir.AnyOf)):
+        return type(node)(tuple(_except_narrower(i, named) for i in node.items))
+    return node
