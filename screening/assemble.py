@@ -371,6 +371,17 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
                 _criteria_for(item, out, parent, role, replace(ctx, undated=_UNDATED_WHY))
                 i += 1
                 continue
+            elif _holds_dated_list(item):
+                # "Excluded:" with "Excluded within 1 month of study entry:" laid out among its items: a bare line
+                # after it ("Interferons." set apart by a stray indent) may still be of the dated list
+                _criteria_for(item, out, parent, role, ctx)
+                dated = True
+                i += 1
+                continue
+        elif ctx.prior and dated and not item.children and not item.text.rstrip().endswith(":") and _names_treatment(item):
+            _criteria_for(item, out, parent, role, replace(ctx, undated=_APART_WHY))  # (precision review s9)
+            i += 1
+            continue
         if not item.children and i + 1 < len(items) and (item.text.rstrip().endswith(":") or _cohort_line(item.text)) \
                 and not _AT_LEAST.search(item.text) and len(item.text.split()) <= 12:
             here = _heading_context(item.text, outer)
@@ -448,6 +459,22 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
             out.append(joined)
             out.extend(c for c in parts[1:])
         i = j + 1
+
+
+_APART_WHY = ("after a dated 'Excluded within ...:' list under a prior-medication heading, laid out apart from it: "
+              "of that list (within its window), or excluded whenever taken?")
+
+
+def _names_treatment(item: SourceItem) -> bool:
+    """A drug or a procedure in the item's rule ("Interferons."), not a condition ("Alcohol or drug abuse.")."""
+    return any(isinstance(n, (ir.Medication, ir.Procedure)) for n in ir.walk(compile_text(item.text, item.kind)))
+
+
+def _holds_dated_list(item: SourceItem) -> bool:
+    """An item with, among its sub-items, an "Excluded within N weeks ...:" heading of its own."""
+    excluded = _heading_words()["excluded"]
+    return any(c.text.rstrip().endswith(":") and excluded.search(c.text) and _HEADING_WINDOW.search(c.text)
+               or _holds_dated_list(c) for c in item.children)
 
 
 _UNDATED_WHY = ("an undated 'excluded' list after a dated one under a prior-medication heading: during the study, "

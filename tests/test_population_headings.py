@@ -96,3 +96,17 @@ def test_examples_after_except_e_g_are_the_allowed_exceptions() -> None:
                    "Exclusion Criteria:\n - Pregnancy\n")
     assert kinds["Insulin for diabetes"][1] == "Review"
     assert kinds["No concurrent hormonal therapy except for nondisease-related conditions, e.g.:"][1] == "Review"
+
+
+def test_a_treatment_set_apart_after_a_dated_list_is_not_read_as_ever() -> None:
+    """A stray unindented line inside "Excluded within 1 month of study entry:" (NCT00000671) broke the nesting, and
+    the items after it were read as excluded whenever taken (precision review s9: interferon in 2015 excluded)."""
+    kinds = _kinds("Inclusion Criteria\n\n          -  Age 18 or older\n\n        Exclusion Criteria\n\n"
+                   "        Prior Medication:\n\n        Excluded:\n\n          -  Ganciclovir.\n\n"
+                   "          -  Excluded within 1 month of study entry:\n\n          -  Zidovudine.\n\n"
+                   "        Interferons.\n\n          -  Immunomodulating drugs.\n\n"
+                   "        Excluded within 3 months of study entry:\n\n          -  Ribavirin.\n\n"
+                   "        Active alcohol or drug abuse.\n")
+    assert kinds["Interferons."][1] == "Review" and kinds["Immunomodulating drugs."][1] == "Review"
+    assert kinds["Ribavirin."] == ("exclusion", "Medication")  # its own dated heading
+    assert kinds["Ganciclovir."] == ("exclusion", "Medication")  # "Excluded:" before the dated list: ever
