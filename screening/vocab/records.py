@@ -150,8 +150,8 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
         if site:
             return _closure({site})
         words = norm.split()
-        if words and words[-1] in vocab.heads:
-            return _closure({vocab.heads[words[-1]]})
+        if words and words[-1] in vocab.heads and vocab.concepts[vocab.heads[words[-1]]].category == "condition":
+            return _closure({vocab.heads[words[-1]]})  # (a procedure's head, "Liver biopsy", names no condition)
         for lead, key in vocab.leads:
             if norm.startswith(lead) and vocab.concepts[key].category == "condition":
                 return _closure({key})
