@@ -519,3 +519,15 @@ def test_a_unit_of_another_kind_keeps_the_record_and_reads_as_no_value() -> None
     with pytest.raises(PatientDataError) as err:
         parse_patient({"id": "p", "observations": [{"name": "FEV1", "value": 2100, "unit": "mlx", "date": "2026-11-01"}]})
     assert err.value.path == "observations[0].unit"
+
+
+@pytest.mark.parametrize("value,unit,result", [("<5", "mIU/mL", "negative"), ("<2", "IU/L", "negative"),
+                                               ("<5", None, "negative"), ("<10", "mIU/mL", None), ("3", "mIU/mL", None),
+                                               ("<5", "IU/mL", None)])
+def test_a_quantitative_hcg_below_every_labs_cut_off_is_a_negative_pregnancy_test(value: str, unit: str | None,
+                                                                                 result: str | None) -> None:
+    """Labs call hCG negative below 5 to 25 mIU/mL: "<5" is negative by any of them; "<10" or "3" depends on the lab's
+    cut-off (no result); "<5" IU/mL is a thousand times more (e2e review s9)."""
+    record = obs(name="serum hCG", value=value, date="2026-11-20", **({"unit": unit} if unit else {}))
+    (o,) = parse_patient(record).observations["pregnancy_test"]
+    assert o.result == result

@@ -61,6 +61,8 @@ _CENSOR_OPS = {"≤": "<=", "≥": ">="}
 # digits grouped by thousands, as labs print counts ("250,000", "1,250.5", "250 000"): commas or spaces that only
 # group. A comma before fewer or more than three digits ("1,5") is a decimal comma or a typo: left for the number
 # check to refuse. "250.000" may be either: no value (_DOTTED)
+_HCG_UNIT = re.compile(r"(?:miu/ml|mu/ml|iu/l|u/l)?", re.I)  # hCG units equal in number (none given: one of them)
+_HCG_LOWEST_CUTOFF = 5.0
 _GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?![\d,])")
 _DOTTED = re.compile(r"\s*\d{1,3}\.000\s*")
 
@@ -138,9 +140,14 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
                 (isinstance(v, (int, float)) and not isinstance(v, bool)) or (isinstance(v, str) and (
                     _CENSORED.match(v) or re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", v)))):
             # a quantitative hCG ("serum hCG 3 mIU/mL", "<2"): kept, read as no result (which cut-off the
-            # lab applies is not ours to guess)
+            # lab applies is not ours to guess), but for a value reported below 5 mIU/mL, the lowest cut-off labs
+            # use (5 to 25): negative by any of them (e2e review s9)
             word = f"{v:g}" if isinstance(v, (int, float)) else v.strip()
-            return Obs(None, None, day, None, None, path, f"{label} {word}{' ' + o.unit if o.unit else ''}{when}")
+            below = _CENSOR.fullmatch(word)
+            negative = below is not None and below[1] in ("<", "<=", "≤") and _HCG_UNIT.fullmatch(o.unit or "") \
+                and re.fullmatch(r"\d+(?:\.\d+)?", below[2]) is not None and float(below[2]) <= _HCG_LOWEST_CUTOFF
+            return Obs(None, "negative" if negative else None, day, None, None, path,
+                       f"{label} {word}{' ' + o.unit if o.unit else ''}{when}")
         if v is not None and result is None and word not in INDETERMINATE_WORDS:
             raise PatientDataError(f"{v!r} is not a test result: use positive, negative or indeterminate",
                                    path=f"{path}.value")
