@@ -531,3 +531,16 @@ def test_a_quantitative_hcg_below_every_labs_cut_off_is_a_negative_pregnancy_tes
     record = obs(name="serum hCG", value=value, date="2026-11-20", **({"unit": unit} if unit else {}))
     (o,) = parse_patient(record).observations["pregnancy_test"]
     assert o.result == result
+
+
+@pytest.mark.parametrize("name,value,unit,key,canonical", [
+    ("ANA", "1:640 (H)", None, "ana_titer", 640.0),
+    ("hemoglobin", "7.9 (L)", "g/dL", "hemoglobin", 79.0),
+    ("hemoglobin", "7.9 [L]", "g/dL", "hemoglobin", 79.0),
+])
+def test_a_lab_flag_after_the_value_is_not_part_of_it(name: str, value: str, unit: str | None, key: str,
+                                                      canonical: float) -> None:
+    """"1:640 (H)" refused the whole record (e2e review s9): the flag repeats what the reference range says."""
+    (o,) = parse_patient(obs(name=name, value=value, date="2026-11-20", **({"unit": unit} if unit else {}))
+                         ).observations[key]
+    assert o.value == pytest.approx(canonical)

@@ -61,6 +61,8 @@ _CENSOR_OPS = {"≤": "<=", "≥": ">="}
 # digits grouped by thousands, as labs print counts ("250,000", "1,250.5", "250 000"): commas or spaces that only
 # group. A comma before fewer or more than three digits ("1,5") is a decimal comma or a typo: left for the number
 # check to refuse. "250.000" may be either: no value (_DOTTED)
+# a lab's abnormal flag after a value, in brackets: high, low, critical, abnormal (the reference range says as much)
+_FLAG = re.compile(r"\s*[(\[](?:h|l|hh|ll|a|aa|c|high|low|abnormal|critical|crit)[)\]]\s*$", re.I)
 _HCG_UNIT = re.compile(r"(?:miu/ml|mu/ml|iu/l|u/l)?", re.I)  # hCG units equal in number (none given: one of them)
 _HCG_LOWEST_CUTOFF = 5.0
 _GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?![\d,])")
@@ -130,6 +132,8 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
     when = f" on {o.date}" if o.date else ""
     label = o.name or o.code or q.name
     v = o.value
+    if isinstance(v, str):
+        v = _FLAG.sub("", v)  # "1:640 (H)", "7.9 (L)": the lab's flag, not part of the value
     if q.kind == "qualitative":
         word = str(v).strip().lower() if v is not None else None
         result = "positive" if word in POSITIVE_WORDS else "negative" if word in NEGATIVE_WORDS else None
@@ -194,7 +198,7 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
             value = float(number)
     else:
         value = float(v)
-    shown = number if embedded is not None else o.value
+    shown = number if embedded is not None else v  # as written, less a flag or thousands commas
     unit = o.unit or embedded
     if value is not None and q.kind == "numeric" and q.unit not in ("1", ""):
         if not unit:
