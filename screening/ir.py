@@ -350,6 +350,10 @@ class Review(Node):
 # childbearing potential" (attestations), being postmenopausal (conditions), a hysterectomy or bilateral
 # oophorectomy (procedures: permanent by every protocol's definition; tubal ligation is not, some protocols count
 # it as contraception). Compile reads contraception groups with it; evaluate, a pregnancy the record leaves open.
+# A woman's own plans (attestations: "planning to become pregnant during the study", "intends to breast-feed"): no
+# record fact, her statement; a plan that excludes, and one no man makes
+WOMENS_PLANS: frozenset[str] = frozenset({"pregnancy_plans", "nursing_plans"})
+
 NOT_CHILDBEARING: tuple[Node, ...] = (
     Not(Attestation("childbearing_potential")), Condition("postmenopausal"),
     Procedure("hysterectomy"), Procedure("bilateral_oophorectomy"))

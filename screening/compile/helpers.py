@@ -166,7 +166,7 @@ GROUP_ATTESTATIONS = frozenset({"childbearing_potential", "sexually_active"})
 
 #: statements whose sense excludes (statements.toml inclusion_sign "negative"): a plan for the future ("planning to
 #: become pregnant during the study") held true belongs among the exclusions, not the inclusions
-EXCLUDING_ATTESTATIONS = frozenset({"pregnancy_plans", "nursing_plans"})
+EXCLUDING_ATTESTATIONS = ir.WOMENS_PLANS
 
 
 def _attested(node: ir.Node, negated: bool = False, excluding: bool = False) -> bool:

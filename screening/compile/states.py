@@ -12,10 +12,6 @@ from .helpers import Uncompilable, _all, _any, _leaves
 from .reproductive_groups import _NOT_CHILDBEARING, _childbearing, _outside_group, _with_group
 
 
-#: a woman's own plans for the future (statements.toml): no record fact, her statement
-_PLANS = frozenset({"pregnancy_plans", "nursing_plans"})
-
-
 @v_args(inline=True)
 class StateRules(Transformer):  # type: ignore[type-arg]
     """Mixed into CriteriaTransformer (screening.compile.transformer)."""
@@ -40,7 +36,7 @@ class StateRules(Transformer):  # type: ignore[type-arg]
             words = " ".join(str(p.value) if isinstance(p, Token) else " ".join(
                 "women" if n.value == "female" else "men" for n in ir.walk(p) if isinstance(n, ir.Sex)) for p in parts[:-1])
             node = _with_group(node, words)
-        elif name in _PLANS and any(isinstance(n, ir.Sex) and n.value == "male" for p in parts[:-1]
+        elif name in ir.WOMENS_PLANS and any(isinstance(n, ir.Sex) and n.value == "male" for p in parts[:-1]
                                     if isinstance(p, ir.Node) for n in ir.walk(p)):
             raise Uncompilable(f"'{name.replace('_', ' ')}' said of men: a partner's pregnancy?")  # "males planning pregnancy"
         return ir.Not(node) if negated else node

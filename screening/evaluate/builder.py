@@ -397,7 +397,7 @@ class Builder(MeasureChecks, MedicationChecks):
         # a plan to become pregnant (or to breast-feed) no man makes, nor, to become pregnant, a woman the record puts
         # outside childbearing potential (precision review s9: every man was left unknown)
         outside = self._outside_childbearing() if name == "pregnancy_plans" else None
-        womens = name in ("pregnancy_plans", "nursing_plans")
+        womens = name in ir.WOMENS_PLANS
 
         def check(p: Patient, c: Context) -> Outcome:
             if p.attestations is None or name not in p.attestations:
