@@ -322,32 +322,41 @@ def _match(raws: list[Raw], i: int, lx: Lexicon, exclude_single: bool = False) -
 
 
 def _anchor(raws: list[Raw], i: int, lx: Lexicon, toks: list[Token]) -> int:
-    day = _study_day(raws, i)
+    end = _anchor_end(raws, i, lx)
+    if end == i:
+        return i
+    if end < len(raws) and raws[end].text == "of":  # "the first dose of ibrutinib": the study's drug
+        hit = _match(raws, end + 1, lx)
+        if hit and hit[1][0] == "DRUG":
+            end = hit[0]
+        elif hit is None and raws[end - 1].text == "dose" and end + 1 < len(raws) and raws[end + 1].kind == "word" \
+                and (end + 2 == len(raws) or raws[end + 2].kind == "punct"):
+            end += 2  # "the first dose of ensartinib": a study drug no vocabulary names yet is still its own
+    end = _other_anchor(raws, _anchor_restated(raws, end, lx), lx)
+    toks.append(Token("ANCHOR", " ".join(r.text for r in raws[i:end]), start_pos=raws[i].start,
+                      end_pos=raws[end - 1].end))
+    return _tail(raws, end, lx.anchor_tails, toks)
+
+
+def _anchor_end(raws: list[Raw], i: int, lx: Lexicon) -> int:
+    """The index after the longest anchor phrase (phrases.toml [anchors], perhaps after "the") or study day before the
+    first dose at ``raws[i]``, whichever is longer; ``i`` when none."""
+    return max(_anchor_phrase_end(raws, i, lx), _study_day(raws, i), i)
+
+
+def _anchor_phrase_end(raws: list[Raw], i: int, lx: Lexicon) -> int:
+    """The index after the longest anchor phrase at ``raws[i]``, perhaps after "the"; ``i`` when none."""
     for size in range(min(8, len(raws) - i), 0, -1):
         words = tuple(r.text for r in raws[i:i + size])
-        if words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors) or day == i + size:
-            end = i + size
-            if end < len(raws) and raws[end].text == "of":  # "the first dose of ibrutinib": the study's drug
-                hit = _match(raws, end + 1, lx)
-                if hit and hit[1][0] == "DRUG":
-                    end = hit[0]
-                elif hit is None and words[-1] == "dose" and end + 1 < len(raws) and raws[end + 1].kind == "word" \
-                        and (end + 2 == len(raws) or raws[end + 2].kind == "punct"):
-                    end += 2  # "the first dose of ensartinib": a study drug no vocabulary names yet is still its own
-            end = _other_anchor(raws, _anchor_restated(raws, end, lx), lx)
-            toks.append(Token("ANCHOR", " ".join(r.text for r in raws[i:end]), start_pos=raws[i].start,
-                              end_pos=raws[end - 1].end))
-            return _tail(raws, end, lx.anchor_tails, toks)
+        if words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors):
+            return i + size
     return i
 
 
 def _anchor_words(raws: list[Raw], i: int, lx: Lexicon) -> int:
     """The index after an anchor phrase (or a study day before the first dose) at ``raws[i]``; ``i`` when none."""
-    for size in range(min(8, len(raws) - i), 0, -1):
-        words = tuple(r.text for r in raws[i:i + size])
-        if words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors):
-            return i + size
-    return max(i, _study_day(raws, i))
+    end = _anchor_phrase_end(raws, i, lx)
+    return end if end > i else max(i, _study_day(raws, i))
 
 
 def _study_day(raws: list[Raw], i: int) -> int:
@@ -377,13 +386,11 @@ def _other_anchor(raws: list[Raw], end: int, lx: Lexicon) -> int:
     """"within 4 weeks prior to screening or randomisation": a second anchor joined to the first is the screening date
     as well; the index after it. Only one that ends the sentence or a clause ("or treatment with X" is not an anchor)."""
     if end + 1 < len(raws) and raws[end].text in ("or", "and", "and/or"):
-        day = _study_day(raws, end + 1)
-        for size in range(min(8, len(raws) - end - 1), 0, -1):
-            words = tuple(r.text for r in raws[end + 1:end + 1 + size])
-            if words in lx.anchors or (words[0] == "the" and words[1:] in lx.anchors) or day == end + 1 + size:
-                stop = _anchor_restated(raws, end + 1 + size, lx)
-                if stop == len(raws) or raws[stop].text in (".", ",", ";", ")"):
-                    return stop
+        second = _anchor_end(raws, end + 1, lx)
+        if second > end + 1:
+            stop = _anchor_restated(raws, second, lx)
+            if stop == len(raws) or raws[stop].text in (".", ",", ";", ")"):
+                return stop
     return end
 
 
