@@ -11,7 +11,7 @@ from ..lexer import ActiveToken, lexicon, phrase_data, phrase_key
 from .helpers import (
     GENERIC_QUALIFIER, Uncompilable, _Ever, _JudgedExceptions, _Period, _SUSPICION, _Value, _age, _age_values, _all,
     _any, _dose, _event_window, _generic, _generic_systemic, _latent_forms, _leaves, _purpose, _qualifier,
-    _words_after, _recent_settled, _retime, _setting, _suspicion, _years)
+    _words_after, _recent_settled, _retime, _setting, _suspicion, _within_upto, _years)
 
 
 @v_args(inline=True)
@@ -355,17 +355,13 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         return ir.Judged(_purpose(parts), self.procedures(*rest))  # type: ignore[arg-type]
 
     def procedures_upto(self, *parts: Token | None) -> ir.Node:
-        """"Radiation therapy =< 4 weeks (prior to registration)" among the exclusions: done within the last 4 weeks; the
-        comparator must follow the procedure at once ("mechanical ventilation for at least 48 h" is how long)."""
+        """"Radiation therapy =< 4 weeks (prior to registration)" among the exclusions: done within the last 4 weeks
+        (helpers._within_upto; "mechanical ventilation for at least 48 h" is how long)."""
         toks = [t for t in parts if t is not None]
         proc = next(t for t in toks if t.type == "PROCEDURE")
-        cmp, number, unit = (next(t for t in toks if t.type == k) for k in ("CMP", "NUMBER", "TIMEUNIT"))
-        if cmp.value not in ("<", "<=") or self.kind != "exclusion":
-            raise Uncompilable("a procedure and a time: how long ago, or for how long?")
-        if proc.end_pos is None or cmp.start_pos is None or cmp.start_pos - proc.end_pos > 1:
-            raise Uncompilable("a word between the procedure and the time: how long ago, or for how long?")
-        lead = [t for t in toks if t.type in ("HISTORY", "PRIOR", "USE", "PROCUSE", "REQUIRING") and t.start_pos < proc.start_pos]
-        return self.procedures(*lead, ir.Procedure(proc.value), ir.Window(number.value, unit.value))
+        lead, window = _within_upto(toks, [proc], "procedure", self.kind,
+                                    frozenset({"HISTORY", "PRIOR", "USE", "PROCUSE", "REQUIRING"}))
+        return self.procedures(*lead, ir.Procedure(proc.value), window)
 
     def conditions_on(self, *parts: Any) -> ir.Node:
         """"HIV-positive patients on combination antiretroviral therapy", "diabetes treated with insulin": a patient with

@@ -82,6 +82,22 @@ def _dose(op: str, parts: tuple[Any, ...]) -> ir.Dose:
     return ir.Dose(op, value, canonical)
 
 
+def _within_upto(toks: list[Token], named: list[Token], what: str, kind: str,
+                 leads: frozenset[str]) -> tuple[list[Token], ir.Window]:
+    """"Chemotherapy =< 4 weeks", "Radiation therapy =< 4 weeks (prior to registration)" among the exclusions: given
+    within the last 4 weeks. The comparator must follow the ``named`` drugs (procedure) at once: a word between
+    ("treatment with cabergoline for 12 months") may make it a duration. The words before them that say when (of
+    ``leads``), and the window."""
+    cmp, number, unit = (next(t for t in toks if t.type == k) for k in ("CMP", "NUMBER", "TIMEUNIT"))
+    if cmp.value not in ("<", "<=") or kind != "exclusion":
+        raise Uncompilable(f"a {what} and a time: how long ago, or for how long?")
+    last = named[-1]
+    if last.end_pos is None or cmp.start_pos is None or cmp.start_pos - last.end_pos > 1:
+        raise Uncompilable(f"a word between the {what} and the time: how long ago, or for how long?")
+    lead = [t for t in toks if t.type in leads and t.start_pos < named[0].start_pos]
+    return lead, ir.Window(number.value, unit.value)
+
+
 def _event_window(parts: tuple[Any, ...], now: bool = False) -> ir.Window | None:
     """A dated event (procedure, vaccination) needs a time frame: a window, or 'prior'/'undergone'/'received'
     (ever). With ``now``, "concurrent radiotherapy" is one going on at screening (a procedure dated before

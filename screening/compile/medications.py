@@ -10,7 +10,7 @@ from lark import Token, Transformer, v_args
 from .. import ir, vocab
 from ..lexer import Ordinal, lexicon
 from .helpers import (Uncompilable, _all, _any, _dose, _drug_settings, _excepting, _leaves, _purpose, _qualifier,
-                      _recovered_from, _set, _setting, _words_after)
+                      _recovered_from, _set, _setting, _within_upto, _words_after)
 
 
 _DRUG_QUALIFIERS = frozenset({"chronic", "investigational", "experimental"})  # words before a drug a person weighs (see MedicationRules.drug_judged)
@@ -180,18 +180,11 @@ class MedicationRules(Transformer):  # type: ignore[type-arg]
         return _excepting(node, excepted)
 
     def medications_upto(self, *parts: Token | None) -> ir.Node:
-        """"Chemotherapy =< 4 weeks" among the exclusions: given within the last 4 weeks. The comparator must follow
-        the drug's name at once: a word between ("treatment with cabergoline for 12 months") may make it a duration."""
+        """"Chemotherapy =< 4 weeks" among the exclusions: given within the last 4 weeks (helpers._within_upto)."""
         toks = [t for t in parts if t is not None]
         drugs = [t for t in toks if t.type == "DRUG"]
-        cmp, number, unit = (next(t for t in toks if t.type == k) for k in ("CMP", "NUMBER", "TIMEUNIT"))
-        drug = drugs[-1]
-        if cmp.value not in ("<", "<=") or self.kind != "exclusion":
-            raise Uncompilable("a drug and a time: how long ago, or for how long?")
-        if drug.end_pos is None or cmp.start_pos is None or cmp.start_pos - drug.end_pos > 1:
-            raise Uncompilable("a word between the drug and the time: how long ago, or for how long?")
-        lead = [t for t in toks if t.type in ("HISTORY", "PRIOR", "USE", "REQUIRING") and t.start_pos < drugs[0].start_pos]
-        return self.medications(*lead, *(ir.Medication(d.value) for d in drugs), ir.Window(number.value, unit.value))
+        lead, window = _within_upto(toks, drugs, "drug", self.kind, frozenset({"HISTORY", "PRIOR", "USE", "REQUIRING"}))
+        return self.medications(*lead, *(ir.Medication(d.value) for d in drugs), window)
 
     def medications_lasting(self, *parts: Any) -> ir.Node:
         """"Zidovudine (AZT) for more than 6 months", "no more than 2 weeks of prior protease inhibitors": taken that
