@@ -9,7 +9,7 @@ from ..patient import Entry, Patient, event_fresh_days, event_longest_days, reco
 from .dates import Context, window_start
 from .measures import MeasureChecks
 from .medications import MedicationChecks
-from .outcome import (MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _Joined, _NEGATE, _NOW, _Reasons,
+from .outcome import (MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _Joined, _NEGATE, _NOW, _Reasons, cannot_conceive,
                       _combine_undecided, _concept_name, _window_text)
 from .records import (secondary_only, _class_stems, _closed_class, _is_class, _procedures_done, _shown_by,
                       _states_from_procedures, _unlisted_states, spans_hold)
@@ -377,10 +377,8 @@ class Builder(MeasureChecks, MedicationChecks):
         def check(p: Patient, c: Context) -> Outcome:
             value = getattr(p, name)
             if value is None:
-                if p.sex == "male":
-                    return Outcome(NOT_MET, "not {}: recorded sex is male", (name,), ("sex",))
-                if outside is not None and (why := outside(p, c)).verdict == MET:
-                    return Outcome(NOT_MET, "not pregnant: {}", (_Reasons([why]),), why.evidence)
+                if (why := cannot_conceive(p, c, outside)) is not None:
+                    return Outcome(NOT_MET, "not {}: {}", (name, why[0]), why[1])
                 return Outcome(UNKNOWN, "the record does not say whether the patient is {}", (name,))
             return Outcome(MET if value else NOT_MET, "{}{}", ("" if value else "not ", name), (name,))
         return check
@@ -401,10 +399,8 @@ class Builder(MeasureChecks, MedicationChecks):
 
         def check(p: Patient, c: Context) -> Outcome:
             if p.attestations is None or name not in p.attestations:
-                if womens and p.sex == "male":
-                    return Outcome(NOT_MET, "no {}: recorded sex is male", (label,), ("sex",))
-                if outside is not None and (why := outside(p, c)).verdict == MET:
-                    return Outcome(NOT_MET, "no {}: {}", (label, _Reasons([why])), why.evidence)
+                if womens and (why := cannot_conceive(p, c, outside)) is not None:
+                    return Outcome(NOT_MET, "no {}: {}", (label, why[0]), why[1])
                 return Outcome(UNKNOWN, "no attestation '{}' in the record", (name,))
             value = p.attestations[name]
             return Outcome(MET if value else NOT_MET, "attested: {}{}", ("" if value else "not ", label),

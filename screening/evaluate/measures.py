@@ -10,7 +10,7 @@ from .. import ir, units
 from ..patient import Obs, Patient
 from .dates import Context, _age_signs, window_start
 from .outcome import (AT_LIMIT, MET, NOT_MET, UNKNOWN, Check, Outcome, _AtLimit, _Joined, _LazyAge, _NEAR_OPS,
-                      _OP_TEXT, _OPS, _Reasons, _at_limit, _window_text, censored_holds)
+                      _OP_TEXT, _OPS, _at_limit, _window_text, cannot_conceive, censored_holds)
 from .records import graded_by_conditions, lower_bounds, observations_of, ungraded
 
 
@@ -53,17 +53,21 @@ class MeasureChecks:
         max_age = q.max_age_days
         wtext = _window_text(node.window)
 
+        def reference(o: Obs) -> float | None:
+            """The reference limit a threshold "x ULN" multiplies, in the value's own unit (no rounding between them)."""
+            return o.uln if ref == "ULN" else o.lln
+
         def compare(o: Obs) -> bool | None | _AtLimit:
             if o.value is None:
                 if o.bound is None:
                     return None
-                limit = 1.0 if ref is None else o.uln if ref == "ULN" else o.lln
+                limit = 1.0 if ref is None else reference(o)
                 return None if limit is None else censored_holds(o.bound_op, o.bound, node.op, threshold * limit)  # type: ignore[arg-type]
             if ref is None:
                 if o.step is not None and abs(o.value - threshold) <= o.scale * o.step and _at_limit(o, threshold):  # type: ignore[operator]
                     return AT_LIMIT
                 return cmp(o.value, threshold)
-            limit = o.uln if ref == "ULN" else o.lln  # in the value's own unit: no rounding between them
+            limit = reference(o)
             return None if limit is None else cmp(o.value, threshold * limit)
 
         def at_limit(o: Obs) -> Outcome:
@@ -109,8 +113,7 @@ class MeasureChecks:
                     return Outcome(UNKNOWN, "values of {} on the same day disagree about {}: {}",
                                    (name, wanted, _Joined([o, *same_day])), tuple(x.path for x in (o, *same_day)))
                 if r is None:
-                    limit = None if ref is None else o.uln if ref == "ULN" else o.lln
-                    if o.bound is not None and (ref is None or limit is not None):
+                    if o.bound is not None and (ref is None or reference(o) is not None):
                         return Outcome(UNKNOWN, "{}: beyond the limit the lab reports: cannot tell whether it is {}",
                                        (o.summary, wanted), (o.path,))
                     why = "no value" if o.value is None and o.bound is None else "no reference range recorded"
@@ -179,12 +182,9 @@ class MeasureChecks:
                 o = tested(p, c)
                 if o.verdict != UNKNOWN:
                     return o
-                if p.sex == "male":
-                    return Outcome(NOT_MET, "no positive pregnancy test possible: recorded sex is male", (), ("sex",))
-                why = outside(p, c)
-                return Outcome(NOT_MET, "no positive pregnancy test possible: {}", (_Reasons([why]),), why.evidence) \
-                    if why.verdict == MET else o
-            outside = self._outside_childbearing()
+                why = cannot_conceive(p, c, outside)
+                return o if why is None else Outcome(NOT_MET, "no positive pregnancy test possible: {}", (why[0],), why[1])
+            outside = self._outside_childbearing()  # type: ignore[attr-defined]
             return no_pregnancy
         shows = units.get_quantity(node.analyte).shows
         if shows is None:

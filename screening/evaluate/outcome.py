@@ -171,3 +171,13 @@ def _ev(outs: list[Outcome]) -> tuple[str, ...]:
         for e in o.evidence:
             seen[e] = None
     return tuple(seen)
+
+
+def cannot_conceive(p: Patient, c: Context, outside: Check | None) -> tuple[Any, tuple[str, ...]] | None:
+    """Why the record rules out a pregnancy (with ``outside``, Builder._outside_childbearing, a woman's too), and the
+    fields that say so; None when it does not."""
+    if p.sex == "male":
+        return "recorded sex is male", ("sex",)
+    if outside is not None and (why := outside(p, c)).verdict == MET:
+        return _Reasons([why]), why.evidence
+    return None
