@@ -55,8 +55,8 @@ class Obs:
     bound_op: str | None = None
 
 
-_CENSORED = re.compile(r"\s*(?:<=?|>=?|≤|≥)\s*\S")
-_CENSOR = re.compile(r"\s*(<=?|>=?|≤|≥)\s*(.*?)\s*")
+# a value beyond a reporting limit ("<0.5", ">= 1000", ">=1:640"): the comparator, and the limit as written
+_CENSORED = re.compile(r"\s*(<=?|>=?|≤|≥)\s*(\S.*?)\s*", re.S)
 _CENSOR_OPS = {"≤": "<=", "≥": ">="}
 # digits grouped by thousands, as labs print counts ("250,000", "1,250.5", "250 000"): commas or spaces that only
 # group. A comma before fewer or more than three digits ("1,5") is a decimal comma or a typo: left for the number
@@ -142,12 +142,12 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
             word = f"{v:g}{' ' + o.unit if o.unit else ''}"
         elif result is None and q.key == "pregnancy_test" and (
                 (isinstance(v, (int, float)) and not isinstance(v, bool)) or (isinstance(v, str) and (
-                    _CENSORED.match(v) or re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", v)))):
+                    _CENSORED.fullmatch(v) or re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", v)))):
             # a quantitative hCG ("serum hCG 3 mIU/mL", "<2"): kept, read as no result (which cut-off the
             # lab applies is not ours to guess), but for a value reported below 5 mIU/mL, the lowest cut-off labs
             # use (5 to 25): negative by any of them (e2e review s9)
             word = f"{v:g}" if isinstance(v, (int, float)) else v.strip()
-            below = _CENSOR.fullmatch(word)
+            below = _CENSORED.fullmatch(word)
             negative = below is not None and below[1] in ("<", "<=", "≤") and _HCG_UNIT.fullmatch(o.unit or "") \
                 and re.fullmatch(r"\d+(?:\.\d+)?", below[2]) is not None and float(below[2]) <= _HCG_LOWEST_CUTOFF
             return Obs(None, "negative" if negative else None, day, None, None, path,
@@ -164,7 +164,7 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
         value = None
     elif isinstance(v, bool):
         raise PatientDataError("a measurement needs a number, not true/false", path=f"{path}.value")
-    elif isinstance(v, str) and _CENSORED.match(v):
+    elif isinstance(v, str) and _CENSORED.fullmatch(v):
         return _censored(o, path, q, v)
     elif q.kind == "titer" and isinstance(v, str):
         value = units.parse_titer(v)
@@ -231,7 +231,7 @@ def _censored(o: ObservationIn, path: str, q: units.QuantityDef, v: str) -> Obs:
     """"<0.5" mg/dL, ">=1:640": below or above what the lab reports. The limit is read as a value would be (its
     unit, its reference range), and kept as a bound: "creatinine <0.5 mg/dL" shows creatinine <= 1.5 mg/dL, and
     leaves "< 0.3 mg/dL" unknown."""
-    m = _CENSOR.fullmatch(v)
+    m = _CENSORED.fullmatch(v)
     op = _CENSOR_OPS.get(m[1], m[1])  # type: ignore[index]
     limit = _observation(o.model_copy(update={"value": m[2]}), path, q)  # type: ignore[index]
     if limit.value is None:
