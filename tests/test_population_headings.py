@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from trial_text import screen_text
+from trial_text import compile_text_as_trial, screen_text
 
 
 WOMEN = ("Inclusion Criteria:\n - Age 18 or older\nExclusion Criteria:\n - Women who are\n    - breast-feeding\n"
@@ -59,15 +59,8 @@ def test_heading_says_whom_its_items_are_for(text: str, record: dict, item: str,
 
 
 def _kinds(text: str) -> dict[str, tuple[str, str]]:
-    from dataclasses import replace
-
-    from screening.compile import compile_trial
-    from screening.ingest import load_trial
-    from screening.segment import split_criteria
-    from trial_text import SEEDS
-    trial = load_trial(SEEDS[0])
-    compiled = compile_trial(replace(trial, criteria_text=text, items=split_criteria(text)))
-    return {c.text: (c.kind, type(c.rule).__name__) for c in compiled.criteria}
+    """Each criterion's kind and the class of its rule, by its text."""
+    return {c.text: (c.kind, type(c.rule).__name__) for c in compile_text_as_trial(text).criteria}
 
 
 def test_a_heading_that_forbids_files_its_items_as_exclusions() -> None:

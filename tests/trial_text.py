@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from screening.compile import compile_trial
+from screening.ir import CompiledTrial
 from screening.evaluate import screen
 from screening.ingest import load_trial
 from screening.patient import parse_patient
@@ -14,9 +15,14 @@ from screening.segment import split_criteria
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
 
 
+def compile_text_as_trial(text: str) -> CompiledTrial:
+    """``text`` as the criteria section of a trial (the first seed's other fields), compiled."""
+    trial = load_trial(SEEDS[0])
+    return compile_trial(replace(trial, criteria_text=text, items=split_criteria(text)))
+
+
 def screen_text(text: str, record: dict) -> dict[str, str]:
     """Each criterion's verdict, by its text (without a final period), for ``record`` screened on 2026-11-24."""
-    trial = load_trial(SEEDS[0])
-    compiled = compile_trial(replace(trial, criteria_text=text, items=split_criteria(text)))
+    compiled = compile_text_as_trial(text)
     result = screen(compiled, parse_patient({"id": "p", "as_of": "2026-11-24", **record}))
     return {r.criterion.text.rstrip("."): r.verdict for r in result.results}
