@@ -62,9 +62,8 @@ _CENSOR_OPS = {"≤": "<=", "≥": ">="}
 # group. A comma before fewer or more than three digits ("1,5") is a decimal comma or a typo: left for the number
 # check to refuse. "250.000" may be either: no value (_DOTTED)
 # a lab's abnormal flag after a value, in brackets: high, low, critical, abnormal (the reference range says as much)
-_FLAG = re.compile(r"\s*[(\[](?:h|l|hh|ll|a|aa|c|high|low|abnormal|critical|crit)[)\]]\s*$", re.I)
-_HCG_UNIT = re.compile(r"(?:miu/ml|mu/ml|iu/l|u/l)?", re.I)  # hCG units equal in number (none given: one of them)
-_HCG_LOWEST_CUTOFF = 5.0
+_FLAG = re.compile(r"\s*[(\[](?:" + "|".join(map(re.escape, record_values()["lab_flags"]["words"])) + r")[)\]]\s*$", re.I)
+_HCG = record_values()["quantitative_hcg"]
 _GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?![\d,])")
 _DOTTED = re.compile(r"\s*\d{1,3}\.000\s*")
 
@@ -148,8 +147,8 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
             # use (5 to 25): negative by any of them (e2e review s9)
             word = f"{v:g}" if isinstance(v, (int, float)) else v.strip()
             below = _CENSORED.fullmatch(word)
-            negative = below is not None and below[1] in ("<", "<=", "≤") and _HCG_UNIT.fullmatch(o.unit or "") \
-                and re.fullmatch(r"\d+(?:\.\d+)?", below[2]) is not None and float(below[2]) <= _HCG_LOWEST_CUTOFF
+            negative = below is not None and below[1] in ("<", "<=", "≤") and (o.unit or "").lower() in ("", *_HCG["units"]) \
+                and re.fullmatch(r"\d+(?:\.\d+)?", below[2]) is not None and float(below[2]) <= _HCG["negative_below"]
             return Obs(None, "negative" if negative else None, day, None, None, path,
                        f"{label} {word}{' ' + o.unit if o.unit else ''}{when}")
         if v is not None and result is None and word not in INDETERMINATE_WORDS:
