@@ -15,7 +15,7 @@ from lark import Token
 
 from .. import cancers, vocab
 from ..patient import route_name
-from .lexicon import Lexicon, Ordinal, _route_text, lexicon, phrase_data, phrase_key
+from .lexicon import Lexicon, Ordinal, _route_text, compound_words, lexicon, phrase_data, phrase_key
 from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _anchor, _attested, _before_drug,
                        _coordinated_heads, _condition_lasting, _drug_allergy_end, _drug_before, _drug_nouns, _drug_property_end,
                        _genotypes, _half_lives_at, _joined_number, _match,
@@ -56,6 +56,20 @@ def _without_plural_marks(raws: list[Raw]) -> list[Raw]:
     return [r for i, r in enumerate(raws) if i not in drop] if drop else raws
 
 
+def _joined_compounds(raws: list[Raw], text: str) -> list[Raw]:
+    """"child bearing", "child-bearing": one word written in two (phrases.toml [compound_words]) is read as that word."""
+    joined = compound_words()
+    out: list[Raw] = []
+    for r in raws:
+        prev = out[-1] if out else None
+        one = prev and prev.kind == r.kind == "word" and joined.get((prev.text, r.text))
+        if one and prev and text[prev.end:r.start].strip(" -") == "":
+            out[-1] = Raw("word", one, prev.start, r.end)
+        else:
+            out.append(r)
+    return out
+
+
 def _negated_flag(raws: list[Raw], i: int, j: int, kind: str) -> list[Token]:
     """"non-pregnant", "non-lactating" (phrases.toml [pregnant]/[lactating] negated): a negation and the state it negates."""
     return [Token("NEG", "non", start_pos=raws[i].start, end_pos=raws[i].end),
@@ -65,7 +79,7 @@ def _negated_flag(raws: list[Raw], i: int, j: int, kind: str) -> list[Token]:
 def _read(text: str) -> tuple[list[Token], str]:
     lx = lexicon()
     text = normalize_text(text)
-    raws = _without_plural_marks(raw_tokens(text))
+    raws = _joined_compounds(_without_plural_marks(raw_tokens(text)), text)
     toks: list[Token] = []
     i, n = 0, len(raws)
     choice = _groups_after_leads(raws, _segment(raws, lx), lx)

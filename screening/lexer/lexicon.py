@@ -47,8 +47,20 @@ def _anchor_template(d: dict[str, list[str]]) -> list[str]:
 
 
 def phrase_key(phrase: str) -> tuple[str, ...]:
-    """Words of a phrase as the lexer sees them (hyphens between words dropped)."""
-    return tuple(m.group() for m in _RAW.finditer(normalize_text(phrase)) if m.group() not in ("-",))
+    """Words of a phrase as the lexer sees them (hyphens between words dropped, compounds joined)."""
+    words = [m.group() for m in _RAW.finditer(normalize_text(phrase)) if m.group() not in ("-",)]
+    joined = compound_words()
+    for i in range(len(words) - 2, -1, -1):
+        one = joined.get((words[i], words[i + 1]))
+        if one:
+            words[i:i + 2] = [one]
+    return tuple(words)
+
+
+@lru_cache(maxsize=1)
+def compound_words() -> dict[tuple[str, str], str]:
+    """phrases.toml [compound_words]: one word also written as two or hyphenated ("child-bearing"), keyed by its parts."""
+    return {(a, b): one for one, parts in phrase_data()["compound_words"].items() for a, b in (p.split() for p in parts)}
 
 
 class Ordinal(float):
