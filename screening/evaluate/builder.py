@@ -11,8 +11,8 @@ from .measures import MeasureChecks
 from .medications import MedicationChecks
 from .outcome import (MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _Joined, _NEGATE, _NOW, _Reasons, cannot_conceive,
                       _combine_undecided, _concept_name, _window_text)
-from .records import (secondary_only, _class_stems, _closed_class, _is_class, _procedures_done, _shown_by,
-                      _states_from_procedures, _unlisted_states, spans_hold)
+from .records import (secondary_only, _class_stems, _closed_class, _is_class, _procedures_done, _procedures_ruled_out,
+                      _shown_by, _states_from_procedures, _unlisted_states, spans_hold)
 
 
 class Builder(MeasureChecks, MedicationChecks):
@@ -352,7 +352,19 @@ class Builder(MeasureChecks, MedicationChecks):
         return check
 
     def _build_Procedure(self, node: ir.Procedure) -> Check:
-        return self._simple_event("procedures", node.concept, node.window)
+        listed = self._simple_event("procedures", node.concept, node.window)
+        against = _procedures_ruled_out().get(node.concept)
+        if against is None:
+            return listed
+        name = _concept_name(node.concept).lower()
+
+        def check(p: Patient, c: Context) -> Outcome:
+            o = listed(p, c)
+            if o.verdict == UNKNOWN and p.procedures is None and p.attestations and p.attestations.get(against) is True:
+                return Outcome(NOT_MET, "attested: {} (so no {})", (against.replace("_", " "), name),
+                               (f"attestations.{against}",))
+            return o
+        return check
 
     def _build_Immunization(self, node: ir.Immunization) -> Check:
         return self._simple_event("immunizations", node.concept, node.window)

@@ -30,6 +30,12 @@ def _unlisted_states() -> dict[str, dict[str, Any]]:
 
 
 @lru_cache(maxsize=1)
+def _procedures_ruled_out() -> dict[str, str]:
+    """procedure -> the attestation that, true, rules it out when no procedures list is kept (record_values.toml)."""
+    return dict(record_values()["procedures_ruled_out"])
+
+
+@lru_cache(maxsize=1)
 def _shown_by() -> dict[str, str]:
     """condition -> the qualitative test whose positive result shows it (quantities.toml ``shows``)."""
     return {q.shows: q.key for q in units.quantities().values() if q.shows}
