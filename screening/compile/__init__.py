@@ -23,6 +23,7 @@ from ..trial import Trial
 from .other import other_reason, other_words
 from .judgement import this_trial_before
 from .rewrites import below_upper_limit, lead_over_list, narrower_named_before, restricted_members_excepted
+from .except_lists import except_lists
 from .helpers import GROUP_ATTESTATIONS, Uncompilable, _all, _any, _therapy_counts
 from .own_disease import (_DISEASE_ONLY, _graded_disease, _healthy, _marrow_extent, _names_only_own, _own_disease,
                           _own_disease_judged, _own_involvement, _own_malignancies, _tokens, _viral_loads, involvement_named)
@@ -195,6 +196,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     toks = _viral_loads(toks, own)
     toks = _graded_disease(toks)  # "NYHA class III or IV disease": heart disease
     toks = _marrow_extent(toks)
+    toks = except_lists(toks)  # "except: X Y", "(except X and Y)": the members joined by 'or' (compile.except_lists)
     toks = radiation_sites(toks, norm)
     toks = unless_progression(toks, norm)
     toks = for_this_cancer(toks, norm, own)
@@ -253,6 +255,8 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
 
 
 _LABEL_KINDS: dict[str, type[ir.Node]] = {"DRUG": ir.Medication, "CONDITION": ir.Condition, "PROCEDURE": ir.Procedure}
+#: a state as the heading ("Pregnancy:"): what follows must name that state itself
+_LABEL_FLAGS: dict[str, str] = {"PREGNANT": "pregnant", "LACTATING": "lactating"}
 
 
 def _labelled(text: str, toks: list[Token], kind: str, start: str, own: frozenset[str]) -> ir.Node | None:
@@ -262,8 +266,8 @@ def _labelled(text: str, toks: list[Token], kind: str, start: str, own: frozense
     under it, with one at least ("Aplastic anemia patients: LVEF >= 45%" demands of a subgroup: review). A dose in
     it stays in review ("itraconazole, fluconazole (doses > 200 mg/day)": said of one drug or all?). Else None."""
     colon = next((i for i, t in enumerate(toks) if t.type == "COLON"), None)
-    if start != "start" or not colon or toks[colon - 1].type not in _LABEL_KINDS or any(
-            t.type not in (*_LABEL_KINDS, "OR", "AND", "COMMA") for t in toks[:colon]):
+    if start != "start" or not colon or toks[colon - 1].type not in (*_LABEL_KINDS, *_LABEL_FLAGS) or any(
+            t.type not in (*_LABEL_KINDS, *_LABEL_FLAGS, "OR", "AND", "COMMA") for t in toks[:colon]):
         return None
     cut = text.find(":")
     if cut < 0 or [t.type for t in tokenize(text[:cut])[0]] != [t.type for t in toks[:colon]]:
@@ -276,6 +280,9 @@ def _labelled(text: str, toks: list[Token], kind: str, start: str, own: frozense
         heads = {str(t.value) for t in toks[:colon] if t.type == k}
         named = [n.concept for n in leaves if type(n) is cls]  # type: ignore[attr-defined]
         if heads and (not named or any(heads.isdisjoint(vocab.ancestors(c)) for c in named)):
+            return None
+    for k, flag in _LABEL_FLAGS.items():  # "Pregnancy: Women who are pregnant or lactating ...": names it again
+        if any(t.type == k for t in toks[:colon]) and ir.Flag(flag) not in leaves:
             return None
     return node
 

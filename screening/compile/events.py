@@ -384,7 +384,8 @@ class EventRules(Transformer):  # type: ignore[type-arg]
             window = ir.Window(0)
         conds = [ir.Condition(k, window) for t in parts if isinstance(t, Token) and t.type in ("CONDITION", "CGROUP")
                  for k in ((t.value,) if t.type == "CONDITION" else t.value)]
-        return ir.Judged(str(lead.value), _any(conds))
+        words = [str(t.value) for t in parts if isinstance(t, Token) and t.type in ("JUDGED", "TREATFOR")]
+        return ir.Judged(" ".join(dict.fromkeys(words)), _any(conds))
 
     def proc(self, t: Token) -> ir.Node:
         return ir.Procedure(t.value)
