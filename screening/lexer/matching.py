@@ -353,12 +353,6 @@ def _anchor_phrase_end(raws: list[Raw], i: int, lx: Lexicon) -> int:
     return i
 
 
-def _anchor_words(raws: list[Raw], i: int, lx: Lexicon) -> int:
-    """The index after an anchor phrase (or a study day before the first dose) at ``raws[i]``; ``i`` when none."""
-    end = _anchor_phrase_end(raws, i, lx)
-    return end if end > i else max(i, _study_day(raws, i))
-
-
 def _study_day(raws: list[Raw], i: int) -> int:
     """"Day -2", "Day -14", "study day -1": a day before the first dose (Day 1), in the study's start as Day 1 and Day 0
     are (phrases.toml [anchors]): the screening date. The index after it, or 0. Later days ("Day 28") are not."""
@@ -374,7 +368,7 @@ def _anchor_restated(raws: list[Raw], end: int, lx: Lexicon) -> int:
     """"at randomization (Day -1)", "within 12 months prior to Screening [Visit 1]": another name of the same start in
     brackets; the index after the closing bracket, or ``end`` when none follows the anchor."""
     if end + 2 < len(raws) and raws[end].text in ("(", "["):
-        k = _anchor_words(raws, end + 1, lx)
+        k = _anchor_end(raws, end + 1, lx)
         if k == end + 1 and raws[k].text == "visit" and raws[k + 1].kind == "num":
             k += 2  # "randomization (Visit 3)": the number the protocol gives the visit the anchor names
         if k > end + 1 and k < len(raws) and raws[k].text in (")", "]"):
@@ -440,7 +434,7 @@ def _at_anchor_clause(raws: list[Raw], i: int, lx: Lexicon) -> int:
         return i
     end = _anchor(raws, i + 1, lx, [])
     first = i + 2 if raws[i + 1].text == "the" else i + 1
-    words = tuple(r.text for r in raws[first:_anchor_words(raws, first, lx)])
+    words = tuple(r.text for r in raws[first:_anchor_end(raws, first, lx)])
     if end <= i + 1 or words in _ON_TREATMENT or not (end == len(raws) or raws[end].text in (".", ",", ";", ")")):
         return i
     return end
