@@ -39,6 +39,7 @@ class _Topic:
     joins: bool  # may be stated together with another topic in one sentence
     names: bool  # may name the treatment it is about ("comply with the IL-2 treatment regimen")
     phrase_only: bool = False  # read only as a lexer phrase: never a sentence from words; `allowed` = the words after it
+    unless: re.Pattern[str] | None = None  # a sentence this finds is not the topic's ("patient or guardian ...")
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ def _lists() -> _Lists:
         topics.append(_Topic(name, requires, allowed, own_negative, frozenset(t.get("narrow", ())),
                              frozenset(t.get("broad", ())), bool(t.get("numbers", False)),
                              t["inclusion_sign"] == "positive", bool(t.get("joins", True)),
-                             bool(t.get("names", False)), phrase_only))
+                             bool(t.get("names", False)), phrase_only,
+                             re.compile(t["unless"], re.I) if "unless" in t else None))
     endings = tuple(sorted((tuple(e.split()) for e in d["permission"]["endings"]), key=len, reverse=True))
     return _Lists(tuple(topics), endings, frozenset(d["permission"]["restricting"]))
 
@@ -98,7 +100,8 @@ def attestation_statement(text: str, kind: str) -> ir.Node | None:
     if not words:
         return None
     present = set(words)
-    candidates = [t for t in lists.topics if not t.phrase_only and all(not g.isdisjoint(present) for g in t.requires)]
+    candidates = [t for t in lists.topics if not t.phrase_only and all(not g.isdisjoint(present) for g in t.requires)
+                  and not (t.unless and t.unless.search(text))]
     if not candidates:
         return None
     # one topic whose lists hold every word; else consent and compliance together

@@ -25,6 +25,7 @@ from .judgement import this_trial_before
 from .rewrites import below_upper_limit, lead_over_list, narrower_named_before, restricted_members_excepted
 from .except_lists import except_lists
 from .helpers import GROUP_ATTESTATIONS, Uncompilable, _all, _any, _therapy_counts
+from .guardians import below_age_consent
 from .own_disease import (_DISEASE_ONLY, _graded_disease, _healthy, _marrow_extent, _names_only_own, _own_disease,
                           _own_disease_judged, _own_involvement, _own_malignancies, _tokens, _viral_loads, involvement_named)
 from .parsing import criteria_parser, parse_tokens
@@ -207,7 +208,9 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         return ir.Review(text, "a fragment: 'for ...' says whom or what other criteria are for")
     if any(t.type == "WORD" for t in toks) or text.count("(") != text.count(")"):
         return _as_statement(text, kind) or _permission_demand(text, kind, start, own) \
-            or _attestation_tail(text, kind, start, own) or this_trial_before(text) or ir.Review(text, _review_reason(toks, text))
+            or _attestation_tail(text, kind, start, own) or this_trial_before(text) \
+            or below_age_consent(text, kind, lambda s, k: _compile_sentence(s, k, start, own)) \
+            or ir.Review(text, _review_reason(toks, text))
     if kind == "inclusion" and all(t.type in ("DRUG", "PROCEDURE", "COMMA", "OR", "AND") for t in toks):
         # a bare "Chemotherapy" among the inclusion criteria is a sub-heading far more often than a demand
         return ir.Review(text, "a bare treatment name among the inclusion criteria: a heading, or a requirement?")
