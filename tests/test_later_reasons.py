@@ -15,6 +15,7 @@ _LATER = [
     ("No other concurrent treatment for psoriasis for the first 2-4 months of study", "first weeks of the study"),
     ("Patients must not be pregnant at the time of surgery.", "time of a surgery"),
     ("Age: < or = 21 years of age at the time of original diagnosis", "age at diagnosis"),
+    ("21 and under at diagnosis", "age at diagnosis"),
 ]
 
 
@@ -24,7 +25,8 @@ def test_a_later_time_is_the_reason(text: str, said: str) -> None:
     assert isinstance(node, ir.Review) and said in node.reason, node
 
 
-@pytest.mark.parametrize("text", ["Relapsed after standard chemotherapy", "Dialysis-dependence following nephrectomy"])
+@pytest.mark.parametrize("text", ["Relapsed after standard chemotherapy", "Dialysis-dependence following nephrectomy",
+                                  "AFP > 1000 ng/mL at diagnosis"])
 def test_other_time_words_keep_the_plain_reason(text: str) -> None:
     node = compile_text(text, "inclusion")
     assert isinstance(node, ir.Review) and node.reason.startswith("wording the grammar does not cover"), node

@@ -22,8 +22,8 @@ _LATER = (
      "the first weeks of the study lie after the screening date: not a record fact at screening"),
     (re.compile(r"\bat\s+(?:the\s+)?time\s+of\s+(?:the\s+)?(?:surgery|operation|transplant(?:ation)?|resection)\b"),
      "at the time of a surgery or transplant (one to come, or done?): the record dates no such time at screening"),
-    (re.compile(r"\b(?:age[ds]?|years?(?:\s+of\s+age|\s+old)?|\d+)\s+(?:\(?\s*inclusive\s*\)?\s+)?at\s+(?:the\s+)?"
-                r"(?:time\s+of\s+(?:the\s+)?)?(?:original\s+|initial\s+|first\s+)?diagnosis\b"),
+    (re.compile(r"^\s*(?:age[ds]?\b|(?:<|>|≤|≥|<=|>=|less than|greater than|under|over)?\s*\d+\s*(?:-|to|and|or|years)\b)"
+                r".*\bat\s+(?:the\s+)?(?:time\s+of\s+(?:the\s+)?)?(?:original\s+|initial\s+|first\s+)?diagnosis\b"),
      "an age at diagnosis: the age on the condition's onset date, which the rules do not yet compare"),
 )
 
