@@ -22,6 +22,7 @@ from ..lexer import lexicon, phrase_data, tokenize
 from ..trial import Trial
 from .other import other_reason, other_words
 from .judgement import this_trial_before
+from .timing import later_reason
 from .rewrites import below_upper_limit, lead_over_list, narrower_named_before, restricted_members_excepted
 from .except_lists import except_lists
 from .helpers import GROUP_ATTESTATIONS, Uncompilable, _all, _any, _therapy_counts
@@ -142,7 +143,8 @@ def _review_reason(toks: list[Token], text: str) -> str:
         return other
     if words:
         shown = ", ".join(f"'{w}'" for w in words[:6])
-        return f"wording the grammar does not cover ({shown})"
+        later = later_reason(text)  # "during and for 4 weeks after study": a time after screening
+        return f"{later} ({shown})" if later else f"wording the grammar does not cover ({shown})"
     return "the grammar does not cover this combination of phrases"
 
 

@@ -22,6 +22,7 @@ from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _anchor, 
                        _next_kind, _at_anchor, _groups_after_leads, _period_window, _plan_before_window, _since_after,
                        _says_what_is_attested, _segment, _tail, _this_trial_other,
                        _treatment_before)
+from .durations import condition_durations
 from .organs import organ_function_end
 from .passes import (_above_normal, _group_defined_later, _baseline_values, _bound_windows, _collapse, _ever_after, _generic_illness, _infection_with,
                      _metastatic_sites, _pressure_pairs, _settings_after, _value_anchors)
@@ -322,7 +323,8 @@ def _read(text: str) -> tuple[list[Token], str]:
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed, text)
     # "colon cancer that is metastatic": the qualifier before the cancer (after "X (X)" restatements collapse)
-    return _group_defined_later(_above_normal(_pressure_pairs(_baseline_values(_value_anchors(cancers.qualified(collapsed, text))), text))), text
+    toks = _group_defined_later(_above_normal(_pressure_pairs(_baseline_values(_value_anchors(cancers.qualified(collapsed, text))), text)))
+    return condition_durations(toks, text), text  # "diabetes duration > 5 years": how long it has lasted
 
 
 
