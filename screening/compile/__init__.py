@@ -28,6 +28,7 @@ from .own_disease import (_DISEASE_ONLY, _graded_disease, _healthy, _marrow_exte
                           _own_disease_judged, _own_involvement, _own_malignancies, _tokens, _viral_loads, involvement_named)
 from .parsing import criteria_parser, parse_tokens
 from .permissions import permission_demand
+from .allowances import allowance_demand
 from .reproductive_groups import _childbearing, _with_group
 from .sites import _THIS_CANCER, for_this_cancer, radiation_sites, unless_progression
 from .sentences import _STATEMENT_HEADS, _under_label, label_therapy, split_sentences
@@ -205,7 +206,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         return ir.Review(text, "a fragment: 'for ...' says whom or what other criteria are for")
     if any(t.type == "WORD" for t in toks) or text.count("(") != text.count(")"):
         return _as_statement(text, kind) or _permission_demand(text, kind, start, own) \
-            or _attestation_tail(text, kind, start, own) or this_trial_before(text) or ir.Review(text, _review_reason(toks, text))
+            or _allowance_demand(text, kind, start, own) or _attestation_tail(text, kind, start, own) or this_trial_before(text) or ir.Review(text, _review_reason(toks, text))
     if kind == "inclusion" and all(t.type in ("DRUG", "PROCEDURE", "COMMA", "OR", "AND") for t in toks):
         # a bare "Chemotherapy" among the inclusion criteria is a sub-heading far more often than a demand
         return ir.Review(text, "a bare treatment name among the inclusion criteria: a heading, or a requirement?")
@@ -360,6 +361,14 @@ def _permission_demand(text: str, kind: str, start: str, own: frozenset[str]) ->
     if start != "start":
         return None
     return permission_demand(text, kind, lambda s, k: _compile_sentence(s, k, start, own))
+
+
+def _allowance_demand(text: str, kind: str, start: str, own: frozenset[str]) -> ir.Node | None:
+    """"Hemoglobin >= 10 g/dL (transfusion allowed)", "X allowed if completed > 6 months ago", "(for HIV-positive
+    patients only)": see ``allowances``."""
+    if start != "start":
+        return None
+    return allowance_demand(text, kind, lambda s, k: _compile_sentence(s, k, start, own))
 
 
 def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str] = frozenset(),
