@@ -250,7 +250,8 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         raise
     except LarkError:
         return _as_statement(text, kind) or _attestation_tail(text, kind, start, own) or _labelled(
-            text, toks, kind, start, own) or ir.Review(text, _review_reason(toks, text))
+            text, toks, kind, start, own) or _allowance_demand(text, kind, _GATED_FROM.get(start, start), own) \
+            or ir.Review(text, _review_reason(toks, text))
 
 
 _LABEL_KINDS: dict[str, type[ir.Node]] = {"DRUG": ir.Medication, "CONDITION": ir.Condition, "PROCEDURE": ir.Procedure}
@@ -361,6 +362,10 @@ def _permission_demand(text: str, kind: str, start: str, own: frozenset[str]) ->
     if start != "start":
         return None
     return permission_demand(text, kind, lambda s, k: _compile_sentence(s, k, start, own))
+
+
+# the gated start symbols `_start_for` puts in the place of "start"
+_GATED_FROM = {"start_if": "start", "start_stable": "start", "start_opinion": "start"}
 
 
 def _allowance_demand(text: str, kind: str, start: str, own: frozenset[str]) -> ir.Node | None:

@@ -8,6 +8,8 @@
   there was one), read as "No prior interferon therapy within 4 months";
 - "No active pneumonia (for HIV-positive patients only)": a demand of a group the record shows, met outside it (among
   the exclusions: excluded only inside it), as ``for_age`` and ``for_sex`` read theirs;
+- "Patients will be ineligible if the WBC is less than 3,000", "Subjects will be excluded if they have a history of
+  X": a prohibition, X (among the inclusions: not X);
 - "Measurable disease (Phase 2 only)", "No concurrent anti-hypertensive medications (arm II only)": a demand of one part
   of the study. Which part the patient is in no record says: review, as under a cohort heading (screening/assemble.py).
 
@@ -49,6 +51,11 @@ def _patterns() -> dict[str, re.Pattern[str]]:
                            r"|^(?P<d2>[^()]+?)\s*\(\s*only\s+(?:applicable\s+|applies\s+)?(?:for|to|in)\s+(?:the\s+)?"
                            r"(?P<g2>[^()]+?)\s*\)[\s.]*$", re.I),
         "cohort": re.compile(rf"^(?:{_alternation(d['cohorts'])})\s+(?:[ivx]+|\d+[a-z]?|[a-z])\b", re.I),
+        "excluded_if": re.compile(
+            r"^(?:the\s+|a\s+)?(?:patients?|subjects?|participants?)\s+(?:will\s+(?:also\s+)?be|are|is|should\s+be|shall\s+be)"
+            r"\s+(?:excluded|ineligible|not\s+eligible)(?:\s+from\s+(?:the|this)\s+(?:study|trial))?\s+if\s+"
+            r"(?:(?:they|he/she|he\s+or\s+she|the\s+patient|the\s+subject)\s+(?:(?:have|has|are|is)\s+)?)?(?P<x>[^;:]+?)[\s.]*$",
+            re.I),
         "people": re.compile(r"\s+(?:patients|participants|subjects|persons|people|individuals)$", re.I),
     }
 
@@ -56,7 +63,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 def allowance_demand(text: str, kind: str, compile_sentence: Compile) -> ir.Node | None:
     """The demand a permission or limit of the module's shapes makes, or None (see the module)."""
     return _support(text, kind, compile_sentence) or _after_wait(text, kind, compile_sentence) \
-        or _only_for(text, kind, compile_sentence)
+        or _only_for(text, kind, compile_sentence) or _excluded_if(text, kind, compile_sentence)
 
 
 def _clean(node: ir.Node) -> bool:
@@ -116,3 +123,13 @@ def _only_for(text: str, kind: str, compile_sentence: Compile) -> ir.Node | None
     if not _clean(node):
         return None
     return _any([ir.Not(who), node]) if kind == "inclusion" else _all([who, node])
+
+
+def _excluded_if(text: str, kind: str, compile_sentence: Compile) -> ir.Node | None:
+    m = _patterns()["excluded_if"].match(text)
+    if not m or re.search(r"\b(?:if|unless|except|they|he|she|their|his|her)\b", m["x"], re.I):
+        return None
+    node = compile_sentence(m["x"], "exclusion")
+    if not _clean(node):
+        return None
+    return node if kind == "exclusion" else ir.Not(node)
