@@ -28,7 +28,7 @@ from .own_disease import (_DISEASE_ONLY, _graded_disease, _healthy, _marrow_exte
                           _own_disease_judged, _own_involvement, _own_malignancies, _tokens, _viral_loads, involvement_named)
 from .parsing import criteria_parser, parse_tokens
 from .permissions import permission_demand
-from .allowances import allowance_demand
+from .allowances import allowance_demand, permits_after_wait
 from .reproductive_groups import _childbearing, _with_group
 from .sites import _THIS_CANCER, for_this_cancer, radiation_sites, unless_progression
 from .sentences import _STATEMENT_HEADS, _under_label, label_therapy, split_sentences
@@ -395,7 +395,8 @@ def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str]
     if reviews and (len(reviews) == len(nodes) or _has_modifier(text)):
         return ir.Review(text, "; ".join(dict.fromkeys(r.reason for r in reviews)))
     demands = [n for n in nodes if not isinstance(n, ir.Permitted)]
-    if any(isinstance(n, ir.Permitted) and not _permission_apart(n, demands) for n in nodes):
+    if any(isinstance(n, ir.Permitted) and not _permission_apart(n, demands) for n in nodes) or any(
+            permits_after_wait(s) for _, s in sentences):
         # "No prior chemotherapy. Prior hydroxyurea allowed.": the permission is an exception to the rest
         return ir.Review(text, "a permission beside other demands may be an exception to them")
     if any(_OTHER_SIDE[kind].search(s) for _, s in sentences[1:]):

@@ -66,6 +66,13 @@ def allowance_demand(text: str, kind: str, compile_sentence: Compile) -> ir.Node
         or _only_for(text, kind, compile_sentence) or _excluded_if(text, kind, compile_sentence)
 
 
+def permits_after_wait(sentence: str) -> bool:
+    """"X allowed if administered >= 4 months ago": beside other sentences of its item it may be an exception to them
+    ("No prior chemotherapy. Prior hydroxyurea allowed if stopped > 4 weeks ago"), so compile_text keeps such an item
+    in review."""
+    return bool(_patterns()["after_wait"].match(sentence))
+
+
 def _clean(node: ir.Node) -> bool:
     return ir.is_executable(node) and not any(isinstance(n, (ir.Review, ir.Permitted)) for n in ir.walk(node))
 
