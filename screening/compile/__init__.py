@@ -31,6 +31,7 @@ from .own_disease import (_DISEASE_ONLY, _graded_disease, _healthy, _marrow_exte
                           _own_disease_judged, _own_involvement, _own_malignancies, _tokens, _viral_loads, involvement_named)
 from .parsing import criteria_parser, parse_tokens
 from .permissions import permission_demand
+from .allowances import allowance_demand, permits_after_wait
 from .reproductive_groups import _childbearing, _with_group
 from .sites import _THIS_CANCER, for_this_cancer, radiation_sites, unless_progression
 from .sentences import _STATEMENT_HEADS, _under_label, label_therapy, split_sentences
@@ -210,7 +211,8 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         return ir.Review(text, "a fragment: 'for ...' says whom or what other criteria are for")
     if any(t.type == "WORD" for t in toks) or text.count("(") != text.count(")"):
         return _as_statement(text, kind) or _permission_demand(text, kind, start, own) \
-            or _attestation_tail(text, kind, start, own) or this_trial_before(text) \
+            or _allowance_demand(text, kind, start, own) or _attestation_tail(text, kind, start, own) \
+            or this_trial_before(text) \
             or below_age_consent(text, kind, lambda s, k: _compile_sentence(s, k, start, own)) \
             or ir.Review(text, _review_reason(toks, text))
     if kind == "inclusion" and all(t.type in ("DRUG", "PROCEDURE", "COMMA", "OR", "AND") for t in toks):
@@ -256,7 +258,8 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         raise
     except LarkError:
         return _as_statement(text, kind) or _attestation_tail(text, kind, start, own) or _labelled(
-            text, toks, kind, start, own) or ir.Review(text, _review_reason(toks, text))
+            text, toks, kind, start, own) or _allowance_demand(text, kind, _GATED_FROM.get(start, start), own) \
+            or ir.Review(text, _review_reason(toks, text))
 
 
 _LABEL_KINDS: dict[str, type[ir.Node]] = {"DRUG": ir.Medication, "CONDITION": ir.Condition, "PROCEDURE": ir.Procedure}
@@ -374,6 +377,18 @@ def _permission_demand(text: str, kind: str, start: str, own: frozenset[str]) ->
     return permission_demand(text, kind, lambda s, k: _compile_sentence(s, k, start, own))
 
 
+# the gated start symbols `_start_for` puts in the place of "start"
+_GATED_FROM = {"start_if": "start", "start_stable": "start", "start_opinion": "start"}
+
+
+def _allowance_demand(text: str, kind: str, start: str, own: frozenset[str]) -> ir.Node | None:
+    """"Hemoglobin >= 10 g/dL (transfusion allowed)", "X allowed if completed > 6 months ago", "(for HIV-positive
+    patients only)": see ``allowances``."""
+    if start != "start":
+        return None
+    return allowance_demand(text, kind, lambda s, k: _compile_sentence(s, k, start, own))
+
+
 def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str] = frozenset(),
                  own_disease: bool = True) -> ir.Node:
     """An item's own text -> IR. Sentences that compile are combined; one that does not becomes a
@@ -393,7 +408,8 @@ def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str]
     if reviews and (len(reviews) == len(nodes) or _has_modifier(text)):
         return ir.Review(text, "; ".join(dict.fromkeys(r.reason for r in reviews)))
     demands = [n for n in nodes if not isinstance(n, ir.Permitted)]
-    if any(isinstance(n, ir.Permitted) and not _permission_apart(n, demands) for n in nodes):
+    if any(isinstance(n, ir.Permitted) and not _permission_apart(n, demands) for n in nodes) or any(
+            permits_after_wait(s) for _, s in sentences):
         # "No prior chemotherapy. Prior hydroxyurea allowed.": the permission is an exception to the rest
         return ir.Review(text, "a permission beside other demands may be an exception to them")
     if any(_OTHER_SIDE[kind].search(s) for _, s in sentences[1:]):
