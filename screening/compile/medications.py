@@ -7,13 +7,28 @@ from typing import Any
 
 from lark import Token, Transformer, v_args
 
-from .. import ir, vocab
+from .. import ir, units, vocab
+from ..errors import ScreeningError
 from ..lexer import Ordinal, lexicon
 from .helpers import (Uncompilable, _all, _any, _dose, _drug_settings, _excepting, _leaves, _purpose, _qualifier,
                       _recovered_from, _set, _setting, _within_upto, _words_after)
 
 
-_DRUG_QUALIFIERS = frozenset({"chronic", "investigational", "experimental"})  # words before a drug a person weighs (see MedicationRules.drug_judged)
+_DRUG_QUALIFIERS = frozenset({"chronic", "daily", "investigational", "experimental"})  # words before a drug a person weighs (see MedicationRules.drug_judged)
+
+
+def _daily(dose: ir.Dose, parts: tuple[Any, ...]) -> ir.Dose:
+    """"Total daily insulin dose >= 1.4 IU/kg", "a daily dose of 20 mg": a dose word that says "daily" (phrases.toml
+    [high_dose]) makes a dose with no time of its own a dose per day; one per day already is left as it is, one per
+    other time ("daily dose 50 mg/week") cannot be read."""
+    if dose.unit.endswith("/d") or not any(isinstance(p, Token) and p.type == "HIGHDOSE" and "daily" in str(p).lower()
+                                           for p in parts):
+        return dose
+    try:
+        value, unit = units.dose_to_canonical(dose.value, dose.unit + "/day")
+    except ScreeningError:
+        raise Uncompilable(f"a daily dose in {dose.unit}: per day, or per the time its unit names?") from None
+    return ir.Dose(dose.op, value, unit)
 
 
 @v_args(inline=True)
@@ -122,7 +137,7 @@ class MedicationRules(Transformer):  # type: ignore[type-arg]
     def dose(self, *parts: Token) -> ir.Dose:
         if isinstance(parts[-1], ir.Dose) or any(isinstance(p, ir.Dose) for p in parts):
             return next(p for p in parts if isinstance(p, ir.Dose))  # type: ignore[return-value]
-        return _dose(next(p for p in parts if p.type == "CMP").value, parts)
+        return _daily(_dose(next(p for p in parts if p.type == "CMP").value, parts), parts)
 
     def medications(self, *parts: Any) -> ir.Node:
         history = any(isinstance(p, Token) and (p.type in ("HISTORY", "PRIOR") or
@@ -132,6 +147,8 @@ class MedicationRules(Transformer):  # type: ignore[type-arg]
         if window is None and not history:
             window = ir.Window(0)
         dose = next((p for p in parts if isinstance(p, ir.Dose)), None)
+        if dose is not None:
+            dose = _daily(dose, parts)  # "a total daily dose of insulin > 2 units/kg"
         meds = [m for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]
         settings = _drug_settings(parts)  # "prior adjuvant chemotherapy": ir.Judged around that drug
         if meds and meds[0].systemic:  # type: ignore[attr-defined]  # "systemic steroids or tacrolimus": both

@@ -201,6 +201,24 @@ def _ever_after(toks: list[Token]) -> list[Token]:
     return [*body[:at], Token("HISTORY", str(t.value), start_pos=t.start_pos, end_pos=t.end_pos), *body[at:]]
 
 
+def _cumulative_durations(toks: list[Token]) -> list[Token]:
+    """"At least 6 months of prior cumulative ZDV therapy", "<= 2 weeks cumulative treatment with protease inhibitors":
+    a time of use in all, which a duration of use already is (the evaluator decides it only where the total and the
+    longest stretch agree): "cumulative" right after the time (or its "prior") and before the drug or its use is
+    dropped. A sentence with a dose keeps it ("prior cumulative dose of doxorubicin": a lifetime dose, no daily one)."""
+    if any(t.type in ("UNIT", "HIGHDOSE") for t in toks):
+        return toks
+    out: list[Token] = []
+    for i, t in enumerate(toks):
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if t.type == "WORD" and str(t.value).lower() == "cumulative" and nxt is not None and nxt.type in (
+                "DRUG", "USE", "PRIOR") and (out[-1:] and out[-1].type == "TIMEUNIT" or (
+                out[-2:] and out[-2].type == "TIMEUNIT" and out[-1].type == "PRIOR")):
+            continue
+        out.append(t)
+    return out
+
+
 def _infection_with(toks: list[Token], text: str) -> list[Token]:
     """"infection with HIV, hepatitis B or hepatitis C": the infections named after "with" (a test named there, the
     infection it shows)."""
