@@ -975,6 +975,10 @@ def test_meds9_class_names_resolve_and_broad_words_do_not() -> None:
     ("Cushing's disease", {"cushing_disease", "cushing_syndrome"}),
     ("Wiskott-Aldrich syndrome", {"wiskott_aldrich_syndrome", "primary_immunodeficiency"}),
     ("intracranial hemorrhage", {"intracranial_hemorrhage", "cns_hemorrhage", "hemorrhage"}),
+    ("familial erythrophagocytic lymphohistiocytosis", {"hemophagocytic_lymphohistiocytosis"}),
+    ("severe combined immunodeficiency", {"severe_combined_immunodeficiency", "primary_immunodeficiency"}),
+    ("cardiac amyloidosis", {"amyloidosis", "cardiomyopathy", "heart_disease"}),
+    ("paroxysmal nocturnal hemoglobinuria", {"hemolytic_anemia"}),
 ])
 def test_s10_named_diseases_reach_their_parents(child: str, parents: set[str]) -> None:
     found = resolve("condition", child)
@@ -985,6 +989,8 @@ def test_s10_named_diseases_reach_their_parents(child: str, parents: set[str]) -
     ("diabetes mellitus", "secondary_diabetes"), ("type 2 diabetes", "secondary_diabetes"),
     ("hypertension", "secondary_hypertension"), ("Cushing's syndrome", "cushing_disease"),
     ("epilepsy", "lafora_disease"), ("CNS hemorrhage", "intracranial_hemorrhage"),
+    ("hemophagocytic lymphohistiocytosis", "familial_hemophagocytic_lymphohistiocytosis"),
+    ("amyloidosis", "cardiac_amyloidosis"), ("immunodeficiency", "severe_combined_immunodeficiency"),
     # bare organ words and "disease" stay unknown: never a condition
     ("cardiac", "heart_disease"), ("liver", "liver_disease"), ("disease", "any_condition"),
 ])
