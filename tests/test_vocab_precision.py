@@ -962,3 +962,48 @@ def test_meds9_class_names_resolve_and_broad_words_do_not() -> None:
         assert not resolve("condition", phrase) and not resolve("drug", phrase), phrase
     # "illicit" matters: a methadone-maintained opioid use disorder is drug abuse on the record, but no illicit use
     assert not resolve("condition", "illicit drug use") and not resolve("condition", "illicit drugs")
+
+
+@pytest.mark.parametrize("child,parents", [
+    ("glycogen storage disease", {"glycogen_storage_disease", "metabolic_disorder"}),
+    ("Gaucher's disease", {"gaucher_disease", "metabolic_disorder"}),
+    ("Still's disease", {"still_disease", "inflammatory_arthritis"}),
+    ("Huntington's disease", {"huntington_disease", "neurodegenerative_disease"}),
+    ("Lafora body disease", {"lafora_disease", "epilepsy", "seizure_disorder"}),
+    ("secondary diabetes", {"secondary_diabetes", "diabetes_mellitus"}),
+    ("secondary hypertension", {"secondary_hypertension", "hypertension"}),
+    ("Cushing's disease", {"cushing_disease", "cushing_syndrome"}),
+    ("Wiskott-Aldrich syndrome", {"wiskott_aldrich_syndrome", "primary_immunodeficiency"}),
+    ("intracranial hemorrhage", {"intracranial_hemorrhage", "cns_hemorrhage", "hemorrhage"}),
+    ("familial erythrophagocytic lymphohistiocytosis", {"hemophagocytic_lymphohistiocytosis"}),
+    ("severe combined immunodeficiency", {"severe_combined_immunodeficiency", "primary_immunodeficiency"}),
+    ("cardiac amyloidosis", {"amyloidosis", "cardiomyopathy", "heart_disease"}),
+    ("paroxysmal nocturnal hemoglobinuria", {"hemolytic_anemia"}),
+])
+def test_s10_named_diseases_reach_their_parents(child: str, parents: set[str]) -> None:
+    found = resolve("condition", child)
+    assert found is not None and parents <= found, (child, found)
+
+
+@pytest.mark.parametrize("phrase,not_under", [
+    ("diabetes mellitus", "secondary_diabetes"), ("type 2 diabetes", "secondary_diabetes"),
+    ("hypertension", "secondary_hypertension"), ("Cushing's syndrome", "cushing_disease"),
+    ("epilepsy", "lafora_disease"), ("CNS hemorrhage", "intracranial_hemorrhage"),
+    ("hemophagocytic lymphohistiocytosis", "familial_hemophagocytic_lymphohistiocytosis"),
+    ("amyloidosis", "cardiac_amyloidosis"), ("immunodeficiency", "severe_combined_immunodeficiency"),
+    # bare organ words and "disease" stay unknown: never a condition
+    ("cardiac", "heart_disease"), ("liver", "liver_disease"), ("disease", "any_condition"),
+])
+def test_s10_broad_names_are_not_the_narrow_concept(phrase: str, not_under: str) -> None:
+    assert not_under not in (resolve("condition", phrase) or ()), phrase
+
+
+def test_s10_secondary_codes_stay_narrow() -> None:
+    # E13 "other specified diabetes" also holds genetic forms (MODY): only the broader diabetes mellitus
+    assert "secondary_diabetes" not in resolve("condition", None, "E13.9")
+    assert "secondary_diabetes" in resolve("condition", None, "E09.9")
+    assert "secondary_hypertension" not in resolve("condition", None, "I10")
+    assert "cardiac_pacemaker" in resolve("condition", None, "Z95.0")
+    # a pacemaker implantation is a procedure; "without pacemaker" is one qualifier, never a negated pacemaker
+    toks, _ = tokenize("No second degree heart block without pacemaker")
+    assert [t.type for t in toks] == ["NEG", "CONDITION", "NEEDS"]

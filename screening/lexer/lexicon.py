@@ -155,6 +155,7 @@ def lexicon() -> Lexicon:
     r = d["requiring"]
     add([f"{lead} {obj}" for lead in r["leads"] for obj in r["objects"]], "NEEDS")
     add(r["leads"], "REQUIRING")
+    add(r["without"], "NEEDS")
     t = d["study_template"]
     add([" ".join(w for w in (lead, art, kind, noun) if w) for lead in t["lead"] for art in t["article"]
          for kind in t["kind"] for noun in t["noun"]], "STUDY")
