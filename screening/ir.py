@@ -42,6 +42,10 @@ class Window:
     amount: float
     unit: str = "day"
     bound: str | None = None
+    #: the text named a period ("during the preceding 3 months"), not a limit on how old a value may be ("within
+    #: 14 days"): the compiler passes it on to a measurement (``Measure.period``); events ignore it, so it is
+    #: neither compared nor printed
+    period: bool = field(default=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.unit not in WINDOW_UNITS:
@@ -166,8 +170,10 @@ class Measure(Node):
     """A numeric quantity compared with a threshold: a lab, a vital sign, a score, age or body weight.
 
     ``unit`` is the canonical unit of ``quantity`` (``"ULN"``/``"LLN"`` for multiples of the
-    reference range). With no window the newest recent-enough value decides; with one, any value in
-    the window that satisfies the comparison makes it hold.
+    reference range). The newest recent-enough value decides: with no window, recent enough for the
+    quantity (quantities.toml ``max_age_days``); with one ("Hb >= 8 g/dL within 14 days"), inside it.
+    A ``period`` ("HbA1c > 8.5 % at any time during the preceding 3 months") is about every value in
+    its window: any one that satisfies the comparison makes it hold.
     """
 
     quantity: str
@@ -177,12 +183,15 @@ class Measure(Node):
     window: Window | None = None
     #: the unit the threshold was written in ("2.0 mg/dL"): printing shows it, comparing ignores it
     shown_unit: str | None = field(default=None, compare=False)
+    period: bool = False
     key: ClassVar[str] = "measure"
 
     def __post_init__(self) -> None:
         if self.op not in OPS:
             raise ValueError(f"unknown comparator {self.op!r}")
         _unbounded(self.window)
+        if self.period and (self.window is None or self.window.amount == 0):
+            raise ValueError("a period is a look-back window longer than 0")
 
 
 def _unbounded(window: Window | None) -> None:

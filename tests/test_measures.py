@@ -42,7 +42,10 @@ from screening.rules import format_rule, parse_rule
     ("Fasting triglycerides >400 mg/dl (>4.6 mmol/L)", "exclusion", "fasting_triglycerides > 400 mg/dL"),
     ("HbA1c of 7.0-9.5% (53-80 mmol/mol)", "inclusion", "all(hba1c >= 7 %, hba1c <= 9.5 %)"),
     ("Known hyponatremia (sodium < 130 mmol/L [< 130 mEq/L]) within 72 hours prior to enrollment", "exclusion",
-     "sodium < 130 mmol/L within 72 hours"),
+     "sodium < 130 mmol/L any time within 72 hours"),
+    # a period is about every value in it; "within" limits how old the newest value may be
+    ("HbA1c > 8.5% at any time during the preceding 3 months", "exclusion", "hba1c > 8.5 % any time within 3 months"),
+    ("Hemoglobin >= 8 g/dL within 14 days prior to enrollment", "inclusion", "hemoglobin >= 8 g/dL within 14 days"),
     # the NYHA class grades heart disease
     ("No New York Heart Association class III or IV heart disease", "inclusion",
      "not all(nyha_class >= 3, nyha_class <= 4)"),

@@ -2,6 +2,7 @@
 grammars/criteria.lark); medications and stable doses are in compile/medications.py."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from lark import Token, Transformer, v_args
@@ -450,10 +451,17 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         number = next(p for p in parts if p.type == "NUMBER")
         unit = next(p for p in parts if p.type == "TIMEUNIT")
         bound = next((p.value for p in parts if p.type == "BOUND"), None)  # "or 5 half-lives, whichever is longer"
-        return ir.Window(number.value, unit.value, bound)
+        lead = next((str(p.value).lower() for p in parts if p.type == "WINDOW"), "")
+        return ir.Window(number.value, unit.value, bound, period=lead in _period_leads())
 
     def window_one(self, *parts: Token) -> ir.Window:
         return ir.Window(1, next(p for p in parts if p.type == "TIMEUNIT").value)
+
+
+@lru_cache(maxsize=1)
+def _period_leads() -> frozenset[str]:
+    """Window leads that name a period (phrases.toml [window] period): "during the preceding 3 months"."""
+    return frozenset(phrase_data()["window"]["period"])
 
 
 _LASTING_WORDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}  # "for at least 90 days"

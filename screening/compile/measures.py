@@ -427,6 +427,14 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         return _any([strict, exempt]) if self.kind == "inclusion" else _all([strict, ir.Not(exempt)])
 
     def _measure(self, key: str, op: str, v: _Value, window: ir.Window | None) -> ir.Node:
+        """One threshold, in the quantity's canonical unit; a window that names a period makes it about every value
+        in the period (ir.Measure.period)."""
+        node = self._threshold(key, op, v, window and ir.Window(window.amount, window.unit, window.bound))
+        if window is not None and window.period and window.amount > 0:
+            return replace(node, period=True)
+        return node
+
+    def _threshold(self, key: str, op: str, v: _Value, window: ir.Window | None) -> ir.Measure:
         q = units.get_quantity(key)
         if q.kind == "qualitative":
             raise Uncompilable(f"{q.name} is a positive/negative test, not a number")

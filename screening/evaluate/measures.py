@@ -49,7 +49,7 @@ class MeasureChecks:
                 return Outcome(MET if ok else NOT_MET, "age {:.2f} years {} {}", (a, "is" if ok else "is not", wanted),
                                evidence)
             return check_age
-        window_days = node.window.days if node.window else None
+        period = node.period and node.window is not None
         max_age = q.max_age_days
         wtext = _window_text(node.window)
 
@@ -77,7 +77,7 @@ class MeasureChecks:
 
         def check(p: Patient, c: Context) -> Outcome:
             series = observations_of(p, node.quantity, c)
-            if window_days is not None:
+            if period:  # "at any time during the preceding 3 months": every value in it counts
                 lo = window_start(c, node.window)  # type: ignore[arg-type]
                 inside = [o for o in series if o.day is not None and lo <= o.day <= c.day]
                 # an undated value may lie in the window: it can neither prove nor rule it out
@@ -102,10 +102,13 @@ class MeasureChecks:
                                    undated[0].summary), tuple(o.path for o in inside + undated))
                 return Outcome(NOT_MET, "no {}{} is {} ({})", (name, wtext, wanted, _Joined(inside)),
                                tuple(o.path for o in inside))
+            fresh_from = window_start(c, node.window) if node.window is not None else None
             for o in series:  # newest first
                 if o.day is None or o.day > c.day:
                     continue
-                if max_age is not None and c.day - o.day > max_age:
+                if fresh_from is not None and o.day < fresh_from:  # "Hb >= 8 g/dL within 14 days": the newest in it
+                    return Outcome(UNKNOWN, "newest {} ({}) is not{}", (name, o.summary, wtext), (o.path,))
+                if fresh_from is None and max_age is not None and c.day - o.day > max_age:
                     return Outcome(UNKNOWN, "newest {} ({}) is older than {} days", (name, o.summary, max_age), (o.path,))
                 r = compare(o)
                 same_day = [x for x in series if x.day == o.day and x is not o]
@@ -120,8 +123,14 @@ class MeasureChecks:
                     return Outcome(UNKNOWN, "{}: {} to compare with {}", (o.summary, why, wanted), (o.path,))
                 if r is AT_LIMIT:
                     return at_limit(o)
+                if fresh_from is not None and (undated := [x for x in series if x.day is None and x.value is not None
+                                                           and compare(x) != r]):
+                    return Outcome(UNKNOWN, "{} {} {}, but {} is undated and may be newer", (o.summary, "is" if r else
+                                   "is not", wanted, undated[0].summary), (o.path, undated[0].path))
                 return Outcome(MET if r else NOT_MET, "{} {} {}", (o.summary, "is" if r else "is not", wanted), (o.path,))
-            if series and max_age is None and series[-1].day is None:  # never stale: an undated value will do
+            if series and fresh_from is not None and series[-1].day is None and series[-1].value is not None:
+                return Outcome(UNKNOWN, "{}: undated, may or may not be{}", (series[-1].summary, wtext), (series[-1].path,))
+            if series and fresh_from is None and max_age is None and series[-1].day is None:  # never stale: undated will do
                 o = series[-1]
                 r = compare(o)
                 if r is AT_LIMIT:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Callable
 
@@ -211,6 +211,13 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         shown = units.normalize_unit(str(unit)) if unit is not None and canonical == q.unit else None
         return Measure(q.key, str(op), value, canonical, window, shown if shown != canonical else None,
                        span=self._span(meta))
+
+    def measure_period(self, meta: Meta, name: Token, op: Token, number: Token, unit: Token | None,
+                       window: Window) -> Node:
+        if window.amount == 0:
+            raise self.where.error(op.start_pos, "'any time' needs a look-back period longer than 0",
+                                   suggestion="write 'any time within 3 months'")
+        return replace(self.measure(meta, name, op, number, unit, window), period=True)  # type: ignore[arg-type]
 
     def test(self, meta: Meta, name: Token, result: Token, window: Window | None) -> Node:
         q = self._quantity(name)

@@ -141,7 +141,7 @@ class _Printer:
             value = shown
         else:
             value = _num(node.value) + ("" if node.unit in _DIMENSIONLESS else " " + _unit(node.unit))
-        window = f" {_window(node.window)}" if node.window else ""
+        window = f" {'any time ' if node.period else ''}{_window(node.window)}" if node.window else ""
         return f"{node.quantity} {node.op} {value}{window}"
 
     def _print_TestResult(self, node: TestResult, level: int | None) -> str:
