@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from . import ir, statements, vocab
+from . import ir, statements, units, vocab
 from .compile import compile_text, label_therapy
 from .compile.helpers import _age, _all, _any
 from .compile.reproductive_groups import _NOT_CHILDBEARING, _contraception_group
@@ -91,6 +91,9 @@ class _Context:
     # prior to study entry:" then "EXCLUDED IN ALL PATIENTS:"): read as ever, the dated list would say nothing, so an
     # item with no time of its own says neither ever nor when (concurrent use?): the reason it goes to a person
     undated: str = ""
+    # "Adequate organ function as defined below:": an item asking a liver or kidney value to be above a limit lost or
+    # reversed its comparator (_reversed_ceiling)
+    adequate: bool = False
 
 
 def _heading_context(text: str, outer: _Context) -> _Context:
@@ -140,7 +143,8 @@ def _heading_context(text: str, outer: _Context) -> _Context:
                     about_other=about_other, qualifier=qualifier, negating=negating, own=outer.own,
                     own_all=outer.own_all, prior=bool(section["prior"]) if section else outer.prior,
                     group=text if len(text.split()) <= 6 and _contraception_group(text) is not None else outer.group,
-                    undated=outer.undated if not window else "")
+                    undated=outer.undated if not window else "",
+                    adequate=outer.adequate or bool(words["adequate_function"].search(text)) and not excluded)
 
 
 def _therapy_label(text: str) -> str:
@@ -271,8 +275,22 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         rule = _all([ir.Not(outside), rule]) if kind == "exclusion" else _any([outside, rule])
     if ctx.under_statement and not _measures_tests_or_statements(rule):
         rule = ir.Review(text, ctx.under_statement)
+    if ctx.adequate and kind == "inclusion" and (high := _reversed_ceiling(rule)) is not None:
+        rule = ir.Review(text, f"asks {units.get_quantity(high.quantity).name} to be {high.op} a limit under a heading of "
+                               "adequate function: the comparator was probably reversed (<= meant)")
     out.append(ir.Criterion(item.id, kind, text, rule, item.span, role, parent))
     _siblings(item.children, out, item.id, role, _under_statement(text, ctx))
+
+
+def _reversed_ceiling(rule: ir.Node, negated: bool = False) -> ir.Measure | None:
+    """A demand that a value whose only abnormal side is high (quantities.toml ``normal = "upper"``: bilirubin, ALT,
+    creatinine) be above a limit, counting the negations around it; None when there is none."""
+    if isinstance(rule, ir.Measure):
+        above = rule.op in (">=", ">") if not negated else rule.op in ("<=", "<")
+        return rule if above and units.get_quantity(rule.quantity).normal == "upper" else None
+    if isinstance(rule, ir.Not):
+        return _reversed_ceiling(rule.item, not negated)
+    return next((m for child in ir.children(rule) if (m := _reversed_ceiling(child, negated)) is not None), None)
 
 
 def _under_statement(text: str, ctx: _Context) -> _Context:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from screening import ir
 from trial_text import compile_text_as_trial, screen_text
 
 
@@ -103,3 +104,35 @@ def test_a_treatment_set_apart_after_a_dated_list_is_not_read_as_ever() -> None:
     assert kinds["Interferons."][1] == "Review" and kinds["Immunomodulating drugs."][1] == "Review"
     assert kinds["Ribavirin."] == ("exclusion", "Medication")  # its own dated heading
     assert kinds["Ganciclovir."] == ("exclusion", "Medication")  # "Excluded:" before the dated list: ever
+
+
+_ADEQUATE = """Inclusion Criteria:
+
+- Adequate laboratory parameters as evidenced by:
+    - Total bilirubin >= 1.5 x upper limit of normal (ULN)
+    - ALT and AST <= 2.5 x ULN
+    - Serum creatinine within normal institutional limits
+    - Hemoglobin >= 9 g/dL
+
+Exclusion Criteria:
+
+- Laboratory values:
+    - ALT > 3 x ULN
+"""
+
+
+def test_a_ceiling_value_asked_to_be_high_under_an_adequate_heading_goes_to_review() -> None:
+    """'Adequate ...: Total bilirubin >= 1.5 x ULN' lost or reversed its comparator: a person reads it. The same
+    heading's sound limits stay executable, and an exclusion of high values is what it says."""
+    rules = {c.text: c.rule for c in compile_text_as_trial(_ADEQUATE).criteria}
+    assert isinstance(rules["Total bilirubin >= 1.5 x upper limit of normal (ULN)"], ir.Review)
+    assert "reversed" in rules["Total bilirubin >= 1.5 x upper limit of normal (ULN)"].reason
+    for sound in ("ALT and AST <= 2.5 x ULN", "Serum creatinine within normal institutional limits",
+                  "Hemoglobin >= 9 g/dL", "ALT > 3 x ULN"):
+        assert ir.is_executable(rules[sound]), sound
+    verdicts = screen_text(_ADEQUATE, {"observations": [
+        {"name": "ALT", "value": 20, "unit": "U/L", "date": "2026-11-20", "reference_range": {"high": 40}},
+        {"name": "total bilirubin", "value": 0.5, "unit": "mg/dL", "date": "2026-11-20",
+         "reference_range": {"low": 0.2, "high": 1.2}}]})
+    assert verdicts["Total bilirubin >= 1.5 x upper limit of normal (ULN)"] == "review"
+    assert verdicts["ALT > 3 x ULN"] == "not_met"
