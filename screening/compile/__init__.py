@@ -25,6 +25,7 @@ from .judgement import this_trial_before
 from .timing import later_reason
 from .rewrites import below_upper_limit, lead_over_list, narrower_named_before, restricted_members_excepted
 from .except_lists import except_lists
+from .condition_grades import condition_grades
 from .helpers import GROUP_ATTESTATIONS, Uncompilable, _all, _any, _therapy_counts
 from .guardians import below_age_consent
 from .own_disease import (_DISEASE_ONLY, _graded_disease, _healthy, _marrow_extent, _names_only_own, _own_disease,
@@ -200,6 +201,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     toks = _viral_loads(toks, own)
     toks = _graded_disease(toks)  # "NYHA class III or IV disease": heart disease
     toks = _marrow_extent(toks)
+    toks = condition_grades(toks, norm)  # "peripheral neuropathy > grade 1": judged (compile.condition_grades)
     toks = except_lists(toks)  # "except: X Y", "(except X and Y)": the members joined by 'or' (compile.except_lists)
     toks = radiation_sites(toks, norm)
     toks = unless_progression(toks, norm)

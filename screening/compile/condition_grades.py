@@ -1,0 +1,51 @@
+"""A condition's toxicity grade ("peripheral neuropathy > grade 1", "grade 2 or greater diarrhea"): a record lists the
+condition, seldom its grade, so the grade is a qualifier a person weighs (ir.Judged) around the condition as it is now.
+"""
+from __future__ import annotations
+
+import re
+
+from lark import Token
+
+from ..lexer import Ordinal, lexicon
+
+_GRADE_WORD = re.compile(r"\b(?:grade|class)\s*$")
+
+
+def condition_grades(toks: list[Token], text: str) -> list[Token]:
+    """CONDITION CMP grade, grade POSTCMP CONDITION, CONDITION grade POSTCMP: the condition after the qualifier
+    "grade N or higher" (JUDGED), which the grammar reads as "uncontrolled X". Only a condition no measurement grades
+    (lexicon ``condition_quantities``: "heart failure NYHA class >= III" is the NYHA class) and only a grade
+    threshold of "or higher" or "above" (a condition "below grade 2" may be absent, or present and mild). Not after a
+    measurement ("NYHA class II or greater heart failure" is the class), nor after a list ("ascites or pleural
+    effusion >= grade 2": of both, or of the last?)."""
+    measured = lexicon().condition_quantities
+    out, i = [], 0
+    while i < len(toks):
+        seq = toks[i:i + 3]
+        kinds = tuple(t.type for t in seq)
+        if kinds == ("CONDITION", "CMP", "NUMBER"):
+            cond, op, grade, said = seq[0], seq[1].value, seq[2].value, seq[1:]
+        elif kinds == ("NUMBER", "POSTCMP", "CONDITION"):
+            cond, op, grade, said = seq[2], seq[1].value, seq[0].value, seq[:2]
+        elif kinds == ("CONDITION", "NUMBER", "POSTCMP"):
+            cond, op, grade, said = seq[0], seq[2].value, seq[1].value, seq[1:]
+        else:
+            out.append(toks[i])
+            i += 1
+            continue
+        before = toks[i - 1].type if i else ""
+        if not isinstance(grade, Ordinal) or cond.value in measured or op not in (">=", ">") \
+                or before in ("QUANTITY", "QGROUP", "CMP") \
+                or (kinds[0] == "CONDITION" and before in ("OR", "AND", "COMMA")):
+            out.append(toks[i])
+            i += 1
+            continue
+        start = said[0].start_pos
+        if (word := _GRADE_WORD.search(text, 0, start)) is not None:  # the NUMBER token holds the numeral only
+            start = word.start()
+        words = " ".join(text[start:said[-1].end_pos].split())  # "> grade 1", "grade 2 or greater"
+        out += [Token("JUDGED", words, start_pos=seq[0].start_pos, end_pos=seq[-1].end_pos),
+                Token("CONDITION", cond.value, start_pos=cond.start_pos, end_pos=cond.end_pos)]
+        i += 3
+    return out
