@@ -1,0 +1,133 @@
+"""What a heading says about the items under it ("Allowed:", "Excluded within 30 days prior to study entry:",
+"Life expectancy:", "Adequate organ function as defined below:"), read once per heading into a ``HeadingContext``
+that ``screening.assemble`` hands down to the items below it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import statements
+from .cohorts import heading_words as _heading_words
+from .compile import label_therapy
+from .compile.reproductive_groups import _contraception_group
+from .lexer import phrase_data, tokenize
+
+#: a section label of the old NCI/ACTG layout: "Prior Medication:" rules the "Allowed:"/"Excluded:" lists after it
+_SECTION = re.compile(r"^\W*(?P<prior>prior\s+)?(?:[\w-]+\s+){0,2}?(?:medications?|treatments?|therapy|therapies|conditions?)\s*:\s*$",
+                      re.I)
+
+
+_AGE_HEADING = re.compile(r"^\W*age\s*:?\s*$", re.I)
+#: a heading naming an age band: "Under 65 years:", "Age 65-70 years:", "Patients aged 70 or older:"
+_AGE_BAND = re.compile(r"^\W*(?:(?:patients|subjects|participants)\s+)?(?:age[sd]?\s*)?(?:under|over|below|above|younger than|"
+                       r"older than|less than|greater than|[<>≤≥]=?)?\s*\d+(?:\s*(?:-|–|to)\s*\d+)?\s*(?:years?|yrs?)?"
+                       r"(?:\s*(?:old|of age|and (?:older|over|above|younger|under)|or (?:older|more|over|above|younger|less|under)))?\s*:\s*$",
+                       re.I)
+
+
+@lru_cache(maxsize=1)
+def _heading_subjects() -> dict[str, str]:
+    return dict(phrase_data()["heading_subjects"])
+
+
+def _excepting(text: str) -> bool:
+    """A heading that states a demand and lists its exceptions below ("No second malignancy except:")."""
+    return bool(_heading_words()["excepting"].search(text))
+
+
+_HEADING_WINDOW = re.compile(r"\b(?:within|in the (?:last|past|previous))\s+(?:the\s+)?(?:last\s+|past\s+)?"
+                             r"\d+\s+(?:hours?|days?|weeks?|months?|years?)(?:\s+(?:prior to|before|of)\s+[\w ]+)?", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class HeadingContext:
+    """What a heading says about the items under it."""
+
+    kind: str | None = None  # "Excluded:" under the inclusion criteria makes its items exclusions
+    about_other: str = ""  # items under "Donors:" are about another person: a reason to review them
+    start: str = "start"  # grammar start symbol: dose caps under "maximum doses allowed", ages under "Age:"
+    window: str = ""  # "Excluded within 30 days prior to study entry:" gives each item that window
+    permissive: bool = False  # items under "Allowed:" permit, they do not require
+    limited: bool = False  # "Allowed for no more than 12 weeks:": each permission has a limit a person checks
+    prior: bool = False  # under a "Prior Medication:" section a bare "Chemotherapy." means ever, not now
+    subject: str = ""  # "Life expectancy:" names what "More than 2 months" below it is about
+    qualifier: str = ""  # "Clinically significant cardiac disease:" qualifies each fact below it (ir.Judged)
+    negating: bool = False  # "No ...:" made its items exclusions: an item that is itself negated is ambiguous
+    # under a negated or excluding statement that lists nothing ("Not pregnant or nursing" over "Negative
+    # pregnancy test"): a sub-item may be one more demand or one more thing excluded (see _under_statement)
+    under_statement: str = ""
+    own: frozenset[str] = frozenset()  # the trial's own conditions, most specific: what "no other X" is other than
+    own_all: bool = False  # every one of the trial's conditions is known: "Stage IV disease" may name them
+    # the old NCI label this heading is ("Chemotherapy:"), when it names one therapy kind: a statement right under it
+    # may leave its object to it ("No prior therapy"; compile._under_label). Never inherited by deeper items
+    label: str = ""
+    # "Women who are", "Female participants who:": the group a short heading names; the items under it hold of the group
+    # only (reproductive_groups._contraception_group says who is outside it)
+    group: str = ""
+    # under "Prior Medication:", an "Excluded:" list with no window after one with a window ("Excluded within 6 weeks
+    # prior to study entry:" then "EXCLUDED IN ALL PATIENTS:"): read as ever, the dated list would say nothing, so an
+    # item with no time of its own says neither ever nor when (concurrent use?): the reason it goes to a person
+    undated: str = ""
+    # "Adequate organ function as defined below:": an item asking a liver or kidney value to be above a limit lost or
+    # reversed its comparator (_reversed_ceiling)
+    adequate: bool = False
+
+
+def _heading_context(text: str, outer: HeadingContext) -> HeadingContext:
+    words = _heading_words()
+    start = "dose_cap" if words["dose_caps"].search(text) else "age_item" if _AGE_HEADING.match(text) else "start"
+    excluded = words["excluded"].search(text)
+    window = _HEADING_WINDOW.search(text)
+    toks = [t for t in tokenize(text)[0] if t.type != "COLON"]
+    subject = text.rstrip(" :") if len(toks) == 1 and toks[0].type in ("QUANTITY", "QTEST") else \
+        _heading_subjects().get(re.sub(r"\s+", " ", text.strip(" :").lower()), "")
+    kind = "exclusion" if excluded else outer.kind
+    other = words["other_person"].search(text)
+    about_other = f"about the {other.group(0).lower()}, not the patient" if other else outer.about_other
+    if words["consult"].search(text) and not about_other:  # "Consult with the monitor for the following:"
+        about_other = "to discuss with the study team under its heading, not a criterion of its own"
+    if words["conditional"].search(text) and not about_other:
+        about_other = "says when the heading's demand applies, not a criterion of its own"
+    if words["definition"].search(text) and not about_other:  # "Non-measurable lesions include:"
+        about_other = "part of a definition under its heading, not a criterion of its own"
+    if words["counted"].search(text) and re.search(r"\b(?:following|below)\b", text, re.I) and not about_other:
+        about_other = "counted under its heading ('no more than N of the following'): a person counts"
+    if _AGE_BAND.match(text) and not about_other:  # "Under 65 years:", "Age 65-70 years:": demands of that age group
+        about_other = "for one age group only: does the patient's age put them in it?"
+    cohort = words["cohort"].search(text)
+    if cohort and not about_other:  # "Cohort 1 only:", "Part B:": the items hold for some patients only
+        part = cohort.group(0).lower().strip()
+        about_other = (f"for the {part} only" if re.search(r"study|procedure", part) else
+                       f"for one {part} of the study only") + ": which applies to the patient?"
+    if words["required"].search(text) and not excluded:  # "Required:" among the exclusions lists demands
+        kind = "inclusion"
+    judged = words["judgement"].search(text)
+    # "No uncontrolled illness, including:" qualifies each item: the machine checks the fact, a person the words
+    qualifier = judged.group(0).lower() if judged and not about_other else outer.qualifier
+    negating = outer.negating
+    if words["negating"].match(text) and not excluded:
+        # "No other uncontrolled illness, including:" - each item below is something the patient must not have
+        if (outer.kind or "inclusion") == "inclusion":
+            kind, negating = "exclusion", True
+        else:
+            about_other = about_other or "under a heading that negates it"
+    allows = bool(words["allowed"].search(text)) and not excluded and start == "start" or _excepting(text)
+    section = _SECTION.match(text)  # "Prior Medication:" with its lists nested under it
+    label = _therapy_label(text)
+    return HeadingContext(label=label, kind=kind, start=start, window=window.group(0) if window else outer.window,
+                    permissive=allows or outer.permissive and not excluded,
+                    limited=allows and statements.restricts(text) or outer.limited and not excluded, subject=subject,
+                    about_other=about_other, qualifier=qualifier, negating=negating, own=outer.own,
+                    own_all=outer.own_all, prior=bool(section["prior"]) if section else outer.prior,
+                    group=text if len(text.split()) <= 6 and _contraception_group(text) is not None else outer.group,
+                    undated=outer.undated if not window else "",
+                    adequate=outer.adequate or bool(words["adequate_function"].search(text)) and not excluded)
+
+
+def _therapy_label(text: str) -> str:
+    """"Chemotherapy:" -> "Chemotherapy": a heading that is nothing but an old NCI label naming one therapy kind (a bare
+    "Chemotherapy" is one only as a heading of sub-items: screening/segment.py nests the list after it)."""
+    m = re.fullmatch(r"\W*([A-Za-z][A-Za-z ]{2,30}?)\s*:?\s*", text)
+    return " ".join(m.group(1).split()) if m and label_therapy(m.group(1)) else ""
