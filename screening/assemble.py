@@ -382,7 +382,10 @@ def _holds_dated_list(item: SourceItem) -> bool:
 _UNDATED_WHY = ("an undated 'excluded' list after a dated one under a prior-medication heading: during the study, "
                 "or ever? A person reads the time frame")
 _KINDS_WHY = "the items below may be kinds of the diagnosis it names: one of them, or each? A person reads the list"
-_KIND_WORDS = re.compile(r"\b(?:sub)?types?\b|\bhistolog|\bdiagnos|\bsubsets?\b|\bvariants?\b", re.I)
+#: words of a heading that names kinds of a diagnosis ("Histologic subtypes:", "Following etiologies eligible:",
+#: "the following diseases are the likely candidates", "Grade III or IV disease:")
+_KIND_WORDS = re.compile(r"\b(?:sub)?types?\b|\bhistolog|\bdiagnos|\bsubsets?\b|\bvariants?\b|\betiolog|\beligible\b|"
+                         r"\bcandidates?\b|\bdiseases?\b|\bdisorders?\b", re.I)
 
 
 def _lists_kinds(item: SourceItem, ctx: HeadingContext) -> bool:
@@ -390,13 +393,16 @@ def _lists_kinds(item: SourceItem, ctx: HeadingContext) -> bool:
     if len(item.children) < 2 or any(c.children for c in item.children):
         return False
     words, toks = _heading_words(), tokenize(item.text)[0]
+    if _AT_LEAST.search(item.text):
+        return False  # "Diagnosis of one of the following neoplastic diseases:" says how many: an at_least rule
     if _excepting(item.text) or words["negating"].match(item.text) or words["examples"].search(item.text) or any(
             t.type in ("NEG", "EXCEPT") for t in toks):
         return False  # "No second malignancy except:" lists exceptions, "... including:" examples (handled apart)
     if not (_KIND_WORDS.search(item.text) or any(t.type in ("CONDITION", "CGROUP") for t in toks)):
         return False
     rules = [compile_text(c.text, "inclusion", own=ctx.own, own_disease=ctx.own_all) for c in item.children]
-    plain = [r for r in rules if isinstance(r, ir.Condition) and not r.exceptions]
+    plain = [r for r in rules if isinstance(r.item if isinstance(r, ir.Judged) else r, ir.Condition)
+             and not getattr(r.item if isinstance(r, ir.Judged) else r, "exceptions", ())]
     return len(plain) >= 2 and all(isinstance(r, ir.Review) for r in rules if r not in plain)
 
 
