@@ -8,7 +8,7 @@ import re
 
 from lark import Token
 
-from .lexicon import phrase_data
+from .lexicon import Ordinal, phrase_data
 
 _ANTIBODY_WORDS = frozenset({"antibody", "antibodies", "ab", "abs"})
 _TO_WORDS = frozenset({"to", "against"})
@@ -62,5 +62,52 @@ def _antibody_tests(toks: list[Token], text: str) -> list[Token]:
             i += 3
             continue
         out.append(t)
+        i += 1
+    return out
+
+
+_DIPSTICK = "urine_protein_dipstick"
+_PROTEIN_WORDS = frozenset({"protein", "proteins"})
+
+
+def _plus_grade(toks: list[Token], i: int) -> bool:
+    """"2+", "3 +": a whole number 1-4 with a plus sign right after it (at most one space), not "4+3" (a sum)."""
+    t = toks[i]
+    if t.type != "NUMBER" or i + 1 >= len(toks) or type(t.value) is not float or t.value not in (1.0, 2.0, 3.0, 4.0):
+        return False
+    plus = toks[i + 1]
+    after = toks[i + 2] if i + 2 < len(toks) else None
+    return plus.type == "WORD" and plus.value == "+" and plus.start_pos - t.end_pos <= 1 \
+        and not (after is not None and after.type in ("NUMBER", "OR", "TO"))
+
+
+def _protein_named(t: Token) -> bool:
+    return t.type == "QUANTITY" and t.value in ("proteinuria_24h", _DIPSTICK) \
+        or t.type == "WORD" and str(t.value).lower() in _PROTEIN_WORDS
+
+
+def _dipstick_grades(toks: list[Token]) -> list[Token]:
+    """"Proteinuria >= 2+", "<= 1+ proteinuria", "Urinalysis <= 1+ protein": a protein reading in pluses is the urine
+    test strip's (quantities.toml urine_protein_dipstick), its grade the number. Only with proteinuria or protein
+    named right before (past a comparator or a comma) or right after the grade; any other "N+" stays unknown
+    ("Age 16+ years")."""
+    out = list(toks)
+    i = 0
+    while i < len(out):
+        if not _plus_grade(out, i):
+            i += 1
+            continue
+        k = i - 1
+        while k >= 0 and out[k].type in ("CMP", "COMMA", "COLON"):
+            k -= 1
+        named = k if k >= 0 and _protein_named(out[k]) else None
+        if named is None and i + 2 < len(out) and _protein_named(out[i + 2]):
+            named = i + 2
+        if named is None:
+            i += 1
+            continue
+        q = out[named]
+        out[named] = Token("QUANTITY", _DIPSTICK, start_pos=q.start_pos, end_pos=q.end_pos)
+        out[i:i + 2] = [Token("NUMBER", Ordinal(out[i].value), start_pos=out[i].start_pos, end_pos=out[i + 1].end_pos)]
         i += 1
     return out
