@@ -1,7 +1,8 @@
 """Test results and antibody tests written in short: "HBsAg+", "HIV +" (a positive result written as a plus sign
 after the test's name), and the antibody test of an infection named around "antibodies": "hepatitis C virus (HCV)
-antibodies", "antibodies to human immunodeficiency virus (HIV)" (phrases.toml [antibody_tests]). Run after the
-restatements in parentheses collapsed (passes._collapse)."""
+antibodies", "antibodies to human immunodeficiency virus (HIV)" (phrases.toml [antibody_tests]), and a protein
+reading in pluses as the urine test strip's grade ("proteinuria >= 2+"). Run after the restatements in parentheses
+collapsed (passes._collapse)."""
 from __future__ import annotations
 
 import re
@@ -15,18 +16,20 @@ _TO_WORDS = frozenset({"to", "against"})
 # between an infection's name and "antibodies": spaces, or a restatement the lexer dropped or kept ("hepatitis C
 # (HCV) antibodies", "human immunodeficiency virus (HIV) antibodies")
 _RESTATED = re.compile(r"[\s)\]]*(\([^()]{1,20}\))?[\s)\]]*")
+# after these the plus sign joins two names ("HIV + HCV co-infection", "HBsAg + HBV DNA") or two numbers ("HIV 1+2")
+_NOT_AFTER_PLUS = frozenset({"NUMBER", "OR", "TO", "QTEST", "CONDITION", "CGROUP", "QUANTITY", "QGROUP", "DRUG"})
 
 
 def _plus_positive(toks: list[Token]) -> list[Token]:
     """"HBsAg+", "HIV +": a plus sign right after a qualitative test's name (at most one space) is a positive result.
-    Not before a number or a slash ("HIV 1+2", "HBsAg +/-"), and not after a measurement ("CD4+ count": a cell
-    marker; "2+ proteinuria": a grade)."""
+    Not before a number, a slash ("HIV 1+2", "HBsAg +/-") or another name ("HIV + HCV"), and not after a
+    measurement ("CD4+ count": a cell marker; "2+ proteinuria": a grade)."""
     out = list(toks)
     for i in range(1, len(out)):
         t, before = out[i], out[i - 1]
         after = out[i + 1] if i + 1 < len(out) else None
         if t.type == "WORD" and t.value == "+" and before.type == "QTEST" and t.start_pos - before.end_pos <= 1 \
-                and not (after is not None and (after.type in ("NUMBER", "OR", "TO") or after.value in ("-", "/"))):
+                and not (after is not None and (after.type in _NOT_AFTER_PLUS or after.value in ("-", "/"))):
             out[i] = Token("POS", "+", start_pos=t.start_pos, end_pos=t.end_pos)
     return out
 
