@@ -24,6 +24,7 @@ from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _anchor, 
                        _treatment_before)
 from .durations import condition_durations
 from .organs import organ_function_end
+from .results import _antibody_tests, _dipstick_grades, _plus_positive
 from .passes import (_above_normal, _group_defined_later, _baseline_values, _bound_windows, _collapse, _cumulative_durations,
                      _ever_after, _generic_illness, _infection_with,
                      _metastatic_sites, _pressure_pairs, _settings_after, _value_anchors)
@@ -324,6 +325,7 @@ def _read(text: str) -> tuple[list[Token], str]:
     collapsed = _collapse(toks, text)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed, text)
+    collapsed = _dipstick_grades(_antibody_tests(_plus_positive(collapsed), text))  # "HBsAg+", "hepatitis C virus (HCV) antibodies" (results.py)
     # "colon cancer that is metastatic": the qualifier before the cancer (after "X (X)" restatements collapse)
     toks = _group_defined_later(_above_normal(_pressure_pairs(_baseline_values(_value_anchors(cancers.qualified(collapsed, text))), text)))
     return condition_durations(toks, text), text  # "diabetes duration > 5 years": how long it has lasted
