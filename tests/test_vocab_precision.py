@@ -1007,3 +1007,17 @@ def test_s10_secondary_codes_stay_narrow() -> None:
     # a pacemaker implantation is a procedure; "without pacemaker" is one qualifier, never a negated pacemaker
     toks, _ = tokenize("No second degree heart block without pacemaker")
     assert [t.type for t in toks] == ["NEG", "CONDITION", "NEEDS"]
+
+
+def test_s10_habits_stay_apart() -> None:
+    # smoking is not substance abuse, chewing tobacco is not smoking, a smoker is not surely mentally ill
+    assert "substance_use_disorder" not in ancestors("nicotine_dependence")
+    assert "substance_use_disorder" not in ancestors("tobacco_smoking")
+    assert "tobacco_smoking" not in resolve("condition", None, "F17.220")
+    assert "tobacco_smoking" not in resolve("condition", None, "Z72.0")
+    assert "tobacco_smoking" in resolve("condition", None, "F17.210")
+    sure, maybe = vocab.split_doubtful(resolve("condition", None, "F17.210"))
+    assert "mental_disorder" in maybe and "mental_disorder" not in sure
+    # cannabis use (F12.9) is no proof of drug abuse; cocaine abuse (F14.1) is
+    assert "drug_abuse" not in resolve("condition", None, "F12.90")
+    assert "drug_abuse" in resolve("condition", None, "F14.10")

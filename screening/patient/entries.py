@@ -171,6 +171,24 @@ def _personal_history(name: str | None, code: str | None, status: str | None, ke
     return bool(status is None and name and _HISTORY_NAME.search(name) and keys and "malignancy" in keys)
 
 
+_REMISSION_CODE = re.compile(r"(?:^|[:|]\s*)F(?:1[0-689]\.[129]1|17\.2\d1)\s*$", re.I)  # ICD-10-CM "..., in remission"
+_REMISSION_NAME = re.compile(r"\bin\s+(?:early\s+|sustained\s+|full\s+)?remission\b", re.I)
+
+
+def _in_remission(name: str | None, code: str | None, keys: frozenset[str] | None) -> bool:
+    """A substance use disorder in remission ("Alcohol dependence, in remission", ICD-10-CM F10.21, F17.211) is not
+    going on, whatever status a problem list gives it; nor is a smoking habit named as a history ("History of
+    smoking": a former smoker). Only for these habits: a cancer "in remission" is not read here."""
+    if code and _REMISSION_CODE.search(code.strip()):
+        return True
+    if not (name and keys):
+        return False
+    if _HISTORY_NAME.search(name) and "tobacco_use" in keys:
+        return True
+    return bool(_REMISSION_NAME.search(name)
+                and not keys.isdisjoint(("substance_use_disorder", "nicotine_dependence", "tobacco_use")))
+
+
 def _leaves(keys: frozenset[str]) -> frozenset[str]:
     """Keys that are not a parent of another key: what the entry most specifically is."""
     broader = {a for k in keys for a in vocab.ancestors(k) if a != k}
@@ -212,7 +230,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
             start, end = _day(it.onset), _day(it.end)
             spans = _spans(it.onset, it.end)
             ongoing = it.end is None and it.status not in ("resolved", "remission", "inactive") and not (
-                _personal_history(it.name, it.code, it.status, keys))
+                _personal_history(it.name, it.code, it.status, keys)) and not _in_remission(it.name, it.code, keys)
         else:
             start = end = _day(it.date)
             spans = _spans(it.date)
