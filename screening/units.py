@@ -141,6 +141,22 @@ def _code_index() -> dict[str, str]:
     return {code: q.key for q in quantities().values() for code in q.loinc}
 
 
+#: a part of a lab system's name ("<analyte>, <specimen>, <method>") saying how the value was obtained, not what it is
+#: of: "hCG, serum, quantitative" is the serum hCG ("qualitative" and "direct" stay: they name another test)
+_METHOD_PARTS = frozenset({"quantitative", "quant", "automated"})
+
+
+def _lis_name(name: str) -> str | None:
+    """A lab system's comma-ordered name less its method parts, read as given and back to front."""
+    parts = [p.strip() for p in name.split(",")]
+    kept = [p for p in parts if _norm_name(p) not in _METHOD_PARTS]
+    if len(parts) < 2 or not kept or len(kept) == len(parts):
+        return None
+    exact, loose = _name_index()
+    return next((k for form in (" ".join(kept), " ".join(reversed(kept)))
+                 if (k := exact.get(_norm_name(form)) or loose.get(_loose(form)))), None)
+
+
 @lru_cache(maxsize=4096)
 def find_quantity(name: str | None, code: str | None = None) -> QuantityDef | None:
     """The quantity an observation reports, by LOINC code or by name; None when unrecognized
@@ -153,7 +169,7 @@ def find_quantity(name: str | None, code: str | None = None) -> QuantityDef | No
         # "Glucose, fasting", "Cholesterol, HDL": lab systems' inverted names, read back to front
         inverted = " ".join(part.strip() for part in reversed(name.split(","))) if "," in name else None
         by_name = exact.get(_norm_name(name)) or loose.get(_loose(name)) or (
-            inverted and (exact.get(_norm_name(inverted)) or loose.get(_loose(inverted))))
+            inverted and (exact.get(_norm_name(inverted)) or loose.get(_loose(inverted)))) or _lis_name(name)
     if by_code and by_name and by_code != by_name:
         return None
     key = by_code or by_name

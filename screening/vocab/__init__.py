@@ -32,8 +32,10 @@ CODE_SYSTEMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "condition": ("ICD10CM", "SNOMED"), "drug": ("RXNORM", "ATC", "MESH"),
     "vaccine": ("CVX", "SNOMED", "ATC"), "procedure": ("SNOMED", "ICD10PCS", "CPT")})
 FILES: tuple[str, ...] = ("conditions.toml", "cancers.toml", "drugs.toml", "vaccines.toml", "procedures.toml")
-#: tables of a vocabulary file that are not concepts: how criteria compose cancer names (cancers.toml)
-TABLES: Mapping[str, tuple[str, ...]] = MappingProxyType({"cancers.toml": ("confirmation", "histologies", "sites", "qualifiers")})
+#: tables of a vocabulary file that are not concepts: how criteria compose cancer names (cancers.toml), the regimens
+#: a record names by acronym (drugs.toml)
+TABLES: Mapping[str, tuple[str, ...]] = MappingProxyType({"cancers.toml": ("confirmation", "histologies", "sites", "qualifiers"),
+                                                          "drugs.toml": ("regimens",)})
 #: the condition every record condition is, recognised or not: what "serious concurrent illness" names
 #: (conditions.toml; matched against every entry by screening/evaluate/, read in criteria only through
 #: phrases.toml [generic_illness])

@@ -133,7 +133,7 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
                 return _closure({table[v]})
     norm = normalize(re.sub(r"\([^)]*\)", " ", name))
     if category == "drug":
-        return _resolve_combination(name) or _resolve_drug(name, norm)
+        return _resolve_regimen(name) or _resolve_combination(name) or _resolve_drug(name, norm)
     if category == "condition" and not (set(norm.split()) & _HEDGES):
         code = next((c for f in dict.fromkeys(normalize(f) for f in (name, inverted)) if (c := _icd_titles().get(f))), None)
         keys = {k for k in _icd_keys(code, valid=True) if _vocab().concepts[k].category == "condition"} if code else set()
@@ -149,6 +149,8 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
             site = invasive or site
         if site:
             return _closure({site})
+        if (tumour := _tumour_at_site(norm)) is not None:
+            return tumour
         words = norm.split()
         if words and words[-1] in vocab.heads and vocab.concepts[vocab.heads[words[-1]]].category == "condition":
             return _closure({vocab.heads[words[-1]]})  # (a procedure's head, "Liver biopsy", names no condition)
@@ -245,6 +247,41 @@ def _icd_titles() -> dict[str, str]:
                                   tabular.read_text(encoding="utf-8")):
         out.setdefault(normalize(html.unescape(title)), code)
     return out
+
+
+#: words around a regimen's acronym on a medication list ("R-CHOP chemotherapy", "FOLFOX regimen x 6 cycles")
+_REGIMEN_WORDS = frozenset({"regimen", "chemotherapy", "chemo", "immunochemotherapy", "chemoimmunotherapy", "protocol",
+                            "cycle", "cycles", "course", "courses", "x"})
+_COUNT_RE = re.compile(r"(?:x|c|cycles?|courses?)?\d+x?")
+
+
+@lru_cache(maxsize=1)
+def _regimens() -> dict[str, frozenset[str]]:
+    """drugs.toml [regimens]: each acronym, normalized -> its member drugs (with their classes)."""
+    return {normalize(n): _closure(set(r["members"])) for r in tables("drugs.toml")["regimens"].values()
+            for n in r["names"]}
+
+
+def _resolve_regimen(name: str) -> frozenset[str] | None:
+    """A chemotherapy regimen named by its acronym ("R-CHOP", "mFOLFOX6 x 6 cycles"): every member drug."""
+    words = normalize(re.sub(r"\([^)]*\)", " ", name)).split()
+    kept = [w for w in words if w not in _REGIMEN_WORDS and w not in _DOSE_WORDS and not _COUNT_RE.fullmatch(w)]
+    return _regimens().get(" ".join(kept)) if kept else None
+
+
+#: a name's part after "of" that says the tumour has spread or come back: not the plain tumour
+_SPREAD_AFTER = re.compile(r"\b(?:metasta\w*|stage (?:iv|4)|advanced|disseminated|spread|secondary|recurren\w*)\b")
+
+
+def _tumour_at_site(norm: str) -> frozenset[str] | None:
+    """"Pilocytic astrocytoma of cerebellum", "Glioblastoma multiforme of frontal lobe": a tumour we know (a
+    neoplasm), named with where it lies, is that tumour (the site narrows it). Not when the rest says it spread."""
+    head, sep, rest = norm.partition(" of ")
+    if not sep or not rest or _SPREAD_AFTER.search(rest):
+        return None
+    table = _vocab().names["condition"]
+    key = next((table[v] for v in _variants(head) if v in table), None)
+    return _closure({key}) if key is not None and "neoplasm" in ancestors(key) else None
 
 
 #: what joins the ingredients of a combination product's name ("oxycodone/acetaminophen", "amlodipine and benazepril")
