@@ -17,6 +17,7 @@ from .measures import MeasureRules
 from .medications import MedicationRules
 from .reproductive_groups import _WOMEN_ONLY
 from .states import StateRules
+from .therapy_counts import TherapyCountRules
 
 
 _EVENTS = (ir.Medication, ir.Condition, ir.Procedure, ir.StudyParticipation, ir.Immunization, ir.Allergy)
@@ -32,7 +33,8 @@ def _positive_event(node: ir.Node) -> bool:
 
 
 @v_args(inline=True)
-class CriteriaTransformer(MeasureRules, EventRules, MedicationRules, StateRules, JudgementRules, Transformer):  # type: ignore[type-arg]
+class CriteriaTransformer(MeasureRules, EventRules, MedicationRules, StateRules, JudgementRules, TherapyCountRules,
+                          Transformer):  # type: ignore[type-arg]
     """Parse tree -> IR. ``kind`` (inclusion/exclusion) decides what a bare comma list means."""
 
     def __init__(self, kind: str, own: frozenset[str] = frozenset(), other: str = "", heads: bool = False) -> None:
