@@ -190,9 +190,19 @@ def _in_remission(name: str | None, code: str | None, keys: frozenset[str] | Non
 
 
 def _leaves(keys: frozenset[str]) -> frozenset[str]:
-    """Keys that are not a parent of another key: what the entry most specifically is."""
-    broader = {a for k in keys for a in vocab.ancestors(k) if a != k}
+    """Keys that are not a parent of another key: what the entry most specifically is. A metastatic form narrows the
+    stage, not the kind: "metastatic pancreatic cancer" leaves pancreatic cancer as specific as it was (it may be an
+    adenocarcinoma), so the cancer stays a leaf beside it."""
+    broader = {a for k in keys for a in vocab.ancestors(k) if a != k and not _stage_of(k, a)}
     return frozenset(keys - broader)
+
+
+@lru_cache(maxsize=None)
+def _stage_of(key: str, parent: str) -> bool:
+    """``key`` is the metastatic form of ``parent`` ("metastatic pancreatic cancer" of "pancreatic cancer")."""
+    names = vocab._vocab().names["condition"]
+    return "metastatic_disease" in vocab.ancestors(key) and names.get(
+        vocab.normalize("metastatic " + vocab.get_concept(parent).name)) == key
 
 
 def _combination(leaves: frozenset[str]) -> bool:
