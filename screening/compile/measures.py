@@ -27,7 +27,13 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
     def quantity(self, *toks: Token) -> tuple[str, ...]:
         named = [t for t in toks if t.type in ("QUANTITY", "QGROUP", "CONDITION")]
         if any(t.type == "QUANTITY" for t in named):
-            return (next(t for t in named if t.type == "QUANTITY").value,)
+            key = next(t for t in named if t.type == "QUANTITY").value
+            cond = next((t for t in named if t.type == "CONDITION"), None)
+            if cond is not None and key in phrase_data()["subgroup_measures"]["quantities"] \
+                    and lexicon().condition_quantities.get(cond.value) != key:
+                # "HIV-infected subjects with CD4 <= 200": of those patients only (phrases.toml [subgroup_measures])
+                raise Uncompilable(f"a threshold for patients with {_concept_words(cond.value)} only")
+            return (key,)
         t = named[0]
         if t.type == "QGROUP":
             return tuple(t.value)
