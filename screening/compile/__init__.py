@@ -343,7 +343,9 @@ def _attestation_tail(text: str, kind: str, start: str, own: frozenset[str]) -> 
             continue
         if (stated.item if isinstance(stated, ir.Not) else stated) != ir.Attestation("contraception"):
             return None
-        stated = _with_group(stated, tail)
+        # the group the statement is for: named in it, else at the head of the sentence ("If a female of child-bearing
+        # age, currently pregnant or not using a form of birth control")
+        stated = grouped if (grouped := _with_group(stated, tail)) != stated else _with_group(stated, head)
         first = _compile_sentence(head, kind, start, own)
         if kind == "inclusion" and isinstance(first, ir.AnyOf) and re.search(r"\bor\b", head, re.I):
             return None  # "postmenopausal or sterile and using contraception": which does "and" join?
