@@ -264,6 +264,8 @@ class Builder(MeasureChecks, MedicationChecks):
         if node.concept in _states_from_procedures() and not node.exceptions:
             return self._state_from_procedure(node, listed)
         test = _shown_by().get(node.concept)
+        if test is None and not node.exceptions:
+            return self._narrower_than_shown(node, listed)
         if test is None or node.exceptions:
             return listed
         q, name = units.get_quantity(test), _concept_name(node.concept)
@@ -314,6 +316,28 @@ class Builder(MeasureChecks, MedicationChecks):
                 return Outcome(UNKNOWN, "{}: undated, may or may not be{}", (_Joined(undated), _window_text(window)),
                                tuple(e.path for e in undated))
             return o
+        return check
+
+    def _narrower_than_shown(self, node: ir.Condition, listed: Check) -> Check:
+        """"Active CMV disease" with a positive CMV DNA test and nothing listed: the test shows the infection, which
+        may be that disease (unknown, never not_met)."""
+        broader = next(((a, t) for a in sorted(vocab.ancestors(node.concept)) if a != node.concept
+                        and (t := _shown_by().get(a)) is not None), None)
+        if broader is None:
+            return listed
+        shown, test = broader
+        name = _concept_name(node.concept)
+
+        def check(p: Patient, c: Context) -> Outcome:
+            o = listed(p, c)
+            if o.verdict != NOT_MET:
+                return o
+            positive = [x for x in p.observations.get(test, ()) if x.result == "positive" and x.day is not None
+                        and x.day <= c.day]
+            if not positive:
+                return o
+            return Outcome(UNKNOWN, "{} shows {}, which may be {}", (positive[0].summary, _concept_name(shown).lower(),
+                                                                     name.lower()), (positive[0].path,))
         return check
 
     def _unlisted_state(self, node: ir.Condition, listed: Check) -> Check:
