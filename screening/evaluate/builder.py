@@ -9,7 +9,8 @@ from ..patient import Entry, Patient, event_fresh_days, event_longest_days, reco
 from .dates import Context, window_start
 from .measures import MeasureChecks
 from .medications import MedicationChecks
-from .outcome import (MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _Joined, _NEGATE, _NOW, _Reasons, cannot_conceive,
+from .outcome import (MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _Joined, _NEGATE, _NOW, _Reasons, can_conceive,
+                      cannot_conceive,
                       _combine_undecided, _concept_name, _window_text)
 from .records import (secondary_only, _class_stems, _closed_class, _is_class, _procedures_done, _procedures_ruled_out,
                       _shown_by, _states_from_procedures, _unlisted_states, spans_hold)
@@ -351,9 +352,8 @@ class Builder(MeasureChecks, MedicationChecks):
             o = listed(p, c)
             if o.verdict == MET:
                 return o
-            if against and p.attestations and p.attestations.get(against) is True:
-                return Outcome(NOT_MET, "attested: {} (so not {})", (against.replace("_", " "), name.lower()),
-                               (f"attestations.{against}",))
+            if against and (proof := _ruling_out(p, c, against)) is not None:
+                return Outcome(NOT_MET, "{} (so not {})", (proof[0], name.lower()), proof[1])
             done = _procedures_done(p, by, c)
             if done:
                 return Outcome(MET, "{} (so {})", (_Joined(done), name.lower()), tuple(e.path for e in done))
@@ -384,9 +384,8 @@ class Builder(MeasureChecks, MedicationChecks):
 
         def check(p: Patient, c: Context) -> Outcome:
             o = listed(p, c)
-            if o.verdict == UNKNOWN and p.procedures is None and p.attestations and p.attestations.get(against) is True:
-                return Outcome(NOT_MET, "attested: {} (so no {})", (against.replace("_", " "), name),
-                               (f"attestations.{against}",))
+            if o.verdict == UNKNOWN and p.procedures is None and (proof := _ruling_out(p, c, against)) is not None:
+                return Outcome(NOT_MET, "{} (so no {})", (proof[0], name), proof[1])
             return o
         return check
 
@@ -432,11 +431,14 @@ class Builder(MeasureChecks, MedicationChecks):
         # outside childbearing potential (precision review s9: every man was left unknown)
         outside = self._outside_childbearing() if name == "pregnancy_plans" else None
         womens = name in ir.WOMENS_PLANS
+        shown_by_pregnancy = name == "childbearing_potential"  # a pregnancy shows it, whatever else is missing
 
         def check(p: Patient, c: Context) -> Outcome:
             if p.attestations is None or name not in p.attestations:
                 if womens and (why := cannot_conceive(p, c, outside)) is not None:
                     return Outcome(NOT_MET, "no {}: {}", (label, why[0]), why[1])
+                if shown_by_pregnancy and (proof := can_conceive(p, c)) is not None:
+                    return Outcome(MET, "{} (so of childbearing potential)", (proof[0],), proof[1])
                 return Outcome(UNKNOWN, "no attestation '{}' in the record", (name,))
             value = p.attestations[name]
             return Outcome(MET if value else NOT_MET, "attested: {}{}", ("" if value else "not ", label),
@@ -451,3 +453,13 @@ class Builder(MeasureChecks, MedicationChecks):
     def _build_Review(self, node: ir.Review) -> Check:
         outcome = Outcome(REVIEW, node.reason)
         return lambda p, c: outcome
+
+
+def _ruling_out(p: Patient, c: Context, against: str) -> tuple[str, tuple[str, ...]] | None:
+    """The record's proof that the statement ``against`` holds (record_values.toml ``ruled_out_by``): attested, or, for
+    childbearing potential, shown by a pregnancy (evaluate.outcome.can_conceive)."""
+    if against == "childbearing_potential":
+        return can_conceive(p, c)
+    if p.attestations and p.attestations.get(against) is True:
+        return f"attested: {against.replace('_', ' ')}", (f"attestations.{against}",)
+    return None

@@ -173,6 +173,18 @@ def _ev(outs: list[Outcome]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def can_conceive(p: Patient, c: Context) -> tuple[str, tuple[str, ...]] | None:
+    """Why the record shows a woman can bear children (the attestation, or a pregnancy the record states), and the
+    fields that say so; None when it does not. A woman pregnant now has had no hysterectomy and is not past
+    menopause, whatever lists the record leaves out. A positive hCG alone is no proof: germ cell and trophoblastic
+    tumours make it too."""
+    if p.attestations and p.attestations.get("childbearing_potential") is True:
+        return "attested: childbearing potential", ("attestations.childbearing_potential",)
+    if p.pregnant is True:
+        return "pregnant", ("pregnant",)
+    return None
+
+
 def cannot_conceive(p: Patient, c: Context, outside: Check | None) -> tuple[Any, tuple[str, ...]] | None:
     """Why the record rules out a pregnancy (with ``outside``, Builder._outside_childbearing, a woman's too), and the
     fields that say so; None when it does not."""
