@@ -1,4 +1,5 @@
-"""Transformer rules for measurements, ages and sexes, and tests (one method per rule of grammars/criteria.lark)."""
+"""Transformer rules for measurements, ages and sexes (one method per rule of grammars/criteria.lark); qualitative tests
+are in ``compile.qualitative``, the time since a treatment in ``compile.since``."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -6,13 +7,12 @@ from typing import Any
 
 from lark import Token, Transformer, v_args
 
-from .. import ir, units, vocab
+from .. import ir, units
 from ..errors import ScreeningError
-from ..lexer import ActiveToken, Ordinal, lexicon, phrase_data, phrase_key
-from .helpers import (
-    Uncompilable, _Either, _Longer, _TestedCondition, _Value, _flat, _age, _age_values, _all, _any, _concept_words, _event_window, _leaves,
-    _method_keys, _purpose, _qualifier, _recovered_from, _set, _therapy_counts, _timed, _years)
-from .reproductive_groups import _WOMEN_ONLY, _childbearing, _outside_group
+from ..lexer import Ordinal, lexicon, phrase_data, phrase_key
+from .helpers import (Uncompilable, _Either, _Value, _age, _age_values, _all, _any, _concept_words, _event_window,
+    _leaves, _method_keys, _purpose, _qualifier, _set, _therapy_counts, _years)
+from .reproductive_groups import _WOMEN_ONLY
 
 
 class _Pair(list):  # type: ignore[type-arg]
@@ -140,100 +140,6 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
     def bare_age(self, number: Token, *rest: Token) -> ir.Node:
         unit = rest[0].value if len(rest) == 2 else None
         return _age(rest[-1].value, _years(number.value, unit), unit in (None, "year"))
-
-    def since_prior(self, *parts: Any) -> ir.Node:
-        toks = [p for p in parts if isinstance(p, Token)]
-        cmp = next(t for t in toks if t.type == "CMP")
-        topic = toks[:toks.index(cmp)]  # "Chemotherapy:" before the statement
-        number, unit = (next(t for t in toks if t.type == k) for k in ("NUMBER", "TIMEUNIT"))
-        window = ir.Window(number.value, unit.value)
-        events = [p for p in parts if isinstance(p, ir.Node) and not isinstance(p, _Longer)]
-        longer = [p.node for p in parts if isinstance(p, _Longer)]  # from since_more
-        if any(id(n) in self._treated for n in events):
-            return self._since_treated(parts, toks, cmp, window, events, longer)
-        named = {m.concept for n in events for m in _leaves(n) if isinstance(m, (ir.Medication, ir.Procedure))}
-        if longer and any(isinstance(m, ir.Medication) and m.route for n in events for m in _leaves(n)):
-            # "since prior intrathecal chemotherapy (2 weeks for cytarabine)": by that route only, or any?
-            raise Uncompilable("a longer wait for some drugs of a statement said of one route")
-        if any(t.type in ("DRUG", "PROCEDURE") and not any(t.value in vocab.ancestors(k) for k in named) for t in topic):
-            raise Uncompilable("the heading names another treatment than the statement")
-        if any(t.type == "BETWEEN" and str(t).lower() != "from" for t in toks):
-            raise Uncompilable("a time 'between' what?")
-        now = [t for t in toks if t.type == "NEG"]  # "since prior and no concurrent X"
-        if now and not any(t.type == "USE" and str(t).lower() in phrase_data()["current_state"]["phrases"] for t in toks):
-            raise Uncompilable("'since prior and no ...': no what?")
-        if any(isinstance(m, ir.Condition) for n in events for m in _leaves(n)) and (
-                any(t.type in ("RECOVERED", "NEG") for t in toks) or longer or _purpose(parts) is not None):
-            raise Uncompilable("'since' an illness with more beside it")
-        # "at least 6 months since myocardial infarction": the illness (since_cond) dated in that window too
-        nodes = [_timed(n, window) if not isinstance(n, (ir.Condition, ir.AnyOf)) or not all(
-            isinstance(m, ir.Condition) for m in _leaves(n)) else _any([replace(m, window=window) for m in _leaves(n)])
-                 for n in events]
-        if (purpose := _purpose(parts)) is not None:  # "since prior biologic therapy for lymphoma"
-            nodes = [ir.Judged(purpose, n) for n in nodes]
-        recovered = next((t for t in toks if t.type == "RECOVERED"), None)
-        if (waived := next((t for t in toks if t.type == "PROGRESSED"), None)) is not None:
-            # ", unless evidence of disease progression": no record says it progressed, so a broken wait is a person's
-            # call and a kept one meets the demand
-            if cmp.value in ("<", "<=") or longer or now or any(
-                    isinstance(m, ir.Condition) for n in events for m in _leaves(n)):
-                raise Uncompilable("a wait waived on progression, with more beside it")
-            nodes = [ir.Judged(str(waived.value), _any(nodes))]
-        if cmp.value in (">", ">=") and self.kind == "exclusion":
-            # "at least 4 weeks since prior chemotherapy" is a requirement: filed among the exclusions it would
-            # exclude those who meet it
-            raise Uncompilable("a requirement ('at least ... since') filed among the exclusions")
-        if cmp.value in ("<", "<="):  # "no more than 6 weeks since prior surgery": some of it in that window
-            if longer or recovered is not None or now:
-                raise Uncompilable("'since' with an upper bound on the time and more beside it")
-            return _any(nodes)
-        if any(m.window is not None and m.window.days < window.days for n in longer for m in _leaves(n)
-               if isinstance(m, ir.Medication)):
-            raise Uncompilable("a shorter wait for some drugs of the class: an exception the rule cannot state")
-        node = _all([ir.Not(_any(nodes)), *longer])
-        if now and any(isinstance(m, ir.Procedure) for m in _leaves(node)):
-            # a procedure has one date: a course begun before the window may still be going on
-            node = _all([node, ir.Not(_any([_timed(n, ir.Window(0)) for n in events]))])
-        if recovered is not None:  # "... and recovered": moot without the therapy, a person's call with it
-            return _all([node, _recovered_from(_leaves(node), "not recovered from its toxicity")])
-        return node
-
-    def since_treated(self, lead: Token, *parts: Any) -> ir.Node:
-        """"Since prior treatment for melanoma": only a patient who has (had) melanoma can have been treated for it."""
-        keys = [k for t in parts if isinstance(t, Token) and t.type in ("CONDITION", "CGROUP")
-                for k in ((t.value,) if t.type == "CONDITION" else t.value)]
-        node = ir.Judged(str(lead.value), _any([ir.Condition(k) for k in keys]))
-        self._treated.add(id(node))
-        return node
-
-    def _since_treated(self, parts: tuple[Any, ...], toks: list[Token], cmp: Token, window: ir.Window,
-                       events: list[ir.Node], longer: list[ir.Node]) -> ir.Node:
-        """"At least 30 days since prior treatment for melanoma": none in that window. The record names no such
-        treatment: without the illness ever, none (decided); with it, when it was last treated a person checks."""
-        if len(events) != 1 or longer or _purpose(parts) is not None or toks[0] is not cmp or any(
-                t.type in ("RECOVERED", "NEG", "PROGRESSED", "BETWEEN") for t in toks):
-            raise Uncompilable("'since' a treatment no vocabulary names, with more beside it")
-        if cmp.value in (">", ">=") and self.kind == "exclusion":
-            raise Uncompilable("a requirement ('at least ... since') filed among the exclusions")
-        event = events[0]
-        assert isinstance(event, ir.Judged)
-        n = window.amount
-        what = " or ".join(_concept_words(c.concept) for c in _leaves(event.item) if isinstance(c, ir.Condition))
-        judged = ir.Judged(f"{event.qualifier.removesuffix(' for')} for {what} within {n:g} {window.unit}{'' if n == 1 else 's'}",
-                           event.item)
-        return judged if cmp.value in ("<", "<=") else ir.Not(judged)
-
-    def since_more(self, *parts: Token | None) -> ir.Node:
-        """"(6 weeks for nitrosoureas or mitomycin C; 8 weeks for suramin)": each wait for the drugs after it."""
-        meds: list[ir.Node] = []
-        window = None
-        toks = [t for t in parts if isinstance(t, Token)]
-        for i, t in enumerate(toks):
-            if t.type == "NUMBER":
-                window = ir.Window(t.value, toks[i + 1].value)
-            elif t.type == "DRUG":
-                meds.append(ir.Medication(t.value, window))
-        return _Longer(ir.Not(_any(meds)))
 
     def exact(self, value: _Value) -> list[tuple[str, _Value]]:  # "NYHA class III"; a bare lab value goes to review
         return [("==", value)]
@@ -563,77 +469,3 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
     def sexes(self, *parts: Any) -> ir.Node:
         values = sorted({t.value for t in parts if isinstance(t, Token) and t.type == "SEX"})
         return _any([ir.Sex(v) for v in values])
-
-
-    # --- tests ---------------------------------------------------------------------------------
-    def _tests(self, parts: tuple[Any, ...], result: str) -> ir.Node:
-        keys = [k for p in parts if isinstance(p, tuple) for k in p]
-        window = next((p for p in parts if isinstance(p, ir.Window)), None)
-        for method in (p for p in parts if isinstance(p, Token) and p.type == "METHOD"):
-            if not set(keys) <= set(_method_keys(method)):
-                raise Uncompilable(f"a method of assessing {' or '.join(_concept_words(k) for k in _method_keys(method))} "
-                                   f"given for {' or '.join(_concept_words(k) for k in keys)}")
-        nodes = []
-        for k in keys:
-            q = units.get_quantity(k)
-            if q.kind != "qualitative":
-                raise Uncompilable(f"'{result}' said of {q.name}, which is measured, not tested positive/negative")
-            nodes.append(ir.TestResult(k, result, window))
-        return _all(nodes) if result == "negative" else _any(nodes)
-
-    def test_amount(self, *parts: Any) -> ir.Node:
-        """"HCV RNA >= 10,000 IU/mL": above a positive amount, the test is positive. A negative test decides (not met);
-        a positive one leaves the amount, which the record's result does not give, to a person."""
-        keys = [k for p in parts if isinstance(p, tuple) for k in p]
-        cmp = next(p for p in parts if isinstance(p, Token) and p.type == "CMP")
-        v = next(p for p in parts if isinstance(p, _Value))
-        if cmp.value not in (">", ">=") or v.kind != "plain" or v.number <= 0 or v.unit is None or v.unit in ir.WINDOW_UNITS:
-            raise Uncompilable("an amount of a positive/negative test that a negative result does not rule out")
-        node = self._tests(tuple(p for p in parts if isinstance(p, (tuple, ir.Window))), "positive")
-        names = " or ".join(_concept_words(k) for k in keys)
-        return ir.Judged(f"{names} {cmp.value} {v.number:g} {v.unit}", node)
-
-    def tcondition(self, t: Token) -> _TestedCondition:
-        if isinstance(t, ActiveToken):
-            # "seropositive for HIV or active hepatitis C infection": a positive antibody shows exposure, not the
-            # active infection the text names
-            return _TestedCondition(ir.Condition(t.value, ir.Window(0)))
-        test = lexicon().condition_tests.get(t.value)
-        if test is None:
-            raise Uncompilable(f"no test is known that shows '{t}'")
-        return _TestedCondition(_any([ir.TestResult(test, "positive"), ir.Condition(t.value, ir.Window(0))]))
-
-    def positive(self, *parts: Any) -> ir.Node:
-        if self.kind == "inclusion" and any(isinstance(p, Token) and p.type == "AND" for p in parts):
-            raise Uncompilable("'positive for A and B' among the inclusions: both, or either?")
-        named = [p.node for p in parts if isinstance(p, _TestedCondition)]
-        node = self._tests(tuple(p for p in parts if not isinstance(p, _TestedCondition)), "positive")
-        if named and any(isinstance(p, ir.Window) for p in parts):
-            raise Uncompilable("a time frame over tests and conditions: is the condition's within it too?")
-        return _any(_flat([node, *named], ir.AnyOf)) if named else node
-
-    def negative(self, *parts: Any) -> ir.Node:
-        node = self._tests(parts, "negative")
-        populations = [p for p in parts if isinstance(p, Token) and p.type == "POPULATION"]
-        if self.kind == "inclusion" and populations and all(map(_childbearing, populations)) \
-                and isinstance(node, ir.TestResult) and node.analyte == "pregnancy_test":
-            # "Women of childbearing potential must have a negative pregnancy test": of them only (for_group)
-            return _any([_outside_group(populations), node])
-        if self.kind == "inclusion" and not populations and not any(isinstance(p, Token) and p.type == "SEX" for p in parts) \
-                and isinstance(node, ir.TestResult) and node.analyte == "pregnancy_test":
-            # a bare "Negative pregnancy test" is asked of women: a man is outside it (whether a woman past
-            # childbearing is too, the text does not say)
-            return _any([ir.Sex("male"), node])
-        return node
-
-    def negative_for(self, *parts: Any) -> ir.Node:
-        tests = lexicon().condition_tests
-        nodes: list[ir.Node] = []
-        for t in parts:
-            if isinstance(t, Token) and t.type in ("CONDITION", "CGROUP"):
-                for key in (t.value,) if t.type == "CONDITION" else t.value:
-                    if key not in tests:
-                        raise Uncompilable(f"no test is known that shows '{t}' negative")
-                    nodes.append(ir.TestResult(tests[key], "negative"))
-        return _all(nodes)
-

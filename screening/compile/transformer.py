@@ -14,6 +14,8 @@ from .helpers import Uncompilable, _Value, _all, _any, _attested, _leaves, _meas
 from .events import EventRules
 from .judgement import JudgementRules
 from .measures import MeasureRules
+from .since import SinceRules
+from .qualitative import QualitativeTestRules
 from .medications import MedicationRules
 from .reproductive_groups import _WOMEN_ONLY
 from .states import StateRules
@@ -33,8 +35,8 @@ def _positive_event(node: ir.Node) -> bool:
 
 
 @v_args(inline=True)
-class CriteriaTransformer(MeasureRules, EventRules, MedicationRules, StateRules, JudgementRules, TherapyCountRules,
-                          Transformer):  # type: ignore[type-arg]
+class CriteriaTransformer(MeasureRules, SinceRules, QualitativeTestRules, EventRules, MedicationRules, StateRules,
+                          JudgementRules, TherapyCountRules, Transformer):  # type: ignore[type-arg]
     """Parse tree -> IR. ``kind`` (inclusion/exclusion) decides what a bare comma list means."""
 
     def __init__(self, kind: str, own: frozenset[str] = frozenset(), other: str = "", heads: bool = False) -> None:
