@@ -169,15 +169,12 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
     _siblings(item.children, out, item.id, role, _under_statement(text, ctx))
 
 
-def _reversed_ceiling(rule: ir.Node, negated: bool = False) -> ir.Measure | None:
+def _reversed_ceiling(rule: ir.Node) -> ir.Measure | None:
     """A demand that a value whose only abnormal side is high (quantities.toml ``normal = "upper"``: bilirubin, ALT,
     creatinine) be above a limit, counting the negations around it; None when there is none."""
-    if isinstance(rule, ir.Measure):
-        above = rule.op in (">=", ">") if not negated else rule.op in ("<=", "<")
-        return rule if above and units.get_quantity(rule.quantity).normal == "upper" else None
-    if isinstance(rule, ir.Not):
-        return _reversed_ceiling(rule.item, not negated)
-    return next((m for child in ir.children(rule) if (m := _reversed_ceiling(child, negated)) is not None), None)
+    return next((n for n, negated in ir.polar_walk(rule) if isinstance(n, ir.Measure)
+                 and n.op in (("<=", "<") if negated else (">=", ">"))
+                 and units.get_quantity(n.quantity).normal == "upper"), None)
 
 
 def _under_statement(text: str, ctx: HeadingContext) -> HeadingContext:

@@ -387,6 +387,14 @@ def walk(node: Node):  # type: ignore[no-untyped-def]
         yield from walk(child)
 
 
+def polar_walk(node: Node, negated: bool = False):  # type: ignore[no-untyped-def]
+    """Every node of the tree with whether an odd number of ``not`` lies above it (parents first): what a rule
+    demands of each part ("not creatinine > 1 ULN" asks creatinine to be at most the limit)."""
+    yield node, negated
+    for child in children(node):
+        yield from polar_walk(child, negated != isinstance(node, Not))
+
+
 def is_executable(node: Node) -> bool:
     """True when no part of the rule is a ``review`` node."""
     return not any(isinstance(n, Review) for n in walk(node))

@@ -10,12 +10,11 @@ from lark import Token
 from .. import ir, vocab
 
 
-def below_upper_limit(node: ir.Node, negated: bool = False) -> bool:
+def below_upper_limit(node: ir.Node) -> bool:
     """"Liver function tests < 3 x ULN" among the exclusions would exclude the patients whose values are fine: no
     protocol means that (it is an exception split off another item, or a demand in the wrong list)."""
-    if isinstance(node, ir.Measure):
-        return not negated and node.unit == "ULN" and node.op in ("<", "<=") and node.value >= 1
-    return any(below_upper_limit(c, negated != isinstance(node, ir.Not)) for c in ir.children(node))
+    return any(isinstance(n, ir.Measure) and not negated and n.unit == "ULN" and n.op in ("<", "<=") and n.value >= 1
+               for n, negated in ir.polar_walk(node))
 
 
 def lead_over_list(node: ir.Node, toks: list[Token]) -> ir.Node:
