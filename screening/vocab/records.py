@@ -112,6 +112,11 @@ def _variants(norm: str) -> list[str]:
     return [v for v in out if v]
 
 
+#: words of a cancer's name that say it has spread ("Colon cancer, metastatic", "..., stage IV")
+_SPREAD_WORDS = r"metasta\w*|stage\s+(?:iv|4)|advanced|disseminated|spread"
+_SPREAD = re.compile(rf"\b(?:{_SPREAD_WORDS})\b", re.I)
+
+
 @lru_cache(maxsize=8192)
 def _resolve_name(category: str, name: str) -> frozenset[str] | None:
     vocab, table = _vocab(), _vocab().names[category]
@@ -125,7 +130,7 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
     head, _, rest = name.partition(",")
     # the head alone is broader, but never one that leaves out the spread the rest names ("Colon cancer, metastatic":
     # read as a plain colon cancer it would deny the metastases; unresolved, it may be anything)
-    spread = re.search(r"\b(?:metasta\w*|stage\s+(?:iv|4)|advanced|disseminated|spread)\b", rest, re.I)
+    spread = _SPREAD.search(rest)
     raw_forms = [name, re.sub(r"\([^)]*\)", " ", name), inverted, unstaged] + ([] if spread else [head])
     for form in dict.fromkeys(normalize(f) for f in raw_forms):
         for v in _variants(form):
@@ -270,7 +275,7 @@ def _resolve_regimen(name: str) -> frozenset[str] | None:
 
 
 #: a name's part after "of" that says the tumour has spread or come back: not the plain tumour
-_SPREAD_AFTER = re.compile(r"\b(?:metasta\w*|stage (?:iv|4)|advanced|disseminated|spread|secondary|recurren\w*)\b")
+_SPREAD_AFTER = re.compile(rf"\b(?:{_SPREAD_WORDS}|secondary|recurren\w*)\b", re.I)
 
 
 def _tumour_at_site(norm: str) -> frozenset[str] | None:
