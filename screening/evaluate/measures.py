@@ -184,15 +184,18 @@ class MeasureChecks:
 
     def _build_TestResult(self, node: ir.TestResult) -> Check:
         tested = self._test_result(node)
-        if node.analyte == "pregnancy_test" and node.result == "positive":
+        if node.analyte == "pregnancy_test":
+            # no result, and a patient who cannot be pregnant (a man, or a woman the record puts outside childbearing
+            # potential): no positive test is possible, and a demanded negative one is what she would have
+            verdict, label = (NOT_MET, "no positive pregnancy test possible") if node.result == "positive" \
+                else (MET, "cannot be pregnant, so no pregnancy test is needed")
+
             def no_pregnancy(p: Patient, c: Context) -> Outcome:
-                """No result, and a patient who cannot be pregnant: a man, or a woman the record puts outside
-                childbearing potential, has no positive pregnancy test."""
                 o = tested(p, c)
                 if o.verdict != UNKNOWN:
                     return o
                 why = cannot_conceive(p, c, outside)
-                return o if why is None else Outcome(NOT_MET, "no positive pregnancy test possible: {}", (why[0],), why[1])
+                return o if why is None else Outcome(verdict, label + ": {}", (why[0],), why[1])
             outside = self._outside_childbearing()  # type: ignore[attr-defined]
             return no_pregnancy
         shows = units.get_quantity(node.analyte).shows
