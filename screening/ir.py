@@ -221,11 +221,14 @@ class Condition(Node):
     """A diagnosis. No window: ever recorded; ``window``: present at some time in it (0 = now).
 
     ``exceptions`` are concepts that do not count (``except in situ carcinoma of the cervix``).
+    ``active``: read after the word "active" ("active lupus nephritis"): a condition the record says is in remission
+    or inactive does not count as present now (without the word, whether it does is left open).
     """
 
     concept: str
     window: Window | None = None
     exceptions: tuple[str, ...] = ()
+    active: bool = False
     key: ClassVar[str] = "condition"
 
 

@@ -105,7 +105,7 @@ def test_mangled_text_goes_to_review(text: str, reason: str) -> None:
     # severity and need of treatment are a person's call, but only when the fact is there
     ("Severe hepatic impairment", "exclusion", 'judged("severe", condition(hepatic_insufficiency, now))'),
     ("No uncontrolled hypertension", "inclusion", 'not judged("uncontrolled", condition(hypertension, now))'),
-    ("Active infection requiring antibiotics", "exclusion", 'judged("requiring antibiotic", condition(infection, now))'),
+    ("Active infection requiring antibiotics", "exclusion", 'judged("requiring antibiotic", condition(active infection, now))'),
     ("No prior chemotherapy for melanoma", "inclusion", 'not judged("for melanoma", medication(chemotherapy))'),
     ("History of acute or chronic pancreatitis", "exclusion", "condition(pancreatitis)"),
     ("History of pancreatitis (acute or chronic)", "exclusion", "condition(pancreatitis)"),
@@ -261,7 +261,7 @@ def test_headings_that_limit_or_qualify_their_items() -> None:
     assert isinstance(items["Hemoglobin >= 9 g/dL"].rule, ir.Review)  # a cohort's demand is not everyone's
     infection = items["Active infection"]
     assert infection.kind == "exclusion"
-    assert infection.rule == parse_rule('judged("serious (the heading)", condition(infection, now, except [latent_tuberculosis]))')
+    assert infection.rule == parse_rule('judged("serious (the heading)", condition(active infection, now, except [latent_tuberculosis]))')
     assert isinstance(items["At least 4 weeks since prior chemotherapy"].rule, ir.Review)  # negated twice
     required = items["Systemic corticosteroids within 30 days"]
     assert required.kind == "inclusion"  # "Required:" among the exclusions lists demands
@@ -280,7 +280,7 @@ def test_the_trials_own_condition_is_not_held_against_its_patients() -> None:
     assert "trial's own condition" in by_text["Any active malignancy"].rule.reason  # type: ignore[attr-defined]
     assert by_text["Malignancy within 5 years except breast cancer"].rule == parse_rule(
         "condition(malignancy, within 5 years, except [breast_cancer])")
-    assert by_text["Active infection"].rule == parse_rule("condition(infection, now, except [latent_tuberculosis])")
+    assert by_text["Active infection"].rule == parse_rule("condition(active infection, now, except [latent_tuberculosis])")
     # "other" is other than the trial's own condition: an exception the rule can state
     assert by_text["No other prior malignancy within 5 years"].rule == parse_rule(
         "not condition(malignancy, within 5 years, except [breast_cancer])")

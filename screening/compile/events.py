@@ -21,15 +21,19 @@ class EventRules(Transformer):  # type: ignore[type-arg]
 
     # --- events --------------------------------------------------------------------------------
     def cond(self, t: Token) -> ir.Node:
-        node = ir.Condition(t.value, None, _latent_forms(t.value) if isinstance(t, ActiveToken) else ())
-        if isinstance(t, ActiveToken):
+        active = isinstance(t, ActiveToken)
+        node = ir.Condition(t.value, None, _latent_forms(t.value) if active else (),
+                            active and not t.value.startswith("active_"))  # "active tuberculosis": its concept says it
+        if active:
             self._active.add(id(node))
         return node
 
     def cond_judged(self, *parts: Token | None) -> ir.Node:
         t = next(p for p in parts if isinstance(p, Token) and p.type in ("CONDITION", "CGROUP"))
         keys = (t.value,) if t.type == "CONDITION" else t.value
-        return ir.Judged(_qualifier(parts), _any([ir.Condition(k) for k in keys]))
+        active = isinstance(t, ActiveToken)  # "active severe lupus nephritis": one in remission is not
+        return ir.Judged(_qualifier(parts), _any([ir.Condition(k, active=active and not k.startswith("active_"))
+                                                  for k in keys]))
 
     def cond_systemic(self, *parts: Token | None) -> ir.Node:
         """"Active systemic infection", "major systemic infections": the infection is checked, a person weighs whether
@@ -93,7 +97,7 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         return _Ever(self.cond_suspected(lead, parts[-1]))
 
     def cond_group(self, t: Token) -> ir.Node:
-        node = _any([ir.Condition(k) for k in t.value])
+        node = _any([ir.Condition(k, active=isinstance(t, ActiveToken)) for k in t.value])
         if isinstance(t, ActiveToken):
             self._active.add(id(node))
         return node

@@ -207,7 +207,7 @@ def _other_than(node: ir.Node, own: frozenset[str], heads: bool = False) -> ir.N
         below = tuple(sorted(o for o in own if o != node.concept and node.concept in vocab.ancestors(o)))
         if not below:
             raise Uncompilable("'other' condition than which? (the trial's own condition is not one to exclude)")
-        return ir.Condition(node.concept, node.window, tuple(dict.fromkeys((*node.exceptions, *below))))
+        return replace(node, exceptions=tuple(dict.fromkeys((*node.exceptions, *below))))
     if isinstance(node, (ir.All, ir.AnyOf)):
         # "no other primary malignancy except adequately treated ...": the exceptions of a judged condition too
         excepted = {k for n in node.items if not _judged_exception(n, set(), own) for c in ir.walk(n)
@@ -392,7 +392,9 @@ def _recent_settled(parts: tuple[Any, ...], nodes: list[ir.Node], lead: list[str
 def _retime(node: ir.Node, window: ir.Window | None, exceptions: tuple[str, ...]) -> ir.Node:
     """Give the list's window and exceptions to every condition (and procedure) in it."""
     if isinstance(node, ir.Condition):
-        return ir.Condition(node.concept, window, tuple(dict.fromkeys(node.exceptions + exceptions)))
+        # "active" tells only of the present ("a history of or active alcohol abuse": ever, in remission or not)
+        return replace(node, window=window, exceptions=tuple(dict.fromkeys(node.exceptions + exceptions)),
+                       active=node.active and window is not None and window.amount == 0)
     if isinstance(node, ir.Procedure):
         return ir.Procedure(node.concept, window)
     if isinstance(node, ir.Measure) and node.window is None and window is not None and window.amount > 0:

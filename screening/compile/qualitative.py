@@ -47,7 +47,7 @@ class QualitativeTestRules(Transformer):  # type: ignore[type-arg]
         if isinstance(t, ActiveToken):
             # "seropositive for HIV or active hepatitis C infection": a positive antibody shows exposure, not the
             # active infection the text names
-            return _TestedCondition(ir.Condition(t.value, ir.Window(0)))
+            return _TestedCondition(ir.Condition(t.value, ir.Window(0), active=True))
         test = lexicon().condition_tests.get(t.value)
         if test is None:
             raise Uncompilable(f"no test is known that shows '{t}'")

@@ -88,7 +88,7 @@ class Builder(MeasureChecks, MedicationChecks):
 
     def _entry_check(self, field: str, concept: str | None, window: ir.Window | None,
                      exceptions: tuple[str, ...] = (), kind: str = "", systemic: bool = False,
-                     route: str | None = None, local_maybe: bool = True
+                     route: str | None = None, local_maybe: bool = True, active: bool = False
                      ) -> Callable[[Patient, Context], tuple[list[Entry], list[Entry], Outcome | None]]:
         """Shared matching for conditions, medications, procedures, immunizations and studies.
 
@@ -134,6 +134,8 @@ class Builder(MeasureChecks, MedicationChecks):
                     return True
                 if field == "conditions" and e.course_days is not None and e.start is not None and e.end is None:
                     return e.start + e.course_days >= c.day  # an acute event: still within its course?
+                if e.dormant:  # "in remission": not active; has the disease? the wording decides (Entry.dormant)
+                    return False if active else None
                 if e.event:  # a stroke or a pneumonia with no status: going on in its first days, over after the longest
                     if e.start is None:
                         return None
@@ -241,13 +243,15 @@ class Builder(MeasureChecks, MedicationChecks):
         return match
 
     def _simple_event(self, field: str, concept: str | None, window: ir.Window | None,
-                      exceptions: tuple[str, ...] = (), systemic: bool = False, route: str | None = None) -> Check:
-        match = self._entry_check(field, concept, window, exceptions, systemic=systemic, route=route)
+                      exceptions: tuple[str, ...] = (), systemic: bool = False, route: str | None = None,
+                      active: bool = False) -> Check:
+        match = self._entry_check(field, concept, window, exceptions, systemic=systemic, route=route, active=active)
         label = match.label  # type: ignore[attr-defined]
         why = ("cannot rule out {}: {} may be one (unrecognised, less specific or undated, or in the part of the period "
                "that depends on the drug's half-life)" if window is not None and window.bound else
                "cannot rule out {}: {} may be one (unrecognised, less specific, undated or by a route we cannot place)"
-               if systemic else "cannot rule out {}: {} may be one (unrecognised, less specific, undated or dated to the month or year only)")
+               if systemic else "cannot rule out {}: {} may be one (unrecognised, less specific, in remission, undated or dated to the month or year "
+               "only)")
 
         def check(p: Patient, c: Context) -> Outcome:
             hits, maybe, absent = match(p, c)
@@ -259,7 +263,7 @@ class Builder(MeasureChecks, MedicationChecks):
         return check
 
     def _build_Condition(self, node: ir.Condition) -> Check:
-        listed = self._simple_event("conditions", node.concept, node.window, node.exceptions)
+        listed = self._simple_event("conditions", node.concept, node.window, node.exceptions, active=node.active)
         if node.concept in _unlisted_states() and not node.exceptions:
             return self._unlisted_state(node, listed)
         if node.concept in _states_from_procedures() and not node.exceptions:

@@ -75,10 +75,32 @@ class ActiveToken(Token):
 
 
 def _phrase_token(raws: list[Raw], i: int, kind: str, value: Any, end: int) -> Token:
-    """The token of the phrase starting at ``raws[i]``; a condition after the dropped word "active" is an
-    ActiveToken (its latent forms do not count)."""
-    active = kind in ("CONDITION", "CGROUP") and (i > 0 and raws[i - 1].text == "active" or raws[i].text == "active")
+    """The token of the phrase starting at ``raws[i]``; a condition after the dropped word "active", or after it and
+    one-word qualifiers ("active severe lupus nephritis"), is an ActiveToken (its latent forms do not count)."""
+    active = kind in ("CONDITION", "CGROUP") and (raws[i].text == "active" or _after_active(raws, i))
     return (ActiveToken if active else Token)(kind, value, start_pos=raws[i].start, end_pos=end)
+
+
+def _after_active(raws: list[Raw], i: int) -> bool:
+    """"active" right before ``raws[i]``, or before up to three one-word qualifiers of phrases.toml [judged]."""
+    from .lexicon import phrase_data  # the lexicon builds on this module
+    words = _one_word_qualifiers(phrase_data)
+    for j in range(i - 1, max(i - 5, -1), -1):
+        if raws[j].text == "active":
+            return True
+        if raws[j].text not in words:
+            return False
+    return False
+
+
+_QUALIFIER_WORDS: frozenset[str] | None = None
+
+
+def _one_word_qualifiers(phrase_data: Any) -> frozenset[str]:
+    global _QUALIFIER_WORDS
+    if _QUALIFIER_WORDS is None:
+        _QUALIFIER_WORDS = frozenset(p for p in phrase_data()["judged"]["phrases"] if " " not in p and "-" not in p)
+    return _QUALIFIER_WORDS
 
 
 def _tok(kind: str, value: Any, r: Raw) -> Token:

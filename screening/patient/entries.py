@@ -61,6 +61,10 @@ class Entry:
     #: an event among the conditions (a stroke, a pulmonary embolism: procedure_courses.toml [condition_events])
     #: with an onset and neither an end nor a status: not taken as still going on, nor as over
     event: bool = False
+    #: a condition "in remission" or "inactive" (FHIR clinicalStatus; "inactive" may be either remission or
+    #: resolved): diagnosed and quiet, with no end date. Whether it counts as having the disease now ("diagnosis of
+    #: SLE") or not ("active SLE") the criterion's wording decides, so a question about the present is left open
+    dormant: bool = False
 
 
 def _day(d: dt.date | DateSpan | None) -> int | None:
@@ -239,12 +243,15 @@ def _entries(items: list[Any] | None, category: str, field: str,
         elif category == "condition":
             start, end = _day(it.onset), _day(it.end)
             spans = _spans(it.onset, it.end)
-            ongoing = it.end is None and it.status not in ("resolved", "remission", "inactive") and not (
-                _personal_history(it.name, it.code, it.status, keys)) and not _in_remission(it.name, it.code, keys)
+            past = _personal_history(it.name, it.code, it.status, keys) or _in_remission(it.name, it.code, keys)
+            ongoing = it.end is None and it.status not in ("resolved", "remission", "inactive") and not past
+            dormant = it.end is None and it.status in ("remission", "inactive") and not past
         else:
             start = end = _day(it.date)
             spans = _spans(it.date)
             ongoing = False
+        if category != "condition":
+            dormant = False
         dose = dose_unit = None
         systemic = True
         route = None
@@ -293,7 +300,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
                 maybe |= frozenset(c for k, classes in medication_use()["maybe_classes"].items() if k in keys
                                    for c in classes if c not in keys)
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
-                         systemic, over_by, dated, route, course, maybe, spans, event))
+                         systemic, over_by, dated, route, course, maybe, spans, event, dormant and not event and course is None))
     return tuple(out)
 
 
