@@ -54,3 +54,21 @@ def with_or_without(out: list[Token], toks: list[Token], i: int, text: str) -> i
     if j < len(toks) and toks[j].type not in _ENDS:
         return 0
     return j - i
+
+
+def upper_time_as_window(out: list[Token], toks: list[Token], i: int, text: str) -> Token | None:
+    """"Myocardial infarction or unstable angina < or = 6 months prior to starting study drug", "History of malignancy
+    <= 5 years prior to signing informed consent": at most that long before, said of a condition, is the look-back
+    window "within 6 months prior to" (a WINDOW token in place of the comparison), else None. Not after "diagnosis"
+    or "diagnosed" ("Diagnosis of diabetes < 1 year prior to enrollment" dates the onset, not the illness)."""
+    t = toks[i]
+    before = out[-1] if out else None
+    if before is not None and before.type == "RPAR":  # "thromboembolic events (e.g. CVA, DVT) =< 12 months prior"
+        opened = max((k for k, x in enumerate(out) if x.type == "LPAR"), default=0)
+        before = out[opened - 1] if opened else None
+    if t.type != "CMP" or t.value not in ("<", "<=") or before is None or before.type not in ("CONDITION", "CGROUP") \
+            or i + 3 >= len(toks) or (toks[i + 1].type, toks[i + 2].type, toks[i + 3].type) != ("NUMBER", "TIMEUNIT", "PRIOR"):
+        return None
+    if "diagnos" in text[:t.start_pos].lower():
+        return None
+    return Token("WINDOW", "within", start_pos=t.start_pos, end_pos=t.end_pos)
