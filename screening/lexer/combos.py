@@ -60,7 +60,8 @@ def upper_time_as_window(out: list[Token], toks: list[Token], i: int, text: str)
     """"Myocardial infarction or unstable angina < or = 6 months prior to starting study drug", "History of malignancy
     <= 5 years prior to signing informed consent": at most that long before, said of a condition, is the look-back
     window "within 6 months prior to" (a WINDOW token in place of the comparison), else None. Not after "diagnosis"
-    or "diagnosed" ("Diagnosis of diabetes < 1 year prior to enrollment" dates the onset, not the illness)."""
+    or "diagnosed" ("Diagnosis of diabetes < 1 year prior to enrollment" dates the onset, not the illness), nor after a
+    qualifier with no history lead (tests/cases/phrases/combo9.json)."""
     t = toks[i]
     before = out[-1] if out else None
     if before is not None and before.type == "RPAR":  # "thromboembolic events (e.g. CVA, DVT) =< 12 months prior"
@@ -71,4 +72,6 @@ def upper_time_as_window(out: list[Token], toks: list[Token], i: int, text: str)
         return None
     if "diagnos" in text[:t.start_pos].lower():
         return None
+    if any(x.type == "JUDGED" for x in out) and not any(x.type in ("HISTORY", "PRIOR") for x in out):
+        return None  # "uncontrolled diarrhea <30 days prior to ...": how long ago, or how long it lasted?
     return Token("WINDOW", "within", start_pos=t.start_pos, end_pos=t.end_pos)
