@@ -15,7 +15,7 @@ from lark import Token, Transformer, v_args
 
 from .. import ir
 from .events import _examples_of
-from .helpers import _any, _flat, _qualifier
+from .helpers import _TestedCondition, _any, _flat, _qualifier
 
 
 def _group_parts(parts: tuple[Any, ...]) -> tuple[tuple[str, ...], list[ir.Node]]:
@@ -41,3 +41,8 @@ class ConditionGroupRules(Transformer):  # type: ignore[type-arg]
                      *(e if isinstance(e, ir.Judged) else ir.Judged(qualifier, e) for e in examples)])
         self._examples_of[id(node)] = qualifier  # type: ignore[attr-defined]
         return node
+
+    def tcgroup(self, t: Token) -> _TestedCondition:
+        """"Positive test for HIV or hepatitis B or C virus": each condition of the group, by its test."""
+        tested = [self.tcondition(Token("CONDITION", k)).node for k in t.value]  # type: ignore[attr-defined]
+        return _TestedCondition(_any(_flat(tested, ir.AnyOf)))
