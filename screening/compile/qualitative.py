@@ -57,9 +57,14 @@ class QualitativeTestRules(Transformer):  # type: ignore[type-arg]
         if self.kind == "inclusion" and any(isinstance(p, Token) and p.type == "AND" for p in parts):
             raise Uncompilable("'positive for A and B' among the inclusions: both, or either?")
         named = [p.node for p in parts if isinstance(p, _TestedCondition)]
-        node = self._tests(tuple(p for p in parts if not isinstance(p, _TestedCondition)), "positive")
         if named and any(isinstance(p, ir.Window) for p in parts):
             raise Uncompilable("a time frame over tests and conditions: is the condition's within it too?")
+        if named and not any(isinstance(p, tuple) for p in parts):  # "Positive test for HIV": conditions only
+            if any(isinstance(n, ir.TestResult) and n.analyte == "hbsag" for m in named for n in ir.walk(m)):
+                # "Positive serology for HBV" (tests/test_compile.py): a past infection is seropositive too
+                raise Uncompilable("a positive test for hepatitis B: HBsAg, or anti-HBc (a past infection) too?")
+            return named[0] if len(named) == 1 else _any(_flat(named, ir.AnyOf))
+        node = self._tests(tuple(p for p in parts if not isinstance(p, _TestedCondition)), "positive")
         return _any(_flat([node, *named], ir.AnyOf)) if named else node
 
     def negative(self, *parts: Any) -> ir.Node:

@@ -9,6 +9,7 @@ from functools import lru_cache
 from lark import Token
 
 from .. import units, vocab
+from .combos import dangling_at_start, upper_time_as_window, with_or_without
 from .lexicon import phrase_data
 
 
@@ -480,6 +481,16 @@ def _collapse(toks: list[Token], text: str = "") -> list[Token]:
                 and t.start_pos - max(reach, out[-1].end_pos) <= 1 and t.value in vocab.ancestors(out[-1].value):
             # "prior CABG operation", "HIV (HIV) infection": a generic head noun right after what it names
             i += 1
+            continue
+        if dangling_at_start(out, t, toks[i + 1] if i + 1 < len(toks) else None, text):
+            i += 1  # "Ongoing or active infection": the first word dropped (lexer.combos)
+            continue
+        if window := upper_time_as_window(out, toks, i, text):
+            out.append(window)  # "myocardial infarction < 6 months prior to study drug" (lexer.combos)
+            i += 1
+            continue
+        if skip := with_or_without(out, toks, i, text):
+            i += skip  # "panic disorder with or without agoraphobia": the first alone (lexer.combos)
             continue
         if _dangling_after_negation(out, t, toks[i + 1] if i + 1 < len(toks) else None, text):
             i += 1  # "No active or uncontrolled infection", "No ongoing or active infection": the first word dropped
