@@ -8,8 +8,9 @@ from lark import Token, Transformer, v_args
 
 from .. import ir, units
 from ..lexer import phrase_data
-from .helpers import Uncompilable, _all, _any, _leaves
-from .reproductive_groups import _NOT_CHILDBEARING, _childbearing, _outside_group, _with_group
+from .helpers import _SUSPICION, Uncompilable, _all, _any, _leaves
+from .reproductive_groups import (_NOT_CHILDBEARING, _childbearing, _outside_group, _population_words,
+                                  _with_group)
 
 
 @v_args(inline=True)
@@ -25,6 +26,42 @@ class StateRules(Transformer):  # type: ignore[type-arg]
         if str(use.value).lower() not in phrase_data()["current_state"]["phrases"]:
             raise Uncompilable(f"'{use}' before a state")
         return self.flag(t)
+
+    def flag_shown(self, preg: Token, *parts: Any) -> ir.Node:
+        """"Pregnant (positive pregnancy test)", "pregnancy as confirmed by a positive urine or blood pregnancy test",
+        "pregnant (e.g., positive HCG test)": the recorded state or the positive test that shows it (either meets it; a
+        record with neither is unknown unless both say no)."""
+        tests = [p for p in parts if isinstance(p, ir.Node)]
+        if len(tests) != 1 or not isinstance(tests[0], ir.TestResult) or tests[0].analyte != "pregnancy_test" \
+                or tests[0].result != "positive":
+            raise Uncompilable("pregnancy defined by something other than a positive pregnancy test")
+        return _any([ir.Flag("pregnant"), tests[0]])
+
+    def flag_suspected(self, lead: Token, preg: Token) -> ir.Node:
+        """"Known or suspected pregnancy": a recorded pregnancy meets it; a suspicion no record holds (never a
+        confident not_met)."""
+        return _any([ir.Flag("pregnant"), ir.Review("suspected pregnancy", _SUSPICION)])
+
+    def in_group(self, *parts: Any) -> ir.Node:
+        """"Women of child-bearing potential" alone among the exclusions, or after the states ("pregnant or nursing
+        women; women of childbearing potential", "pregnant or lactating women, or women of childbearing potential"):
+        a woman of the group is excluded (ir.NOT_CHILDBEARING: one the record does not show outside it is unknown
+        unless she attests to it). Among the inclusions it heads the demands below it; a plain comma after states
+        may say whom they are for ("women of childbearing potential, pregnant or nursing"): both review."""
+        if self.kind != "exclusion":
+            raise Uncompilable("a reproductive group alone among the inclusions: a heading?")
+        toks = [p for p in parts if isinstance(p, Token)]
+        seps = [t for t in toks if t.type in ("COMMA", "OR")]
+        if seps and [t.type for t in seps] == ["COMMA"] and str(seps[0].value).strip() != ";":
+            raise Uncompilable("a group after states: whom they are for, or one more exclusion?")
+        population = next(t for t in toks if t.type == "POPULATION")
+        words = set(str(population.value).lower().replace("-", " ").split())
+        sexes = {t.value for t in toks if t.type == "SEX"}
+        women = "female" in sexes or not words.isdisjoint(_population_words()[2])
+        if sexes - {"female"} or not women or not _childbearing(population):
+            raise Uncompilable(f"'{population}': not women of childbearing potential")
+        group = ir.Not(_any([ir.Sex("male"), *_NOT_CHILDBEARING]))
+        return _any([*(p for p in parts if isinstance(p, ir.Node)), group])
 
     def flags(self, *parts: Any) -> ir.Node:  # "women who are pregnant": only a woman can be
         return _any(list(dict.fromkeys(p for p in parts if isinstance(p, ir.Node))))

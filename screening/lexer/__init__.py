@@ -59,6 +59,15 @@ def _without_plural_marks(raws: list[Raw]) -> list[Raw]:
     return [r for i, r in enumerate(raws) if i not in drop] if drop else raws
 
 
+def _without_bullet(raws: list[Raw]) -> list[Raw]:
+    """"- Pregnant or lactating women", "-Known history of chronic pancreatitis": dashes that open an item before a
+    word are its bullet, not a range; dropped ("-5 to 5", a dash before a number, stays)."""
+    i = 0
+    while i < len(raws) and raws[i].kind == "punct" and raws[i].text == "-":
+        i += 1
+    return raws[i:] if i and i < len(raws) and raws[i].kind == "word" else raws
+
+
 def _joined_compounds(raws: list[Raw], text: str) -> list[Raw]:
     """"child bearing", "child-bearing": one word written in two (phrases.toml [compound_words]) is read as that word."""
     joined = compound_words()
@@ -82,7 +91,7 @@ def _negated_flag(raws: list[Raw], i: int, j: int, kind: str) -> list[Token]:
 def _read(text: str) -> tuple[list[Token], str]:
     lx = lexicon()
     text = normalize_text(text)
-    raws = _joined_compounds(_without_plural_marks(raw_tokens(text)), text)
+    raws = _joined_compounds(_without_plural_marks(_without_bullet(raw_tokens(text))), text)
     toks: list[Token] = []
     i, n = 0, len(raws)
     choice = _groups_after_leads(raws, _segment(raws, lx), lx)
