@@ -21,6 +21,7 @@ from ..errors import ScreeningError
 from ..lexer import lexicon, phrase_data, tokenize
 from ..trial import Trial
 from .other import other_reason, other_words
+from .disease_free import disease_free
 from .judgement import this_trial_before
 from .timing import later_reason
 from .rewrites import below_upper_limit, lead_over_list, narrower_named_before, restricted_members_excepted
@@ -206,6 +207,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     toks = radiation_sites(toks, norm)
     toks = unless_progression(toks, norm)
     toks = for_this_cancer(toks, norm, own)
+    toks = disease_free(toks)  # "Disease-free of prior malignancies for >= 5 years" (compile.disease_free)
     toks, other, heads = other_words(toks, kind)  # "Other active malignancy", "warfarin and other anticoagulants"
     if norm.lstrip().startswith("for ") and not (toks[0].type in ("SEX", "POPULATION") and _reproductive(toks)):
         # "for acromegaly": whom the items around it are for, not a demand ("for women of childbearing potential,
