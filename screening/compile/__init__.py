@@ -21,6 +21,8 @@ from ..errors import ScreeningError
 from ..lexer import lexicon, phrase_data, tokenize
 from ..trial import Trial
 from .other import other_reason, other_words
+from .disease_words import disease_free, staged_purpose
+from .study_words import study_reason
 from .judgement import this_trial_before
 from .timing import later_reason
 from .rewrites import below_upper_limit, lead_over_list, narrower_named_before, restricted_members_excepted
@@ -143,6 +145,8 @@ def _review_reason(toks: list[Token], text: str) -> str:
     words = list(dict.fromkeys(str(t) for t in toks if t.type == "WORD"))
     if words and (other := other_reason(toks)):
         return other
+    if words and (study := study_reason(toks, text)):  # "allergy to the study drugs", "during the study"
+        return study
     if words:
         shown = ", ".join(f"'{w}'" for w in words[:6])
         later = later_reason(text)  # "during and for 4 weeks after study": a time after screening
@@ -206,6 +210,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     toks = radiation_sites(toks, norm)
     toks = unless_progression(toks, norm)
     toks = for_this_cancer(toks, norm, own)
+    toks = staged_purpose(disease_free(toks))  # "disease free of X for 5 years", "for recurrent disease" (compile.disease_words)
     toks, other, heads = other_words(toks, kind)  # "Other active malignancy", "warfarin and other anticoagulants"
     if norm.lstrip().startswith("for ") and not (toks[0].type in ("SEX", "POPULATION") and _reproductive(toks)):
         # "for acromegaly": whom the items around it are for, not a demand ("for women of childbearing potential,

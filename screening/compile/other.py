@@ -15,8 +15,11 @@ from lark import Token
 
 from .. import vocab
 
-#: the words: "other" (than the trial's own conditions), "second" (a second malignancy: one besides the trial's own)
-OTHER_WORDS = frozenset({"other", "second"})
+#: the words: "other" (than the trial's own conditions), "second" (a second malignancy: one besides the trial's own),
+#: "another" ("History of another malignancy within 2 years": one besides the trial's own, read as "other")
+OTHER_WORDS = frozenset({"other", "second", "another"})
+#: the words that close a list by its class ("warfarin and other anticoagulants", "steroids and another immunosuppressant")
+_LIST_WORDS = frozenset({"other", "another"})
 
 # what may stand before a leading "other": "History of other malignancy", "No active second primary malignancy",
 # "Concurrent, active second malignancy", "History or having other ...", "No concurrent therapy for any other malignancy"
@@ -45,7 +48,7 @@ def other_words(toks: list[Token], kind: str) -> tuple[list[Token], str, bool]:
         if word not in OTHER_WORDS:
             out.append(t)
             continue
-        start = _list_start(toks, i) if word == "other" else None
+        start = _list_start(toks, i) if word in _LIST_WORDS else None
         if start is not None:  # "warfarin and other anticoagulants": the class alone, from the list's first word
             del out[len(out) - (i - start):]
             head = toks[i + 1]
