@@ -20,6 +20,7 @@ from .medications import MedicationRules
 from .reproductive_groups import _WOMEN_ONLY
 from .states import StateRules
 from .therapy_counts import TherapyCountRules
+from .within_more import WithinMoreRules
 
 
 _EVENTS = (ir.Medication, ir.Condition, ir.Procedure, ir.StudyParticipation, ir.Immunization, ir.Allergy)
@@ -35,7 +36,7 @@ def _positive_event(node: ir.Node) -> bool:
 
 
 @v_args(inline=True)
-class CriteriaTransformer(MeasureRules, SinceRules, QualitativeTestRules, EventRules, MedicationRules, StateRules,
+class CriteriaTransformer(WithinMoreRules, MeasureRules, SinceRules, QualitativeTestRules, EventRules, MedicationRules, StateRules,
                           JudgementRules, TherapyCountRules, Transformer):  # type: ignore[type-arg]
     """Parse tree -> IR. ``kind`` (inclusion/exclusion) decides what a bare comma list means."""
 

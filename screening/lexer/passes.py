@@ -201,6 +201,29 @@ def _ever_after(toks: list[Token]) -> list[Token]:
     return [*body[:at], Token("HISTORY", str(t.value), start_pos=t.start_pos, end_pos=t.end_pos), *body[at:]]
 
 
+_LONGER_RUN = frozenset({"DRUG", "COMMA", "OR", "AND", "SINCE"})
+
+
+def _longer_wait_last(toks: list[Token]) -> list[Token]:
+    """"Chemotherapy within 4 weeks (6 weeks for nitrosoureas) prior to entering the study": the longer wait for some
+    drugs said inside the window is read after it, "within 4 weeks prior to entering the study (6 weeks for ...)"
+    (grammars/criteria.lark `_medtail`). Only a parenthesis of a number, a time unit and drugs."""
+    for i in range(len(toks) - 4):
+        if [t.type for t in toks[i:i + 4]] != ["WINDOW", "NUMBER", "TIMEUNIT", "LPAR"]:
+            continue
+        j = i + 4
+        if [t.type for t in toks[j:j + 2]] != ["NUMBER", "TIMEUNIT"]:
+            return toks
+        k = j + 2
+        while k < len(toks) and toks[k].type in _LONGER_RUN:
+            k += 1
+        if k + 2 < len(toks) and toks[k].type == "RPAR" and any(t.type == "DRUG" for t in toks[j:k]) \
+                and [t.type for t in toks[k + 1:k + 3]] == ["PRIOR", "ANCHOR"]:
+            return [*toks[:i + 3], *toks[k + 1:k + 3], *toks[i + 3:k + 1], *toks[k + 3:]]
+        return toks
+    return toks
+
+
 def _cumulative_durations(toks: list[Token]) -> list[Token]:
     """"At least 6 months of prior cumulative ZDV therapy", "<= 2 weeks cumulative treatment with protease inhibitors":
     a time of use in all, which a duration of use already is (the evaluator decides it only where the total and the
