@@ -14,7 +14,8 @@ from .helpers import (Uncompilable, _all, _any, _dose, _drug_settings, _exceptin
                       _recovered_from, _set, _setting, _within_upto, _words_after)
 
 
-_DRUG_QUALIFIERS = frozenset({"chronic", "daily", "investigational", "experimental"})  # words before a drug a person weighs (see MedicationRules.drug_judged)
+_DRUG_QUALIFIERS = frozenset({"chronic", "daily", "investigational", "experimental",
+                              "high dose", "high-dose", "high doses", "high dose of", "high doses of"})  # lexer/passes.py _high_dose_judged  # words before a drug a person weighs (see MedicationRules.drug_judged)
 
 
 def _daily(dose: ir.Dose, parts: tuple[Any, ...]) -> ir.Dose:

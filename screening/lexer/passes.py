@@ -224,6 +224,36 @@ def _longer_wait_last(toks: list[Token]) -> list[Token]:
     return toks
 
 
+_HIGH_DOSE_WORDS = frozenset({"high dose", "high-dose", "high doses", "high dose of", "high doses of"})
+
+
+def _high_dose_judged(toks: list[Token]) -> list[Token]:
+    """"High-dose corticosteroids", "at least 6 weeks since prior high dose dexamethasone": with no dose stated in the
+    sentence, how high is a person's call (JUDGED, ir.Judged); a stated dose ("high dose steroids (> 20 mg/day)")
+    keeps HIGHDOSE."""
+    return [Token("JUDGED", str(t.value), start_pos=t.start_pos, end_pos=t.end_pos)
+            if t.type == "HIGHDOSE" and str(t.value).lower() in _HIGH_DOSE_WORDS and i + 1 < len(toks)
+            and toks[i + 1].type == "DRUG" and not any(x.type in ("CMP", "UNIT") for x in toks[i + 1:])
+            else t for i, t in enumerate(toks)]
+
+
+def _drug_named_twice(toks: list[Token]) -> list[Token]:
+    """"Coumadin anticoagulant therapy", "antiretroviral protease inhibitor", "macrolide antimicrobials": a drug and
+    its class side by side, with nothing between, name one drug, the narrower."""
+    out: list[Token] = []
+    for t in toks:
+        prev = out[-1] if out else None
+        if prev is not None and t.type == prev.type == "DRUG" and isinstance(t.value, str) and isinstance(prev.value, str):
+            if prev.value in vocab.ancestors(t.value):
+                out[-1] = Token("DRUG", t.value, start_pos=prev.start_pos, end_pos=t.end_pos)
+                continue
+            if t.value in vocab.ancestors(prev.value):
+                out[-1] = Token("DRUG", prev.value, start_pos=prev.start_pos, end_pos=t.end_pos)
+                continue
+        out.append(t)
+    return out
+
+
 def _cumulative_durations(toks: list[Token]) -> list[Token]:
     """"At least 6 months of prior cumulative ZDV therapy", "<= 2 weeks cumulative treatment with protease inhibitors":
     a time of use in all, which a duration of use already is (the evaluator decides it only where the total and the
