@@ -237,23 +237,6 @@ def _high_dose_judged(toks: list[Token]) -> list[Token]:
             else t for i, t in enumerate(toks)]
 
 
-def _drug_named_twice(toks: list[Token]) -> list[Token]:
-    """"Coumadin anticoagulant therapy", "antiretroviral protease inhibitor", "macrolide antimicrobials": a drug and
-    its class side by side, with nothing between, name one drug, the narrower."""
-    out: list[Token] = []
-    for t in toks:
-        prev = out[-1] if out else None
-        if prev is not None and t.type == prev.type == "DRUG" and isinstance(t.value, str) and isinstance(prev.value, str):
-            if prev.value in vocab.ancestors(t.value):
-                out[-1] = Token("DRUG", t.value, start_pos=prev.start_pos, end_pos=t.end_pos)
-                continue
-            if t.value in vocab.ancestors(prev.value):
-                out[-1] = Token("DRUG", prev.value, start_pos=prev.start_pos, end_pos=t.end_pos)
-                continue
-        out.append(t)
-    return out
-
-
 def _cumulative_durations(toks: list[Token]) -> list[Token]:
     """"At least 6 months of prior cumulative ZDV therapy", "<= 2 weeks cumulative treatment with protease inhibitors":
     a time of use in all, which a duration of use already is (the evaluator decides it only where the total and the
