@@ -41,7 +41,9 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         node = self.cond_judged(*parts)
         assert isinstance(node, ir.Judged)
         words = [str(p.value) for p in parts if isinstance(p, Token) and p.type in ("JUDGED", "SYSTEMIC")]
-        return ir.Judged(" ".join(words), node.item)
+        # "active systemic infection requiring parenteral antibiotic therapy": the need too
+        needs = _qualifier(tuple(p for p in parts if not (isinstance(p, Token) and p.type == "JUDGED")))
+        return ir.Judged(", ".join(x for x in (" ".join(words), needs) if x), node.item)
 
     def cond_judged_examples(self, *parts: Any) -> ir.Node:
         """"Uncontrolled metabolic disease (e.g., diabetes or hypothyroidism)", "serious infection such as sepsis":

@@ -14,7 +14,8 @@ from .helpers import (Uncompilable, _all, _any, _dose, _drug_settings, _exceptin
                       _recovered_from, _set, _setting, _within_upto, _words_after)
 
 
-_DRUG_QUALIFIERS = frozenset({"chronic", "daily", "investigational", "experimental"})  # words before a drug a person weighs (see MedicationRules.drug_judged)
+_DRUG_QUALIFIERS = frozenset({"chronic", "daily", "investigational", "experimental",
+                              "high dose", "high-dose", "high doses", "high dose of", "high doses of"})  # lexer/passes.py _high_dose_judged  # words before a drug a person weighs (see MedicationRules.drug_judged)
 
 
 def _daily(dose: ir.Dose, parts: tuple[Any, ...]) -> ir.Dose:
@@ -132,7 +133,9 @@ class MedicationRules(Transformer):  # type: ignore[type-arg]
         return _any([ir.Medication(x.value, systemic=True) for x in parts if isinstance(x, Token) and x.type == "DRUG"])
 
     def drug_examples(self, t: Token, *parts: Any) -> ir.Node:
-        return _any([ir.Medication(x.value) for x in (t, *parts) if isinstance(x, Token) and x.type == "DRUG"])
+        toks = [x for x in (t, *parts) if isinstance(x, Token)]  # "such as systemic corticosteroids": that example so
+        return _any([ir.Medication(x.value, systemic=i > 0 and toks[i - 1].type == "SYSTEMIC")
+                     for i, x in enumerate(toks) if x.type == "DRUG"])
 
     def dose(self, *parts: Token) -> ir.Dose:
         if isinstance(parts[-1], ir.Dose) or any(isinstance(p, ir.Dose) for p in parts):

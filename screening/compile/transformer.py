@@ -21,6 +21,7 @@ from .reproductive_groups import _WOMEN_ONLY
 from .states import StateRules
 from .therapy_counts import TherapyCountRules
 from .condition_groups import ConditionGroupRules
+from .within_more import WithinMoreRules
 
 
 _EVENTS = (ir.Medication, ir.Condition, ir.Procedure, ir.StudyParticipation, ir.Immunization, ir.Allergy)
@@ -36,8 +37,9 @@ def _positive_event(node: ir.Node) -> bool:
 
 
 @v_args(inline=True)
-class CriteriaTransformer(MeasureRules, SinceRules, QualitativeTestRules, EventRules, MedicationRules, StateRules,
-                          JudgementRules, TherapyCountRules, ConditionGroupRules, Transformer):  # type: ignore[type-arg]
+class CriteriaTransformer(WithinMoreRules, MeasureRules, SinceRules, QualitativeTestRules, EventRules, MedicationRules,
+                          StateRules, JudgementRules, TherapyCountRules, ConditionGroupRules,
+                          Transformer):  # type: ignore[type-arg]
     """Parse tree -> IR. ``kind`` (inclusion/exclusion) decides what a bare comma list means."""
 
     def __init__(self, kind: str, own: frozenset[str] = frozenset(), other: str = "", heads: bool = False) -> None:

@@ -27,7 +27,7 @@ from .organs import organ_function_end
 from .results import _antibody_tests, _dipstick_grades, _plus_positive
 from .passes import (_above_normal, _group_defined_later, _baseline_values, _bound_windows, _collapse, _cumulative_durations,
                      _ever_after, _generic_illness, _infection_with,
-                     _metastatic_sites, _pressure_pairs, _settings_after, _value_anchors)
+                     _high_dose_judged, _longer_wait_last, _metastatic_sites, _pressure_pairs, _settings_after, _value_anchors)
 from .tokens import (_CMP_SYMBOL, _NEW_CLAUSE, _ROMAN, _STAGE, ActiveToken, LexError, Raw, _phrase_token, _tok,
                      normalize_text, raw_tokens)
 
@@ -331,6 +331,7 @@ def _read(text: str) -> tuple[list[Token], str]:
         i = j
     toks = _cumulative_durations(toks)  # "6 months of prior cumulative ZDV therapy": a duration (passes.py)
     toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(_settings_after(_ever_after(toks)))), text))
+    toks = _high_dose_judged(_longer_wait_last(toks))
     collapsed = _collapse(toks, text)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed, text)

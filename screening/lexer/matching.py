@@ -284,6 +284,12 @@ def _dependence_heads() -> frozenset[str]:
 _SHARED_HEAD_KINDS = ("CONDITION", "PROCEDURE")
 
 
+def _filler_modifier(raws: list[Raw], start: int, stop: int, lx: Lexicon) -> bool:
+    """A word the lexer reads as filler alone may still share a head after it: "blood or blood product transfusion",
+    "blood or platelet transfusions" ("blood" is filler in "blood glucose"): one word, just before the separator."""
+    return start == stop - 1 and lx.phrases.get((raws[start].text,), ("",))[0] == "FILLER"
+
+
 def _modifiers(raws: list[Raw], end: int, head: tuple[str, ...], covered: set[int],
                lx: Lexicon, kind: str = "CONDITION") -> dict[int, tuple[int, str]]:
     """The modifiers before raw token ``end`` that each make a known condition (procedure) with ``head``."""
@@ -298,7 +304,8 @@ def _modifiers(raws: list[Raw], end: int, head: tuple[str, ...], covered: set[in
         hit = None
         for start in range(stop - 1, max(-1, stop - 4), -1):
             if raws[start].kind != "word" or start in covered and not (
-                    start == stop - 1 and head[-1] in _dependence_heads() and lx.phrases.get((raws[start].text,), ("",))[0] == "DRUG"):
+                    start == stop - 1 and head[-1] in _dependence_heads() and lx.phrases.get((raws[start].text,), ("",))[0] == "DRUG"
+                    or _filler_modifier(raws, start, stop, lx)):
                 break  # a drug's name joins only a dependence head: "narcotic or alcohol addiction"
             hit = lx.phrases.get((*(r.text for r in raws[start:stop]), *head))
             if hit is not None and hit[0] == kind:

@@ -202,6 +202,42 @@ def _ever_after(toks: list[Token]) -> list[Token]:
     return [*body[:at], Token("HISTORY", str(t.value), start_pos=t.start_pos, end_pos=t.end_pos), *body[at:]]
 
 
+_LONGER_RUN = frozenset({"DRUG", "COMMA", "OR", "AND", "SINCE"})
+
+
+def _longer_wait_last(toks: list[Token]) -> list[Token]:
+    """"Chemotherapy within 4 weeks (6 weeks for nitrosoureas) prior to entering the study": the longer wait for some
+    drugs said inside the window is read after it, "within 4 weeks prior to entering the study (6 weeks for ...)"
+    (grammars/criteria.lark `_medtail`). Only a parenthesis of a number, a time unit and drugs."""
+    for i in range(len(toks) - 4):
+        if [t.type for t in toks[i:i + 4]] != ["WINDOW", "NUMBER", "TIMEUNIT", "LPAR"]:
+            continue
+        j = i + 4
+        if [t.type for t in toks[j:j + 2]] != ["NUMBER", "TIMEUNIT"]:
+            return toks
+        k = j + 2
+        while k < len(toks) and toks[k].type in _LONGER_RUN:
+            k += 1
+        if k + 2 < len(toks) and toks[k].type == "RPAR" and any(t.type == "DRUG" for t in toks[j:k]) \
+                and [t.type for t in toks[k + 1:k + 3]] == ["PRIOR", "ANCHOR"]:
+            return [*toks[:i + 3], *toks[k + 1:k + 3], *toks[i + 3:k + 1], *toks[k + 3:]]
+        return toks
+    return toks
+
+
+_HIGH_DOSE_WORDS = frozenset({"high dose", "high-dose", "high doses", "high dose of", "high doses of"})
+
+
+def _high_dose_judged(toks: list[Token]) -> list[Token]:
+    """"High-dose corticosteroids", "at least 6 weeks since prior high dose dexamethasone": with no dose stated in the
+    sentence, how high is a person's call (JUDGED, ir.Judged); a stated dose ("high dose steroids (> 20 mg/day)")
+    keeps HIGHDOSE."""
+    return [Token("JUDGED", str(t.value), start_pos=t.start_pos, end_pos=t.end_pos)
+            if t.type == "HIGHDOSE" and str(t.value).lower() in _HIGH_DOSE_WORDS and i + 1 < len(toks)
+            and toks[i + 1].type == "DRUG" and not any(x.type in ("CMP", "UNIT") for x in toks[i + 1:])
+            else t for i, t in enumerate(toks)]
+
+
 def _cumulative_durations(toks: list[Token]) -> list[Token]:
     """"At least 6 months of prior cumulative ZDV therapy", "<= 2 weeks cumulative treatment with protease inhibitors":
     a time of use in all, which a duration of use already is (the evaluator decides it only where the total and the
