@@ -1,0 +1,93 @@
+"""Token passes for measurement sentences whose every word is known but whose token sequence no grammar rule reads
+(session 11, combo11a). Each pass rewrites one recurring shape into one the grammar already reads, and only when
+the rewritten sentence means exactly what the text says; anything else is left for review."""
+from __future__ import annotations
+
+from lark import Token
+
+_PREDICTED = "_percent_predicted"
+_MARROW = "bone_marrow_involvement"
+
+
+def measure_shapes(toks: list[Token]) -> list[Token]:
+    """All passes of this module, in order."""
+    return _fev1_of_fvc(_percent_of_normal(_uln_or_normal(_doubled_between(_marrow_exemption(_leading_and(toks))))))
+
+
+def _leading_and(toks: list[Token]) -> list[Token]:
+    """"...; and a total body weight > 40 kg": a sentence that opens with "and" before a measurement is one more
+    demand of the list the item belongs to (the item's sentences are all required anyway). Only "and": a leading
+    "or" makes an alternative, and dropping it would change the meaning."""
+    if len(toks) > 2 and toks[0].type == "AND" and toks[1].type in ("QUANTITY", "QGROUP"):
+        return toks[1:]
+    return toks
+
+
+def _doubled_between(toks: list[Token]) -> list[Token]:
+    """"age in the range from 18 to 90 years": two range words ("in the range", "from") say one range."""
+    out: list[Token] = []
+    for t in toks:
+        if out and t.type == "BETWEEN" and out[-1].type == "BETWEEN":
+            continue
+        out.append(t)
+    return out
+
+
+def _uln_or_normal(toks: list[Token]) -> list[Token]:
+    """"bilirubin <= 1.5 x ULN or within normal institutional limits": a value within the normal range is below its
+    upper limit, so "or normal" adds nothing to a bound of at least 1 x ULN from above. Only after such an upper
+    bound ("<", "<=") whose multiple is at least 1, and only where the sentence (or a list part) ends."""
+    out: list[Token] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if t.type == "OR" and k + 1 < len(toks) and toks[k + 1].type == "NORMAL" and k >= 3 \
+                and toks[k - 1].type == "ULN" and toks[k - 2].type == "NUMBER" and toks[k - 3].type == "CMP" \
+                and toks[k - 3].value in ("<", "<=") and float(toks[k - 2].value) >= 1 \
+                and (k + 2 == len(toks) or toks[k + 2].type in ("COMMA", "AND", "OR")):
+            k += 2
+            continue
+        out.append(t)
+        k += 1
+    return out
+
+
+def _percent_of_normal(toks: list[Token]) -> list[Token]:
+    """"DLCO at least 65% of normal": for a lung function given as percent of predicted, the percent of normal is the
+    same figure (the predicted value is the normal one for the person). Other quantities keep "of normal" (a
+    creatinine clearance "> 50% of normal" has no unit of its own here)."""
+    out: list[Token] = []
+    for i, t in enumerate(toks):
+        if t.type == "NORMAL" and i >= 3 and str(t).lower() in ("normal", "of normal") \
+                and toks[i - 1].type == "UNIT" and toks[i - 1].value == "%" and toks[i - 2].type == "NUMBER" \
+                and toks[i - 3].type == "CMP" and i >= 4 and toks[i - 4].type == "QUANTITY" \
+                and str(toks[i - 4].value).endswith(_PREDICTED):
+            continue
+        out.append(t)
+    return out
+
+
+def _fev1_of_fvc(toks: list[Token]) -> list[Token]:
+    """"FEV1 is greater than 55 percent of FVC": the FEV1/FVC ratio, not FEV1 as a percent of its predicted value."""
+    out = list(toks)
+    for i in range(len(out) - 4):
+        a, c, n, u, b = out[i:i + 5]
+        if a.type == "QUANTITY" and a.value == "fev1_percent_predicted" and c.type == "CMP" and n.type == "NUMBER" \
+                and u.type == "UNIT" and u.value == "%" and b.type == "QUANTITY" and b.value == "fvc_percent_predicted":
+            out[i] = Token("QUANTITY", "fev1_fvc_ratio", start_pos=a.start_pos, end_pos=a.end_pos)
+            del out[i + 4]
+            break
+    return out
+
+
+def _marrow_exemption(toks: list[Token]) -> list[Token]:
+    """"(unless due to lymphoma bone marrow involvement)": the exemption is the marrow involvement (by the named
+    disease). Read as marrow involvement alone: a person weighs whether it applies (compile exempted), so the
+    broader reading only sends more records to review, never to a verdict."""
+    out: list[Token] = []
+    for i, t in enumerate(toks):
+        if t.type == "CONDITION" and i >= 1 and toks[i - 1].type == "UNLESS" and i + 1 < len(toks) \
+                and toks[i + 1].type == "CONDITION" and toks[i + 1].value == _MARROW:
+            continue
+        out.append(t)
+    return out
