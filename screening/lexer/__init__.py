@@ -329,7 +329,7 @@ def _read(text: str) -> tuple[list[Token], str]:
     collapsed = _dipstick_grades(_antibody_tests(_plus_positive(collapsed), text))  # "HBsAg+", "hepatitis C virus (HCV) antibodies" (results.py)
     # "colon cancer that is metastatic": the qualifier before the cancer (after "X (X)" restatements collapse)
     toks = _group_defined_later(_above_normal(_pressure_pairs(_baseline_values(_value_anchors(cancers.qualified(collapsed, text))), text)))
-    toks = measure_shapes(toks)  # "DLCO >= 65% of normal", "...; and body weight > 40 kg" (measure_shapes.py)
+    toks = measure_shapes(toks, text)  # "DLCO >= 65% of normal", "...; and body weight > 40 kg" (measure_shapes.py)
     return condition_durations(toks, text), text  # "diabetes duration > 5 years": how long it has lasted
 
 

@@ -9,16 +9,90 @@ _PREDICTED = "_percent_predicted"
 _MARROW = "bone_marrow_involvement"
 
 
-def measure_shapes(toks: list[Token]) -> list[Token]:
+def measure_shapes(toks: list[Token], text: str) -> list[Token]:
     """All passes of this module, in order."""
-    return _fev1_of_fvc(_percent_of_normal(_uln_or_normal(_doubled_between(_marrow_exemption(_leading_and(toks))))))
+    toks = _leading_and(_enumerator(_leading_dash(toks, text), text), text)
+    toks = _method_in(_current_value(_immune_globulin_given(toks)))
+    return _fev1_of_fvc(_percent_of_normal(_uln_or_normal(_doubled_between(_marrow_exemption(toks)))))
 
 
-def _leading_and(toks: list[Token]) -> list[Token]:
+def _opens(text: str, tok: Token) -> bool:
+    """Nothing but punctuation and spaces before ``tok`` in the sentence."""
+    return not any(ch.isalnum() for ch in text[:tok.start_pos or 0])
+
+
+def _leading_dash(toks: list[Token], text: str) -> list[Token]:
+    """"-Known LVEF < 50%": a bullet dash before the sentence's first word is no range ("to")."""
+    if len(toks) > 1 and toks[0].type == "TO" and toks[0].value == "-" and _opens(text, toks[0]):
+        return toks[1:]
+    return toks
+
+
+def _enumerator(toks: list[Token], text: str) -> list[Token]:
+    """"[4] Have a body mass index > 35 kg/m2", "(2) ...": an item number before the sentence's first word."""
+    if len(toks) > 3 and [t.type for t in toks[:3]] == ["LPAR", "NUMBER", "RPAR"] and _opens(text, toks[0]) \
+            and float(toks[1].value) == int(toks[1].value) and 0 < float(toks[1].value) <= 50:
+        return toks[3:]
+    return toks
+
+
+def _current_value(toks: list[Token]) -> list[Token]:
+    """"current CD4 count < 200 cells/mm3": a measurement's current value is the one a threshold is read against
+    anyway (the latest). Only "current" right before a measurement and its comparator."""
+    out: list[Token] = []
+    for i, t in enumerate(toks):
+        if t.type == "USE" and str(t.value).lower() == "current" and i + 2 < len(toks) \
+                and toks[i + 1].type in ("QUANTITY", "QGROUP") and toks[i + 2].type == "CMP":
+            continue
+        out.append(t)
+    return out
+
+
+def _method_in(toks: list[Token]) -> list[Token]:
+    """"ejection fraction > 40% in echocardiography", "QTcF >= 480 msec on screening EKG": "in"/"on" before the way
+    a value is obtained, after the value, says the method (as "by" does)."""
+    out: list[Token] = []
+    for i, t in enumerate(toks):
+        if t.type == "WINDOW" and str(t.value).lower() in ("in", "on") and 0 < i < len(toks) - 1 \
+                and toks[i + 1].type == "METHOD" and toks[i - 1].type in ("UNIT", "NUMBER", "ULN", "ULNBARE"):
+            continue
+        out.append(t)
+    return out
+
+
+_GIVEN_BEFORE = frozenset({"ALLERGY", "ROUTE", "USE"})
+_NOT_GIVEN_AFTER = frozenset({"CMP", "POSTCMP", "NUMBER", "NORMAL", "BETWEEN", "ABNORMALITY", "ELEVATED", "DECREASED",
+                              "TESTWORD", "LPAR"})
+
+
+def _immune_globulin_given(toks: list[Token]) -> list[Token]:
+    """"Intramuscular immunoglobulin within the past 60 days", "hypersensitivity to immunoglobulin", "a blood
+    transfusion or immunoglobulins within 90 days": immune globulin given (the drug class), not the serum level the
+    same word names elsewhere ("immunoglobulin levels normal"). Only where a treatment is meant: after an allergy,
+    a route or a word of use, before a time window, or listed after a transfusion or a drug; never before a value."""
+    out = list(toks)
+    for i, t in enumerate(toks):
+        if t.type != "QUANTITY" or t.value != "immunoglobulin":
+            continue
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if nxt is not None and nxt.type in _NOT_GIVEN_AFTER:
+            continue
+        prev = toks[i - 1] if i else None
+        listed = i >= 2 and prev is not None and prev.type in ("OR", "COMMA", "AND") \
+            and toks[i - 2].type in ("PROCEDURE", "DRUG")
+        windowed = nxt is not None and nxt.type == "WINDOW" and i + 2 < len(toks) and toks[i + 2].type == "NUMBER"
+        if (prev is not None and prev.type in _GIVEN_BEFORE) or listed or windowed:
+            out[i] = Token("DRUG", "immune_globulin", start_pos=t.start_pos, end_pos=t.end_pos)
+    return out
+
+
+def _leading_and(toks: list[Token], text: str) -> list[Token]:
     """"...; and a total body weight > 40 kg": a sentence that opens with "and" before a measurement is one more
     demand of the list the item belongs to (the item's sentences are all required anyway). Only "and": a leading
-    "or" makes an alternative, and dropping it would change the meaning."""
-    if len(toks) > 2 and toks[0].type == "AND" and toks[1].type in ("QUANTITY", "QGROUP"):
+    "or" makes an alternative, and dropping it would change the meaning. Only the sentence's first word: "Serum
+    total and direct bilirubin" (a word the lexer dropped before "and") is no leading "and"."""
+    if len(toks) > 2 and toks[0].type == "AND" and toks[1].type in ("QUANTITY", "QGROUP") \
+            and _opens(text, toks[0]):
         return toks[1:]
     return toks
 
