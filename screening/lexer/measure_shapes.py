@@ -12,7 +12,7 @@ _MARROW = "bone_marrow_involvement"
 def measure_shapes(toks: list[Token], text: str) -> list[Token]:
     """All passes of this module, in order."""
     toks = _leading_and(_enumerator(_leading_dash(toks, text), text), text)
-    toks = _method_in(_current_value(_immune_globulin_given(toks)))
+    toks = _normal_by_method(_method_in(_current_value(_immune_globulin_given(_powers_of_ten(toks, text)))))
     return _fev1_of_fvc(_percent_of_normal(_uln_or_normal(_doubled_between(_marrow_exemption(toks)))))
 
 
@@ -164,4 +164,47 @@ def _marrow_exemption(toks: list[Token]) -> list[Token]:
                 and toks[i + 1].type == "CONDITION" and toks[i + 1].value == _MARROW:
             continue
         out.append(t)
+    return out
+
+
+def _powers_of_ten(toks: list[Token], text: str) -> list[Token]:
+    """"HCV RNA >= 10^4 IU/mL": ten to a power is one number (10000), when "^" alone stands between the two and a unit
+    follows ("x 10^9/L" is a unit of its own and never reaches here)."""
+    out: list[Token] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if t.type == "NUMBER" and float(t.value) == 10 and k + 2 < len(toks) and toks[k + 1].type == "NUMBER" \
+                and toks[k + 2].type == "UNIT" and t.end_pos is not None and toks[k + 1].start_pos is not None \
+                and text[t.end_pos:toks[k + 1].start_pos].strip() == "^" \
+                and float(toks[k + 1].value) == int(toks[k + 1].value) and 1 <= int(toks[k + 1].value) <= 12:
+            out.append(Token("NUMBER", 10.0 ** int(toks[k + 1].value), start_pos=t.start_pos, end_pos=toks[k + 1].end_pos))
+            k += 2
+            continue
+        out.append(t)
+        k += 1
+    return out
+
+
+def _normal_by_method(toks: list[Token]) -> list[Token]:
+    """"LVEF normal by MUGA scan or echocardiography", "Normal QTc interval on EKG": the ways of obtaining a normal
+    value (each a method of that very quantity) add nothing to "within the normal range", as they add nothing to a
+    threshold (compile measures_method). Only where the methods end the sentence or a list part."""
+    out = list(toks)
+    for i in range(len(out) - 2):
+        pair = [out[i].type, out[i + 1].type]
+        if pair not in (["QUANTITY", "NORMAL"], ["NORMAL", "QUANTITY"]):
+            continue
+        key = out[i].value if out[i].type == "QUANTITY" else out[i + 1].value
+        j = i + 2
+        end = j
+        while j < len(out) and out[j].type == "METHOD" and out[j].value == key:
+            end = j + 1
+            if j + 2 < len(out) and out[j + 1].type in ("OR", "AND", "COMMA") and out[j + 2].type == "METHOD":
+                j += 2
+            else:
+                break
+        if end > i + 2 and (end == len(out) or out[end].type in ("AND", "COMMA")):
+            del out[i + 2:end]
+            break
     return out
