@@ -11,7 +11,7 @@ _MARROW = "bone_marrow_involvement"
 
 def measure_shapes(toks: list[Token], text: str) -> list[Token]:
     """All passes of this module, in order."""
-    toks = _leading_and(_enumerator(_leading_dash(toks, text), text), text)
+    toks = _doubled_comparator(_leading_and(_enumerator(_leading_dash(toks, text), text), text))
     toks = _normal_by_method(_method_in(_current_value(_immune_globulin_given(_powers_of_ten(toks, text)))))
     return _fev1_of_fvc(_percent_of_normal(_uln_or_normal(_doubled_between(_marrow_exemption(toks)))))
 
@@ -208,3 +208,13 @@ def _normal_by_method(toks: list[Token]) -> list[Token]:
             del out[i + 2:end]
             break
     return out
+
+
+def _doubled_comparator(toks: list[Token]) -> list[Token]:
+    """"A minimum life expectancy of at least 1 year", "Minimum IgM level > 2 times the upper limit of normal": a
+    comparator word before the measurement that the one after it repeats (both pointing the same way)."""
+    if len(toks) > 3 and toks[0].type == "CMP" and toks[1].type in ("QUANTITY", "QGROUP") and toks[2].type == "CMP" \
+            and (toks[0].value in (">", ">=")) == (toks[2].value in (">", ">=")) \
+            and {toks[0].value, toks[2].value} <= {"<", "<=", ">", ">="}:
+        return toks[1:]
+    return toks
