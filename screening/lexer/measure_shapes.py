@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from lark import Token
 
-_PREDICTED = "_percent_predicted"
 _MARROW = "bone_marrow_involvement"
 
 
@@ -13,7 +12,7 @@ def measure_shapes(toks: list[Token], text: str) -> list[Token]:
     """All passes of this module, in order."""
     toks = _doubled_comparator(_leading_and(_enumerator(_leading_dash(toks, text), text), text))
     toks = _normal_by_method(_method_in(_current_value(_immune_globulin_given(_powers_of_ten(toks, text)))))
-    return _fev1_of_fvc(_percent_of_normal(_uln_or_normal(_doubled_between(_marrow_exemption(toks)))))
+    return _fev1_of_fvc(_uln_or_normal(_doubled_between(_marrow_exemption(toks))))
 
 
 def _opens(text: str, tok: Token) -> bool:
@@ -123,21 +122,6 @@ def _uln_or_normal(toks: list[Token]) -> list[Token]:
             continue
         out.append(t)
         k += 1
-    return out
-
-
-def _percent_of_normal(toks: list[Token]) -> list[Token]:
-    """"DLCO at least 65% of normal": for a lung function given as percent of predicted, the percent of normal is the
-    same figure (the predicted value is the normal one for the person). Other quantities keep "of normal" (a
-    creatinine clearance "> 50% of normal" has no unit of its own here)."""
-    out: list[Token] = []
-    for i, t in enumerate(toks):
-        if t.type == "NORMAL" and i >= 3 and str(t).lower() in ("normal", "of normal") \
-                and toks[i - 1].type == "UNIT" and toks[i - 1].value == "%" and toks[i - 2].type == "NUMBER" \
-                and toks[i - 3].type == "CMP" and i >= 4 and toks[i - 4].type == "QUANTITY" \
-                and str(toks[i - 4].value).endswith(_PREDICTED):
-            continue
-        out.append(t)
     return out
 
 
