@@ -76,6 +76,8 @@ from screening.rules import format_rule, parse_rule
     ("Patients may not have AST, ALT, total bilirubin or alkaline phosphatase greater than 5 times the upper "
      "limit normal", "inclusion",
      "not any(ast > 5 ULN, alt > 5 ULN, total_bilirubin > 5 ULN, alkaline_phosphatase > 5 ULN)"),
+    # FEV1 as a percent of FVC: the FEV1/FVC ratio (lexer/measure_shapes.py), not FEV1 % predicted measured by FVC
+    ("FEV1 is greater than 55 percent of FVC", "inclusion", "fev1_fvc_ratio > 55 %"),
 ])
 def test_measurement_wordings_compile_to_what_they_mean(text: str, kind: str, rule: str) -> None:
     assert compile_text(text, kind) == parse_rule(rule), format_rule(compile_text(text, kind))
@@ -91,7 +93,6 @@ def test_measurement_wordings_compile_to_what_they_mean(text: str, kind: str, ru
     ("SGOT, SGPT, and alkaline phosphatase greater than 1.5 times upper limit of normal", "exclusion"),
     ("Cardiac ejection fraction below institutional normal", "inclusion"),  # "institutional normal": which limit?
     ("Grade 3 or greater serum creatinine", "exclusion"),   # a toxicity grade, not 3 mg/dL
-    ("FEV1 is greater than 55 percent of FVC", "inclusion"),  # a ratio, not a method
     ("eGFR > 60 mL/min (Cockcroft-Gault formula)", "inclusion"),  # the formula estimates another quantity
     ("Creatinine no greater than 0.3 mg/dL above upper limit of normal for age", "inclusion"),  # an offset
     ("No uncontrolled hypertension (systolic at least 180, diastolic at least 100)", "inclusion"),  # a definition

@@ -11,6 +11,7 @@ from lark import Token, Transformer, v_args
 from .. import ir
 from ..lexer import lexicon, phrase_data
 from .helpers import Uncompilable, _Value, _all, _any, _attested, _leaves, _measures_only, _other_than, _prohibitions
+from .age_shapes import AgeShapeRules
 from .events import EventRules
 from .judgement import JudgementRules
 from .measures import MeasureRules
@@ -38,7 +39,7 @@ def _positive_event(node: ir.Node) -> bool:
 
 @v_args(inline=True)
 class CriteriaTransformer(WithinMoreRules, MeasureRules, SinceRules, QualitativeTestRules, EventRules, MedicationRules,
-                          StateRules, JudgementRules, TherapyCountRules, ConditionGroupRules,
+                          StateRules, JudgementRules, TherapyCountRules, ConditionGroupRules, AgeShapeRules,
                           Transformer):  # type: ignore[type-arg]
     """Parse tree -> IR. ``kind`` (inclusion/exclusion) decides what a bare comma list means."""
 
