@@ -152,8 +152,8 @@ class Builder(MeasureChecks, MedicationChecks):
             end = c.day if e.ongoing else e.end
             if end is None and field == "conditions" and e.course_days is not None and e.start is not None:
                 end = e.start + e.course_days  # an acute event (a myocardial infarction) is over within its course
-            if end is None and e.event and e.start is not None and e.start + longest < lo:
-                return False  # a stroke or a pneumonia of 2019: over long before the window opened
+            if end is None and e.acute and e.start is not None and e.start + longest < lo:
+                return False  # a stroke or a pneumonia of 2019 (resolved or no status): over long before the window opened
             if start is None and end is None:
                 return None
             if end is None:  # ended, date unknown: present in the window if it began inside it
@@ -172,7 +172,7 @@ class Builder(MeasureChecks, MedicationChecks):
                     [c.day - fresh, c.day - longest] if e.event else [])
             else:  # in the window: begun by the screening date, and ended (or its course) after the window opened
                 lo = window_start(c, window)  # type: ignore[arg-type]
-                points = [c.day, lo] + ([lo - e.course_days] if e.course_days else []) + ([lo - longest] if e.event else [])
+                points = [c.day, lo] + ([lo - e.course_days] if e.course_days else []) + ([lo - longest] if e.acute else [])
             return any(spans_hold(e, x) for x in points)
 
         # "within 28 days or 5 half-lives, whichever is longer": an entry older than 28 days may still lie within

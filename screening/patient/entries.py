@@ -65,6 +65,9 @@ class Entry:
     #: resolved): diagnosed and quiet, with no end date. Whether it counts as having the disease now ("diagnosis of
     #: SLE") or not ("active SLE") the criterion's wording decides, so a question about the present is left open
     dormant: bool = False
+    #: an event among the conditions with no fixed course (a stroke), whatever its status: with no end date it is over
+    #: by [condition_events] longest_days after its onset, so a look-back window opening later cannot hold it
+    acute: bool = False
 
 
 def _day(d: dt.date | DateSpan | None) -> int | None:
@@ -92,8 +95,14 @@ def _dose_forms() -> frozenset[str]:
 
 
 def _dose_form(unit: str) -> bool:
-    """"1 tablet": a count of dosage forms, not an amount of drug (medication_use.toml [dose_forms])."""
-    return " ".join(unit.strip().strip("{}").lower().split()) in _dose_forms()
+    """"1 tablet": a count of dosage forms, not an amount of drug (medication_use.toml [dose_forms]). A unit that is
+    a UCUM annotation alone ("{tbl}", "{spray}") is a count of something by definition (UCUM: an annotation stands for
+    the unit 1), so it is one too."""
+    unit = unit.strip()
+    return " ".join(unit.strip("{}").lower().split()) in _dose_forms() or _ANNOTATION_ONLY.fullmatch(unit) is not None
+
+
+_ANNOTATION_ONLY = re.compile(r"\{[^{}]*\}")
 
 
 @lru_cache(maxsize=1)
@@ -300,7 +309,8 @@ def _entries(items: list[Any] | None, category: str, field: str,
                 maybe |= frozenset(c for k, classes in medication_use()["maybe_classes"].items() if k in keys
                                    for c in classes if c not in keys)
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
-                         systemic, over_by, dated, route, course, maybe, spans, event, dormant and not event and course is None))
+                         systemic, over_by, dated, route, course, maybe, spans, event, dormant and not event and course is None,
+                         category == "condition" and course is None and is_event(leaves)))
     return tuple(out)
 
 

@@ -268,10 +268,15 @@ def _regimens() -> dict[str, frozenset[str]]:
 
 
 def _resolve_regimen(name: str) -> frozenset[str] | None:
-    """A chemotherapy regimen named by its acronym ("R-CHOP", "mFOLFOX6 x 6 cycles"): every member drug."""
-    words = normalize(re.sub(r"\([^)]*\)", " ", name)).split()
-    kept = [w for w in words if w not in _REGIMEN_WORDS and w not in _DOSE_WORDS and not _COUNT_RE.fullmatch(w)]
-    return _regimens().get(" ".join(kept)) if kept else None
+    """A chemotherapy regimen named by its acronym ("R-CHOP", "mFOLFOX6 x 6 cycles"), or a combination product by
+    its brand with a strength ("Percocet 5/325"): every member drug."""
+    bare = re.sub(r"\([^)]*\)", " ", name)
+    for form in (bare, _DOSE_RE.sub(" ", bare.lower())):  # the strength after: "Percocet 5/325 mg"
+        words = normalize(form).split()
+        kept = [w for w in words if w not in _REGIMEN_WORDS and w not in _DOSE_WORDS and not _COUNT_RE.fullmatch(w)]
+        if kept and (members := _regimens().get(" ".join(kept))) is not None:
+            return members
+    return None
 
 
 #: a name's part after "of" that says the tumour has spread or come back: not the plain tumour
