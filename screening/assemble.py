@@ -94,7 +94,7 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         m = _AT_LEAST.search(text)
         examples = _heading_words()["examples"]
         if m is None and kind == "inclusion" and examples.search(text):
-            here = _heading_context(text, ctx)  # a heading that defines, qualifies or negates keeps its own reading
+            here = _heading_context(text, ctx, kind)  # a heading that defines, qualifies or negates keeps its own reading
             if (here.kind or "inclusion") == "inclusion" and not (here.permissive or here.about_other or here.qualifier
                                                                   or here.negating or _lists_thresholds(item.children)):
                 m = examples.search(text)  # its items are alternatives: one of them, and a person
@@ -120,7 +120,7 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             else:
                 out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "heading of the sub-items below"),
                                         item.span, "header", parent))
-            _siblings(item.children, out, item.id, role, _heading_context(text, ctx))
+            _siblings(item.children, out, item.id, role, _heading_context(text, ctx, kind))
             return
     elif _is_label(text) or _no_requirement().fullmatch(text.strip(" .;:").lower()) or _label_says_nothing(text):
         out.append(ir.Criterion(item.id, kind, text, ir.Review(text, "a heading with nothing to check"),
@@ -283,7 +283,7 @@ def _siblings(items: tuple[SourceItem, ...], out: list[ir.Criterion], parent: st
             continue
         if not item.children and i + 1 < len(items) and (item.text.rstrip().endswith(":") or _cohort_line(item.text)) \
                 and not _AT_LEAST.search(item.text) and len(item.text.split()) <= 12:
-            here = _heading_context(item.text, outer)
+            here = _heading_context(item.text, outer, item.kind)
             if here.window != outer.window and ir.is_executable(
                     compile_text(item.text.rstrip(" :"), item.kind, own=outer.own, own_disease=outer.own_all)):
                 # "History of alcohol/drug abuse or dependence within 12 months of the study:": a criterion whose own

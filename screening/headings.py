@@ -75,7 +75,8 @@ class HeadingContext:
     adequate: bool = False
 
 
-def _heading_context(text: str, outer: HeadingContext) -> HeadingContext:
+def _heading_context(text: str, outer: HeadingContext, section: str | None = None) -> HeadingContext:
+    """What a heading makes of the items under it; ``section``: the kind of the section it stands in, when known."""
     words = _heading_words()
     start = "dose_cap" if words["dose_caps"].search(text) else "age_item" if _AGE_HEADING.match(text) else "start"
     excluded = words["excluded"].search(text)
@@ -101,6 +102,8 @@ def _heading_context(text: str, outer: HeadingContext) -> HeadingContext:
         part = cohort.group(0).lower().strip()
         about_other = (f"for the {part} only" if re.search(r"study|procedure", part) else
                        f"for one {part} of the study only") + ": which applies to the patient?"
+    if not about_other and (group := _patient_group(text, outer.kind or section)):
+        about_other = f"for one group of patients only ('{group}'): is the patient one of them?"
     if words["required"].search(text) and not excluded:  # "Required:" among the exclusions lists demands
         kind = "inclusion"
     judged = words["judgement"].search(text)
@@ -124,6 +127,35 @@ def _heading_context(text: str, outer: HeadingContext) -> HeadingContext:
                     group=text if len(text.split()) <= 6 and _contraception_group(text) is not None else outer.group,
                     undated=outer.undated if not window else "",
                     adequate=outer.adequate or bool(words["adequate_function"].search(text)) and not excluded)
+
+
+# a heading that names one group of patients: a short noun phrase on a patient noun, with words before it ("NRTI
+# experienced patients:") or a "with"/"who" phrase after it ("Patients with CNS metastases:"), ending in its colon;
+# not one that goes on into its items ("Patients with the following are excluded:", "Patients on:", "... due to:"),
+# nor every patient ("All subjects:"), nor a sex or childbearing group (HeadingContext.group)
+_NOT_A_GROUP = re.compile(r"\b(?:all|following|below|above|excluded|exclude|eligible|ineligible|must|should|may|include|"
+                          r"includes|including|defined|either|any|criteria|criterion|healthy|such\s+as|e\.g)\b|"
+                          r"\b(?:to|of|with|on|by|for|from|receiving|following|who\s+are|who\s+have)\s*:\s*$", re.I)
+
+
+@lru_cache(maxsize=1)
+def _patient_group_pattern() -> re.Pattern[str]:
+    nouns = "|".join(re.escape(n) for n in phrase_data()["headings"]["patient_group_nouns"])
+    return re.compile(rf"^\W*(?:for\s+)?(?P<pre>(?:[\w\-/']+\s+){{1,4}})?(?:{nouns})"
+                      rf"(?P<post>\s+(?:with|who\s+have|who\s+are|who\s+had|on|receiving)\s+[^:]{{3,60}})?\s*(?:only\s*)?:\s*$",
+                      re.I)
+
+
+def _patient_group(text: str, kind: str | None) -> str:
+    """The group a heading names ("NRTI experienced patients:", "For patients with chronic heart failure:"), or "".
+    Among the exclusions "Patients with pre-existing cardiac conditions:" introduces the conditions excluded (the items
+    are kinds of it), so a "with" phrase names a group there only after "for"."""
+    m = _patient_group_pattern().match(text)
+    if not m or not (m["pre"] or m["post"]) or _NOT_A_GROUP.search(text) or _contraception_group(text) is not None:
+        return ""
+    if not m["pre"] and kind != "inclusion" and not re.match(r"\W*for\b", text, re.I):
+        return ""
+    return text.strip().rstrip(":").strip()
 
 
 def _therapy_label(text: str) -> str:

@@ -562,3 +562,16 @@ def test_a_flat_criterion_ending_in_a_colon_lends_its_window_to_no_later_item() 
     assert ir.is_executable(items["History of alcohol abuse within 12 months of the study:"].rule)
     later = items["The subject has a history of parasitic infection"].rule
     assert not any(isinstance(n, ir.Condition) and n.window is not None for n in ir.walk(later))
+
+
+def test_a_heading_naming_one_group_of_patients_limits_its_items_to_it() -> None:
+    items = _compiled_items(
+        "Inclusion Criteria:\nNRTI experienced patients:\n - > 3 months cumulative therapy with antiretrovirals.\n"
+        "Subjects with hepatic impairment:\n - Bilirubin <= 3 mg/dL.\n - Age >= 18 years.\n"
+        "Exclusion Criteria:\nPatients with pre-existing cardiac conditions:\n - Unstable angina.\n"
+        "For patients with chronic heart failure:\n - Bradycardia.\n")
+    for text in ("> 3 months cumulative therapy with antiretrovirals", "Bilirubin <= 3 mg/dL", "Bradycardia"):
+        rule = items[text].rule
+        assert isinstance(rule, ir.Review) and "one group of patients" in rule.reason, text
+    # among the exclusions, "Patients with X:" introduces the conditions excluded, which are kinds of X
+    assert items["Unstable angina"].rule == parse_rule("condition(unstable_angina, now)")
