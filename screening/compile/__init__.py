@@ -28,6 +28,7 @@ from .timing import later_reason
 from .rewrites import below_upper_limit, lead_over_list, narrower_named_before, restricted_members_excepted
 from .except_lists import except_lists
 from .condition_grades import condition_grades
+from .devices import investigational_devices, with_devices
 from .helpers import GROUP_ATTESTATIONS, Uncompilable, _all, _any, _therapy_counts
 from .guardians import below_age_consent
 from .own_disease import (_DISEASE_ONLY, _graded_disease, _healthy, _marrow_extent, _names_only_own, _own_disease,
@@ -206,6 +207,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     toks = _graded_disease(toks)  # "NYHA class III or IV disease": heart disease
     toks = _marrow_extent(toks)
     toks = condition_grades(toks, norm)  # "peripheral neuropathy > grade 1": judged (compile.condition_grades)
+    toks, device = investigational_devices(toks)  # "investigational drug or device" (compile.devices)
     toks = except_lists(toks)  # "except: X Y", "(except X and Y)": the members joined by 'or' (compile.except_lists)
     toks = radiation_sites(toks, norm)
     toks = unless_progression(toks, norm)
@@ -241,6 +243,8 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             if joined := _joining_word(tree, norm):
                 return ir.Review(text, f"'{joined}' may tie what follows to the statement before it: one statement or two?")
         node = CriteriaTransformer(kind, own, other, heads).transform(tree)
+        if device:
+            node = with_devices(node)
         if ir.Attestation("contraception") in ir.walk(node) and not any(
                 isinstance(n, ir.Sex) or isinstance(n, ir.Attestation) and n.name in GROUP_ATTESTATIONS
                 for n in ir.walk(node)):

@@ -10,6 +10,40 @@ from lark import Token
 from ..lexer import Ordinal, lexicon
 
 _GRADE_WORD = re.compile(r"\b(?:grade|class)\s*$")
+_GRADE_ONLY = re.compile(r"\bgrade\s*$")
+
+
+def _or_worse(toks: list[Token], text: str) -> list[Token]:
+    """"grade 2 or worse": the grade or a higher one ("or greater"). Only right after the word "grade" (a CTCAE
+    grade rises as the toxicity worsens); "visual acuity 20/40 or worse", "class II heart failure or worse" stay."""
+    out, i = [], 0
+    while i < len(toks):
+        seq = toks[i:i + 3]
+        if len(seq) == 3 and seq[0].type == "NUMBER" and seq[1].type == "OR" and seq[1].value == "or" \
+                and seq[2].type == "WORD" and seq[2].value == "worse" and isinstance(seq[0].value, Ordinal) \
+                and _GRADE_ONLY.search(text.lower(), 0, seq[0].start_pos):
+            out += [seq[0], Token("POSTCMP", ">=", start_pos=seq[1].start_pos, end_pos=seq[2].end_pos)]
+            i += 3
+            continue
+        out.append(toks[i])
+        i += 1
+    return out
+
+
+def _bracketed_grade(toks: list[Token], text: str) -> list[Token]:
+    """"Peripheral neuropathy (grade 2 or greater)": the grade in brackets after its condition, read as written without
+    them. Only a whole bracket of "grade N or higher" right after a condition."""
+    out, i = [], 0
+    while i < len(toks):
+        seq = toks[i:i + 5]
+        if tuple(t.type for t in seq) == ("CONDITION", "LPAR", "NUMBER", "POSTCMP", "RPAR") \
+                and isinstance(seq[2].value, Ordinal) and _GRADE_ONLY.search(text.lower(), 0, seq[2].start_pos):
+            out += [seq[0], seq[2], seq[3]]
+            i += 5
+            continue
+        out.append(toks[i])
+        i += 1
+    return out
 
 
 def condition_grades(toks: list[Token], text: str) -> list[Token]:
@@ -20,6 +54,7 @@ def condition_grades(toks: list[Token], text: str) -> list[Token]:
     measurement ("NYHA class II or greater heart failure" is the class), nor after a list ("ascites or pleural
     effusion >= grade 2": of both, or of the last?)."""
     measured = lexicon().condition_quantities
+    toks = _bracketed_grade(_or_worse(toks, text), text)
     out, i = [], 0
     while i < len(toks):
         seq = toks[i:i + 3]
