@@ -41,6 +41,13 @@ _HEADER = re.compile(r"(following|below)\b[^:]*:\s*$|^\W*[\w\s/,&-]{0,40}:\s*$",
 _EXCEPTING_WHY = "a demand whose exceptions are the items below: a person weighs them"
 
 
+def _said_of_all_therapy(rule: ir.Node) -> bool:
+    """A person's statement about all prior therapy ("Recovered from prior therapy": statements.toml
+    [topics.recovered_from_prior_therapy]): under an NCI label naming one therapy it is said of that therapy."""
+    inner = rule.item if isinstance(rule, ir.Not) else rule
+    return inner == ir.Attestation("recovered_from_prior_therapy")
+
+
 def _label_says_nothing(text: str) -> bool:
     """"Chemotherapy: Not specified", "Hepatic: Not specified" as one item: an old NCI label with nothing under it."""
     label = nci_label(text)
@@ -143,7 +150,8 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         with_subject = compile_text(f"{ctx.subject} {joined}", kind, own=ctx.own, own_disease=ctx.own_all)
         if not isinstance(with_subject, ir.Review):
             rule = with_subject
-    if isinstance(rule, ir.Review) and ctx.label and source == text:  # "No prior therapy" under "Chemotherapy:"
+    if (isinstance(rule, ir.Review) or _said_of_all_therapy(rule)) and ctx.label and source == text:
+        # "No prior therapy" under "Chemotherapy:"; "Recovered from prior therapy" under it: from chemotherapy
         labelled = compile_text(f"{ctx.label}: {text}", kind, ctx.start, ctx.own, ctx.own_all)
         if ir.is_executable(labelled):
             rule = labelled
