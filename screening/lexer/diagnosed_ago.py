@@ -1,0 +1,67 @@
+"""When a condition was diagnosed, dated back from the screening date (session 11, combo11e): "Diagnosis of Still's
+disease more than 6 months prior to randomization", "Diagnosis of diabetes < 1 year prior to enrollment", "Type 1
+diabetes mellitus diagnosed > 5 years previously", "Diagnosed with type 2 diabetes mellitus 90 days or more prior to the
+day of screening". The time dates the diagnosis (its onset), not an episode: the condition has lasted that long, the
+shape grammars/criteria.lark reads as conditions_lasting (ir.Judged on the condition ever: without it, not met; with
+it, when it began is a person's call). Only a whole sentence of one condition and the dated comparison, with the word
+"diagnosis"/"diagnosed" before the condition or right after it; anything else leaves the item as it was (review).
+"History of malignancy < 5 years prior" (a look-back window, no diagnosis word) is not read here."""
+from __future__ import annotations
+
+import re
+
+from lark import Token
+
+_DIAGNOSED_LEAD = re.compile(r"(?:(?:a|the|confirmed|documented|established)\s+)?(?:diagnosis\s+of|diagnosed\s+with)\s*",
+                             re.I)
+_DIAGNOSED_AFTER = re.compile(r"(?:was\s+|being\s+|first\s+)?diagnosed", re.I)
+_AGO = frozenset({"previously", "ago", "earlier", "before"})
+
+
+def _gap(text: str, a: int, b: int) -> str:
+    return " ".join(text[a:b].split())
+
+
+def diagnosed_ago(toks: list[Token], text: str) -> list[Token]:
+    """CONDITION (CMP NUMBER TIMEUNIT | NUMBER TIMEUNIT POSTCMP) (PRIOR ANCHOR? | HISTORY 'previously'), the whole
+    sentence, said of a diagnosis, rewritten to CONDITION LASTING CMP NUMBER TIMEUNIT (PRIOR ANCHOR?)."""
+    kinds = [t.type for t in toks]
+    if len(toks) < 5 or kinds[0] != "CONDITION":
+        return toks
+    head = toks[0]
+    if kinds[1:4] == ["CMP", "NUMBER", "TIMEUNIT"]:
+        cmp, number, unit, rest = toks[1], toks[2], toks[3], toks[4:]
+    elif kinds[1:4] == ["NUMBER", "TIMEUNIT", "POSTCMP"]:
+        post = toks[3]
+        cmp = Token("CMP", post.value, start_pos=post.start_pos, end_pos=post.end_pos)
+        number, unit, rest = toks[1], toks[2], toks[4:]
+    else:
+        return toks
+    if [t.type for t in rest] not in (["PRIOR"], ["PRIOR", "ANCHOR"]) and not (
+            len(rest) == 1 and rest[0].type == "HISTORY" and str(rest[0].value).lower() in _AGO):
+        return toks
+    before = _gap(text, 0, head.start_pos)
+    after = _gap(text, head.end_pos, toks[1].start_pos)
+    lead = _DIAGNOSED_LEAD.fullmatch(before) is not None and after == ""
+    trailing = before == "" and _DIAGNOSED_AFTER.fullmatch(after) is not None
+    if not (lead or trailing):
+        return toks
+    tail = [t for t in rest if t.type != "HISTORY"]
+    lasting = Token("LASTING", "for", start_pos=head.end_pos, end_pos=head.end_pos)
+    return [head, lasting, cmp, number, unit, *tail]
+
+
+_AT_CONSENT = re.compile(r"(?:old\s+)?at\s+the\s+time\s+of\s+signing\s+(?:the\s+|an\s+)?(?:written\s+)?informed\s+consent"
+                         r"(?:\s+form|\s+document)?\s*[.;]?", re.I)
+
+
+def age_at_consent(toks: list[Token], text: str) -> list[Token]:
+    """"At least 18 years at the time of signing the informed consent form": a bare number of years whose tail dates
+    it to the consent is the patient's age then (the screening date), as "18 years of age" is. Only the whole
+    sentence CMP NUMBER TIMEUNIT(year) with that tail; the AGETAIL token the lexer gives "of age" is added."""
+    if [t.type for t in toks] != ["CMP", "NUMBER", "TIMEUNIT"] or toks[2].value != "year":
+        return toks
+    if _AT_CONSENT.fullmatch(text[toks[2].end_pos:].strip()) is None:
+        return toks
+    end = toks[2].end_pos
+    return [*toks, Token("AGETAIL", "of age", start_pos=end, end_pos=end)]
