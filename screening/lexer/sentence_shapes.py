@@ -1,4 +1,4 @@
-"""When a condition was diagnosed, dated back from the screening date (session 11, combo11e): "Diagnosis of Still's
+"""Sentence shapes read by small lexer rewrites (session 11, combo11e). When a condition was diagnosed, dated back from the screening date (session 11, combo11e): "Diagnosis of Still's
 disease more than 6 months prior to randomization", "Diagnosis of diabetes < 1 year prior to enrollment", "Type 1
 diabetes mellitus diagnosed > 5 years previously", "Diagnosed with type 2 diabetes mellitus 90 days or more prior to the
 day of screening". The time dates the diagnosis (its onset), not an episode: the condition has lasted that long, the
@@ -65,3 +65,15 @@ def age_at_consent(toks: list[Token], text: str) -> list[Token]:
         return toks
     end = toks[2].end_pos
     return [*toks, Token("AGETAIL", "of age", start_pos=end, end_pos=end)]
+
+
+def any_of_following(toks: list[Token], text: str) -> list[Token]:
+    """"Any of the following: myocardial infarction, stroke or transient ischaemic attack within the past 180 days":
+    "any of" opening the sentence before a colon is "at least one of" (the at_least rule: any of the members, a
+    closing window said of each). Only when the sentence opens with the word "any" and the colon follows; "any of
+    the following within 6 months" (a heading) is left as it was."""
+    if len(toks) < 3 or toks[0].type != "ATLEASTOF" or toks[1].type != "COLON" \
+            or " ".join(text[:toks[0].start_pos].split()).lower() != "any":
+        return toks
+    at = toks[0].start_pos
+    return [Token("CMP", ">=", start_pos=0, end_pos=at), Token("NUMBER", 1.0, start_pos=at, end_pos=at), *toks]
