@@ -77,3 +77,29 @@ def any_of_following(toks: list[Token], text: str) -> list[Token]:
         return toks
     at = toks[0].start_pos
     return [Token("CMP", ">=", start_pos=0, end_pos=at), Token("NUMBER", 1.0, start_pos=at, end_pos=at), *toks]
+
+
+_USED_FOR_GAPS = frozenset({"", "for", "for a total of", "for total of", "a total of", "total of"})
+
+
+def drug_used_for(toks: list[Token], text: str) -> list[Token]:
+    """"Statin use for at least six months", "Zidovudine therapy for = or > 13 months", "on L-dopa treatment for
+    total of over 6 months": a drug, the word for its use and a lower bound on how long, the whole sentence, is how
+    long it was taken (the lexer's LASTING "for" the grammar reads as medications_lasting, ir.Duration). Only "at
+    least"/"more than" (a bound below: "use < 6 months" leaves open whether none at all counts), and only "for" (or
+    "for a total of") between the use word and the comparison, nothing after the period ("statin use for at least
+    six months at the time of screening" asks of a current course: review, as "on X for > 6 months" is)."""
+    kinds = [t.type for t in toks]
+    lead = 1 if kinds[:1] == ["USE"] else 0
+    if kinds[lead:] != ["DRUG", "USE", "CMP", "NUMBER", "TIMEUNIT"] and \
+            kinds[lead:] != ["DRUG", "TREATFOR", "CMP", "NUMBER", "TIMEUNIT"]:
+        return toks
+    use, cmp = toks[lead + 1], toks[lead + 2]
+    if cmp.value not in (">=", ">") or re.fullmatch(r"[\s.;,]*", text[toks[-1].end_pos:]) is None:
+        return toks  # "... at the time of screening": a current course, or in all? (review)
+    gap = " ".join(text[use.end_pos:cmp.start_pos].split())
+    if use.type == "USE" and not gap.lower().startswith("for") or use.type == "TREATFOR" and not str(
+            use.value).lower().endswith(" for") or gap.lower() not in _USED_FOR_GAPS:
+        return toks
+    lasting = Token("LASTING", "for", start_pos=use.start_pos, end_pos=use.end_pos)
+    return [*toks[:lead + 1], lasting, *toks[lead + 2:]]
