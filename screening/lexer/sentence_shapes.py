@@ -103,3 +103,4 @@ def drug_used_for(toks: list[Token], text: str) -> list[Token]:
         return toks
     lasting = Token("LASTING", "for", start_pos=use.start_pos, end_pos=use.end_pos)
     return [*toks[:lead + 1], lasting, *toks[lead + 2:]]
+
