@@ -23,6 +23,7 @@ from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _anchor, 
                        _says_what_is_attested, _segment, _tail, _this_trial_other,
                        _treatment_before)
 from .durations import condition_durations
+from .sentence_shapes import age_at_consent, any_of_following, diagnosed_ago, drug_used_for
 from .measure_shapes import measure_shapes
 from .organs import organ_function_end
 from .results import _antibody_tests, _dipstick_grades, _plus_positive
@@ -340,7 +341,9 @@ def _read(text: str) -> tuple[list[Token], str]:
     # "colon cancer that is metastatic": the qualifier before the cancer (after "X (X)" restatements collapse)
     toks = _group_defined_later(_above_normal(_pressure_pairs(_baseline_values(_value_anchors(cancers.qualified(collapsed, text))), text)))
     toks = measure_shapes(toks, text)  # "DLCO >= 65% of normal", "...; and body weight > 40 kg" (measure_shapes.py)
-    return condition_durations(toks, text), text  # "diabetes duration > 5 years": how long it has lasted
+    toks = condition_durations(toks, text)  # "diabetes duration > 5 years": how long it has lasted
+    toks = drug_used_for(any_of_following(age_at_consent(diagnosed_ago(toks, text), text), text), text)  # sentence_shapes.py
+    return toks, text
 
 
 
