@@ -37,6 +37,8 @@ def _specific(keys: frozenset[str] | None) -> set[str]:
     ("de Novo Myelodysplastic Syndromes", {"myelodysplastic_syndrome"}),
     ("Myelodysplastic/Myeloproliferative Diseases", {"mds_mpn"}),
     ("Stage IVA Colon Cancer", {"colon_cancer"}),
+    ("Stage IV Uterine Corpus Cancer AJCC v7", {"endometrial_cancer"}),
+    ("platinum-refractory ovarian carcinoma", {"ovarian_cancer"}),
     ("Recurrent Grade 1 Follicular Lymphoma", {"follicular_lymphoma"}),
     ("stage iv prostate cancer", {"prostate_cancer"}),
     ("hormone-resistant prostate cancer", {"castration_resistant_prostate_cancer"}),
