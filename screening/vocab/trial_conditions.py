@@ -21,8 +21,8 @@ from . import _closure, _vocab, ancestors, get_concept, normalize, resolve
 #: words in front of a disease's name that say its stage, course, age group or treatment status, not its kind
 _QUALIFIER = re.compile(
     r"^\s*(?:recurrent|relapsed|refractory|previously[- ]treated|untreated|newly[- ]diagnosed|de\s+novo|adult|"
-    r"childhood|pediatric|metastatic|advanced|locally[- ]advanced|progressive|platinum[- ](?:refractory|resistant|sensitive)|"
-    r"stage\s+(?:[0-4]|i{1,3}|iv)[a-c]?\d?|"
+    r"childhood|pediatric|metastatic|advanced|locally[- ]advanced|platinum[- ](?:refractory|resistant|sensitive)|"
+    r"progressive|stage\s+(?:[0-4]|i{1,3}|iv)[a-c]?\d?|"
     r"grade\s+(?:[1-3]|i{1,3})[a-c]?|and|or)(?:\s+|\s*[,/]\s*)", re.I)
 #: a cytogenetic or FAB subtype after the disease's name: "... with t(8;21)(q22;q22)", "... with 11q23 (MLL)
 #: abnormalities", "Acute Myeloblastic Leukemia Without Maturation (M1)"
