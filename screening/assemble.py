@@ -22,6 +22,7 @@ from .cohorts import section_cohorts as _section_cohorts
 from .headings import _HEADING_WINDOW, _SECTION, HeadingContext, _excepting, _heading_context
 from .segment import has_sections, nci_label
 from .trial import SourceItem, Trial
+from .vocab.trial_conditions import own_conditions
 
 _AT_LEAST = re.compile(r"\b(?:at least (?P<n>\d+|one|two|three|four|five)|(?P<more>more than (?:\d+|one|two|three))|"
                        r"(?P<ormore>\d+|one|two|three) or more|(?P<one>(?:only |any |exactly )?(?:one|1|either))(?= of\b))"
@@ -457,14 +458,6 @@ def _permissions_beside_bans(criteria: list[ir.Criterion]) -> list[ir.Criterion]
     return out
 
 
-def _own_conditions(trial: Trial) -> frozenset[str]:
-    """The trial's own conditions with everything broader ("breast cancer" -> malignancy, neoplasm)."""
-    keys: set[str] = set()
-    for name in trial.conditions:
-        keys |= vocab.resolve("condition", name) or set()
-    return frozenset(keys)
-
-
 def _excludes_own(rule: ir.Node, kind: str, own: frozenset[str], negated: bool = False) -> str | None:
     """A condition of the trial's own kind that the rule holds against the patient ("Any active malignancy"
     in a cancer trial): it means another one than the trial's, which no rule can say."""
@@ -515,11 +508,9 @@ def _unheaded(criteria: list[ir.Criterion]) -> list[ir.Criterion]:
 def compile_trial(trial: Trial) -> ir.CompiledTrial:
     """Every source item becomes a criterion; nothing is dropped."""
     criteria = _structured(trial)
-    own = _own_conditions(trial)
-    leaves = frozenset(k for k in own if not any(k != o and k in vocab.ancestors(o) for o in own))
     # a condition the vocabularies do not know, or know only by something broader ("peritoneal cavity cancer" ->
     # cancer), may be the patient's: then a bare "disease" cannot be read as the most specific ones alone
-    known = all(leaves & (vocab.resolve("condition", name) or set()) for name in trial.conditions)
+    own, leaves, known = own_conditions(trial.conditions)
     top = HeadingContext(own=leaves, own_all=known)
     sections = _section_cohorts(trial)
     if not sections:
