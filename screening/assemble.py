@@ -143,6 +143,12 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
     if ctx.prior and not _TIMED.search(source):
         source = f"Prior {source}"  # "Prior Treatment: Excluded: Chemotherapy."
     rule = compile_text(source, kind, ctx.start, ctx.own, ctx.own_all)
+    if ctx.history and not _TIMED.search(source) and any(
+            isinstance(n, ir.Condition) and n.window is not None and n.window.amount == 0 for n in ir.walk(rule)):
+        # "History of any of the following: Panic disorder": a history too, not the disorder now
+        ever = compile_text(f"History of {source}", kind, ctx.start, ctx.own, ctx.own_all)
+        rule = ever if ir.is_executable(ever) else ir.Review(text, "under a heading that asks for a history: ever, "
+                                                                   "or now?")
     if ctx.start != "start" and isinstance(rule, ir.Review):  # not a dose cap after all: read it as a criterion
         rule = compile_text(source, kind, own=ctx.own, own_disease=ctx.own_all)
     if isinstance(rule, ir.Review) and ctx.subject:  # "More than 2 months" under "Life expectancy:"

@@ -22,7 +22,9 @@ def heading_words() -> dict[str, re.Pattern[str]]:
     def pattern(name: str, words: list[str]) -> str:
         if name == "excepting":  # at the end: "except:", "except adequately treated:"
             # ("except for nondisease-related conditions, e.g.:" too)
-            return r"\b(?:" + alternation(words) + r")\b[\w\s,'/.-]{0,40}:\s*$"
+            # ("Prior malignancy, unless free of it for 5 years. Subjects may enter earlier if they have received
+            # curative treatment for the following:": what follows "unless" and ends on the list names the exceptions)
+            return r"\b(?:" + alternation(words) + r")\b[\w\s,'/.-]{0,40}:\s*$|\bunless\b[^:]{0,200}\bthe\s+following\s*:\s*$"
         if name == "list_intro":  # at the very end, or a colon
             return r":\s*$|\b(?:" + alternation(words) + r")\W*$"
         if name == "examples":  # "Relapsed solid tumors, including:" (an inclusion heading whose items are examples)

@@ -73,6 +73,9 @@ class HeadingContext:
     # "Adequate organ function as defined below:": an item asking a liver or kidney value to be above a limit lost or
     # reversed its comparator (_reversed_ceiling)
     adequate: bool = False
+    # "History of any of the following:", "Patients with a history of meeting DSM-IV criteria for any:": an item under
+    # it with no time of its own ("Panic disorder") is a history too, not a condition now (precision review s11)
+    history: bool = False
 
 
 def _heading_context(text: str, outer: HeadingContext, section: str | None = None) -> HeadingContext:
@@ -126,7 +129,13 @@ def _heading_context(text: str, outer: HeadingContext, section: str | None = Non
                     own_all=outer.own_all, prior=bool(section["prior"]) if section else outer.prior,
                     group=text if len(text.split()) <= 6 and _contraception_group(text) is not None else outer.group,
                     undated=outer.undated if not window else "",
-                    adequate=outer.adequate or bool(words["adequate_function"].search(text)) and not excluded)
+                    adequate=outer.adequate or bool(words["adequate_function"].search(text)) and not excluded,
+                    history=outer.history or _HISTORY_HEADING.search(text) is not None)
+
+
+# "History of any of the following:", "a history of meeting DSM-IV criteria for any:" (not a family history, which is
+# about relatives: other_person)
+_HISTORY_HEADING = re.compile(r"(?<!family )\bhistory\s+of\b", re.I)
 
 
 # a heading that names one group of patients: a short noun phrase on a patient noun, with words before it ("NRTI

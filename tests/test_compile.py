@@ -575,3 +575,17 @@ def test_a_heading_naming_one_group_of_patients_limits_its_items_to_it() -> None
         assert isinstance(rule, ir.Review) and "one group of patients" in rule.reason, text
     # among the exclusions, "Patients with X:" introduces the conditions excluded, which are kinds of X
     assert items["Unstable angina"].rule == parse_rule("condition(unstable_angina, now)")
+
+
+def test_a_history_heading_dates_its_items_and_an_exceptions_heading_allows_them() -> None:
+    items = _compiled_items(
+        "Exclusion Criteria:\nPatients with a history of meeting DSM-IV criteria for any:\n - Panic disorder.\n"
+        " - Current major depression.\n"
+        "Prior malignancy, unless free of it for >= 3 years. Exceptions include the following:\n"
+        " - Carcinoma in situ of the breast.\n"
+        "Any of the following:\n - Obsessive compulsive disorder.\n")
+    assert items["Panic disorder"].rule == parse_rule("condition(panic_disorder)")  # a history, not the disorder now
+    assert items["Current major depression"].rule == parse_rule("condition(major_depressive_disorder, now)")
+    allowed = items["Carcinoma in situ of the breast"].rule  # an exception to the heading, never an exclusion
+    assert isinstance(allowed, ir.Review) and "allowed" in allowed.reason
+    assert items["Obsessive compulsive disorder"].rule == parse_rule("condition(obsessive_compulsive_disorder, now)")
