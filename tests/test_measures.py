@@ -27,7 +27,7 @@ from screening.rules import format_rule, parse_rule
     ("Magnesium ≥ lower limit of normal", "inclusion", "magnesium >= 1 LLN"),
     ("Albumin < LLN", "exclusion", "albumin < 1 LLN"),
     ("Creatinine normal for age", "inclusion", "creatinine <= 1 ULN"),
-    ("Normal cardiac ejection fraction", "inclusion", "all(ejection_fraction >= 1 LLN, ejection_fraction <= 1 ULN)"),
+    ("Normal cardiac ejection fraction", "inclusion", "ejection_fraction >= 1 LLN"),
     # comparators split by spaces or words
     ("ANC > = 750 cells/uL", "inclusion", "neutrophil_count >= 750 cells/uL"),
     ("CD4+(T4) lymphocytes = or < 400 cells/mm3", "inclusion", "cd4_count <= 400 cells/mm3"),
