@@ -16,10 +16,11 @@ from lark import Token
 from .. import cancers, vocab
 from ..patient import route_name
 from .lexicon import Lexicon, Ordinal, _route_text, compound_words, lexicon, phrase_data, phrase_key
-from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _anchor, _attested, _before_drug,
+from .anchors import _anchor, _at_anchor, _period_window, _plan_before_window
+from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _attested, _before_drug,
                        _coordinated_heads, _condition_lasting, _drug_allergy_end, _drug_before, _drug_nouns, _drug_property_end,
                        _genotypes, _half_lives_at, _joined_number, _match,
-                       _next_kind, _at_anchor, _groups_after_leads, _period_window, _plan_before_window, _since_after,
+                       _next_kind, _groups_after_leads, _since_after,
                        _says_what_is_attested, _segment, _tail, _this_trial_other,
                        _treatment_before)
 from .durations import condition_durations
