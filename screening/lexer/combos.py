@@ -11,6 +11,8 @@ import re
 
 from lark import Token
 
+from .tokens import ActiveToken
+
 #: dropped words that say "now" ("current" and "currently" are tokens of their own, not dropped)
 _NOW = frozenset({"active", "ongoing"})
 #: dropped words that may come before them ("Patients with any active or ...", "Has an ongoing or ...")
@@ -29,6 +31,21 @@ def dangling_at_start(out: list[Token], t: Token, nxt: Token | None, text: str) 
         return False  # "Active or recent bleeding": a time of its own
     dropped = re.findall(r"[a-z]+", text[:t.start_pos].lower())
     return bool(dropped) and not _NOW.isdisjoint(dropped) and set(dropped) <= _NOW | _LEAD
+
+
+def active_member(toks: list[Token], i: int, text: str) -> list[Token]:
+    """"Any active or uncontrolled infection": the active condition the dropped word names, and the "or" before the
+    qualified one (``toks[i]`` is the "or"); nothing when no qualifier stands between ("Ongoing or active
+    infection" is one condition) or the sentence does not end on the condition."""
+    j = i + 1
+    while j < len(toks) and toks[j].type == "JUDGED":
+        j += 1
+    if j == i + 1 or j != len(toks) - 1 or toks[j].type != "CONDITION":
+        return []  # anything after the condition ("requiring IV antibiotics") may be said of both members
+    if not _NOW.isdisjoint(re.findall(r"[a-z]+", text[toks[i].end_pos:toks[i + 1].start_pos].lower())):
+        return []  # "ongoing or active uncontrolled infection": "or" joins two words of now, the qualifier is both's
+    c = toks[j]
+    return [ActiveToken(c.type, c.value, start_pos=c.start_pos, end_pos=c.end_pos), toks[i]]
 
 
 #: what may follow the condition said to be optional

@@ -9,7 +9,7 @@ from functools import lru_cache
 from lark import Token
 
 from .. import units, vocab
-from .combos import dangling_at_start, upper_time_as_window, with_or_without
+from .combos import active_member, dangling_at_start, upper_time_as_window, with_or_without
 from .lexicon import phrase_data
 
 
@@ -519,7 +519,10 @@ def _collapse(toks: list[Token], text: str = "") -> list[Token]:
             i += 1
             continue
         if dangling_at_start(out, t, toks[i + 1] if i + 1 < len(toks) else None, text):
-            i += 1  # "Ongoing or active infection": the first word dropped (lexer.combos)
+            # "Ongoing or active infection": the first word dropped (lexer.combos); "any active or uncontrolled
+            # infection": the active one, or the uncontrolled one a person weighs
+            out.extend(active_member(toks, i, text))
+            i += 1
             continue
         if window := upper_time_as_window(out, toks, i, text):
             out.append(window)  # "myocardial infarction < 6 months prior to study drug" (lexer.combos)
