@@ -28,9 +28,9 @@ from .sentence_shapes import age_at_consent, any_of_following, diagnosed_ago, dr
 from .measure_shapes import measure_shapes
 from .organs import organ_function_end
 from .results import _antibody_tests, _dipstick_grades, _plus_positive
-from .passes import (_above_normal, _group_defined_later, _baseline_values, _bound_windows, _collapse, _cumulative_durations,
-                     _ever_after, _generic_illness, _infection_with,
-                     _high_dose_judged, _longer_wait_last, _metastatic_sites, _pressure_pairs, _settings_after, _value_anchors)
+from .passes import (_group_defined_later, _bound_windows, _collapse, _cumulative_durations, _ever_after, _generic_illness,
+                     _infection_with, _high_dose_judged, _longer_wait_last, _metastatic_sites, _settings_after)
+from .values import _above_normal, _baseline_values, _pressure_pairs, _value_anchors
 from .tokens import (_CMP_SYMBOL, _NEW_CLAUSE, _ROMAN, _STAGE, ActiveToken, LexError, Raw, _phrase_token, _tok,
                      normalize_text, raw_tokens)
 
