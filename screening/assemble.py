@@ -102,7 +102,8 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         m = _AT_LEAST.search(text)
         examples = _heading_words()["examples"]
         if m is None and kind == "inclusion" and examples.search(text):
-            here = _heading_context(text, ctx, kind)  # a heading that defines, qualifies or negates keeps its own reading
+            # a heading that defines, qualifies or negates keeps its own reading
+            here = _heading_context(text, ctx, kind)
             if (here.kind or "inclusion") == "inclusion" and not (here.permissive or here.about_other or here.qualifier
                                                                   or here.negating or _lists_thresholds(item.children)):
                 m = examples.search(text)  # its items are alternatives: one of them, and a person

@@ -24,7 +24,8 @@ def heading_words() -> dict[str, re.Pattern[str]]:
             # ("except for nondisease-related conditions, e.g.:" too)
             # ("Prior malignancy, unless free of it for 5 years. Subjects may enter earlier if they have received
             # curative treatment for the following:": what follows "unless" and ends on the list names the exceptions)
-            return r"\b(?:" + alternation(words) + r")\b[\w\s,'/.-]{0,40}:\s*$|\bunless\b[^:]{0,200}\bthe\s+following\s*:\s*$"
+            return (r"\b(?:" + alternation(words) + r")\b[\w\s,'/.-]{0,40}:\s*$"
+                    r"|\bunless\b[^:]{0,200}\bthe\s+following\s*:\s*$")
         if name == "list_intro":  # at the very end, or a colon
             return r":\s*$|\b(?:" + alternation(words) + r")\W*$"
         if name == "examples":  # "Relapsed solid tumors, including:" (an inclusion heading whose items are examples)

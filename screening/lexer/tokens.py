@@ -4,6 +4,7 @@ into raw words with their spans, and the lark Tokens the grammar reads.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,8 +84,7 @@ def _phrase_token(raws: list[Raw], i: int, kind: str, value: Any, end: int) -> T
 
 def _after_active(raws: list[Raw], i: int) -> bool:
     """"active" right before ``raws[i]``, or before up to three one-word qualifiers of phrases.toml [judged]."""
-    from .lexicon import phrase_data  # the lexicon builds on this module
-    words = _one_word_qualifiers(phrase_data)
+    words = _one_word_qualifiers()
     for j in range(i - 1, max(i - 5, -1), -1):
         if raws[j].text == "active":
             return True
@@ -93,14 +93,10 @@ def _after_active(raws: list[Raw], i: int) -> bool:
     return False
 
 
-_QUALIFIER_WORDS: frozenset[str] | None = None
-
-
-def _one_word_qualifiers(phrase_data: Any) -> frozenset[str]:
-    global _QUALIFIER_WORDS
-    if _QUALIFIER_WORDS is None:
-        _QUALIFIER_WORDS = frozenset(p for p in phrase_data()["judged"]["phrases"] if " " not in p and "-" not in p)
-    return _QUALIFIER_WORDS
+@lru_cache(maxsize=1)
+def _one_word_qualifiers() -> frozenset[str]:
+    from .lexicon import phrase_data  # the lexicon builds on this module
+    return frozenset(p for p in phrase_data()["judged"]["phrases"] if " " not in p and "-" not in p)
 
 
 def _tok(kind: str, value: Any, r: Raw) -> Token:
