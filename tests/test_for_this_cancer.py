@@ -6,9 +6,9 @@ import pytest
 
 from screening import ir
 from screening.compile import compile_text
-from screening.evaluate import screen
-from screening.patient import parse_patient
 from screening.rules import format_rule
+
+from trial_text import screen_rule
 
 _NSCLC = frozenset({"non_small_cell_lung_cancer"})
 
@@ -34,6 +34,5 @@ def test_this_cancer_stays_in_review_outside_a_cancer_trial(own: frozenset[str])
 def test_probe_for_this_cancer(procedures: list[dict[str, str]], verdict: str) -> None:
     text = "No prior radiotherapy for this malignancy"
     rule = compile_text(text, "inclusion", own=_NSCLC)
-    trial = ir.CompiledTrial("T1", "probe", "test", "", (ir.Criterion("c-1", "inclusion", text, rule),))
-    patient = parse_patient({"id": "p", "as_of": "2026-11-24", "procedures": procedures})
-    assert screen(trial, patient).results[0].verdict == verdict
+    assert screen_rule(rule, "inclusion", text, {"id": "p", "as_of": "2026-11-24", "procedures": procedures}).verdict \
+        == verdict

@@ -8,16 +8,15 @@ from typing import Any
 
 import pytest
 
-from screening import ir, units, vocab
+from screening import units, vocab
 from screening.compile import compile_text
-from screening.evaluate import screen
-from screening.patient import parse_patient
+
+from trial_text import screen_rule
 
 
 def _verdict(text: str, kind: str, **record: Any) -> str:
     rule = compile_text(text, kind)
-    trial = ir.CompiledTrial("T1", "probe", "test", "", (ir.Criterion("c-1", kind, text, rule),))
-    return screen(trial, parse_patient({"id": "p", "as_of": "2026-11-24", **record})).results[0].verdict
+    return screen_rule(rule, kind, text, {"id": "p", "as_of": "2026-11-24", **record}).verdict
 
 
 def _meds(name: str) -> list[dict[str, str]]:

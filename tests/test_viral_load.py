@@ -13,11 +13,11 @@ import pytest
 
 from screening import ir
 from screening.compile import compile_text, compile_trial
-from screening.evaluate import screen
 from screening.ingest import load_trial
-from screening.patient import parse_patient
 from screening.rules import format_rule, parse_rule
 from screening.segment import split_criteria
+
+from trial_text import screen_rule
 
 _DATA = json.loads((Path(__file__).parent / "cases" / "phrases" / "viral_load.json").read_text("utf-8"))
 _OWN = frozenset(_DATA["own"])
@@ -43,8 +43,7 @@ def test_viral_load_stays_in_review(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", _cases("probes_with_own"))
 def test_probe_patient_in_an_hiv_trial(case: dict[str, Any]) -> None:
     rule = compile_text(case["text"], case["kind"], own=_OWN)
-    trial = ir.CompiledTrial("T1", "probe", "test", "", (ir.Criterion("c-1", case["kind"], case["text"], rule),))
-    assert screen(trial, parse_patient(case["patient"])).results[0].verdict == case["verdict"], case["why"]
+    assert screen_rule(rule, case["kind"], case["text"], case["patient"]).verdict == case["verdict"], case["why"]
 
 
 _SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))

@@ -11,9 +11,9 @@ import pytest
 
 from screening import ir
 from screening.compile import compile_text
-from screening.evaluate import screen
-from screening.patient import parse_patient
 from screening.rules import format_rule, parse_rule
+
+from trial_text import screen_rule
 
 _DATA = json.loads((Path(__file__).parent / "cases" / "phrases" / "vocab11a.json").read_text("utf-8"))
 
@@ -37,9 +37,8 @@ def test_another_is_other_than_the_trials_own(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", _cases("probes_with_own"))
 def test_probe_patient_gets_the_expected_verdict(case: dict[str, Any]) -> None:
     rule = _compile(case)
-    trial = ir.CompiledTrial("T1", "probe", "test", "", (ir.Criterion("c-1", case["kind"], case["text"], rule),))
-    result = screen(trial, parse_patient(case["patient"]))
-    assert result.results[0].verdict == case["verdict"], (case.get("why", ""), result.results[0].reason)
+    result = screen_rule(rule, case["kind"], case["text"], case["patient"])
+    assert result.verdict == case["verdict"], (case.get("why", ""), result.reason)
 
 
 @pytest.mark.parametrize("case", _cases("reasons"))
