@@ -8,6 +8,7 @@ import re
 from lark import Token
 
 from ..lexer import Ordinal, lexicon
+from ..lexer.tokens import rewrite_runs
 
 _GRADE_WORD = re.compile(r"\b(?:grade|class)\s*$")
 _GRADE_ONLY = re.compile(r"\bgrade\s*$")
@@ -16,34 +17,26 @@ _GRADE_ONLY = re.compile(r"\bgrade\s*$")
 def _or_worse(toks: list[Token], text: str) -> list[Token]:
     """"grade 2 or worse": the grade or a higher one ("or greater"). Only right after the word "grade" (a CTCAE
     grade rises as the toxicity worsens); "visual acuity 20/40 or worse", "class II heart failure or worse" stay."""
-    out, i = [], 0
-    while i < len(toks):
+    def at(toks: list[Token], i: int) -> tuple[list[Token], int] | None:
         seq = toks[i:i + 3]
         if len(seq) == 3 and seq[0].type == "NUMBER" and seq[1].type == "OR" and seq[1].value == "or" \
                 and seq[2].type == "WORD" and seq[2].value == "worse" and isinstance(seq[0].value, Ordinal) \
                 and _GRADE_ONLY.search(text.lower(), 0, seq[0].start_pos):
-            out += [seq[0], Token("POSTCMP", ">=", start_pos=seq[1].start_pos, end_pos=seq[2].end_pos)]
-            i += 3
-            continue
-        out.append(toks[i])
-        i += 1
-    return out
+            return [seq[0], Token("POSTCMP", ">=", start_pos=seq[1].start_pos, end_pos=seq[2].end_pos)], 3
+        return None
+    return rewrite_runs(toks, at)
 
 
 def _bracketed_grade(toks: list[Token], text: str) -> list[Token]:
     """"Peripheral neuropathy (grade 2 or greater)": the grade in brackets after its condition, read as written without
     them. Only a whole bracket of "grade N or higher" right after a condition."""
-    out, i = [], 0
-    while i < len(toks):
+    def at(toks: list[Token], i: int) -> tuple[list[Token], int] | None:
         seq = toks[i:i + 5]
         if tuple(t.type for t in seq) == ("CONDITION", "LPAR", "NUMBER", "POSTCMP", "RPAR") \
                 and isinstance(seq[2].value, Ordinal) and _GRADE_ONLY.search(text.lower(), 0, seq[2].start_pos):
-            out += [seq[0], seq[2], seq[3]]
-            i += 5
-            continue
-        out.append(toks[i])
-        i += 1
-    return out
+            return [seq[0], seq[2], seq[3]], 5
+        return None
+    return rewrite_runs(toks, at)
 
 
 def condition_grades(toks: list[Token], text: str) -> list[Token]:
@@ -55,8 +48,7 @@ def condition_grades(toks: list[Token], text: str) -> list[Token]:
     effusion >= grade 2": of both, or of the last?)."""
     measured = lexicon().condition_quantities
     toks = _bracketed_grade(_or_worse(toks, text), text)
-    out, i = [], 0
-    while i < len(toks):
+    def at(toks: list[Token], i: int) -> tuple[list[Token], int] | None:
         seq = toks[i:i + 3]
         kinds = tuple(t.type for t in seq)
         if kinds == ("CONDITION", "CMP", "NUMBER"):
@@ -66,21 +58,16 @@ def condition_grades(toks: list[Token], text: str) -> list[Token]:
         elif kinds == ("CONDITION", "NUMBER", "POSTCMP"):
             cond, op, grade, said = seq[0], seq[2].value, seq[1].value, seq[1:]
         else:
-            out.append(toks[i])
-            i += 1
-            continue
+            return None
         before = toks[i - 1].type if i else ""
         if not isinstance(grade, Ordinal) or cond.value in measured or op not in (">=", ">") \
                 or before in ("QUANTITY", "QGROUP", "CMP") \
                 or (kinds[0] == "CONDITION" and before in ("OR", "AND", "COMMA")):
-            out.append(toks[i])
-            i += 1
-            continue
+            return None
         start = said[0].start_pos
         if (word := _GRADE_WORD.search(text, 0, start)) is not None:  # the NUMBER token holds the numeral only
             start = word.start()
         words = " ".join(text[start:said[-1].end_pos].split())  # "> grade 1", "grade 2 or greater"
-        out += [Token("JUDGED", words, start_pos=seq[0].start_pos, end_pos=seq[-1].end_pos),
-                Token("CONDITION", cond.value, start_pos=cond.start_pos, end_pos=cond.end_pos)]
-        i += 3
-    return out
+        return [Token("JUDGED", words, start_pos=seq[0].start_pos, end_pos=seq[-1].end_pos),
+                Token("CONDITION", cond.value, start_pos=cond.start_pos, end_pos=cond.end_pos)], 3
+    return rewrite_runs(toks, at)

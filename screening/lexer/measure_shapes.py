@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from lark import Token
 
+from .tokens import rewrite_runs
+
 _MARROW = "bone_marrow_involvement"
 
 
@@ -110,19 +112,14 @@ def _uln_or_normal(toks: list[Token]) -> list[Token]:
     """"bilirubin <= 1.5 x ULN or within normal institutional limits": a value within the normal range is below its
     upper limit, so "or normal" adds nothing to a bound of at least 1 x ULN from above. Only after such an upper
     bound ("<", "<=") whose multiple is at least 1, and only where the sentence (or a list part) ends."""
-    out: list[Token] = []
-    k = 0
-    while k < len(toks):
-        t = toks[k]
-        if t.type == "OR" and k + 1 < len(toks) and toks[k + 1].type == "NORMAL" and k >= 3 \
+    def at(toks: list[Token], k: int) -> tuple[list[Token], int] | None:
+        if toks[k].type == "OR" and k + 1 < len(toks) and toks[k + 1].type == "NORMAL" and k >= 3 \
                 and toks[k - 1].type == "ULN" and toks[k - 2].type == "NUMBER" and toks[k - 3].type == "CMP" \
                 and toks[k - 3].value in ("<", "<=") and float(toks[k - 2].value) >= 1 \
                 and (k + 2 == len(toks) or toks[k + 2].type in ("COMMA", "AND", "OR")):
-            k += 2
-            continue
-        out.append(t)
-        k += 1
-    return out
+            return [], 2
+        return None
+    return rewrite_runs(toks, at)
 
 
 def _fev1_of_fvc(toks: list[Token]) -> list[Token]:
@@ -154,20 +151,16 @@ def _marrow_exemption(toks: list[Token]) -> list[Token]:
 def _powers_of_ten(toks: list[Token], text: str) -> list[Token]:
     """"HCV RNA >= 10^4 IU/mL": ten to a power is one number (10000), when "^" alone stands between the two and a unit
     follows ("x 10^9/L" is a unit of its own and never reaches here)."""
-    out: list[Token] = []
-    k = 0
-    while k < len(toks):
+    def at(toks: list[Token], k: int) -> tuple[list[Token], int] | None:
         t = toks[k]
         if t.type == "NUMBER" and float(t.value) == 10 and k + 2 < len(toks) and toks[k + 1].type == "NUMBER" \
                 and toks[k + 2].type == "UNIT" and t.end_pos is not None and toks[k + 1].start_pos is not None \
                 and text[t.end_pos:toks[k + 1].start_pos].strip() == "^" \
                 and float(toks[k + 1].value) == int(toks[k + 1].value) and 1 <= int(toks[k + 1].value) <= 12:
-            out.append(Token("NUMBER", 10.0 ** int(toks[k + 1].value), start_pos=t.start_pos, end_pos=toks[k + 1].end_pos))
-            k += 2
-            continue
-        out.append(t)
-        k += 1
-    return out
+            power = int(toks[k + 1].value)
+            return [Token("NUMBER", 10.0 ** power, start_pos=t.start_pos, end_pos=toks[k + 1].end_pos)], 2
+        return None
+    return rewrite_runs(toks, at)
 
 
 def _normal_by_method(toks: list[Token]) -> list[Token]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from lark import Token
 
@@ -97,6 +97,22 @@ def _after_active(raws: list[Raw], i: int) -> bool:
 def _one_word_qualifiers() -> frozenset[str]:
     from .lexicon import phrase_data  # the lexicon builds on this module
     return frozenset(p for p in phrase_data()["judged"]["phrases"] if " " not in p and "-" not in p)
+
+
+def rewrite_runs(toks: list[Token], at: Callable[[list[Token], int], tuple[list[Token], int] | None]) -> list[Token]:
+    """``toks`` with each run of tokens that ``at(toks, i)`` recognises at ``i`` replaced: ``at`` gives the
+    replacement and the run's length, or None to keep ``toks[i]`` as it is (the loop of a token pass, written once)."""
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        hit = at(toks, i)
+        if hit is None:
+            out.append(toks[i])
+            i += 1
+        else:
+            out += hit[0]
+            i += hit[1]
+    return out
 
 
 def _tok(kind: str, value: Any, r: Raw) -> Token:
