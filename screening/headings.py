@@ -140,11 +140,10 @@ _HISTORY_HEADING = re.compile(r"(?<!family )\bhistory\s+of\b", re.I)
 
 # a heading that names one group of patients: a short noun phrase on a patient noun, with words before it ("NRTI
 # experienced patients:") or a "with"/"who" phrase after it ("Patients with CNS metastases:"), ending in its colon;
-# not one that goes on into its items ("Patients with the following are excluded:", "Patients on:", "... due to:"),
-# nor every patient ("All subjects:"), nor a sex or childbearing group (HeadingContext.group)
-_NOT_A_GROUP = re.compile(r"\b(?:all|following|below|above|excluded|exclude|eligible|ineligible|must|should|may|include|"
-                          r"includes|including|defined|either|any|criteria|criterion|healthy|such\s+as|e\.g)\b|"
-                          r"\b(?:to|of|with|on|by|for|from|receiving|following|who\s+are|who\s+have)\s*:\s*$", re.I)
+# not one that goes on into its items ("Patients with the following are excluded:": phrases.toml [headings]
+# not_a_patient_group; "Patients on:", "... due to:": _LEADS_ON), nor every patient ("All subjects:"), nor a sex or
+# childbearing group (HeadingContext.group)
+_LEADS_ON = re.compile(r"\b(?:to|of|with|on|by|for|from|receiving|following|who\s+are|who\s+have)\s*:\s*$", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -160,7 +159,8 @@ def _patient_group(text: str, kind: str | None) -> str:
     Among the exclusions "Patients with pre-existing cardiac conditions:" introduces the conditions excluded (the items
     are kinds of it), so a "with" phrase names a group there only after "for"."""
     m = _patient_group_pattern().match(text)
-    if not m or not (m["pre"] or m["post"]) or _NOT_A_GROUP.search(text) or _contraception_group(text) is not None:
+    if not m or not (m["pre"] or m["post"]) or _heading_words()["not_a_patient_group"].search(text) \
+            or _LEADS_ON.search(text) or _contraception_group(text) is not None:
         return ""
     if not m["pre"] and kind != "inclusion" and not re.match(r"\W*for\b", text, re.I):
         return ""
