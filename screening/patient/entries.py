@@ -241,6 +241,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
             keys, maybe = vocab.split_doubtful(keys)
         leaves = frozenset() if keys is None else _leaves(keys)
         allergy = isinstance(it, AllergyIn)
+        dormant = False
         if allergy:  # an allergy lasts unless the record says it no longer holds
             start, end = _day(it.onset), None
             spans = _spans(it.onset)
@@ -259,8 +260,6 @@ def _entries(items: list[Any] | None, category: str, field: str,
             start = end = _day(it.date)
             spans = _spans(it.date)
             ongoing = False
-        if category != "condition":
-            dormant = False
         dose = dose_unit = None
         systemic = True
         route = None
@@ -296,9 +295,10 @@ def _entries(items: list[Any] | None, category: str, field: str,
             summary += f" ({it.route})"
         course = course_days(keys) if category == "procedure" else event_days(leaves) if category == "condition" else None
         event = False
+        uncoursed_event = category == "condition" and is_event(leaves)  # a stroke, a pneumonia: no fixed course
         if category == "condition" and course is not None and start is not None and end is None:
             ongoing = False  # an acute event (a myocardial infarction) is over within its course, whatever the status
-        elif category == "condition" and ongoing and end is None and it.status is None and is_event(leaves):
+        elif uncoursed_event and ongoing and end is None and it.status is None:
             ongoing, event = False, True  # a stroke or a pneumonia with no status: over when, the record does not say
         over_by = _day(as_of) if category == "condition" and not ongoing and end is None else None
         dated = allergy or start is not None or end is not None or (
@@ -309,8 +309,8 @@ def _entries(items: list[Any] | None, category: str, field: str,
                 maybe |= frozenset(c for k, classes in medication_use()["maybe_classes"].items() if k in keys
                                    for c in classes if c not in keys)
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
-                         systemic, over_by, dated, route, course, maybe, spans, event, dormant and not event and course is None,
-                         category == "condition" and course is None and is_event(leaves)))
+                         systemic, over_by, dated, route, course, maybe, spans, event,
+                         dormant and not event and course is None, uncoursed_event and course is None))
     return tuple(out)
 
 
