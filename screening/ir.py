@@ -6,8 +6,8 @@ Values are in canonical units (see ``screening.units``), fixed when the node is 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import ClassVar
+from dataclasses import dataclass, field, replace
+from typing import Callable, ClassVar
 
 OPS: frozenset[str] = frozenset({"<", "<=", ">", ">=", "=="})
 KINDS: tuple[str, ...] = ("inclusion", "exclusion")
@@ -223,12 +223,15 @@ class Condition(Node):
     ``exceptions`` are concepts that do not count (``except in situ carcinoma of the cervix``).
     ``active``: read after the word "active" ("active lupus nephritis"): a condition the record says is in remission
     or inactive does not count as present now (without the word, whether it does is left open).
+    ``diagnosed``: "diagnosed with X within 1 year": the entry's onset (its date of diagnosis) lies in the window; an
+    entry that began earlier does not count though it is still present (only with a look-back window).
     """
 
     concept: str
     window: Window | None = None
     exceptions: tuple[str, ...] = ()
     active: bool = False
+    diagnosed: bool = False
     key: ClassVar[str] = "condition"
 
 
@@ -396,6 +399,15 @@ def polar_walk(node: Node, negated: bool = False):  # type: ignore[no-untyped-de
     yield node, negated
     for child in children(node):
         yield from polar_walk(child, negated != isinstance(node, Not))
+
+
+def map_leaves(node: Node, f: Callable[[Node], Node]) -> Node:
+    """The tree with every leaf replaced by ``f(leaf)`` (the logic above kept as it is)."""
+    if isinstance(node, (Not, Judged)):
+        return replace(node, item=map_leaves(node.item, f))
+    if isinstance(node, (All, AnyOf, AtLeast)):
+        return replace(node, items=tuple(map_leaves(i, f) for i in node.items))
+    return f(node)
 
 
 def is_executable(node: Node) -> bool:

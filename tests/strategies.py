@@ -105,7 +105,10 @@ def medications(draw: st.DrawFn) -> Node:
 @st.composite
 def conditions(draw: st.DrawFn) -> Node:
     keys = _keys(_concepts("condition"))
-    return Condition(draw(keys), draw(event_windows), tuple(draw(st.lists(keys, max_size=3))))
+    window = draw(event_windows)
+    now = window is not None and window.amount == 0
+    return Condition(draw(keys), window, tuple(draw(st.lists(keys, max_size=3))), now and draw(st.booleans()),
+                     window is not None and not now and draw(st.booleans()))
 
 
 def leaves() -> st.SearchStrategy[Node]:

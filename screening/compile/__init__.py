@@ -25,7 +25,8 @@ from .disease_words import disease_free, staged_purpose
 from .study_words import study_reason
 from .judgement import this_trial_before
 from .timing import later_reason
-from .rewrites import below_upper_limit, lead_over_list, narrower_named_before, restricted_members_excepted
+from .rewrites import (below_upper_limit, diagnosed_in_window, lead_over_list, narrower_named_before,
+                       restricted_members_excepted)
 from .except_lists import except_lists
 from .condition_grades import condition_grades
 from .devices import investigational_devices, with_devices
@@ -261,7 +262,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         if kind == "exclusion" and below_upper_limit(node):
             return ir.Review(text, "an exclusion of values below a multiple of the upper limit of normal: an exception "
                                    "another item makes, or a demand filed under the exclusions?")
-        return lead_over_list(restricted_members_excepted(node), toks)
+        return diagnosed_in_window(lead_over_list(restricted_members_excepted(node), toks), toks, norm)
     except VisitError as exc:
         orig = exc.orig_exc
         if isinstance(orig, (Uncompilable, ScreeningError, ValueError)):

@@ -3,6 +3,8 @@ of a list, a class beside one of its members named with a dose, a condition an e
 exclusion no protocol means. Each returns the node unchanged when its case does not apply."""
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import replace
 
 from lark import Token
@@ -102,3 +104,32 @@ def _except_narrower(node: ir.Node, named: set[str]) -> ir.Node:
     if isinstance(node, (ir.All, ir.AnyOf)):
         return type(node)(tuple(_except_narrower(i, named) for i in node.items))
     return node
+
+
+# "diagnosed with", "diagnosis of": said of the conditions named after it, or of the one just before it when a time
+# frame follows ("CMV retinitis diagnosed within one month"); not "prior to diagnosis", where the diagnosis is an anchor
+_DIAGNOSED = re.compile(r"\b(?:newly |first |initially )?(?:diagnosed|diagnosis)\b(?: (?:of|with|as)\b)?")
+_DIAGNOSED_THEN_TIME = re.compile(r"(?: (?:in|within|during|over))")
+_DIAGNOSIS_AS_ANCHOR = re.compile(r"\b(?:prior to|before|after|since|at|from|following|time of|date of|months of|years "
+                                  r"of|weeks of|days of) (?:the )?(?:initial |first |original )?diagnosis\b")
+
+
+def diagnosed_in_window(node: ir.Node, toks: list[Token], text: str) -> ir.Node:
+    """"Have been diagnosed with hepatitis within the past 30 days", "prostate cancer diagnosed within 1 year prior to
+    entry": the condition began in the window (its onset), not merely lasted into it (a cancer diagnosed three years
+    ago and still present is no diagnosis within one year; ir.Condition.diagnosed)."""
+    if _DIAGNOSIS_AS_ANCHOR.search(text) or not (m := _DIAGNOSED.search(text)):
+        return node
+    named = {str(t.value) for t in toks if t.type == "CONDITION" and t.start_pos >= m.end()}
+    before = [t for t in toks if t.end_pos <= m.start()]
+    if before and before[-1].type == "CONDITION" and _DIAGNOSED_THEN_TIME.match(text, m.end()):
+        named.add(str(before[-1].value))
+    # "concurrent malignancies or malignancies diagnosed within 5 years": one node may hold both, present or new
+    times = Counter(str(t.value) for t in toks if t.type == "CONDITION")
+    named = {k for k in named if times[k] == 1}
+
+    def mark(leaf: ir.Node) -> ir.Node:
+        if isinstance(leaf, ir.Condition) and leaf.concept in named and leaf.window is not None and leaf.window.amount:
+            return replace(leaf, diagnosed=True)
+        return leaf
+    return ir.map_leaves(node, mark) if named else node

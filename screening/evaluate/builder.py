@@ -88,13 +88,13 @@ class Builder(MeasureChecks, MedicationChecks):
 
     def _entry_check(self, field: str, concept: str | None, window: ir.Window | None,
                      exceptions: tuple[str, ...] = (), kind: str = "", systemic: bool = False,
-                     route: str | None = None, local_maybe: bool = True, active: bool = False
-                     ) -> Callable[[Patient, Context], tuple[list[Entry], list[Entry], Outcome | None]]:
+                     route: str | None = None, local_maybe: bool = True, active: bool = False,
+                     diagnosed: bool = False) -> Callable[[Patient, Context], tuple[list[Entry], list[Entry], Outcome | None]]:
         """Shared matching for conditions, medications, procedures, immunizations and studies.
 
         Returns (matching entries, entries that might match, a ready 'absent' outcome or None). With a
         ``route``, an entry by another route does not match, and one with no route (or a route no
-        spelling names) may.
+        spelling names) may. ``diagnosed``: the entry's onset must lie in the window (ir.Condition.diagnosed).
         """
         routes = route_members(route) if route else frozenset()
         known_routes = record_routes()
@@ -104,7 +104,7 @@ class Builder(MeasureChecks, MedicationChecks):
         label = ("systemic " if systemic else f"{route.replace('_', '-')} " if route else "") + (
             _concept_name(concept) if concept else "participation in another study") + (
             " other than " + " or ".join(_concept_name(x) for x in exceptions) if exc and field == "medications" else ""
-        ) + _window_text(window)
+        ) + (" diagnosed" if diagnosed and window is not None and window.amount else "") + _window_text(window)
         # a class question ("any biologic", "a live vaccine") cannot be answered "no" from an entry
         # whose class we do not know; an entry that is broader than the concept asked about
         # ("tuberculosis" when the criterion says "active tuberculosis") may or may not be it
@@ -129,6 +129,8 @@ class Builder(MeasureChecks, MedicationChecks):
                 return False  # began after the screening date
             if days is None:
                 return True
+            if diagnosed and not now_only:  # "diagnosed within 1 year": when it began, not whether it lasted
+                return None if e.start is None else window_start(c, window) <= e.start  # type: ignore[arg-type]
             if now_only:
                 if e.ongoing or (e.end is not None and e.end >= c.day):
                     return True
@@ -244,8 +246,9 @@ class Builder(MeasureChecks, MedicationChecks):
 
     def _simple_event(self, field: str, concept: str | None, window: ir.Window | None,
                       exceptions: tuple[str, ...] = (), systemic: bool = False, route: str | None = None,
-                      active: bool = False) -> Check:
-        match = self._entry_check(field, concept, window, exceptions, systemic=systemic, route=route, active=active)
+                      active: bool = False, diagnosed: bool = False) -> Check:
+        match = self._entry_check(field, concept, window, exceptions, systemic=systemic, route=route, active=active,
+                                  diagnosed=diagnosed)
         label = match.label  # type: ignore[attr-defined]
         why = ("cannot rule out {}: {} may be one (unrecognised, less specific or undated, or in the part of the period "
                "that depends on the drug's half-life)" if window is not None and window.bound else
@@ -263,7 +266,10 @@ class Builder(MeasureChecks, MedicationChecks):
         return check
 
     def _build_Condition(self, node: ir.Condition) -> Check:
-        listed = self._simple_event("conditions", node.concept, node.window, node.exceptions, active=node.active)
+        listed = self._simple_event("conditions", node.concept, node.window, node.exceptions, active=node.active,
+                                    diagnosed=node.diagnosed)
+        if node.diagnosed:  # a test, a procedure or a finding shows the condition, not when it was first diagnosed
+            return listed
         if node.concept in _unlisted_states() and not node.exceptions:
             return self._unlisted_state(node, listed)
         if node.concept in _states_from_procedures() and not node.exceptions:

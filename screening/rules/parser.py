@@ -233,10 +233,10 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def flag(self, meta: Meta, name: Token) -> Node:
         return Flag(str(name), span=self._span(meta))
 
-    def condition(self, meta: Meta, active: Token | None, name: Token, window: Window | None,
+    def condition(self, meta: Meta, active: Token | None, name: Token, diagnosed: Token | None, window: Window | None,
                   exceptions: tuple[str, ...] | None) -> Node:
         return Condition(self._concept(name, "condition"), window, exceptions or (), active is not None,
-                         span=self._span(meta))
+                         diagnosed is not None and window is not None and window.amount > 0, span=self._span(meta))
 
     def exceptions(self, meta: Meta, *names: Token) -> tuple[str, ...]:
         return tuple(self._concept(n, "condition") for n in names)

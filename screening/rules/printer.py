@@ -150,7 +150,8 @@ class _Printer:
     def _print_Condition(self, node: Condition, level: int | None) -> str:
         exceptions = f"except [{', '.join(node.exceptions)}]" if node.exceptions else None
         name = ("active " if node.active else "") + node.concept
-        return self._call("condition", name, node.window and _window(node.window), exceptions)
+        window = node.window and ("diagnosed " if node.diagnosed else "") + _window(node.window)
+        return self._call("condition", name, window, exceptions)
 
     def _print_Medication(self, node: Medication, level: int | None) -> str:
         d = node.dose
