@@ -37,7 +37,10 @@ def _excepting(text: str) -> bool:
     return bool(_heading_words()["excepting"].search(text))
 
 
-_HEADING_WINDOW = re.compile(r"\b(?:within|in the (?:last|past|previous))\s+(?:the\s+)?(?:last\s+|past\s+)?"
+# "within 30 days prior to study entry", "in the past 6 months", "in the 8 weeks prior to Screening" (not "in the 3
+# months after surgery": a period that does not end at screening)
+_HEADING_WINDOW = re.compile(r"\b(?:within|(?:in|during) the (?:last|past|previous|preceding)|(?:in|during) the(?=\s+\d+\s+\w+"
+                             r"\s+(?:prior to|before)\b))\s+(?:the\s+)?(?:last\s+|past\s+)?"
                              r"\d+\s+(?:hours?|days?|weeks?|months?|years?)(?:\s+(?:prior to|before|of)\s+[\w ]+)?", re.I)
 
 
