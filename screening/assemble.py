@@ -30,6 +30,11 @@ _AT_LEAST = re.compile(r"\b(?:at least (?P<n>\d+|one|two|three|four|five)|(?P<mo
                        r"\b[^:]*?(?:following|below|criteria|eligible)", re.I)
 
 
+@lru_cache(maxsize=1)
+def _at_least_tail() -> frozenset[str]:
+    return frozenset(phrase_data()["headings"]["at_least_tail"])
+
+
 def _at_least_count(m: re.Match[str]) -> int:
     """'at least two' -> 2; 'more than one' -> 2; 'two or more' -> 2."""
     if m.re is _heading_words()["examples"] or m["one"]:
@@ -116,6 +121,8 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             members = tuple(c.rule for c in parts if c.parent == item.id)
             own = text[:m.start()].strip()
             own_tokens = [t for t in tokenize(own)[0] if t.type not in ("POS", "COLON")] if own else []
+            if not own_tokens and m.re is _AT_LEAST:  # "... which has not responded to chemotherapy:" qualifies them all
+                own_tokens = [w for w in re.findall(r"[a-z]+", text[m.end():].lower()) if w not in _at_least_tail()]
             why = "a demand with examples of it below: a person weighs the heading" if m.re is examples \
                 else "the sentence around 'at least N of the following' needs a person"
             rule: ir.Node = ir.Review(text, why) \
