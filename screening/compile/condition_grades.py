@@ -39,6 +39,19 @@ def _bracketed_grade(toks: list[Token], text: str) -> list[Token]:
     return rewrite_runs(toks, at)
 
 
+def _grade_compared(toks: list[Token]) -> list[Token]:
+    """"Peripheral neuropathy grade >= 2": the word "grade" before a comparison of a whole number 0-5 after a condition,
+    read as "peripheral neuropathy >= grade 2" (the numeral a rank, never a measured value)."""
+    def at(toks: list[Token], i: int) -> tuple[list[Token], int] | None:
+        seq = toks[i:i + 4]
+        if tuple(t.type for t in seq) == ("CONDITION", "WORD", "CMP", "NUMBER") and str(seq[1].value).lower() == "grade" \
+                and not isinstance(seq[3].value, Ordinal) and float(seq[3].value).is_integer() and 0 <= seq[3].value <= 5:
+            number = Token("NUMBER", Ordinal(seq[3].value), start_pos=seq[3].start_pos, end_pos=seq[3].end_pos)
+            return [seq[0], seq[2], number], 4
+        return None
+    return rewrite_runs(toks, at)
+
+
 def condition_grades(toks: list[Token], text: str) -> list[Token]:
     """CONDITION CMP grade, grade POSTCMP CONDITION, CONDITION grade POSTCMP: the condition after the qualifier
     "grade N or higher" (JUDGED), which the grammar reads as "uncontrolled X". Only a condition no measurement grades
@@ -47,7 +60,7 @@ def condition_grades(toks: list[Token], text: str) -> list[Token]:
     measurement ("NYHA class II or greater heart failure" is the class), nor after a list ("ascites or pleural
     effusion >= grade 2": of both, or of the last?)."""
     measured = lexicon().condition_quantities
-    toks = _bracketed_grade(_or_worse(toks, text), text)
+    toks = _bracketed_grade(_or_worse(_grade_compared(toks), text), text)
     def at(toks: list[Token], i: int) -> tuple[list[Token], int] | None:
         seq = toks[i:i + 3]
         kinds = tuple(t.type for t in seq)

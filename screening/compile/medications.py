@@ -10,6 +10,7 @@ from lark import Token, Transformer, v_args
 from .. import ir, units, vocab
 from ..errors import ScreeningError
 from ..lexer import Ordinal, lexicon
+from ..lexer.replacement import replacement_phrases
 from .helpers import (Uncompilable, _all, _any, _dose, _drug_settings, _excepting, _leaves, _purpose, _qualifier,
                       _recovered_from, _set, _setting, _within_upto, _words_after)
 
@@ -59,6 +60,7 @@ class MedicationRules(Transformer):  # type: ignore[type-arg]
         words = {str(t.value).lower() for t in toks if t.type == "JUDGED"}
         # "nephrotoxic drugs": the lexer reads a drug property only before a drug noun, as any medication (phrases.toml
         # [setting] drug_properties); the property is the person's call
+        words -= set(replacement_phrases())  # "steroids other than physiologic replacement doses" (lexer/replacement.py)
         if not words <= _DRUG_QUALIFIERS and toks[-1].value != vocab.ANY_SUBSTANCE:
             raise Uncompilable(f"'{sorted(words - _DRUG_QUALIFIERS)[0]}' before a drug")
         use = [str(t.value).lower() for t in toks if t.type == "USE"]

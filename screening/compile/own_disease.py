@@ -35,6 +35,8 @@ def _healthy(text: str, start: str) -> ir.Node | None:
         return None
     healthy = ir.Not(ir.Judged("not healthy", ir.Condition(vocab.ANY_CONDITION, ir.Window(0))))
     rest = text[m.end():].strip(" .;,")
+    if rest.lower() in phrase_data()["healthy"]["judged_by"]:  # "in good health as determined by the investigator"
+        return healthy
     if not rest or all(w in people for w in rest.lower().split()):
         return healthy
     from . import _compile_sentence  # the sentence compiler reads the rest

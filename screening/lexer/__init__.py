@@ -27,6 +27,7 @@ from .durations import condition_durations
 from .sentence_shapes import age_at_consent, any_of_following, diagnosed_ago, drug_used_for
 from .measure_shapes import measure_shapes
 from .organs import organ_function_end
+from .replacement import replacement_after_drug
 from .results import _antibody_tests, _dipstick_grades, _plus_positive
 from .passes import (_group_defined_later, _bound_windows, _collapse, _cumulative_durations, _ever_after, _generic_illness,
                      _infection_with, _high_dose_judged, _longer_wait_last, _metastatic_sites, _settings_after)
@@ -302,6 +303,10 @@ def _read(text: str) -> tuple[list[Token], str]:
             toks.append(Token("HISTORY", "prior", start_pos=r.start, end_pos=raws[j - 1].end))
         elif kind == "NEGFLAG":  # "non-pregnant": not pregnant
             toks.extend(_negated_flag(raws, i, j, value))
+        elif kind == "AGECMP":  # "older than 65 years": an age (said once) and its comparison
+            if not any(t.type == "AGE" for t in toks):
+                toks.append(Token("AGE", text[r.start:raws[j - 1].end], start_pos=r.start, end_pos=raws[j - 1].end))
+            toks.append(Token("CMP", value, start_pos=r.start, end_pos=raws[j - 1].end))
         elif kind == "NEG" and j - i > 1 and raws[j - 1].text in ("concurrent", "current") \
                 and _next_kind(raws, j, choice, lx) not in ("HISTORY", "PRIOR", "NEGHIST"):
             # "no concurrent radiotherapy": the negation and the time frame (now) it carries
@@ -334,7 +339,7 @@ def _read(text: str) -> tuple[list[Token], str]:
         i = j
     toks = _cumulative_durations(toks)  # "6 months of prior cumulative ZDV therapy": a duration (passes.py)
     toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(_settings_after(_ever_after(toks)))), text))
-    toks = _high_dose_judged(_longer_wait_last(toks))
+    toks = replacement_after_drug(_high_dose_judged(_longer_wait_last(toks)))  # replacement.py
     collapsed = _collapse(toks, text)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed, text)

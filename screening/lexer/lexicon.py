@@ -211,6 +211,10 @@ def lexicon() -> Lexicon:
         add(phrases, "CMP", op)
     for op, phrases in d["postfix_comparators"].items():
         add(phrases, "POSTCMP", op)
+    add([f"{lead} {noun}" for lead in d["replacement_doses"]["leads"] for noun in d["replacement_doses"]["nouns"]],
+        "REPLDOSE")
+    for op, phrases in d["age_comparators"].items():
+        add(phrases, "AGECMP", op)
     simple = [("window", "WINDOW"), ("prior", "PRIOR"), ("history", "HISTORY"), ("negation", "NEG"),
               ("positive", "POS"), ("negative", "NEGRES"), ("high_dose", "HIGHDOSE"), ("use", "USE"),
               ("procedure_use", "PROCUSE"), ("age", "AGE"), ("age_tail", "AGETAIL"), ("pregnant", "PREGNANT"),

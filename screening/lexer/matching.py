@@ -142,6 +142,8 @@ def _condition_lasting(toks: list[Token], raws: list[Raw], j: int, choice: list[
     """"for" between a condition (perhaps with its abbreviation in parentheses) and a comparison of time: "type 2
     diabetes for at least 90 days", "rheumatoid arthritis (RA) for >= 3 months" (how long it has lasted)."""
     types = [t.type for t in toks[-4:]]
+    if types[-2:] == ["LPAR", "RPAR"]:  # "type 2 diabetes (diagnosed clinically) for ...": only filler words inside
+        types = [t.type for t in toks[-6:-2]]
     if not (types[-1:] in (["CONDITION"], ["CGROUP"]) or types == ["CONDITION", "LPAR", "CONDITION", "RPAR"]):
         return False
     k = j + 1 if j < len(raws) and raws[j].kind == "cmp" else j + choice[j] if j < len(raws) and choice[j] and \

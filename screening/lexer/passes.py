@@ -385,6 +385,11 @@ def _collapse(toks: list[Token], text: str = "") -> list[Token]:
             reach = toks[end - 1].end_pos
             i = end
             continue
+        if out and t.type == "LPAR" and i + 1 < len(toks) and toks[i + 1].type == "RPAR":
+            # "type 2 diabetes mellitus (diagnosed clinically)": parentheses that held only filler words
+            reach = toks[i + 1].end_pos
+            i += 2
+            continue
         if out and t.type == "LPAR" and i + 2 < len(toks) and toks[i + 2].type == "RPAR" and _restates(out[-1], toks[i + 1]):
             reach = toks[i + 2].end_pos
             i += 3
