@@ -15,6 +15,7 @@ from functools import lru_cache
 from . import ir, statements, units, vocab
 from .compile import compile_text
 from .compile.helpers import _age, _all, _any
+from .compile.wrong_list import swapped_section
 from .compile.reproductive_groups import _NOT_CHILDBEARING, _contraception_group
 from .lexer import lexicon, phrase_data, tokenize
 from .cohorts import cohort_line as _cohort_line, heading_words as _heading_words, population_cohorts as _population_cohorts
@@ -538,7 +539,7 @@ def compile_trial(trial: Trial) -> ir.CompiledTrial:
                 why = (f"'{concept.replace('_', ' ')}' takes in the trial's own condition "
                        f"({', '.join(trial.conditions)}): another one than the trial's?")
                 criteria[k] = replace(c, rule=ir.Review(c.text, why))
-    criteria = _permissions_beside_bans(criteria)
+    criteria = swapped_section(_permissions_beside_bans(criteria))
     if trial.criteria_text and not has_sections(trial.criteria_text):
         criteria = _unheaded(criteria)
     note = ""
