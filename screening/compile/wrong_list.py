@@ -46,6 +46,13 @@ def healthy_meets(node: ir.Node) -> bool | None:
     return None
 
 
+def _sick_side(node: ir.Node) -> bool:
+    """A threshold or test in the rule that a healthy adult does not meet: "ECOG < 1 or > 3", "HbA1c < 6.5 % or
+    > 10 %" exclude both sides of a window the trial wants (patients who are ill, but not too ill), on purpose."""
+    return any(isinstance(n, (ir.Measure, ir.TestResult)) and (met := healthy_meets(n)) is not None and met == negated
+               for n, negated in ir.polar_walk(node))
+
+
 def _known(key: str) -> bool:
     try:
         units.get_quantity(key)
@@ -96,7 +103,7 @@ def wrong_list(node: ir.Node, text: str) -> ir.Node:
     """An exclusion item's rule, or a review node when the item is a demand in the wrong list."""
     if (m := _wording().search(text)) is not None:
         return ir.Review(text, WORDING.format(what=f"'{m[0].strip()}'"))
-    if isinstance(node, ir.Review) or not healthy_meets(node):
+    if isinstance(node, ir.Review) or not healthy_meets(node) or _sick_side(node):
         return node
     return ir.Review(text, REASON.format(what=_shown(node)))
 
