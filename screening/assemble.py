@@ -15,6 +15,7 @@ from functools import lru_cache
 from . import ir, statements, units
 from .compile import compile_text
 from .compile.helpers import _age, _all, _any
+from .compile.wrong_list import swapped_section
 from .compile.reproductive_groups import _NOT_CHILDBEARING, _contraception_group
 from .lexer import lexicon, phrase_data, tokenize
 from .cohorts import cohort_line as _cohort_line, heading_words as _heading_words, population_cohorts as _population_cohorts
@@ -465,7 +466,7 @@ def compile_trial(trial: Trial) -> ir.CompiledTrial:
             i = j + 1
     if own:
         _review_own(criteria, own, trial.conditions)
-    criteria = _permissions_beside_bans(criteria)
+    criteria = swapped_section(_permissions_beside_bans(criteria))
     if trial.criteria_text and not has_sections(trial.criteria_text):
         criteria = _unheaded(criteria)
     note = ""

@@ -50,6 +50,8 @@ class QuantityDef:
     shows: str | None = None
     #: which reference limits "normal" holds it to: "upper", "lower" or "both"
     normal: str = "both"
+    #: what a healthy adult has: (low, high) in the canonical unit, or a qualitative result ("negative"); None unknown
+    healthy: tuple[float, float] | str | None = None
 
 
 KINDS = ("numeric", "ordinal", "titer", "qualitative")
@@ -83,7 +85,16 @@ def _quantity(key: str, d: dict[str, Any]) -> QuantityDef:
         min=d.get("min"), max=d.get("max"), max_age_days=None if age is False else int(age),
         bare_units=tuple((float(lo), float(hi), str(u)) for lo, hi, u in d.get("bare_units", ())),
         thresholds=(float(d["thresholds"][0]), float(d["thresholds"][1])) if "thresholds" in d else None,
-        shows=d.get("shows"), normal=_normal(key, d.get("normal", "both")))
+        shows=d.get("shows"), normal=_normal(key, d.get("normal", "both")), healthy=_healthy(key, d.get("healthy")))
+
+
+def _healthy(key: str, value: Any) -> tuple[float, float] | str | None:
+    if value is None or isinstance(value, str):
+        return value
+    low, high = (float(v) for v in value)
+    if low > high:
+        raise ValueError(f"quantities.toml [{key}]: healthy must be [low, high]")
+    return low, high
 
 
 def _normal(key: str, side: str) -> str:

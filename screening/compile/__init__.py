@@ -42,6 +42,7 @@ from .sites import _THIS_CANCER, for_this_cancer, radiation_sites, unless_progre
 from .sentences import _STATEMENT_HEADS, _under_label, label_therapy, split_sentences
 from .run_together import _indication, _joining_word, _measure_run, _start_for
 from .transformer import CriteriaTransformer
+from .wrong_list import wrong_list
 
 __all__ = ["CriteriaTransformer", "Uncompilable", "compile_any", "compile_sentence", "compile_text", "compile_trial",
            "criteria_parser", "label_therapy", "source_hash", "split_sentences"]
@@ -314,7 +315,13 @@ def _allowance_demand(text: str, kind: str, start: str, own: frozenset[str]) -> 
 def compile_text(text: str, kind: str, start: str = "start", own: frozenset[str] = frozenset(),
                  own_disease: bool = True) -> ir.Node:
     """An item's own text -> IR. Sentences that compile are combined; one that does not becomes a
-    review part, unless some sentence could change the meaning of the rest (then the whole item)."""
+    review part, unless some sentence could change the meaning of the rest (then the whole item). An
+    exclusion every healthy patient meets is a demand in the wrong list: review (compile.wrong_list)."""
+    node = _compile_text(text, kind, start, own, own_disease)
+    return wrong_list(node, text) if kind == "exclusion" else node
+
+
+def _compile_text(text: str, kind: str, start: str, own: frozenset[str], own_disease: bool) -> ir.Node:
     sentences = split_sentences(text)
     if not sentences:
         return ir.Review(text, "empty item")
