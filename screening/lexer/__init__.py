@@ -27,7 +27,7 @@ from .durations import condition_durations
 from .sentence_shapes import age_at_consent, any_of_following, diagnosed_ago, drug_used_for
 from .measure_shapes import measure_shapes
 from .organs import organ_function_end
-from .condition_words import drug_with_class, now_or_within, past_as_ever, shared_qualifier, shown_by
+from .condition_words import drug_with_class, infinitive_lead, now_or_within, past_as_ever, needs_judged_use, shared_qualifier, shown_by, window_before_drugs
 from .results import _antibody_tests, _dipstick_grades, _plus_positive
 from .passes import (_group_defined_later, _bound_windows, _collapse, _cumulative_durations, _ever_after, _generic_illness,
                      _infection_with, _high_dose_judged, _longer_wait_last, _metastatic_sites, _settings_after)
@@ -163,9 +163,10 @@ def _read(text: str) -> tuple[list[Token], str]:
             toks.append(Token("NUMBER", value, start_pos=r.start, end_pos=raws[j - 1].end))
             i = _after_number(raws, j, text, toks, lx)
             continue
-        if r.kind == "num" and i + 1 < n and raws[i + 1].kind == "word" and raws[i + 1].start == r.end \
+        if r.kind == "num" and i + 1 < n and raws[i + 1].kind == "word" and text[r.end:raws[i + 1].start] in ("", "-") \
                 and (hit := _match(raws, i, lx)) and hit[1][0] == "DRUG":
-            # "3TC": a drug whose name begins with a digit, written as one word (read as "3" and "TC", total cholesterol)
+            # "3TC", "5-FU", "6-MP": a drug whose name begins with a digit, written as one word (else read as a number
+            # before a word: "3" and "TC", total cholesterol)
             j, (kind, value) = hit
             toks.append(Token("DRUG", value, start_pos=r.start, end_pos=raws[j - 1].end))
             i = j
@@ -352,7 +353,8 @@ def _read(text: str) -> tuple[list[Token], str]:
     toks = measure_shapes(toks, text)  # "DLCO >= 65% of normal", "...; and body weight > 40 kg" (measure_shapes.py)
     toks = condition_durations(toks, text)  # "diabetes duration > 5 years": how long it has lasted
     toks = drug_used_for(any_of_following(age_at_consent(diagnosed_ago(toks, text), text), text), text)  # sentence_shapes.py
-    toks = shown_by(shared_qualifier(now_or_within(drug_with_class(toks)), text), text)  # condition_words.py
+    toks = infinitive_lead(toks, text)
+    toks = shown_by(shared_qualifier(needs_judged_use(window_before_drugs(now_or_within(drug_with_class(toks))), text), text), text)  # condition_words.py
     return toks, text
 
 

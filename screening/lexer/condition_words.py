@@ -10,6 +10,7 @@ from lark import Token
 
 from .. import vocab
 from .lexicon import phrase_data
+from .passes import _ever_after
 
 #: tokens a condition list may hold before the method that showed it
 _CONDITION_LIST = frozenset({"CONDITION", "CGROUP", "COMMA", "OR", "AND", "JUDGED", "HISTORY", "PRIOR", "NEG", "USE",
@@ -33,7 +34,7 @@ def shown_by(toks: list[Token], text: str) -> list[Token]:
 def past_as_ever(toks: list[Token], text: str) -> list[Token]:
     """"Treatment with any monoclonal antibody in the past", "Have received IL-2 in the past": an open "in the past"
     (no amount of time after it) closing a sentence says ever, as "at any time" does (phrases.toml [ever]); it
-    becomes that token for passes._ever_after to read. "In the past 6 months" is a window and stays one."""
+    is read as that phrase (passes._ever_after). "In the past 6 months" is a window and stays one."""
     if not toks or toks[-1].type != "WINDOW":
         return toks
     w = toks[-1]
@@ -45,7 +46,9 @@ def past_as_ever(toks: list[Token], text: str) -> list[Token]:
         u = toks[uses[0]]
         return [*toks[:uses[0]], Token("HISTORY", str(u.value), start_pos=u.start_pos, end_pos=u.end_pos),
                 *toks[uses[0] + 1:-1]]
-    return [*toks[:-1], Token("EVER", str(w.value), start_pos=w.start_pos, end_pos=w.end_pos)]
+    ever = _ever_after([*toks[:-1], Token("EVER", str(w.value), start_pos=w.start_pos, end_pos=w.end_pos)])
+    # where "at any time" would not be read either, the window stays (and the sentence in review, as before)
+    return toks if any(t.type == "WORD" and t.start_pos == w.start_pos for t in ever) else ever
 
 
 def _tenseless(word: str) -> bool:
@@ -100,17 +103,17 @@ def _head_of(c: Token, text: str) -> str | None:
 
 
 def drug_with_class(toks: list[Token]) -> list[Token]:
-    """"Coumadin anticoagulant therapy", "macrolide antimicrobials": a drug written next to a class it belongs to names
+    """"Coumadin anticoagulant therapy", "macrolide antimicrobials", "BCG vaccines": a drug (or vaccine) written next to a class it belongs to names
     the drug (the class adds nothing); one token, spanning both. Two drugs neither of which is under the other
     ("antiretroviral protease inhibitor": some protease inhibitors are no antiretrovirals) stay, in review."""
     out: list[Token] = []
     for t in toks:
         prev = out[-1] if out else None
-        if prev is not None and prev.type == t.type == "DRUG" and isinstance(prev.value, str) and isinstance(t.value, str) \
+        if prev is not None and prev.type == t.type and t.type in ("DRUG", "VACCINE") and isinstance(prev.value, str) and isinstance(t.value, str) \
                 and prev.value != t.value:
             narrower = prev if t.value in vocab.ancestors(prev.value) else t if prev.value in vocab.ancestors(t.value) else None
             if narrower is not None:
-                out[-1] = Token("DRUG", narrower.value, start_pos=prev.start_pos, end_pos=t.end_pos)
+                out[-1] = Token(t.type, narrower.value, start_pos=prev.start_pos, end_pos=t.end_pos)
                 continue
         out.append(t)
     return out
@@ -134,3 +137,59 @@ def now_or_within(toks: list[Token]) -> list[Token]:
         out.append(t)
         i += 1
     return out
+
+
+_WINDOW_PARTS = ("WINDOW", "NUMBER", "TIMEUNIT", "BOUND", "PRIOR", "ANCHOR")
+_DRUG_LIST = frozenset({"DRUG", "COMMA", "OR", "AND", "SYSTEMIC", "ROUTE"})
+
+
+def window_before_drugs(toks: list[Token]) -> list[Token]:
+    """"Treatment within 28 days of randomization with another investigational agent": the window said between the
+    use word and the drugs it is about; moved after them, where the grammar reads a window. Only a sentence that is
+    a use word, one window and a list of drugs."""
+    at = 1 if toks and toks[0].type == "NEG" else 0
+    if len(toks) < at + 5 or toks[at].type != "USE" or toks[at + 1].type != "WINDOW" or toks[at + 2].type != "NUMBER" \
+            or toks[at + 3].type != "TIMEUNIT":
+        return toks
+    end = at + 4
+    while end < len(toks) and toks[end].type in ("BOUND", "PRIOR", "ANCHOR"):
+        end += 1
+    rest = toks[end:]
+    if not rest or rest[0].type not in ("DRUG", "SYSTEMIC", "ROUTE") or any(t.type not in _DRUG_LIST for t in rest):
+        return toks
+    return [*toks[:at + 1], *rest, *toks[at + 1:end]]
+
+
+def needs_judged_use(toks: list[Token], text: str) -> list[Token]:
+    """"Opportunistic infection requiring acute therapy", "infection requiring parenteral treatment": a need of treatment with words a person weighs, as
+    "requiring treatment" (NEEDS, phrases.toml [requiring]) with them: one NEEDS token carrying the words. Only
+    a plain treatment word after the qualifiers ("requiring chronic use of steroids" names a drug: not folded)."""
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        j = i + 1
+        while j < len(toks) and toks[j].type in ("JUDGED", "ROUTE"):  # "requiring parenteral treatment"
+            j += 1
+        if t.type == "REQUIRING" and j > i + 1 and j < len(toks) and toks[j].type == "USE" \
+                and (j + 1 == len(toks) or toks[j + 1].type not in ("DRUG", "PROCEDURE", "ROUTE", "SYSTEMIC")):
+            end = toks[j].end_pos
+            out.append(Token("NEEDS", " ".join(text[t.start_pos:end].split()), start_pos=t.start_pos, end_pos=end))
+            i = j + 1
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
+_AFTER_TO = frozenset({"HISTORY", "JUDGED", "CONDITION", "PROCUSE", "USE", "PRIOR"})
+
+
+def infinitive_lead(toks: list[Token], text: str) -> list[Token]:
+    """"To have uncontrolled narrow-angle glaucoma", "To have a history of alcohol abuse": an item that finishes its
+    heading's sentence ("Subjects are excluded if they are found:") opens with "to have"; the "to" (read as TO, a
+    range) says nothing and is dropped."""
+    if len(toks) > 1 and toks[0].type == "TO" and toks[0].start_pos == 0 and toks[1].type in _AFTER_TO \
+            and text[:3].lower() == "to ":
+        return toks[1:]
+    return toks
