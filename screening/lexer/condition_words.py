@@ -109,6 +109,8 @@ def drug_with_class(toks: list[Token]) -> list[Token]:
     out: list[Token] = []
     for t in toks:
         prev = out[-1] if out else None
+        if t.type == "SUCHAS":  # "CYP3A4 inhibitors such as a macrolide antibiotic": an example of the class before it,
+            return toks         # not every macrolide: left as it was (in review)
         if prev is not None and prev.type == t.type and t.type in ("DRUG", "VACCINE") and isinstance(prev.value, str) and isinstance(t.value, str) \
                 and prev.value != t.value:
             narrower = prev if t.value in vocab.ancestors(prev.value) else t if prev.value in vocab.ancestors(t.value) else None
@@ -179,7 +181,15 @@ def needs_judged_use(toks: list[Token], text: str) -> list[Token]:
             continue
         out.append(t)
         i += 1
+    if len(out) > 2 and out[-1].type == "NEEDS" and out[-2].type == "COMMA" \
+            and sum(x.type == "CONDITION" for x in out[:-2]) == 1 and all(x.type in _ONE_CONDITION for x in out[:-2]):
+        # "Active opportunistic infection, requiring acute treatment": one condition, so the need is said of it
+        out = [*out[:-2], out[-1]]
     return out
+
+
+#: what a sentence of one condition may hold before ", requiring ..."
+_ONE_CONDITION = frozenset({"NEG", "HISTORY", "PRIOR", "JUDGED", "CONDITION", "USE"})
 
 
 _AFTER_TO = frozenset({"HISTORY", "JUDGED", "CONDITION", "PROCUSE", "USE", "PRIOR"})
