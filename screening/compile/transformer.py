@@ -23,6 +23,7 @@ from .states import StateRules
 from .therapy_counts import TherapyCountRules
 from .condition_groups import ConditionGroupRules
 from .within_more import WithinMoreRules
+from .shown_by import ShownByRules
 
 
 _EVENTS = (ir.Medication, ir.Condition, ir.Procedure, ir.StudyParticipation, ir.Immunization, ir.Allergy)
@@ -38,7 +39,7 @@ def _positive_event(node: ir.Node) -> bool:
 
 
 @v_args(inline=True)
-class CriteriaTransformer(WithinMoreRules, MeasureRules, SinceRules, QualitativeTestRules, EventRules, MedicationRules,
+class CriteriaTransformer(ShownByRules, WithinMoreRules, MeasureRules, SinceRules, QualitativeTestRules, EventRules, MedicationRules,
                           StateRules, JudgementRules, TherapyCountRules, ConditionGroupRules, AgeShapeRules,
                           Transformer):  # type: ignore[type-arg]
     """Parse tree -> IR. ``kind`` (inclusion/exclusion) decides what a bare comma list means."""

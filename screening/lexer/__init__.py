@@ -28,6 +28,8 @@ from .sentence_shapes import age_at_consent, any_of_following, diagnosed_ago, dr
 from .measure_shapes import measure_shapes
 from .organs import organ_function_end
 from .replacement import replacement_after_drug
+from .condition_words import (drug_with_class, infinitive_lead, now_or_within, past_as_ever, needs_judged_use,
+                              shared_qualifier, shown_by, window_before_drugs)
 from .results import _antibody_tests, _dipstick_grades, _plus_positive
 from .passes import (_group_defined_later, _bound_windows, _collapse, _cumulative_durations, _ever_after, _generic_illness,
                      _infection_with, _high_dose_judged, _longer_wait_last, _metastatic_sites, _settings_after)
@@ -162,6 +164,14 @@ def _read(text: str) -> tuple[list[Token], str]:
             value, j = joined  # "< 8,5 %", "<= 100 000/uL": one threshold written the European way
             toks.append(Token("NUMBER", value, start_pos=r.start, end_pos=raws[j - 1].end))
             i = _after_number(raws, j, text, toks, lx)
+            continue
+        if r.kind == "num" and i + 1 < n and raws[i + 1].kind == "word" and text[r.end:raws[i + 1].start] in ("", "-") \
+                and (hit := _match(raws, i, lx)) and hit[1][0] == "DRUG":
+            # "3TC", "5-FU", "6-MP": a drug whose name begins with a digit, written as one word (else read as a number
+            # before a word: "3" and "TC", total cholesterol)
+            j, (kind, value) = hit
+            toks.append(Token("DRUG", value, start_pos=r.start, end_pos=raws[j - 1].end))
+            i = j
             continue
         if r.kind == "num" or (r.kind == "word" and r.text in lx.numbers and not choice[i]):
             value = float(r.text.replace(",", "")) if r.kind == "num" else float(lx.numbers[r.text])
@@ -338,7 +348,8 @@ def _read(text: str) -> tuple[list[Token], str]:
             swallow, attested = True, _attested(value[0])
         i = j
     toks = _cumulative_durations(toks)  # "6 months of prior cumulative ZDV therapy": a duration (passes.py)
-    toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(_settings_after(_ever_after(toks)))), text))
+    toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(_settings_after(_ever_after(
+        past_as_ever(toks, text))))), text))
     toks = replacement_after_drug(_high_dose_judged(_longer_wait_last(toks)))  # replacement.py
     collapsed = _collapse(toks, text)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
@@ -349,6 +360,8 @@ def _read(text: str) -> tuple[list[Token], str]:
     toks = measure_shapes(toks, text)  # "DLCO >= 65% of normal", "...; and body weight > 40 kg" (measure_shapes.py)
     toks = condition_durations(toks, text)  # "diabetes duration > 5 years": how long it has lasted
     toks = drug_used_for(any_of_following(age_at_consent(diagnosed_ago(toks, text), text), text), text)  # sentence_shapes.py
+    toks = infinitive_lead(toks, text)
+    toks = shown_by(shared_qualifier(needs_judged_use(window_before_drugs(now_or_within(drug_with_class(toks))), text), text), text)  # condition_words.py
     return toks, text
 
 
