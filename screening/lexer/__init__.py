@@ -28,6 +28,7 @@ from .sentence_shapes import age_at_consent, any_of_following, diagnosed_ago, dr
 from .measure_shapes import measure_shapes
 from .organs import organ_function_end
 from .results import _antibody_tests, _dipstick_grades, _plus_positive
+from .regimens import containing_regimens
 from .passes import (_group_defined_later, _bound_windows, _collapse, _cumulative_durations, _ever_after, _generic_illness,
                      _infection_with, _high_dose_judged, _longer_wait_last, _metastatic_sites, _settings_after)
 from .values import _above_normal, _baseline_values, _pressure_pairs, _value_anchors
@@ -334,7 +335,7 @@ def _read(text: str) -> tuple[list[Token], str]:
         i = j
     toks = _cumulative_durations(toks)  # "6 months of prior cumulative ZDV therapy": a duration (passes.py)
     toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(_settings_after(_ever_after(toks)))), text))
-    toks = _high_dose_judged(_longer_wait_last(toks))
+    toks = containing_regimens(_high_dose_judged(_longer_wait_last(toks)))  # "gemcitabine-containing regimen" (regimens.py)
     collapsed = _collapse(toks, text)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed, text)
