@@ -443,32 +443,20 @@ def _permissions_beside_bans(criteria: list[ir.Criterion]) -> list[ir.Criterion]
     the permission is an exception the ban does not name, so the ban goes to review (an NSAID made a patient
     ineligible). A permission of something the ban's class does not take in changes nothing."""
     permitted: dict[tuple[str | None, str], set[str]] = {}
-    # allowed only in a setting or by a route; (concept, True) when only before now ("Prior adjuvant chemotherapy")
-    narrowed: dict[tuple[str | None, str], set[tuple[str, bool]]] = {}
     for c in criteria:
         if isinstance(c.rule, ir.Permitted):
-            subject = statements.permission_subject(c.text) or (
-                c.text if statements.is_listed_permission(c.text) else None)
+            subject = statements.permission_subject(c.text)
             if subject:
                 node = compile_text(subject, c.kind)
-                meds = [n for n in ir.walk(node) if isinstance(n, ir.Medication)]
-                permitted.setdefault((c.parent, c.kind), set()).update(n.concept for n in meds)
-                before = bool(re.match(r"\s*(prior|previous)\b", subject, re.I))
-                narrowed.setdefault((c.parent, c.kind), set()).update(
-                    (n.concept, before and n.window is None) for n in meds if n.route is not None or any(
-                        isinstance(j, ir.Judged) and n in ir.walk(j) for j in ir.walk(node)))
+                permitted.setdefault((c.parent, c.kind), set()).update(
+                    n.concept for n in ir.walk(node) if isinstance(n, ir.Medication))
     if not permitted:
         return criteria
     out = []
     for c in criteria:
         allowed = permitted.get((c.parent, c.kind), set())
-        narrow = narrowed.get((c.parent, c.kind), set())
         banned = [n for n in ir.walk(c.rule) if isinstance(n, ir.Medication)] if allowed else []
-        # "Concurrent inhaled steroids allowed" beside "No concurrent steroids": the same drug, allowed one way only,
-        # is an exception the ban does not name either (a ban of systemic steroids already leaves inhalers out)
-        clash = next((a for n in banned for a in allowed if (a != n.concept and n.concept in vocab.ancestors(a)
-                      or a == n.concept and not n.systemic and n.route is None and (
-                          (a, False) in narrow or (a, True) in narrow and n.window != ir.Window(0)))
+        clash = next((a for n in banned for a in allowed if a != n.concept and n.concept in vocab.ancestors(a)
                       and a not in n.exceptions), None)
         if clash is not None:
             c = replace(c, rule=ir.Review(c.text, f"a permission beside it ('{clash.replace('_', ' ')}' allowed) may be "
