@@ -169,9 +169,8 @@ def _ending_start(text: str, ending: tuple[str, ...]) -> int | None:
 
 
 # a permission names treatments or conditions and nothing else: "Prior or concurrent chemotherapy allowed"
-# with the setting or route it was given in: "Prior adjuvant or neoadjuvant chemotherapy allowed", "Topical steroids allowed"
 _PLAIN = frozenset({"DRUG", "PROCEDURE", "VACCINE", "CONDITION", "CGROUP", "STUDY", "HISTORY", "PRIOR", "USE",
-                    "PROCUSE", "COMMA", "OR", "AND", "SYSTEMIC", "SETTING", "ROUTE"})
+                    "PROCUSE", "COMMA", "OR", "AND", "SYSTEMIC"})
 
 
 def is_plain_subject(tokens: list[Token]) -> bool:
