@@ -31,6 +31,7 @@ from .replacement import replacement_after_drug
 from .condition_words import (drug_with_class, infinitive_lead, now_or_within, past_as_ever, needs_judged_use,
                               shared_qualifier, shown_by, window_before_drugs)
 from .results import _antibody_tests, _dipstick_grades, _plus_positive
+from .regimens import containing_regimens
 from .passes import (_group_defined_later, _bound_windows, _collapse, _cumulative_durations, _ever_after, _generic_illness,
                      _infection_with, _high_dose_judged, _longer_wait_last, _metastatic_sites, _settings_after)
 from .values import _above_normal, _baseline_values, _pressure_pairs, _value_anchors
@@ -350,7 +351,8 @@ def _read(text: str) -> tuple[list[Token], str]:
     toks = _cumulative_durations(toks)  # "6 months of prior cumulative ZDV therapy": a duration (passes.py)
     toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(_settings_after(_ever_after(
         past_as_ever(toks, text))))), text))
-    toks = replacement_after_drug(_high_dose_judged(_longer_wait_last(toks)))  # replacement.py
+    # "gemcitabine-containing regimen" (regimens.py); replacement steroid doses (replacement.py)
+    toks = replacement_after_drug(containing_regimens(_high_dose_judged(_longer_wait_last(toks))))
     collapsed = _collapse(toks, text)
     while len(collapsed) < len(toks):  # "SGPT (alanine aminotransferase [ALT])": the inner repeat first
         toks, collapsed = collapsed, _collapse(collapsed, text)
