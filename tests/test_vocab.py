@@ -48,7 +48,7 @@ def test_keys_are_snake_case_and_categories_known() -> None:
 def test_parents_stay_in_their_family() -> None:
     table = concepts()
     family = {"condition": {"condition"}, "drug": {"drug_class"}, "drug_class": {"drug_class"},
-              "vaccine": {"vaccine"}, "procedure": {"procedure"}}
+              "vaccine": {"vaccine"}, "procedure": {"procedure"}, "substance": {"substance"}}
     for c in table.values():
         for p in c.parents:
             assert table[p].category in family[c.category], f"{c.key} -> {p}"
@@ -57,7 +57,7 @@ def test_parents_stay_in_their_family() -> None:
 def test_no_phrase_names_two_concepts_within_a_category() -> None:
     seen: dict[tuple[str, str], str] = {}
     for c in concepts().values():
-        group = "drug" if c.category == "drug_class" else c.category
+        group = "drug" if c.category in ("drug_class", "substance") else c.category  # one record table
         for phrase in (c.name, c.key.replace("_", " "), *c.synonyms):
             other = seen.setdefault((group, normalize(phrase)), c.key)
             assert other == c.key, f"{phrase!r}: {other} and {c.key}"
@@ -82,7 +82,7 @@ def test_every_icd10cm_code_is_valid() -> None:
 
 
 def test_code_systems_are_known() -> None:
-    known = {"SNOMED", "ICD10CM", "RXNORM", "ATC", "MESH", "CVX"}
+    known = {"SNOMED", "ICD10CM", "RXNORM", "ATC", "MESH", "CVX", "UNII"}
     for c in concepts().values():
         for system, code in c.codes:
             assert system in known and code, (c.key, system, code)

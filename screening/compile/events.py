@@ -309,8 +309,10 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         after = parts[at + 1] if at + 1 < len(parts) else None
         if isinstance(after, Token) and after.type == "OR" and str(after).lower() != "either":
             raise Uncompilable("an allergy to, or what?")
-        concepts = [m.concept for p in parts if isinstance(p, ir.Node) for m in _leaves(p)]  # type: ignore[attr-defined]
-        concepts += [str(p.value) for p in parts if isinstance(p, Token) and p.type == "DRUG"]  # "X allergy", "(or other Y)"
+        # in the text's order: a drug (a tree), "X allergy" and "(or other Y)" (DRUG), a food or excipient (SUBSTANCE)
+        concepts = [c for p in parts for c in (
+            [m.concept for m in _leaves(p)] if isinstance(p, ir.Node) else  # type: ignore[attr-defined]
+            [str(p.value)] if isinstance(p, Token) and p.type in ("DRUG", "SUBSTANCE") else [])]
         if any(isinstance(p, ir.Judged) for p in parts):
             raise Uncompilable("an allergy to a drug in a setting ('adjuvant'): what is it to?")
         if "investigational_agent" in concepts:
@@ -318,7 +320,7 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         # "allergy to penicillin" is to the penicillins: a drug that names a class ("penicillin_class") means it
         named = {k: f"{k}_class" for k in concepts if f"{k}_class" in vocab.get_concept(k).parents}
         nodes: list[ir.Node] = [ir.Allergy(named.get(k, k)) for k in concepts]
-        tails = {p.value for p in parts if isinstance(p, Token) and p.type == "EXCIPIENTS"}
+        tails = {p.value for p in parts if isinstance(p, Token) and p.type in ("EXCIPIENTS", "COMPONENTSOF")}
         if tails - {"similar", "study"}:  # "or its excipients" (the token's value is its text)
             # the drug's other ingredients: no vocabulary links them to the drug, so any allergy at all may be one
             # (a person checks), and a record with none rules them out

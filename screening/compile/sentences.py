@@ -21,6 +21,19 @@ _STATEMENT_HEADS = frozenset({"QUANTITY", "QGROUP", "QTEST", "CONDITION", "CGROU
 _ABBREVIATION = re.compile(r"(?<![\w.])(?:i\.e|e\.g)$", re.IGNORECASE)  # "i.e." and "e.g." end no sentence
 
 
+@lru_cache(maxsize=1)
+def _species_after() -> re.Pattern[str]:
+    """A species after its genus's initial (phrases.toml [genus_initial]): "E. coli" is one name, not two sentences."""
+    species = "|".join(re.escape(w) for w in phrase_data()["genus_initial"]["species"])
+    return re.compile(rf" (?:{species})\b", re.IGNORECASE)
+
+
+def _genus_initial(text: str, i: int) -> bool:
+    """The period at i closes a lone letter ("E.") and a listed species follows."""
+    return i >= 1 and text[i - 1].isalpha() and (i == 1 or not (text[i - 2].isalnum() or text[i - 2] == ".")) and bool(
+        _species_after().match(text, i + 1))
+
+
 def split_sentences(text: str) -> list[tuple[int, str]]:
     """Sentences of an item at parenthesis depth 0, with their offsets."""
     out, start, depth = [], 0, 0
@@ -29,7 +42,8 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
         depth -= ch in ")]" and 1 or 0
         if depth <= 0 and ch in ".;" and (i + 1 == len(text) or text[i + 1] == " ") and not (
                 ch == "." and i > 0 and text[i - 1].isdigit() and i + 1 < len(text) and text[i + 1:i + 2].isdigit()) and not (
-                ch == "." and i + 1 < len(text) and _ABBREVIATION.search(text, 0, i)):  # "hypertension, i.e. SBP >= 160"
+                ch == "." and i + 1 < len(text) and _ABBREVIATION.search(text, 0, i)) and not (  # "i.e. SBP >= 160"
+                ch == "." and _genus_initial(text, i)):  # "E. coli-derived proteins"
             out.append((start, text[start:i]))
             start = i + 1
     out.append((start, text[start:]))

@@ -137,6 +137,7 @@ def lexicon() -> Lexicon:
     add(d["allergy"]["contraindication"], "ALLERGY", "contraindication")
     add(_allergy_leads(d["allergy"]), "ALLERGY")
     add(d["allergy"]["components"], "EXCIPIENTS")
+    add(d["allergy"]["components_of"], "COMPONENTSOF")
     add(d["if_condition"]["phrases"], "IFCOND")
     add(d["unless"]["phrases"], "UNLESS")
     add(d["if_condition"]["present"], "PRESENT")
@@ -199,7 +200,7 @@ def lexicon() -> Lexicon:
         if c.key in (vocab.ANY_CONDITION, vocab.ANY_SUBSTANCE):  # named only through phrases, always weighed
             continue
         kind = {"condition": "CONDITION", "drug": "DRUG", "drug_class": "DRUG", "vaccine": "VACCINE",
-                "procedure": "PROCEDURE"}[c.category]
+                "procedure": "PROCEDURE", "substance": "SUBSTANCE"}[c.category]
         own = {phrase_key(p) for p in (c.name, *c.synonyms)}
         add([p for p in (c.name, *c.synonyms) if not timed(p) and not (kind == "DRUG" and routed(p, own))], kind, c.key)
     for word, name in route_words.items():  # "oral corticosteroids": ir.Medication.route

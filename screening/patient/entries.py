@@ -241,6 +241,8 @@ def _entries(items: list[Any] | None, category: str, field: str,
             keys, maybe = vocab.split_doubtful(keys)
         leaves = frozenset() if keys is None else _leaves(keys)
         allergy = isinstance(it, AllergyIn)
+        if allergy and keys and any(k.startswith("drug:") or vocab.get_concept(k).category != "substance" for k in keys):
+            maybe = vocab.drug_member_substances() - keys  # a drug may be a murine or an E. coli-made protein
         dormant = False
         if allergy:  # an allergy lasts unless the record says it no longer holds
             start, end = _day(it.onset), None

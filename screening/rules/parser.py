@@ -70,10 +70,14 @@ def _did_you_mean(suggestion: str | None) -> str | None:
 
 _CONCEPT_CATEGORIES: dict[str, tuple[str, ...]] = {
     "condition": ("condition",), "medication": ("drug", "drug_class"),
-    "procedure": ("procedure",), "immunization": ("vaccine",)}
+    "procedure": ("procedure",), "immunization": ("vaccine",),
+    "allergy": ("substance", "drug", "drug_class")}  # an allergy is to a drug or to a substance (substances.toml)
 
 
-_CONSTRUCT_FOR = {c: construct for construct, cats in _CONCEPT_CATEGORIES.items() for c in cats}
+_CONSTRUCT_FOR: dict[str, str] = {}
+for _construct, _cats in _CONCEPT_CATEGORIES.items():  # a drug's construct is medication (the first that takes it)
+    for _cat in _cats:
+        _CONSTRUCT_FOR.setdefault(_cat, _construct)
 
 
 @v_args(inline=True, meta=True)
@@ -281,7 +285,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return Dose(str(op), value if str(unit) == canonical else converted, canonical)
 
     def allergy(self, meta: Meta, name: Token) -> Node:
-        return Allergy(self._concept(name, "medication"), span=self._span(meta))
+        return Allergy(self._concept(name, "allergy"), span=self._span(meta))
 
     def procedure(self, meta: Meta, name: Token, window: Window | None) -> Node:
         return Procedure(self._concept(name, "procedure"), window, span=self._span(meta))

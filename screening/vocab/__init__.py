@@ -19,23 +19,24 @@ from typing import Any, Mapping
 
 from ..errors import VocabularyError
 
-__all__ = ["ANY_CONDITION", "ANY_SUBSTANCE", "Concept", "concepts", "get_concept", "ancestors", "resolve", "prednisone_equivalent_factor",
+__all__ = ["ANY_CONDITION", "ANY_SUBSTANCE", "Concept", "concepts", "drug_member_substances", "get_concept", "ancestors", "resolve", "prednisone_equivalent_factor",
            "is_live_vaccine", "normalize"]
 
-CATEGORIES: tuple[str, ...] = ("condition", "drug", "drug_class", "vaccine", "procedure")
+CATEGORIES: tuple[str, ...] = ("condition", "drug", "drug_class", "vaccine", "procedure", "substance")
 #: record category -> concept categories its names are looked up in
 RECORD_CATEGORIES: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "condition": ("condition",), "drug": ("drug", "drug_class"), "vaccine": ("vaccine",),
+    "condition": ("condition",), "drug": ("drug", "drug_class", "substance"), "vaccine": ("vaccine",),
     "procedure": ("procedure",)})
 #: code systems a bare code may belong to, per record category (a code may also be written "SYSTEM:code")
 CODE_SYSTEMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "condition": ("ICD10CM", "SNOMED"), "drug": ("RXNORM", "ATC", "MESH"),
+    "condition": ("ICD10CM", "SNOMED"), "drug": ("RXNORM", "ATC", "MESH", "UNII"),
     "vaccine": ("CVX", "SNOMED", "ATC"), "procedure": ("SNOMED", "ICD10PCS", "CPT")})
-FILES: tuple[str, ...] = ("conditions.toml", "cancers.toml", "drugs.toml", "vaccines.toml", "procedures.toml")
+FILES: tuple[str, ...] = ("conditions.toml", "cancers.toml", "drugs.toml", "vaccines.toml", "procedures.toml",
+                          "substances.toml")
 #: tables of a vocabulary file that are not concepts: how criteria compose cancer names (cancers.toml), the regimens
 #: a record names by acronym (drugs.toml)
 TABLES: Mapping[str, tuple[str, ...]] = MappingProxyType({"cancers.toml": ("confirmation", "histologies", "sites", "qualifiers"),
-                                                          "drugs.toml": ("regimens",)})
+                                                          "drugs.toml": ("regimens",), "substances.toml": ("drug_members",)})
 #: the condition every record condition is, recognised or not: what "serious concurrent illness" names
 #: (conditions.toml; matched against every entry by screening/evaluate/, read in criteria only through
 #: phrases.toml [generic_illness])
@@ -155,6 +156,13 @@ def tables(file: str) -> Mapping[str, Any]:
     return MappingProxyType({name: data.get(name, {}) for name in TABLES.get(file, ())})
 
 
+@lru_cache(maxsize=1)
+def drug_member_substances() -> frozenset[str]:
+    """Substances a drug may be or be made of that no vocabulary tells (substances.toml [drug_members]: murine
+    proteins, E. coli-derived proteins): an allergy to any drug may be an allergy to one of them."""
+    return frozenset(tables("substances.toml")["drug_members"].get("substances", ()))
+
+
 def _check_graph(table: Mapping[str, Concept], origin: Mapping[str, str]) -> None:
     for c in table.values():
         for p in c.parents:
@@ -192,7 +200,7 @@ def _index(table: Mapping[str, Concept], extra: Mapping[str, Mapping[str, Any]],
     leads: list[tuple[str, str]] = []
     maybe_parents: dict[str, tuple[str, ...]] = {}
     for c in table.values():
-        group = "drug" if c.category == "drug_class" else c.category
+        group = "drug" if c.category in ("drug_class", "substance") else c.category
         for phrase in (c.name, c.key.replace("_", " "), *c.synonyms):
             norm = normalize(phrase)
             other = names[group].setdefault(norm, c.key)

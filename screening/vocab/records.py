@@ -35,7 +35,7 @@ def _system(name: str) -> str:
     """Our name for a code system written as ``SNOMED-CT``, ``sct``, ``http://snomed.info/sct``, ``ICD-10-CM`` ..."""
     s = re.sub(r"[^A-Z0-9]", "", name.upper())
     for ours, marks in (("SNOMED", ("SNOMED", "SCT")), ("ICD10CM", ("ICD10",)), ("RXNORM", ("RXNORM",)),
-                        ("CVX", ("CVX",)), ("ATC", ("ATC",)), ("MESH", ("MESH",))):
+                        ("CVX", ("CVX",)), ("ATC", ("ATC",)), ("MESH", ("MESH",)), ("UNII", ("UNII",))):
         if any(m in s for m in marks):
             return ours
     return s
