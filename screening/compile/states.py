@@ -170,7 +170,8 @@ class StateRules(Transformer):  # type: ignore[type-arg]
         pregnancy test") may ask that it was done, not that it was positive; a finding is present."""
         tests = [units.get_quantity(k) for k in self.tquantity(t)]
         if method is None and len(tests) == 1 and tests[0].shows:
-            return ir.Condition(tests[0].shows, ir.Window(0))  # a test shows what is present, as "HBsAg positive"
+            # "HBsAg": the hepatitis B present now, as "HBsAg positive"; "Known diagnosis of HIV": a lifelong one, ever
+            return ir.Condition(tests[0].shows, None if tests[0].lasting else ir.Window(0))
         for q in tests:
             if "test" in q.name.split():
                 raise Uncompilable(f"'{q.name}' with no result: that the test was done, or that it was positive?")

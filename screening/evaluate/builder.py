@@ -12,7 +12,7 @@ from .medications import MedicationChecks
 from .outcome import (MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _Joined, _NEGATE, _NOW, _Reasons, can_conceive,
                       cannot_conceive,
                       _combine_undecided, _concept_name, _window_text)
-from .records import (secondary_only, _class_stems, _closed_class, _is_class, _procedures_done, _procedures_ruled_out,
+from .records import (name_words, secondary_only, _class_stems, _closed_class, _is_class, _procedures_done, _procedures_ruled_out,
                       _shown_by, _states_from_procedures, _unlisted_states, spans_hold)
 
 
@@ -121,6 +121,8 @@ class Builder(MeasureChecks, MedicationChecks):
         spread_site = field == "conditions" and concept is not None and concept != "metastatic_disease" and (
             "metastatic_disease" in vocab.ancestors(concept))
         fresh, longest = event_fresh_days(), event_longest_days()
+        # "corneal ulcer" against "ulcer": a record condition named with every word of the concept's name may be one
+        named = name_words(concept) if field == "conditions" and concept is not None else ()
 
         def inside(e: Entry, c: Context) -> bool | None:
             if e.spans and _straddles(e, c):
@@ -212,6 +214,7 @@ class Builder(MeasureChecks, MedicationChecks):
                                 w.endswith(stems) for k in e.keys for w in k.removeprefix("drug:").split("_")))
                             or (broader and not broader.isdisjoint(e.leaves))
                             or (spread_site and "metastatic_disease" in e.keys and not secondary_only(e.leaves))
+                            or (named and any(n <= e.words for n in named))
                             ) and in_window(e, c) is not False:
                         maybe.append(e)
                     continue

@@ -12,6 +12,16 @@ from ..patient import Entry, Obs, Patient, medication_use, record_values
 from .dates import Context
 
 
+@lru_cache(maxsize=4096)
+def name_words(concept: str) -> tuple[frozenset[str], ...]:
+    """The words of each name of a condition concept: a record condition whose name holds all of one set may be it
+    (record_values.toml [name_words]); none for the condition of every entry."""
+    if concept == vocab.ANY_CONDITION:
+        return ()
+    c = vocab.get_concept(concept)
+    return tuple({frozenset(vocab.normalize(n).split()) for n in (c.name, *c.synonyms)} - {frozenset()})
+
+
 @lru_cache(maxsize=1)
 def _study_drugs() -> frozenset[str]:
     """Drug concepts a study gives without the medications list naming them (medication_use.toml [study_drugs])."""
