@@ -50,6 +50,8 @@ class QuantityDef:
     shows: str | None = None
     #: the condition ``shows`` does not end (HIV infection): a test named alone is it ever diagnosed
     lasting: bool = False
+    #: a value beyond a threshold is an episode that comes and goes (fever): a stated window means any value in it
+    episodic: bool = False
     #: which reference limits "normal" holds it to: "upper", "lower" or "both"
     normal: str = "both"
     #: what a healthy adult has: (low, high) in the canonical unit, or a qualitative result ("negative"); None unknown
@@ -87,8 +89,8 @@ def _quantity(key: str, d: dict[str, Any]) -> QuantityDef:
         min=d.get("min"), max=d.get("max"), max_age_days=None if age is False else int(age),
         bare_units=tuple((float(lo), float(hi), str(u)) for lo, hi, u in d.get("bare_units", ())),
         thresholds=(float(d["thresholds"][0]), float(d["thresholds"][1])) if "thresholds" in d else None,
-        shows=d.get("shows"), lasting=bool(d.get("lasting", False)), normal=_normal(key, d.get("normal", "both")),
-        healthy=_healthy(key, d.get("healthy")))
+        shows=d.get("shows"), lasting=bool(d.get("lasting", False)), episodic=bool(d.get("episodic", False)),
+        normal=_normal(key, d.get("normal", "both")), healthy=_healthy(key, d.get("healthy")))
 
 
 def _healthy(key: str, value: Any) -> tuple[float, float] | str | None:

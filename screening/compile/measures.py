@@ -340,9 +340,9 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
 
     def _measure(self, key: str, op: str, v: _Value, window: ir.Window | None) -> ir.Node:
         """One threshold, in the quantity's canonical unit; a window that names a period makes it about every value
-        in the period (ir.Measure.period)."""
+        in the period (ir.Measure.period), as does any window on an episode that comes and goes (a fever)."""
         node = self._threshold(key, op, v, window and ir.Window(window.amount, window.unit, window.bound))
-        if window is not None and window.period and window.amount > 0:
+        if window is not None and (window.period or units.get_quantity(key).episodic) and window.amount > 0:
             return replace(node, period=True)
         return node
 
