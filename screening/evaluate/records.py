@@ -15,7 +15,8 @@ from .dates import Context
 @lru_cache(maxsize=4096)
 def name_words(concept: str) -> tuple[frozenset[str], ...]:
     """The words of each name of a condition concept: a record condition whose name holds all of one set may be it
-    (record_values.toml [name_words]); none for the condition of every entry."""
+    ("corneal ulcer" for "ulcer": our concepts' codes are no complete definitions); none for the condition of every
+    entry."""
     if concept == vocab.ANY_CONDITION:
         return ()
     c = vocab.get_concept(concept)

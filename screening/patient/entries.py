@@ -68,15 +68,10 @@ class Entry:
     #: an event among the conditions with no fixed course (a stroke), whatever its status: with no end date it is over
     #: by [condition_events] longest_days after its onset, so a look-back window opening later cannot hold it
     acute: bool = False
-    #: a condition: the words of its name (vocab.normalize), unless the name says it is not the patient's condition
-    #: ("family history of ..."); a criterion's condition all of whose words it holds may be it (evaluate.records)
+    #: a condition: the words of its name (vocab.normalize); a criterion's condition all of whose words it holds may be
+    #: it, whatever concept the vocabularies put it under ("corneal ulcer" for "ulcer"; evaluate.records.name_words). A
+    #: name that hedges ("family history of", "suspected") leaves the entry unrecognised anyway (vocab.records)
     words: frozenset[str] = frozenset()
-
-
-@lru_cache(maxsize=1)
-def _not_the_condition() -> frozenset[str]:
-    from .observations import record_values  # observations imports this module
-    return frozenset(record_values()["name_words"]["not_the_condition"])
 
 
 def _day(d: dt.date | DateSpan | None) -> int | None:
@@ -323,7 +318,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
                          systemic, over_by, dated, route, course, maybe, spans, event,
                          dormant and not event and course is None, uncoursed_event and course is None,
-                         words if words.isdisjoint(_not_the_condition()) else frozenset()))
+                         words))
     return tuple(out)
 
 

@@ -74,6 +74,7 @@ _LEADS_DROPPED = ("personal history of ", "past history of ", "history of ", "hx
 _MODIFIERS = frozenset({"chronic", "acute", "severe", "mild", "moderate", "active", "uncontrolled", "recurrent",
                         "relapsed", "refractory", "advanced", "stable", "confirmed", "documented", "primary",
                         "intermittent", "persistent", "palliative"})
+_SIDE = re.compile(r"\b(?:right|left)(?:[- ]sided)?\b", re.I)
 _HEDGES = frozenset({"no", "not", "without", "benign", "suspected", "suspicion", "possible", "probable", "risk",
                      "screening", "family", "fhx", "precancerous", "premalignant", "rule", "negative", "denies",
                      "absent", "excluded", "query", "questionable", "borderline", "pre"})
@@ -136,7 +137,7 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
         for v in _variants(form):
             if v in table:
                 return _closure({table[v]})
-    norm = normalize(re.sub(r"\([^)]*\)", " ", name))
+    norm = normalize(re.sub(r"\([^)]*\)", " ", unstaged))  # "... of breast, stage IIB": the histology at its site
     if category == "drug":
         return _resolve_regimen(name) or _resolve_combination(name) or _resolve_drug(name, norm)
     if category == "condition" and not (set(norm.split()) & _HEDGES):
@@ -162,6 +163,8 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
         for lead, key in vocab.leads:
             if norm.startswith(lead) and vocab.concepts[key].category == "condition":
                 return _closure({key})
+        if _SIDE.search(name):  # "Invasive ductal carcinoma of right breast": a side names a kind of what it qualifies
+            return _resolve_name(category, _SIDE.sub(" ", name))
     if category == "procedure":  # "radiotherapy to brain": a radiotherapy whatever the site
         return _resolve_procedure(norm)
     return None
