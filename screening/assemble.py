@@ -13,7 +13,8 @@ from dataclasses import replace
 from functools import lru_cache
 
 from . import ir, statements, units
-from .compile import compile_text
+from .compile import compile_sentence, compile_text
+from .compile.excluded_lists import each_excluded
 from .compile.helpers import _age, _all, _any
 from .compile.wrong_list import swapped_section
 from .compile.reproductive_groups import _NOT_CHILDBEARING, _contraception_group
@@ -145,6 +146,8 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
                                 item.span, "header", parent))
         return
     own = _ENDS_WITH_AND.sub("", text).strip() or text  # "...> 130 mg/dl; and": the list goes on, each item holds
+    if ctx.excluded and kind == "exclusion":  # "Rifabutin and rifampin." under "Excluded:": either (compile.excluded_lists)
+        own = each_excluded(own, lambda s: compile_sentence(s, kind, ctx.start, ctx.own))
     source = f"{own.rstrip(' .;')} {ctx.window}" if ctx.window else own
     if ctx.prior and ctx.undated and not _TIMED.search(source):
         out.append(ir.Criterion(item.id, kind, text, ir.Review(text, ctx.undated), item.span, role, parent))

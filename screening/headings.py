@@ -79,6 +79,9 @@ class HeadingContext:
     # "History of any of the following:", "Patients with a history of meeting DSM-IV criteria for any:": an item under
     # it with no time of its own ("Panic disorder") is a history too, not a condition now (precision review s11)
     history: bool = False
+    # "Excluded:", "The use of the following medications is prohibited:": each member of a plain list of drugs or
+    # illnesses below it is excluded on its own ("Rifabutin and rifampin.": either; compile.excluded_lists)
+    excluded: bool = False
 
 
 def _heading_context(text: str, outer: HeadingContext, section: str | None = None) -> HeadingContext:
@@ -133,7 +136,8 @@ def _heading_context(text: str, outer: HeadingContext, section: str | None = Non
                     group=text if len(text.split()) <= 6 and _contraception_group(text) is not None else outer.group,
                     undated=outer.undated if not window else "",
                     adequate=outer.adequate or bool(words["adequate_function"].search(text)) and not excluded,
-                    history=outer.history or _HISTORY_HEADING.search(text) is not None)
+                    history=outer.history or _HISTORY_HEADING.search(text) is not None,
+                    excluded=kind == "exclusion" and not allows and (bool(excluded) or outer.excluded))
 
 
 # "History of any of the following:", "a history of meeting DSM-IV criteria for any:" (not a family history, which is

@@ -23,6 +23,7 @@ from ..trial import Trial
 from .other import other_reason, other_words
 from .disease_words import disease_free, staged_purpose
 from .study_words import study_reason
+from .reasons import without_reason
 from .judgement import this_trial_before
 from .timing import later_reason
 from .rewrites import (below_upper_limit, diagnosed_in_window, lead_over_list, narrower_named_before,
@@ -72,6 +73,11 @@ def compile_sentence(text: str, kind: str, start: str = "start", own: frozenset[
     of the trial's conditions are unknown to the vocabularies (or known only by something broader), so
     "other" cannot name all of them."""
     node = _compile_sentence(text, kind, start, frozenset())
+    if isinstance(node, ir.Review) and (head := without_reason(text)):
+        # "... should be excluded from this clinical trial because of their poor prognosis": why, not what (reasons)
+        stated = compile_sentence(head, kind, start, own, own_disease, own_known)
+        if ir.is_executable(stated):
+            return stated
     if kind == "inclusion" and isinstance(node, ir.Review) and (healthy := _healthy(text, start)) is not None:
         return healthy
     if own and isinstance(node, ir.Review) and node.reason.startswith("'other' condition"):

@@ -10,7 +10,7 @@ from lark import Token, Transformer, v_args
 from .. import ir, vocab
 from ..lexer import ActiveToken, lexicon, phrase_data, phrase_key
 from .helpers import (
-    GENERIC_QUALIFIER, Uncompilable, _Ever, _JudgedExceptions, _Period, _SUSPICION, _Value, _age, _age_values, _all,
+    GENERIC_QUALIFIER, Uncompilable, _Ever, _JudgedExceptions, _Period, _SUSPICION, _Value, _age, _age_values, _all, _examples_joined,
     _any, _dose, _event_window, _generic, _generic_systemic, _latent_forms, _leaves, _purpose, _qualifier,
     _words_after, _recent_settled, _retime, _setting, _suspicion, _within_upto, _years)
 
@@ -50,6 +50,7 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         the qualifier is said of the examples too (a controlled diabetes is no uncontrolled metabolic disease), so a
         person weighs each; a record with none of them and no such disease shows none."""
         t = next(p for p in parts if isinstance(p, Token) and p.type == "CONDITION")
+        _examples_joined(self.kind, parts)  # type: ignore[attr-defined]
         qualifier = _qualifier(parts)
         examples = _examples_of(t.value, [p for p in parts if isinstance(p, ir.Node)])
         node = _any([ir.Judged(qualifier, ir.Condition(t.value)),
@@ -156,6 +157,7 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         return _Period(ir.Window(number.value, unit.value))
 
     def cond_examples(self, t: Token, *parts: Any) -> ir.Node:
+        _examples_joined(self.kind, parts)  # type: ignore[attr-defined]
         return _any([ir.Condition(t.value)] + _examples_of(t.value, [p for p in parts if isinstance(p, ir.Node)]))
 
     def exception_judged(self, *parts: Token | None) -> _JudgedExceptions:

@@ -407,3 +407,13 @@ def _retime(node: ir.Node, window: ir.Window | None, exceptions: tuple[str, ...]
         return ir.AnyOf(tuple(_retime(n, window, exceptions) for n in node.items))
     return node
 
+
+
+def _examples_joined(kind: str, parts: tuple[Any, ...]) -> None:
+    """"Cytotoxic chemotherapy including Adriamycin, bleomycin, and vincristine", "gallbladder disease including
+    cholecystitis and cholelithiasis": among the exclusions each example is excluded, as each member of the class is
+    (any). Among the inclusions, outside parentheses, "and" may close the examples or ask for all of them ("prior
+    chemotherapy including cisplatin and etoposide": a regimen of both?): a person reads it."""
+    toks = [p for p in parts if isinstance(p, Token)]
+    if kind == "inclusion" and any(t.type == "AND" for t in toks) and not any(t.type == "LPAR" for t in toks):
+        raise Uncompilable("examples joined by 'and' among the inclusions: one of them, or all of them?")

@@ -11,7 +11,7 @@ from .. import ir, units, vocab
 from ..errors import ScreeningError
 from ..lexer import Ordinal, lexicon
 from ..lexer.replacement import replacement_phrases
-from .helpers import (Uncompilable, _all, _any, _dose, _drug_settings, _excepting, _leaves, _purpose, _qualifier,
+from .helpers import (Uncompilable, _all, _any, _dose, _drug_settings, _excepting, _examples_joined, _leaves, _purpose, _qualifier,
                       _recovered_from, _set, _setting, _within_upto, _words_after)
 
 
@@ -132,9 +132,11 @@ class MedicationRules(Transformer):  # type: ignore[type-arg]
         return ir.Not(self._stable_moot(parts))
 
     def drug_systemic_examples(self, *parts: Any) -> ir.Node:
+        _examples_joined(self.kind, parts)  # type: ignore[attr-defined]
         return _any([ir.Medication(x.value, systemic=True) for x in parts if isinstance(x, Token) and x.type == "DRUG"])
 
     def drug_examples(self, t: Token, *parts: Any) -> ir.Node:
+        _examples_joined(self.kind, parts)  # type: ignore[attr-defined]
         toks = [x for x in (t, *parts) if isinstance(x, Token)]  # "such as systemic corticosteroids": that example so
         return _any([ir.Medication(x.value, systemic=i > 0 and toks[i - 1].type == "SYSTEMIC")
                      for i, x in enumerate(toks) if x.type == "DRUG"])

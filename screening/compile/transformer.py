@@ -12,6 +12,7 @@ from .. import ir
 from ..lexer import lexicon, phrase_data
 from .helpers import Uncompilable, _Value, _all, _any, _attested, _leaves, _measures_only, _other_than, _prohibitions
 from .age_shapes import AgeShapeRules
+from .excluded_lists import AND_MAY_MEAN_OR
 from .events import EventRules
 from .judgement import JudgementRules
 from .measures import MeasureRules
@@ -186,7 +187,7 @@ class CriteriaTransformer(ShownByRules, WithinMoreRules, MeasureRules, SinceRule
         if "or" in seps:
             return _any(nodes)
         if "and" in seps and self.kind == "exclusion":
-            raise Uncompilable("'and' between exclusion conditions may mean 'or'")
+            raise Uncompilable(AND_MAY_MEAN_OR)  # under a heading that excludes, a plain list is any (excluded_lists)
         if self.kind == "inclusion":
             _one_sex_each(nodes)
         if any(isinstance(n, ir.TestResult) and n.result == "negative" for n in nodes) and any(
