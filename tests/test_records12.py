@@ -3,7 +3,8 @@ unknown. A release or formulation suffix after a brand or generic ("Megace ES", 
 ingredient; letters that name another ingredient ("Lopressor HCT", "Sudafed PE", "Tylenol PM") are not suffixes.
 An observation's parenthetical is read, not dropped: "Performance status (ECOG)" is the ECOG score, "Hemoglobin
 (Hgb)" the hemoglobin, but "Creatinine (urine)" is no serum creatinine. A hip or knee arthroplasty is major surgery;
-an autologous HSCT written out in full is no allogeneic one. Creon (pancrelipase) is a pancreatic enzyme, never
+an autologous HSCT written out in full is no allogeneic one; a procedure's name with a second procedure after a comma
+("Lumpectomy, radiation") is not read as its first one, one with a side after it ("..., right") is. Creon (pancrelipase) is a pancreatic enzyme, never
 chemotherapy; whether "biologics" counts it (a BLA since 2020) stays open."""
 from __future__ import annotations
 
@@ -136,6 +137,12 @@ def _proc(name: str, date: str = "2026-11-10") -> list[dict[str, str]]:
     ("Major surgery within 4 weeks", "exclusion", _proc("Left total knee arthroplasty"), "met"),
     ("Major surgery within 4 weeks", "exclusion", _proc("Total hip arthroplasty", "2025-01-10"), "not_met"),
     ("Major surgery within 4 weeks", "exclusion", _proc("Hip resurfacing"), "unknown"),
+    ("Major surgery within 4 weeks", "exclusion", _proc("Total hip arthroplasty, right"), "met"),   # side after
+    ("Major surgery within 4 weeks", "exclusion", _proc("Arthroplasty, Replacement, Hip"), "met"),  # MeSH order
+    # a comma joining a second procedure: not read as the first one (lumpectomy: some surgery; radiation: more)
+    ("Prior radiotherapy", "exclusion", _proc("Lumpectomy, radiation", "2024-03-01"), "unknown"),
+    ("Prior radiotherapy", "exclusion", _proc("Nephrectomy, radiation", "2024-03-01"), "unknown"),
+    ("Prior radiotherapy", "exclusion", _proc("Nephrectomy, left", "2024-03-01"), "not_met"),
     ("Prior allogeneic stem cell transplantation", "exclusion",
      _proc("Autologous hematopoietic stem cell transplant", "2024-03-01"), "not_met"),
     ("Prior autologous stem cell transplantation", "exclusion",

@@ -135,6 +135,8 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
     # the head alone is broader, but never one that leaves out the spread the rest names ("Colon cancer, metastatic":
     # read as a plain colon cancer it would deny the metastases; unresolved, it may be anything)
     spread = _SPREAD.search(rest)
+    if category == "procedure" and rest and _another_procedure(rest):
+        return None  # "Lumpectomy, radiation": two procedures, never read as the first one
     raw_forms = [name, re.sub(r"\([^)]*\)", " ", name), inverted, unstaged] + ([] if spread else [head])
     for form in dict.fromkeys(normalize(f) for f in raw_forms):
         for v in _variants(form):
@@ -167,8 +169,16 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
             if norm.startswith(lead) and vocab.concepts[key].category == "condition":
                 return _closure({key})
     if category == "procedure":  # "radiotherapy to brain": a radiotherapy whatever the site
+        if rest and set(normalize(rest).split()) <= _PROCEDURE_EXTENTS:
+            norm = normalize(re.sub(r"\([^)]*\)", " ", head))  # "Total hip arthroplasty, right"
         return _resolve_procedure(norm)
     return None
+
+
+def _another_procedure(rest: str) -> bool:
+    """Whether a part of a procedure's name after a comma names a procedure of its own ("..., radiation"), not a
+    site or side ("..., left breast")."""
+    return any(_resolve_name("procedure", part.strip()) is not None for part in rest.split(",") if part.strip())
 
 
 #: leading words of a procedure name that leave it the same operation ("Radical nephrectomy", "Left nephrectomy")
