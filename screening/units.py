@@ -125,73 +125,6 @@ def get_quantity(key: str) -> QuantityDef:
     raise VocabularyError(f"unknown quantity {key!r}", suggestion=f"did you mean '{close[0]}'?" if close else None)
 
 
-def _norm_name(text: str) -> str:
-    """Case, space and punctuation blind, but % stays: 'Lymphocytes %' is not the count."""
-    return re.sub(r"[^0-9a-z%]+", "", text.casefold().replace("µ", "u").replace("μ", "u"))
-
-
-_LOOSE_DROP = re.compile(r"\[[^\]]*\]|\((?![^)]*%)[^)]*\)|\bby\b.*$|\b(?:in|of|or|and|the|serum|plasma|blood|"
-                         r"whole|bld|ser|plas|level|levels|value|result|concentration|conc|measurement)\b")
-
-
-def _loose(text: str) -> str:
-    """A lab system's long name with its specimen, method and property words dropped."""
-    return _norm_name(_LOOSE_DROP.sub(" ", text.casefold()))
-
-
-@cache
-def _name_index() -> tuple[dict[str, str], dict[str, str]]:
-    exact: dict[str, str] = {}
-    loose: dict[str, str | None] = {}
-    for q in quantities().values():
-        for text in (q.key, q.name, *q.synonyms):
-            exact.setdefault(_norm_name(text), q.key)
-            lk = _loose(text)
-            if lk:
-                loose[lk] = q.key if loose.get(lk, q.key) == q.key else None
-    return exact, {k: v for k, v in loose.items() if v is not None}
-
-
-@cache
-def _code_index() -> dict[str, str]:
-    return {code: q.key for q in quantities().values() for code in q.loinc}
-
-
-#: a part of a lab system's name ("<analyte>, <specimen>, <method>") saying how the value was obtained, not what it is
-#: of: "hCG, serum, quantitative" is the serum hCG ("qualitative" and "direct" stay: they name another test)
-_METHOD_PARTS = frozenset({"quantitative", "quant", "automated"})
-
-
-def _lis_name(name: str) -> str | None:
-    """A lab system's comma-ordered name less its method parts, read as given and back to front."""
-    parts = [p.strip() for p in name.split(",")]
-    kept = [p for p in parts if _norm_name(p) not in _METHOD_PARTS]
-    if len(parts) < 2 or not kept or len(kept) == len(parts):
-        return None
-    exact, loose = _name_index()
-    return next((k for form in (" ".join(kept), " ".join(reversed(kept)))
-                 if (k := exact.get(_norm_name(form)) or loose.get(_loose(form)))), None)
-
-
-@lru_cache(maxsize=4096)
-def find_quantity(name: str | None, code: str | None = None) -> QuantityDef | None:
-    """The quantity an observation reports, by LOINC code or by name; None when unrecognized
-    (or when its code and its name name two different quantities)."""
-    by_code = by_name = None
-    if code:
-        by_code = _code_index().get(re.sub(r"^(?:https?://loinc\.org\||loinc:)", "", code.strip(), flags=re.I))
-    if name:
-        exact, loose = _name_index()
-        # "Glucose, fasting", "Cholesterol, HDL": lab systems' inverted names, read back to front
-        inverted = " ".join(part.strip() for part in reversed(name.split(","))) if "," in name else None
-        by_name = exact.get(_norm_name(name)) or loose.get(_loose(name)) or (
-            inverted and (exact.get(_norm_name(inverted)) or loose.get(_loose(inverted)))) or _lis_name(name)
-    if by_code and by_name and by_code != by_name:
-        return None
-    key = by_code or by_name
-    return quantities()[key] if key else None
-
-
 # --- unit text -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -510,3 +443,7 @@ def format_quantity(value: float, unit: str) -> str:
     if parsed.spelling == "%" or parsed.display.startswith("/"):
         return number + parsed.display
     return f"{number} {'×' if parsed.factor != 1 else ''}{parsed.display}"
+
+
+# record and criteria names of quantities (a module of its own; it reads quantities() above)
+from .quantity_names import find_quantity  # noqa: E402

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening import units
+from screening import quantity_names, units
 from screening.errors import UnitError, VocabularyError
 
 Q = units.quantities()
@@ -347,7 +347,7 @@ def test_synonyms_name_one_quantity_each() -> None:
     seen: dict[str, str] = {}
     for key, q in Q.items():
         for text in {key, q.name, *q.synonyms}:
-            norm = units._norm_name(text)  # noqa: SLF001  (the normalization find_quantity uses)
+            norm = quantity_names._norm_name(text)  # noqa: SLF001  (the normalization find_quantity uses)
             assert norm, (key, text)
             assert seen.setdefault(norm, key) == key, f"{text!r} names both {seen[norm]} and {key}"
         for s in q.synonyms:

@@ -36,7 +36,8 @@ FILES: tuple[str, ...] = ("conditions.toml", "cancers.toml", "drugs.toml", "vacc
 #: tables of a vocabulary file that are not concepts: how criteria compose cancer names (cancers.toml), the regimens
 #: a record names by acronym (drugs.toml)
 TABLES: Mapping[str, tuple[str, ...]] = MappingProxyType({"cancers.toml": ("confirmation", "histologies", "sites", "qualifiers"),
-                                                          "drugs.toml": ("regimens",), "substances.toml": ("drug_members",)})
+                                                          "drugs.toml": ("regimens", "release_suffixes"),
+                                                          "substances.toml": ("drug_members",)})
 #: the condition every record condition is, recognised or not: what "serious concurrent illness" names
 #: (conditions.toml; matched against every entry by screening/evaluate/, read in criteria only through
 #: phrases.toml [generic_illness])

@@ -78,12 +78,16 @@ _SIDE = re.compile(r"\b(?:right|left)(?:[- ]sided)?\b", re.I)
 _HEDGES = frozenset({"no", "not", "without", "benign", "suspected", "suspicion", "possible", "probable", "risk",
                      "screening", "family", "fhx", "precancerous", "premalignant", "rule", "negative", "denies",
                      "absent", "excluded", "query", "questionable", "borderline", "pre"})
-_DOSE_WORDS = frozenset("""mg mcg ug g kg ml l iu units unit mg/kg tablet tablets tab tabs capsule capsules cap caps
+_FORM_WORDS = frozenset("""mg mcg ug g kg ml l iu units unit mg/kg tablet tablets tab tabs capsule capsules cap caps
     injection inj solution suspension oral po iv im sc sq subcutaneous intravenous intramuscular topical cream
-    ointment gel patch er xr sr dr xl la cr ec extended delayed release daily bid tid qid qd prn weekly once twice
+    ointment gel patch extended delayed release daily bid tid qid qd prn weekly once twice
     dose doses per day film coated chewable syrup drops spray inhaler inhalation powder vial pen prefilled syringe implant
-    extra strength forte low baby regular enteric odt disintegrating hfa eye ear ophthalmic otic nasal vaginal rectal
+    extra strength forte low baby regular enteric disintegrating hfa eye ear ophthalmic otic nasal vaginal rectal
     suppository lotion transdermal dosepak dosepack""".split())
+#: release and formulation letters ("Toprol XL", "Megace ES", "Cardizem CD"): the same ingredient(s) as the name without
+#: them (drugs.toml [release_suffixes]; HCT, D, PE, PM, DM name another ingredient and are not listed)
+_RELEASE = frozenset(normalize(w) for w in tables("drugs.toml")["release_suffixes"]["words"])
+_DOSE_WORDS = _FORM_WORDS | _RELEASE
 #: store and maker names printed before a generic ("Bayer low dose aspirin", "Equate ibuprofen"): not part of the drug
 _MAKERS = frozenset("bayer equate kirkland walgreens cvs rite aid up&up generic".split())
 _NOT_THE_DRUG = _DOSE_WORDS | _MAKERS
@@ -132,6 +136,8 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
     # the head alone is broader, but never one that leaves out the spread the rest names ("Colon cancer, metastatic":
     # read as a plain colon cancer it would deny the metastases; unresolved, it may be anything)
     spread = _SPREAD.search(rest)
+    if category == "procedure" and rest and _another_procedure(rest):
+        return None  # "Lumpectomy, radiation": two procedures, never read as the first one
     raw_forms = [name, re.sub(r"\([^)]*\)", " ", name), inverted, unstaged] + ([] if spread else [head])
     for form in dict.fromkeys(normalize(f) for f in raw_forms):
         for v in _variants(form):
@@ -166,8 +172,16 @@ def _resolve_name(category: str, name: str) -> frozenset[str] | None:
         if _SIDE.search(name):  # "Invasive ductal carcinoma of right breast": a side names a kind of what it qualifies
             return _resolve_name(category, _SIDE.sub(" ", name))
     if category == "procedure":  # "radiotherapy to brain": a radiotherapy whatever the site
+        if rest and set(normalize(rest).split()) <= _PROCEDURE_EXTENTS:
+            norm = normalize(re.sub(r"\([^)]*\)", " ", head))  # "Total hip arthroplasty, right"
         return _resolve_procedure(norm)
     return None
+
+
+def _another_procedure(rest: str) -> bool:
+    """Whether a part of a procedure's name after a comma names a procedure of its own ("..., radiation"), not a
+    site or side ("..., left breast")."""
+    return any(_resolve_name("procedure", part.strip()) is not None for part in rest.split(",") if part.strip())
 
 
 #: leading words of a procedure name that leave it the same operation ("Radical nephrectomy", "Left nephrectomy")
@@ -342,14 +356,18 @@ def _resolve_drug(name: str, norm: str) -> frozenset[str] | None:
     if _NUMBERED.search(name):  # "Tylenol #3", "Tylenol No. 3": the number names another ingredient (codeine)
         return None
     clean = _DOSE_RE.sub(" ", re.sub(r"\([^)]*\)", " ", name.lower()))
-    words = [w for w in normalize(clean).split() if w not in _DOSE_WORDS and not _FREQ_RE.fullmatch(w)]
+    # the name with its release letters first ("Bicillin C-R" is another product than "Bicillin"), then without
+    kept = [w for w in normalize(clean).split() if w not in _FORM_WORDS and not _FREQ_RE.fullmatch(w)]
+    words = [w for w in kept if w not in _RELEASE]
     bare = [w for w in words if w not in _SALTS] or words
-    for form in (" ".join(words), " ".join(bare)):
+    for form in (" ".join(kept), " ".join(words), " ".join(bare)):
         if form in table:
             return _closure({table[form]})
-    tokens = tuple(t for t in (t.strip(",;:[]") for t in clean.split())
-                   if normalize(t) and normalize(t) not in _NOT_THE_DRUG and not _FREQ_RE.fullmatch(normalize(t)))
-    generics = _ner(tokens) if tokens else None
+    with_letters = tuple(t for t in (t.strip(",;:[]") for t in clean.split()) if normalize(t)
+                         and normalize(t) not in _FORM_WORDS | _MAKERS and not _FREQ_RE.fullmatch(normalize(t)))
+    tokens = tuple(t for t in with_letters if normalize(t) not in _RELEASE)
+    generics = _ner(with_letters) if with_letters != tokens else None
+    generics = generics or (_ner(tokens) if tokens else None)
     if not generics and any(normalize(t) in _DEVICES for t in tokens):  # "Advair Diskus": the product without its device
         plain = tuple(t for t in tokens if normalize(t) not in _DEVICES)
         generics = _ner(plain) if plain else None
