@@ -16,8 +16,15 @@ from .lexer import phrase_data
 def _permissions_beside_bans(criteria: list[ir.Criterion]) -> list[ir.Criterion]:
     """"No concurrent analgesics other than morphine" beside "Concurrent NSAIDs allowed" (same parent, same side):
     the permission is an exception the ban does not name, so the ban goes to review (an NSAID made a patient
-    ineligible). A permission of something the ban's class does not take in changes nothing."""
+    ineligible). A permission of something the ban's class does not take in changes nothing.
+
+    A permission a person must weigh ("Prior adjuvant chemotherapy allowed", "Prior radiotherapy allowed provided
+    ...") is such an exception to a ban of the same treatment too: "No prior chemotherapy" beside it would exclude the
+    patient it lets in (nci12 report s12). A permission of prior use bears on a ban of any prior use only (not on "No
+    concurrent X" nor on "At least 4 weeks since prior X": it says X may have happened, not that it may be recent); a
+    permission by a local route leaves a ban of systemic use alone."""
     permitted: dict[tuple[str | None, str], set[str]] = {}
+    weighed: dict[tuple[str | None, str], set[tuple[str, bool, bool]]] = {}  # (concept, of prior use, by a route)
     for c in criteria:
         if isinstance(c.rule, ir.Permitted):
             subject = statements.permission_subject(c.text)
@@ -25,19 +32,40 @@ def _permissions_beside_bans(criteria: list[ir.Criterion]) -> list[ir.Criterion]
                 node = compile_text(subject, c.kind)
                 permitted.setdefault((c.parent, c.kind), set()).update(
                     n.concept for n in ir.walk(node) if isinstance(n, ir.Medication))
-    if not permitted:
+        elif isinstance(c.rule, ir.Review) and (subject := statements.permission_subject(c.text) or (
+                (m := _ALLOWED.search(c.text)) and c.text[:m.start()].strip())):
+            prior = bool(_PRIOR.match(subject))
+            weighed.setdefault((c.parent, c.kind), set()).update(
+                (n.concept, prior, getattr(n, "route", None) is not None)
+                for n in ir.walk(compile_text(subject, c.kind)) if isinstance(n, _TREATMENTS))
+    if not permitted and not weighed:
         return criteria
     out = []
     for c in criteria:
         allowed = permitted.get((c.parent, c.kind), set())
-        banned = [n for n in ir.walk(c.rule) if isinstance(n, ir.Medication)] if allowed else []
-        clash = next((a for n in banned for a in allowed if a != n.concept and n.concept in vocab.ancestors(a)
-                      and a not in n.exceptions), None)
-        if clash is not None:
+        banned = _treatments(c.rule)
+        clash = next((a for n in banned for a in allowed if isinstance(n, ir.Medication) and a != n.concept
+                      and n.concept in vocab.ancestors(a) and a not in n.exceptions), None) or next(
+            (a for n in banned for a, prior, routed in weighed.get((c.parent, c.kind), ()) if n.concept in vocab.ancestors(a)
+             and a not in getattr(n, "exceptions", ()) and not (prior and n.window is not None)
+             and not (routed and getattr(n, "systemic", False))), None)
+        if clash is not None and not isinstance(c.rule, (ir.Permitted, ir.Review)):
             c = replace(c, rule=ir.Review(c.text, f"a permission beside it ('{clash.replace('_', ' ')}' allowed) may be "
                                                   "an exception it does not name"))
         out.append(c)
     return out
+
+
+_TREATMENTS = (ir.Medication, ir.Procedure)
+
+
+def _treatments(rule: ir.Node) -> list[ir.Node]:
+    """The treatments a rule decides on by machine (under judged(...) a person weighs them: "and recovered")."""
+    if isinstance(rule, _TREATMENTS):
+        return [rule]
+    return [] if isinstance(rule, ir.Judged) else [n for child in ir.children(rule) for n in _treatments(child)]
+_ALLOWED = re.compile(r"\b(?:allowed|permitted)\b", re.I)
+_PRIOR = re.compile(r"\s*(?:prior|previous)\b", re.I)
 
 
 def _excludes_own(rule: ir.Node, kind: str, own: frozenset[str], negated: bool = False) -> str | None:

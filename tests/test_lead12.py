@@ -53,3 +53,31 @@ def test_items_under_a_heading_that_says_when_they_apply_go_to_a_person() -> Non
     no_anticoagulant = {"medications": [], "observations": [
         {"name": "platelet count", "value": 150, "unit": "10*9/L", "date": "2026-11-20"}]}
     assert screen_text(_CONDITIONAL, no_anticoagulant)["Must have a platelet count >75,000"] == "review"
+
+
+def _therapy(lines: str) -> dict[str, ir.Node]:
+    text = "Inclusion Criteria:\n\nPrior/Concurrent Therapy:\n" + lines
+    return {c.text.rstrip("."): c.rule for c in compile_text_as_trial(text).criteria}
+
+
+def test_a_permission_a_person_weighs_is_an_exception_to_a_ban_beside_it() -> None:
+    # "Prior adjuvant chemotherapy allowed" goes to a person; "No prior chemotherapy" beside it would exclude the
+    # patient it lets in
+    rules = _therapy("- No prior chemotherapy\n- Prior adjuvant chemotherapy allowed\n")
+    assert isinstance(rules["No prior chemotherapy"], ir.Review)
+    rules = _therapy("- No prior radiotherapy\n- Prior radiotherapy allowed provided not all lesions are irradiated\n")
+    assert isinstance(rules["No prior radiotherapy"], ir.Review)
+
+
+def test_a_permission_of_prior_use_leaves_current_use_and_waits_alone() -> None:
+    rules = _therapy("- No concurrent chemotherapy\n- Prior adjuvant chemotherapy allowed\n"
+                     "- At least 4 weeks since prior radiotherapy\n- Prior radiotherapy allowed except to cranium\n")
+    assert not isinstance(rules["No concurrent chemotherapy"], ir.Review)
+    assert not isinstance(rules["At least 4 weeks since prior radiotherapy"], ir.Review)
+
+
+def test_a_permission_by_a_local_route_leaves_a_ban_of_systemic_use_alone() -> None:
+    rules = _therapy("- No concurrent systemic steroids\n- Concurrent inhaled steroids allowed\n")
+    assert not isinstance(rules["No concurrent systemic steroids"], ir.Review)
+    rules = _therapy("- No concurrent steroids\n- Concurrent inhaled steroids allowed\n")
+    assert isinstance(rules["No concurrent steroids"], ir.Review)
