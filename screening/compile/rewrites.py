@@ -10,6 +10,7 @@ from dataclasses import replace
 from lark import Token
 
 from .. import ir, vocab
+from ..lexer import ActiveToken
 
 
 def below_upper_limit(node: ir.Node) -> bool:
@@ -128,8 +129,13 @@ def diagnosed_in_window(node: ir.Node, toks: list[Token], text: str) -> ir.Node:
     times = Counter(str(t.value) for t in toks if t.type == "CONDITION")
     named = {k for k in named if times[k] == 1}
 
+    # "Other active malignancy diagnosed within the past 3 years": diagnosed then, and active now - two facts of one
+    # entry no rule can join, so a person weighs "active" (a cancer of 2024 resolved that year had met it)
+    active = {str(t.value) for t in toks if isinstance(t, ActiveToken) and t.type == "CONDITION"}
+
     def mark(leaf: ir.Node) -> ir.Node:
         if isinstance(leaf, ir.Condition) and leaf.concept in named and leaf.window is not None and leaf.window.amount:
-            return replace(leaf, diagnosed=True)
+            new = replace(leaf, diagnosed=True)
+            return ir.Judged("active", new) if leaf.concept in active else new
         return leaf
     return ir.map_leaves(node, mark) if named else node
