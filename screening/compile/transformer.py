@@ -166,9 +166,11 @@ class CriteriaTransformer(ShownByRules, WithinMoreRules, MeasureRules, SinceRule
             raise Uncompilable("examples not in parentheses: where does the list of examples end?")
         last = {getattr(n, "window", None) for n in _leaves(nodes[-1])}
         if len(last) == 1 and (w := last.pop()) is not None and w.amount > 0 and any(
-                getattr(n, "window", None) == ir.Window(0) for m in nodes[:-1] for n in _leaves(m)):
-            # "myocardial infarction, or revascularization within 6 months": does the time frame cover
-            # the infarction too? Read either way, some patient gets a wrong verdict
+                getattr(n, "window", None) == ir.Window(0) or isinstance(n, ir.Condition) and n.window is None
+                for m in nodes[:-1] for n in _leaves(m)):
+            # "myocardial infarction, or revascularization within 6 months", "History of MI, unstable angina, or
+            # coronary revascularization within 6 months": does the time frame cover the infarction too? Read
+            # either way, some patient gets a wrong verdict
             raise Uncompilable("a time frame at the end of a list of different kinds: does it cover them all?")
         ends = {getattr(n, "window", None) for n in _leaves(nodes[-1])}
         if self._had and len(ends) == 1 and (e := next(iter(ends))) is not None and e.amount > 0 and any(
