@@ -110,6 +110,8 @@ def _heading_context(text: str, outer: HeadingContext, section: str | None = Non
     if cohort and not about_other:  # "Cohort 1 only:", "Part B:": the items hold for some patients only
         part = cohort.group(0).lower().strip()
         about_other = (f"for the {part} only" if re.search(r"study|procedure", part) else
+                       f"for those having one procedure of the study only ('{part}')"
+                       if re.search(r"undergoing|entering|^for\b", part) else
                        f"for one {part} of the study only") + ": which applies to the patient?"
     if not about_other and (group := _patient_group(text, outer.kind or section)):
         about_other = f"for one group of patients only ('{group}'): is the patient one of them?"

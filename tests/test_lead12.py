@@ -81,3 +81,10 @@ def test_a_permission_by_a_local_route_leaves_a_ban_of_systemic_use_alone() -> N
     assert not isinstance(rules["No concurrent systemic steroids"], ir.Review)
     rules = _therapy("- No concurrent steroids\n- Concurrent inhaled steroids allowed\n")
     assert isinstance(rules["No concurrent steroids"], ir.Review)
+
+
+def test_items_for_the_subjects_having_one_procedure_go_to_a_person() -> None:
+    text = ("Exclusion Criteria:\n\n- Exclusion criteria for subjects entering into the BAL and bronchial biopsy:\n"
+            "  - Allergy to lidocaine.\n")
+    allergic = {"allergies": [{"name": "lidocaine"}]}
+    assert screen_text(text, allergic)["Allergy to lidocaine"] == "review"
