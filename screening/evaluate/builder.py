@@ -256,7 +256,9 @@ class Builder(MeasureChecks, MedicationChecks):
         why = ("cannot rule out {}: {} may be one (unrecognised, less specific or undated, or in the part of the period "
                "that depends on the drug's half-life)" if window is not None and window.bound else
                "cannot rule out {}: {} may be one (unrecognised, less specific, undated or by a route we cannot place)"
-               if systemic else "cannot rule out {}: {} may be one (unrecognised, less specific, in remission, undated or "
+               if systemic else "cannot rule out {}: {} may be one (unrecognised, less specific, undated, dated to the "
+               "month or year only, or a course begun before that may still run)" if field == "procedures"
+               else "cannot rule out {}: {} may be one (unrecognised, less specific, in remission, undated or "
                "dated to the month or year only)")
 
         def check(p: Patient, c: Context) -> Outcome:
