@@ -11,6 +11,7 @@ from lark import Token
 from .. import vocab
 from .lexicon import phrase_data
 from .passes import _ever_after
+from .tokens import rewrite_runs
 
 #: tokens a condition list may hold before the method that showed it
 _CONDITION_LIST = frozenset({"CONDITION", "CGROUP", "COMMA", "OR", "AND", "JUDGED", "HISTORY", "PRIOR", "NEG", "USE",
@@ -68,21 +69,17 @@ def shared_qualifier(toks: list[Token], text: str) -> list[Token]:
         # "History of MI, severe/unstable angina, or revascularization within 6 months": the grammar gives the window
         # to the treatment only, the conditions ever; whether it is said of all stays a person's call
         return toks
-    out: list[Token] = []
-    i = 0
-    while i < len(toks):
+
+    def at(toks: list[Token], i: int) -> tuple[list[Token], int] | None:
         t = toks[i]
         if t.type == "JUDGED" and i + 2 < len(toks) and toks[i + 1].type == "OR" and toks[i + 2].type == "CONDITION" \
                 and (i == 0 or toks[i - 1].type not in ("JUDGED", "USE", "SYSTEMIC")):
             c = toks[i + 2]
             head = _head_of(c, text)
             if head is not None:  # the narrower first, so that the qualifier is read of the head only
-                out += [c, toks[i + 1], t, Token("CONDITION", head, start_pos=c.start_pos, end_pos=c.end_pos)]
-                i += 3
-                continue
-        out.append(t)
-        i += 1
-    return out
+                return [c, toks[i + 1], t, Token("CONDITION", head, start_pos=c.start_pos, end_pos=c.end_pos)], 3
+        return None
+    return rewrite_runs(toks, at)
 
 
 def _head_of(c: Token, text: str) -> str | None:
@@ -128,17 +125,14 @@ def now_or_within(toks: list[Token]) -> list[Token]:
     """"Receiving investigational agents currently or within the 4 weeks prior to Day 1", "tobacco use currently or
     within 90 days": the window reaches to the screening date, so "now or within it" is the window; the "currently or"
     is dropped."""
-    out: list[Token] = []
-    i = 0
-    while i < len(toks):
+
+    def at(toks: list[Token], i: int) -> tuple[list[Token], int] | None:
         t = toks[i]
         if t.type == "USE" and str(t.value).lower() in _NOW_WORDS and i + 2 < len(toks) and toks[i + 1].type == "OR" \
-                and toks[i + 2].type == "WINDOW" and i + 3 < len(toks) and toks[i + 3].type == "NUMBER" and out:
-            i += 2
-            continue
-        out.append(t)
-        i += 1
-    return out
+                and toks[i + 2].type == "WINDOW" and i + 3 < len(toks) and toks[i + 3].type == "NUMBER" and i > 0:
+            return [], 2
+        return None
+    return rewrite_runs(toks, at)
 
 
 _WINDOW_PARTS = ("WINDOW", "NUMBER", "TIMEUNIT", "BOUND", "PRIOR", "ANCHOR")
@@ -166,9 +160,8 @@ def needs_judged_use(toks: list[Token], text: str) -> list[Token]:
     """"Opportunistic infection requiring acute therapy", "infection requiring parenteral treatment": a need of treatment with words a person weighs, as
     "requiring treatment" (NEEDS, phrases.toml [requiring]) with them: one NEEDS token carrying the words. Only
     a plain treatment word after the qualifiers ("requiring chronic use of steroids" names a drug: not folded)."""
-    out: list[Token] = []
-    i = 0
-    while i < len(toks):
+
+    def at(toks: list[Token], i: int) -> tuple[list[Token], int] | None:
         t = toks[i]
         j = i + 1
         while j < len(toks) and toks[j].type in ("JUDGED", "ROUTE"):  # "requiring parenteral treatment"
@@ -176,11 +169,9 @@ def needs_judged_use(toks: list[Token], text: str) -> list[Token]:
         if t.type == "REQUIRING" and j > i + 1 and j < len(toks) and toks[j].type == "USE" \
                 and (j + 1 == len(toks) or toks[j + 1].type not in ("DRUG", "PROCEDURE", "ROUTE", "SYSTEMIC")):
             end = toks[j].end_pos
-            out.append(Token("NEEDS", " ".join(text[t.start_pos:end].split()), start_pos=t.start_pos, end_pos=end))
-            i = j + 1
-            continue
-        out.append(t)
-        i += 1
+            return [Token("NEEDS", " ".join(text[t.start_pos:end].split()), start_pos=t.start_pos, end_pos=end)], j + 1 - i
+        return None
+    out = rewrite_runs(toks, at)
     if len(out) > 2 and out[-1].type == "NEEDS" and out[-2].type == "COMMA" \
             and sum(x.type == "CONDITION" for x in out[:-2]) == 1 and all(x.type in _ONE_CONDITION for x in out[:-2]):
         # "Active opportunistic infection, requiring acute treatment": one condition, so the need is said of it

@@ -14,6 +14,7 @@ from lark import Token
 
 from .. import vocab
 from .lexicon import phrase_data
+from .tokens import rewrite_runs
 
 
 @lru_cache(maxsize=1)
@@ -29,19 +30,15 @@ def _adjacent(a: Token, b: Token) -> bool:
 def containing_regimens(toks: list[Token]) -> list[Token]:
     """DRUG, "containing"/"based", then a head noun (or a class of the drug): the DRUG alone."""
     words, heads = _words()
-    out: list[Token] = []
-    i = 0
-    while i < len(toks):
+
+    def at(toks: list[Token], i: int) -> tuple[list[Token], int] | None:
         t = toks[i]
         if t.type == "DRUG" and i + 2 < len(toks) and toks[i + 1].type == "WORD" \
                 and str(toks[i + 1].value).lower() in words and _adjacent(t, toks[i + 1]) \
                 and _adjacent(toks[i + 1], toks[i + 2]) and _is_head(t, toks[i + 2], heads):
-            out.append(Token("DRUG", t.value, start_pos=t.start_pos, end_pos=toks[i + 2].end_pos))
-            i += 3
-            continue
-        out.append(t)
-        i += 1
-    return out
+            return [Token("DRUG", t.value, start_pos=t.start_pos, end_pos=toks[i + 2].end_pos)], 3
+        return None
+    return rewrite_runs(toks, at)
 
 
 def _is_head(drug: Token, head: Token, heads: frozenset[str]) -> bool:
