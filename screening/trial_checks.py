@@ -49,7 +49,7 @@ def _permissions_beside_bans(criteria: list[ir.Criterion]) -> list[ir.Criterion]
             (a for n in banned for a, prior, routed in weighed.get((c.parent, c.kind), ()) if n.concept in vocab.ancestors(a)
              and a not in getattr(n, "exceptions", ()) and not (prior and n.window is not None)
              and not (routed and getattr(n, "systemic", False))), None)
-        if clash is not None and not isinstance(c.rule, (ir.Permitted, ir.Review)):
+        if clash is not None:
             c = replace(c, rule=ir.Review(c.text, f"a permission beside it ('{clash.replace('_', ' ')}' allowed) may be "
                                                   "an exception it does not name"))
         out.append(c)
@@ -64,6 +64,8 @@ def _treatments(rule: ir.Node) -> list[ir.Node]:
     if isinstance(rule, _TREATMENTS):
         return [rule]
     return [] if isinstance(rule, ir.Judged) else [n for child in ir.children(rule) for n in _treatments(child)]
+
+
 _ALLOWED = re.compile(r"\b(?:allowed|permitted)\b", re.I)
 _PRIOR = re.compile(r"\s*(?:prior|previous)\b", re.I)
 

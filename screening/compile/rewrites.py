@@ -110,7 +110,7 @@ def _except_narrower(node: ir.Node, named: set[str]) -> ir.Node:
 # "diagnosed with", "diagnosis of": said of the conditions named after it, or of the one just before it when a time
 # frame follows ("CMV retinitis diagnosed within one month"); not "prior to diagnosis", where the diagnosis is an anchor
 _DIAGNOSED = re.compile(r"\b(?:newly |first |initially )?(?:diagnosed|diagnosis)\b(?: (?:of|with|as)\b)?")
-_DIAGNOSED_THEN_TIME = re.compile(r"(?: (?:in|within|during|over))")
+_DIAGNOSED_THEN_TIME = re.compile(r" (?:in|within|during|over)")
 _DIAGNOSIS_AS_ANCHOR = re.compile(r"\b(?:prior to|before|after|since|at|from|following|time of|date of|months of|years "
                                   r"of|weeks of|days of) (?:the )?(?:initial |first |original )?diagnosis\b")
 

@@ -16,6 +16,16 @@ from .records import (name_words, secondary_only, _class_stems, _closed_class, _
                       _shown_by, _states_from_procedures, _unlisted_states, spans_hold)
 
 
+#: why an entry may be what a criterion asks about, by what makes the doubt
+_MAYBE_BECAUSE = {
+    "bound": "unrecognised, less specific or undated, or in the part of the period that depends on the drug's half-life",
+    "systemic": "unrecognised, less specific, undated or by a route we cannot place",
+    "procedures": "unrecognised, less specific, undated, dated to the month or year only, or a course begun before that "
+                  "may still run",
+    "other": "unrecognised, less specific, in remission, undated or dated to the month or year only",
+}
+
+
 class Builder(MeasureChecks, MedicationChecks):
     """Turns IR nodes into closures; dispatch by node class, resolved once per node. ``kind`` is the kind
     (inclusion/exclusion) of the criterion being built: a permission is neutral for it."""
@@ -253,13 +263,9 @@ class Builder(MeasureChecks, MedicationChecks):
         match = self._entry_check(field, concept, window, exceptions, systemic=systemic, route=route, active=active,
                                   diagnosed=diagnosed)
         label = match.label  # type: ignore[attr-defined]
-        why = ("cannot rule out {}: {} may be one (unrecognised, less specific or undated, or in the part of the period "
-               "that depends on the drug's half-life)" if window is not None and window.bound else
-               "cannot rule out {}: {} may be one (unrecognised, less specific, undated or by a route we cannot place)"
-               if systemic else "cannot rule out {}: {} may be one (unrecognised, less specific, undated, dated to the "
-               "month or year only, or a course begun before that may still run)" if field == "procedures"
-               else "cannot rule out {}: {} may be one (unrecognised, less specific, in remission, undated or "
-               "dated to the month or year only)")
+        why = "cannot rule out {}: {} may be one (" + _MAYBE_BECAUSE[
+            "bound" if window is not None and window.bound else "systemic" if systemic else
+            field if field in _MAYBE_BECAUSE else "other"] + ")"
 
         def check(p: Patient, c: Context) -> Outcome:
             hits, maybe, absent = match(p, c)
