@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .lexer import phrase_data
+from .lexer import phrase_alternation, phrase_data
 from .segment import section_groups
 from .trial import SourceItem, Trial
 
@@ -17,20 +17,18 @@ def heading_words() -> dict[str, re.Pattern[str]]:
     """The heading word lists of data/phrases.toml as patterns (negating ones anchor at the start)."""
     table = phrase_data()["headings"]
 
-    def alternation(words: list[str]) -> str:
-        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
     def pattern(name: str, words: list[str]) -> str:
         if name == "excepting":  # at the end: "except:", "except adequately treated:"
             # ("except for nondisease-related conditions, e.g.:" too)
             # ("Prior malignancy, unless free of it for 5 years. Subjects may enter earlier if they have received
             # curative treatment for the following:": what follows "unless" and ends on the list names the exceptions)
-            return (r"\b(?:" + alternation(words) + r")\b[\w\s,'/.-]{0,40}:\s*$"
+            return (r"\b(?:" + phrase_alternation(words) + r")\b[\w\s,'/.-]{0,40}:\s*$"
                     r"|\bunless\b[^:]{0,200}\bthe\s+following\s*:\s*$")
         if name == "list_intro":  # at the very end, or a colon
-            return r":\s*$|\b(?:" + alternation(words) + r")\W*$"
+            return r":\s*$|\b(?:" + phrase_alternation(words) + r")\W*$"
         if name == "examples":  # "Relapsed solid tumors, including:" (an inclusion heading whose items are examples)
-            return r"\b(?:" + alternation(words) + r")\b[^:]*:\s*$"
-        return (r"^\W*(?:" if name in ("negating", "required") else r"\b(?:") + alternation(words) + r")\b"
+            return r"\b(?:" + phrase_alternation(words) + r")\b[^:]*:\s*$"
+        return (r"^\W*(?:" if name in ("negating", "required") else r"\b(?:") + phrase_alternation(words) + r")\b"
     return {name: re.compile(pattern(name, words), re.I) for name, words in table.items()}
 
 

@@ -23,15 +23,11 @@ from functools import lru_cache
 
 from .. import ir
 from ..errors import ScreeningError
-from ..lexer import phrase_data, tokenize
+from ..lexer import phrase_alternation, phrase_data, tokenize
 from .helpers import _all, _any
 from .permissions import _as_kind
 
 Compile = Callable[[str, str], ir.Node]  # (sentence, kind) -> IR, with the caller's start symbol and own conditions
-
-
-def _alternation(words: list[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
@@ -39,18 +35,18 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     d = phrase_data()["allowances"]
     cmp = r"at\s+least|more\s+than|greater\s+than|no\s+less\s+than|a\s+minimum\s+of|over|>=|≥|>"
     return {
-        "support": re.compile(rf"\b(?:{_alternation(d['support'])})\b", re.I),
-        "permit": re.compile(rf"\b(?:{_alternation(d['permit'])})\b", re.I),
+        "support": re.compile(rf"\b(?:{phrase_alternation(d['support'])})\b", re.I),
+        "permit": re.compile(rf"\b(?:{phrase_alternation(d['permit'])})\b", re.I),
         "paren": re.compile(r"\s*\(([^()]*)\)"),
         "after_wait": re.compile(
             rf"^(?P<x>[^()]+?)\s*,?\s*(?:(?:is|are|will\s+be|may\s+be)\s+)?(?:also\s+)?(?:allowed|permitted|acceptable)"
             rf"\s*,?\s*(?:only\s+)?(?:if|provided(?:\s+that)?|as\s+long\s+as)\s+(?:(?:it|they|therapy|treatment)\s+)?"
-            rf"(?:(?:was|were|has\s+been|have\s+been|is)\s+)?(?:{_alternation(d['ended'])})\s+(?P<cmp>{cmp})\s*"
+            rf"(?:(?:was|were|has\s+been|have\s+been|is)\s+)?(?:{phrase_alternation(d['ended'])})\s+(?P<cmp>{cmp})\s*"
             rf"(?P<n>\d+)\s*(?P<unit>days?|weeks?|months?|years?)\b(?P<tail>[^()]*?)[\s.]*$", re.I),
         "only": re.compile(r"^(?P<d>[^()]+?)\s*\(\s*(?:(?:for|in)\s+)?(?:the\s+)?(?P<g>[^()]+?)\s+only\s*\)[\s.]*$"
                            r"|^(?P<d2>[^()]+?)\s*\(\s*only\s+(?:applicable\s+|applies\s+)?(?:for|to|in)\s+(?:the\s+)?"
                            r"(?P<g2>[^()]+?)\s*\)[\s.]*$", re.I),
-        "cohort": re.compile(rf"^(?:{_alternation(d['cohorts'])})\s+(?:[ivx]+|\d+[a-z]?|[a-z])\b", re.I),
+        "cohort": re.compile(rf"^(?:{phrase_alternation(d['cohorts'])})\s+(?:[ivx]+|\d+[a-z]?|[a-z])\b", re.I),
         "excluded_if": re.compile(
             r"^(?:the\s+|a\s+)?(?:patients?|subjects?|participants?)\s+(?:will\s+(?:also\s+)?be|are|is|should\s+be|shall\s+be)"
             r"\s+(?:excluded|ineligible|not\s+eligible)(?:\s+from\s+(?:the|this)\s+(?:study|trial))?\s+if\s+"

@@ -24,7 +24,7 @@ from lark import Token
 
 from .. import ir, statements
 from ..errors import ScreeningError
-from ..lexer import phrase_data, tokenize
+from ..lexer import phrase_alternation, phrase_data, tokenize
 from .helpers import _therapy_counts
 
 Compile = Callable[[str, str], ir.Node]  # (sentence, kind) -> IR, with the caller's start symbol and own conditions
@@ -33,19 +33,16 @@ Compile = Callable[[str, str], ir.Node]  # (sentence, kind) -> IR, with the call
 @lru_cache(maxsize=1)
 def _verbs() -> dict[str, re.Pattern[str]]:
     d = phrase_data()["permission_verbs"]
-
-    def alternation(words: list[str]) -> str:
-        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
-    aux = alternation(d["auxiliaries"])
-    verb = alternation([*d["allowed"], *d["required"]])
+    aux = phrase_alternation(d["auxiliaries"])
+    verb = phrase_alternation([*d["allowed"], *d["required"]])
     return {
         # "is not allowed", "will be permitted", "required": the verb with what leads it (one space-separated phrase)
         "verb": re.compile(rf"\s*,?\s*\b(?:(?:{aux})\s+)?(?P<neg>not\s+)?(?P<verb>{verb})\b\s*,?\s*", re.I),
-        "allowed": re.compile(rf"^(?:{alternation(d['allowed'])})$", re.I),
+        "allowed": re.compile(rf"^(?:{phrase_alternation(d['allowed'])})$", re.I),
         # words before "required" that make it a past participle ("has required steroids", "or required transfusions")
-        "past": re.compile(rf"\b(?:{alternation(d['required_past'])})\s*$", re.I),
+        "past": re.compile(rf"\b(?:{phrase_alternation(d['required_past'])})\s*$", re.I),
         # what may join a permission to a stable-dose demand after it ("allowed, but must be on stable dose ...")
-        "stable_join": re.compile(rf"^[(,\s]*(?:(?:{alternation(d['stable_joins'])})\s+)?(?:if\s+)?", re.I),
+        "stable_join": re.compile(rf"^[(,\s]*(?:(?:{phrase_alternation(d['stable_joins'])})\s+)?(?:if\s+)?", re.I),
     }
 
 

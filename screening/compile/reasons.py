@@ -15,21 +15,17 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..lexer import phrase_data
-
-
-def _alternation(words: list[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+from ..lexer import phrase_alternation, phrase_data
 
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     data = phrase_data()["reason_tail"]
-    verdicts = _alternation([p for p in phrase_data()["negative_tail"]["phrases"]
+    verdicts = phrase_alternation([p for p in phrase_data()["negative_tail"]["phrases"]
                              if any(w in p for w in data["verdict_words"])])
-    leads = _alternation(data["leads"])
+    leads = phrase_alternation(data["leads"])
     after_verdict = re.compile(rf"\b(?:{verdicts})(?=\s*,?\s*(?:{leads})\b)", re.I)
-    nouns = _alternation(data["patient_nouns"])
+    nouns = phrase_alternation(data["patient_nouns"])
     before = re.compile(rf"^\s*(?:{leads})\b[^,]*,\s*(?P<head>(?:[\w-]+\s+){{0,2}}(?:{nouns})\b.*\b(?:{verdicts}))\s*$",
                         re.I)
     return after_verdict, before
@@ -37,7 +33,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 @lru_cache(maxsize=1)
 def _narrowing() -> re.Pattern[str]:
-    return re.compile(rf"\b(?:{_alternation(phrase_data()['reason_tail']['narrowing'])})\b", re.I)
+    return re.compile(rf"\b(?:{phrase_alternation(phrase_data()['reason_tail']['narrowing'])})\b", re.I)
 
 
 def without_reason(text: str) -> str | None:

@@ -15,7 +15,7 @@ from lark import Token
 
 from .. import cancers, vocab
 from ..patient import route_name
-from .lexicon import Lexicon, Ordinal, _route_text, compound_words, lexicon, phrase_data, phrase_key
+from .lexicon import Lexicon, Ordinal, _route_text, compound_words, lexicon, phrase_alternation, phrase_data, phrase_key
 from .anchors import _anchor, _at_anchor, _period_window, _plan_before_window
 from .matching import (NOTHING_ATTESTED, AttestedWords, _after_number, _attested, _before_drug,
                        _coordinated_heads, _condition_lasting, _drug_allergy_end, _drug_before, _drug_nouns, _drug_property_end,
@@ -39,7 +39,7 @@ from .tokens import (_CMP_SYMBOL, _NEW_CLAUSE, _ROMAN, _STAGE, ActiveToken, LexE
                      normalize_text, raw_tokens)
 
 __all__ = ["ActiveToken", "AttestedWords", "LexError", "Lexicon", "NOTHING_ATTESTED", "Ordinal", "Raw", "lexicon",
-           "normalize_text", "phrase_data", "phrase_key", "raw_tokens", "tokenize"]
+           "normalize_text", "phrase_alternation", "phrase_data", "phrase_key", "raw_tokens", "tokenize"]
 
 
 def tokenize(text: str) -> tuple[list[Token], str]:

@@ -3,6 +3,7 @@
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -96,6 +97,11 @@ class Lexicon:
     present_use: frozenset[str]
     past_use: frozenset[str]
     cancers: cancers.Cancers
+
+
+def phrase_alternation(words: list[str]) -> str:
+    """Phrases of a word list as one regex alternation, longest first, any run of spaces between their words."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
