@@ -21,7 +21,7 @@ from .compile.reproductive_groups import _NOT_CHILDBEARING, _contraception_group
 from .lexer import lexicon, phrase_data, tokenize
 from .cohorts import cohort_line as _cohort_line, heading_words as _heading_words, population_cohorts as _population_cohorts
 from .cohorts import section_cohorts as _section_cohorts
-from .headings import _HEADING_WINDOW, _SECTION, HeadingContext, _excepting, _heading_context
+from .headings import _HEADING_WINDOW, _SECTION, HeadingContext, _excepting, _heading_context, restates_genus
 from .segment import has_sections, nci_label
 from .trial import SourceItem, Trial
 from .trial_checks import _permissions_beside_bans, _review_own, _unheaded
@@ -123,6 +123,8 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
             members = tuple(c.rule for c in parts if c.parent == item.id)
             own = text[:m.start()].strip()
             own_tokens = [t for t in tokenize(own)[0] if t.type not in ("POS", "COLON")] if own else []
+            if own_tokens and m.re is _AT_LEAST and restates_genus(own, members):
+                own_tokens = []  # "Malignant glioma of one of the following types:" over kinds of glioma
             if not own_tokens and m.re is _AT_LEAST:  # "... which has not responded to chemotherapy:" qualifies them all
                 own_tokens = [w for w in re.findall(r"[a-z]+", text[m.end():].lower()) if w not in _at_least_tail()]
             why = "a demand with examples of it below: a person weighs the heading" if m.re is examples \

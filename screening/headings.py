@@ -8,11 +8,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from . import statements
+from . import ir, statements
 from .cohorts import heading_words as _heading_words
-from .compile import label_therapy
+from .compile import compile_text, label_therapy
 from .compile.reproductive_groups import _contraception_group
 from .lexer import phrase_data, tokenize
+from .vocab import ancestors
 
 #: a section label of the old NCI/ACTG layout: "Prior Medication:" rules the "Allowed:"/"Excluded:" lists after it
 _SECTION = re.compile(r"^\W*(?P<prior>prior\s+)?(?:[\w-]+\s+){0,2}?(?:medications?|treatments?|therapy|therapies|conditions?)\s*:\s*$",
@@ -143,8 +144,8 @@ def _heading_context(text: str, outer: HeadingContext, section: str | None = Non
 
 
 # "History of any of the following:", "a history of meeting DSM-IV criteria for any:" (not a family history, which is
-# about relatives: other_person)
-_HISTORY_HEADING = re.compile(r"(?<!family )\bhistory\s+of\b", re.I)
+# about relatives: other_person); "History or evidence of any of the following:" too, whose items are ever as well
+_HISTORY_HEADING = re.compile(r"(?<!family )\bhistory(?:\s*,?\s*(?:and/or|or|and)\s+(?:current\s+)?(?:evidence|presence|diagnosis))?\s+of\b", re.I)
 
 
 # a heading that names one group of patients: a short noun phrase on a patient noun, with words before it ("NRTI
@@ -181,3 +182,20 @@ def _therapy_label(text: str) -> str:
     "Chemotherapy" is one only as a heading of sub-items: screening/segment.py nests the list after it)."""
     m = re.fullmatch(r"\W*([A-Za-z][A-Za-z ]{2,30}?)\s*:?\s*", text)
     return " ".join(m.group(1).split()) if m and label_therapy(m.group(1)) else ""
+
+
+# the words that join a diagnosis to its count: "malignant glioma of one of the following types", "AML with 1 of"
+_GENUS_JOIN = re.compile(r"(?:[\s,]+(?:of|with|meeting|as|in|from|and|having|has|have))+\s*$", re.I)
+
+
+def restates_genus(own: str, members: tuple[ir.Node, ...]) -> bool:
+    """"Histologically proven malignant glioma of one of the following types:" over "Glioblastoma", "Anaplastic
+    astrocytoma": the words before the count name a diagnosis that each item is a narrower kind of, so they demand
+    nothing the items do not. A qualifier the items may lack ("recurrent", "active", an exception) is not plain."""
+    genus = compile_text(_GENUS_JOIN.sub("", own), "inclusion")
+    if not isinstance(genus, ir.Condition) or genus.exceptions or genus.active or genus.diagnosed or not members:
+        return False
+    def kind_of(rule: ir.Node) -> bool:
+        rule = rule.item if isinstance(rule, ir.Judged) else rule
+        return isinstance(rule, ir.Condition) and rule.concept != genus.concept and genus.concept in ancestors(rule.concept)
+    return all(kind_of(member) for member in members)

@@ -72,12 +72,20 @@ def _healthy(value: object) -> bool | None:
     return None
 
 
+# Fullwidth forms (U+FF01-FF5E) and the ideographic comma, full stop and space, as East Asian registrations type
+# them, are their ASCII letters: "screening：" ends a heading and "；" an item. One character for one, so spans hold.
+_FULLWIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3001: ord(","), 0x3002: ord("."), 0x3000: ord(" ")}
+_HAS_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000-\u3002]")
+
+
 def _make(*, nct: str | None, title: str, source: str, fmt: str, criteria: str | None,
           conditions: tuple[str, ...] = (), min_age: float | None = None, max_age: float | None = None,
           sex: str | None = None, healthy: bool | None = None) -> Trial:
     """Build the Trial; without an NCT number the id is a stable hash of the title."""
-    if criteria is not None and not criteria.strip():
-        criteria = None
+    if criteria is not None:
+        criteria = criteria.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(criteria) else criteria
+        if not criteria.strip():
+            criteria = None
     ident = (nct or "").strip()
     if not ident:
         basis = title or criteria or source

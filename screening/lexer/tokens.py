@@ -41,6 +41,7 @@ _CMP_SYMBOL = {">=": ">=", "=>": ">=", "<=": "<=", "=<": "<=", ">": ">", "<": "<
 _TRANSLATE = str.maketrans({"≥": ">=", "≤": "<=", "≧": ">=", "≦": "<=", "×": " x ", "µ": "u", "μ": "u", "–": "-",
                             "—": "-", "’": "'", "‘": "'", "＞": ">", "＜": "<", "⩾": ">=", "⩽": "<=", "²": "2", "³": "3",
                             "\u00a0": " ", "*": "*"})
+_TRANSLATE |= {0xFF01 + i: 0x21 + i for i in range(0x5E) if 0xFF01 + i not in _TRANSLATE}  # fullwidth forms
 
 
 def normalize_text(text: str) -> str:

@@ -1,0 +1,68 @@
+"""Session-13 lead fixes that only a whole trial shows."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from screening import ir, load_trial
+from screening.compile import compile_trial
+from screening.rules import format_rule
+
+from trial_text import screen_text
+
+_FULLWIDTH = ("Inclusion Criteria:\n\n- Body mass index (BMI) 20-40 Kg/m2；\n\nExclusion Criteria:\n\n"
+              "- History or evidence of any of the following conditions prior to screening：\n"
+              "  - Myocardial infarction\n  - Stroke\n")
+
+
+def _study(criteria: str) -> dict:
+    return {"protocolSection": {"identificationModule": {"nctId": "NCT00000013", "briefTitle": "Probe"},
+                                "eligibilityModule": {"eligibilityCriteria": criteria}}}
+
+
+def test_fullwidth_punctuation_reads_as_ascii(tmp_path: Path) -> None:
+    """East Asian registrations type '：' and '；': a heading still heads its list, and an item keeps its unit."""
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps(_study(_FULLWIDTH)), "utf-8")
+    trial = load_trial(path)
+    assert [item.text for item in trial.items][:2] == ["Body mass index (BMI) 20-40 Kg/m2;",
+                                                      "History or evidence of any of the following conditions prior to screening:"]
+    rules = {c.id: c.rule for c in compile_trial(trial).criteria}
+    assert format_rule(rules["inc-1"]) == "all(bmi >= 20 kg/m2, bmi <= 40 kg/m2)"
+    assert isinstance(rules["exc-1"], ir.Review) and ir.is_executable(rules["exc-1.1"])
+
+
+_HISTORY_OR_EVIDENCE = """Exclusion Criteria:
+
+- History or evidence of any of the following conditions prior to screening:
+  - Myocardial infarction
+  - Stroke
+"""
+
+
+def test_history_or_evidence_heading_makes_its_items_a_history() -> None:
+    """An infarction in 2015, resolved, is a history of one: it had been read as "now" and not_met."""
+    old_infarction = {"conditions": [{"name": "myocardial infarction", "onset": "2015-03-01", "end": "2015-04-01",
+                                      "status": "resolved"}]}
+    verdicts = screen_text(_HISTORY_OR_EVIDENCE, old_infarction)
+    assert verdicts["Myocardial infarction"] == "met"
+    assert verdicts["Stroke"] == "not_met"
+
+
+_GENUS = """Inclusion Criteria:
+
+- Histologically proven {genus} of one of the following types:
+  - Glioblastoma multiforme
+  - Anaplastic astrocytoma
+"""
+
+
+def test_heading_that_names_the_kind_of_its_items_is_one_of_them() -> None:
+    """The diagnosis before "one of the following types" is the genus of each item: it demands nothing more."""
+    glioblastoma = {"conditions": [{"name": "glioblastoma", "onset": "2026-09-01", "status": "active"}]}
+    meningioma = {"conditions": [{"name": "meningioma", "onset": "2026-09-01", "status": "active"}]}
+    heading = "Histologically proven malignant glioma of one of the following types:"
+    assert screen_text(_GENUS.format(genus="malignant glioma"), glioblastoma)[heading.rstrip(".")] == "met"
+    assert screen_text(_GENUS.format(genus="malignant glioma"), meningioma)[heading] == "not_met"
+    recurrent = _GENUS.format(genus="recurrent malignant glioma")
+    assert screen_text(recurrent, glioblastoma)[heading.replace("malignant", "recurrent malignant")] == "review"
