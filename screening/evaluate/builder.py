@@ -22,6 +22,8 @@ _MAYBE_BECAUSE = {
     "systemic": "unrecognised, less specific, undated or by a route we cannot place",
     "procedures": "unrecognised, less specific, undated, dated to the month or year only, or a course begun before that "
                   "may still run",
+    "conditions": "unrecognised, less specific, not saying its stage, in remission, undated or dated to the month or year "
+                  "only",
     "other": "unrecognised, less specific, in remission, undated or dated to the month or year only",
 }
 
@@ -133,6 +135,8 @@ class Builder(MeasureChecks, MedicationChecks):
         fresh, longest = event_fresh_days(), event_longest_days()
         # "corneal ulcer" against "ulcer": a record condition named with every word of the concept's name may be one
         named = name_words(concept) if field == "conditions" and concept is not None else ()
+        # "metastatic colorectal cancer" and a "colon cancer" entry: the record may not say the stage
+        stage_bases = vocab.stage_bases(concept) if field == "conditions" and concept is not None else frozenset()
 
         def inside(e: Entry, c: Context) -> bool | None:
             if e.spans and _straddles(e, c):
@@ -225,6 +229,7 @@ class Builder(MeasureChecks, MedicationChecks):
                             or (broader and not broader.isdisjoint(e.leaves))
                             or (spread_site and "metastatic_disease" in e.keys and not secondary_only(e.leaves))
                             or (named and any(n <= e.words for n in named))
+                            or (stage_bases and any(not stage_bases.isdisjoint(vocab.ancestors(x)) for x in e.leaves))
                             ) and in_window(e, c) is not False:
                         maybe.append(e)
                     continue

@@ -45,7 +45,7 @@ ANY_CONDITION = "any_condition"
 #: the substance every allergy entry is an allergy to (drugs.toml): what "or its excipients" can only be checked against
 ANY_SUBSTANCE = "any_substance"
 _FIELDS = frozenset({"name", "synonyms", "codes", "parents", "maybe_parents", "prednisone_equivalent", "stems",
-                     "mesh_tree", "heads", "leads"})
+                     "mesh_tree", "heads", "leads", "stage_of"})
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _ICD_RE = re.compile(r"^([A-Z][0-9][0-9A-Z])\.?([0-9A-Z]{0,4})$")
 
@@ -99,6 +99,7 @@ class _Vocab:
     heads: Mapping[str, str]                          # last word of a condition name -> key
     leads: tuple[tuple[str, str], ...]                # leading phrase of a condition name -> key
     maybe_parents: Mapping[str, tuple[str, ...]]      # key -> classes some protocols count it in, others not
+    stage_of: Mapping[str, tuple[str, ...]]           # key -> diseases it is a stage or state of
 
 
 def _read(file: str) -> dict[str, Any]:
@@ -200,6 +201,7 @@ def _index(table: Mapping[str, Concept], extra: Mapping[str, Mapping[str, Any]],
     heads: dict[str, str] = {}
     leads: list[tuple[str, str]] = []
     maybe_parents: dict[str, tuple[str, ...]] = {}
+    stage_of: dict[str, tuple[str, ...]] = {}
     for c in table.values():
         group = "drug" if c.category in ("drug_class", "substance") else c.category
         for phrase in (c.name, c.key.replace("_", " "), *c.synonyms):
@@ -228,11 +230,28 @@ def _index(table: Mapping[str, Concept], extra: Mapping[str, Mapping[str, Any]],
             if unknown:
                 raise VocabularyError(f"{c.key}: unknown maybe_parents {unknown}", source=origin[c.key])
             maybe_parents[c.key] = tuple(body["maybe_parents"])
+        if body.get("stage_of"):
+            unknown = [k for k in body["stage_of"] if k not in table or k not in ancestors_in(table, c.key)]
+            if unknown:
+                raise VocabularyError(f"{c.key}: stage_of {unknown} unknown or not among its ancestors",
+                                      source=origin[c.key])
+            stage_of[c.key] = tuple(body["stage_of"])
     atc.sort(key=lambda item: -len(item[0]))
     return _Vocab(MappingProxyType(dict(table)), MappingProxyType({g: MappingProxyType(d) for g, d in names.items()}),
                   MappingProxyType({k: frozenset(v) for k, v in codes.items()}), tuple(ranges), tuple(atc),
                   MappingProxyType(factors), tuple(stems), tuple(trees), MappingProxyType(heads), tuple(leads),
-                  MappingProxyType(maybe_parents))
+                  MappingProxyType(maybe_parents), MappingProxyType(stage_of))
+
+
+def ancestors_in(table: Mapping[str, Concept], key: str) -> frozenset[str]:
+    """``ancestors`` while the vocabulary is being built."""
+    out, todo = {key}, [key]
+    while todo:
+        for parent in table[todo.pop()].parents:
+            if parent not in out:
+                out.add(parent)
+                todo.append(parent)
+    return frozenset(out)
 
 
 def _code_key(system: str, code: str) -> str:
@@ -302,6 +321,16 @@ def possible_ancestors(key: str) -> frozenset[str]:
         for m in _vocab().maybe_parents.get(k, ()):
             out |= possible_ancestors(m)
     return frozenset(out)
+
+
+@lru_cache(maxsize=None)
+def stage_bases(key: str) -> frozenset[str]:
+    """The diseases this concept is a stage or state of ("metastatic colorectal cancer" of colorectal cancer), taken
+    through its ancestors too: a record entry of one of them, or of a kind of one ("colon cancer"), may not say the
+    stage (``stage_of``), so it may be this concept."""
+    if key.startswith("drug:"):
+        return frozenset()
+    return frozenset(b for k in ancestors(key) for b in _vocab().stage_of.get(k, ()))
 
 
 def prednisone_equivalent_factor(drug_key: str) -> float | None:
