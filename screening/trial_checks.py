@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from . import ir, statements, vocab
 from .compile import compile_text
-from .lexer import phrase_data
+from .lexer import phrase_data, tokenize
 
 
 def _permissions_beside_bans(criteria: list[ir.Criterion]) -> list[ir.Criterion]:
@@ -125,3 +125,64 @@ def _unheaded(criteria: list[ir.Criterion]) -> list[ir.Criterion]:
             c = replace(c, rule=ir.Review(c.text, why))
         out.append(c)
     return out
+
+
+# "Lymphomas are also eligible", "Patients with asymptomatic brain metastases are eligible", "may be enrolled"
+_WIDENING = re.compile(r"\b(?:is|are)\s+(?:also\s+)?eligible\b|\bmay\s+(?:also\s+)?be\s+(?:enrolled|included|eligible)\b|"
+                       r"\bare\s+also\s+(?:allowed|permitted|included)\b", re.I)
+_WIDENING_SUBJECT = re.compile(r"^\W*(?:(?:patients|subjects|participants|those|women|men)\s+(?:with|who\s+have)\s+)?", re.I)
+
+
+def _positive_conditions(rule: ir.Node) -> list[str]:
+    """The conditions a rule demands by machine (not under a negation or a judgement)."""
+    if isinstance(rule, ir.Condition):
+        return [rule.concept]
+    if isinstance(rule, (ir.Not, ir.Judged)):
+        return []
+    return [k for child in ir.children(rule) for k in _positive_conditions(child)]
+
+
+def _widenings(criteria: list[ir.Criterion]) -> list[ir.Criterion]:
+    """An inclusion in review that lets in more patients ("Lymphomas are also eligible" beside "Histologically proven
+    solid tumor"; "Patients with treated brain metastases are eligible" beside the exclusion "Brain metastases"): a
+    patient it names may be let in by it, so a diagnosis demand or ban of that family does not decide alone for them
+    (e2e review s13: a lymphoma had made the patient ineligible). Kleene keeps the rest: the demand gains the widening
+    as a judged alternative, the ban as a judged exception; a patient without the named condition is decided as
+    before."""
+    wide: list[tuple[str, frozenset[str]]] = []
+    for c in criteria:
+        if c.kind == "inclusion" and c.role == "criterion" and isinstance(c.rule, ir.Review) and (m := _WIDENING.search(c.text)):
+            subject = _WIDENING_SUBJECT.sub("", c.text[:m.start()]).strip(" ,;")
+            # the conditions it names, compiled or not ("Lymphomas (Hodgkin or non-Hodgkin)", "treated brain metastases")
+            concepts = frozenset(t.value for t in tokenize(subject)[0] if t.type == "CONDITION") if subject else frozenset()
+            if concepts:
+                wide.append((c.id, concepts))
+    if not wide:
+        return criteria
+    out = []
+    for c in criteria:
+        demanded = _positive_conditions(c.rule) if c.role == "criterion" else []
+        named = [ir.Judged(f"also eligible ({ident})", _any_condition(related)) for ident, concepts in wide
+                 if ident != c.id and (related := [w for w in sorted(concepts) if any(_kin(w, d, c.kind) for d in demanded)])]
+        if named:
+            rule = ir.AnyOf((c.rule, *named)) if c.kind == "inclusion" else ir.All((c.rule, *map(ir.Not, named)))
+            c = replace(c, rule=rule)
+        out.append(c)
+    return out
+
+
+def _any_condition(concepts: list[str]) -> ir.Node:
+    nodes = tuple(ir.Condition(k, ir.Window(0, "day")) for k in concepts)
+    return nodes[0] if len(nodes) == 1 else ir.AnyOf(nodes)
+
+
+def _kin(widened: str, demanded: str, kind: str) -> bool:
+    """An exclusion bans the widened condition or a broader one; an inclusion demands another kind of what the widened
+    one is too (a solid tumour and a lymphoma are both malignancies), not the widened condition itself."""
+    up = vocab.ancestors(widened)
+    if kind == "exclusion":
+        return demanded in up
+    return demanded not in up and bool((vocab.ancestors(demanded) & up) - _ROOTS)
+
+
+_ROOTS = frozenset({vocab.ANY_CONDITION})

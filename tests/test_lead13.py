@@ -66,3 +66,31 @@ def test_heading_that_names_the_kind_of_its_items_is_one_of_them() -> None:
     assert screen_text(_GENUS.format(genus="malignant glioma"), meningioma)[heading] == "not_met"
     recurrent = _GENUS.format(genus="recurrent malignant glioma")
     assert screen_text(recurrent, glioblastoma)[heading.replace("malignant", "recurrent malignant")] == "review"
+
+
+_WIDENED = """Inclusion Criteria:
+
+- Histologically proven solid tumor.
+- Lymphomas (Hodgkin or non-Hodgkin) are also eligible.
+- Patients with treated brain metastases are eligible.
+
+Exclusion Criteria:
+
+- Brain metastases
+"""
+
+
+def _with(*names: str) -> dict:
+    return {"conditions": [{"name": name, "status": "active"} for name in names]}
+
+
+def test_an_inclusion_that_lets_more_in_keeps_a_demand_from_deciding_alone() -> None:
+    """"Lymphomas are also eligible" beside "solid tumor": a lymphoma patient may be let in (it had been ineligible);
+    a ban of brain metastases beside "treated brain metastases are eligible" goes to a person for those who have them.
+    Patients the widening does not name are decided as before."""
+    lymphoma = screen_text(_WIDENED, _with("diffuse large B-cell lymphoma"))
+    assert lymphoma["Histologically proven solid tumor"] == "review"
+    assert screen_text(_WIDENED, _with("breast cancer"))["Histologically proven solid tumor"] == "met"
+    assert screen_text(_WIDENED, _with("asthma"))["Histologically proven solid tumor"] == "not_met"
+    assert screen_text(_WIDENED, _with("breast cancer", "brain metastases"))["Brain metastases"] == "review"
+    assert screen_text(_WIDENED, _with("breast cancer"))["Brain metastases"] == "not_met"
