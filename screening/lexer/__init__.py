@@ -167,11 +167,11 @@ def _read(text: str) -> tuple[list[Token], str]:
             i = _after_number(raws, j, text, toks, lx)
             continue
         if r.kind == "num" and i + 1 < n and raws[i + 1].kind == "word" and text[r.end:raws[i + 1].start] in ("", "-") \
-                and (hit := _match(raws, i, lx)) and hit[1][0] == "DRUG":
-            # "3TC", "5-FU", "6-MP": a drug whose name begins with a digit, written as one word (else read as a number
-            # before a word: "3" and "TC", total cholesterol)
+                and (hit := _match(raws, i, lx)) and hit[1][0] in ("DRUG", "QUANTITY"):
+            # "3TC", "5-FU", "6-MP", "25-hydroxyvitamin D": a drug or lab whose name begins with a digit, written as one
+            # word (else read as a number before a word: "3" and "TC", total cholesterol)
             j, (kind, value) = hit
-            toks.append(Token("DRUG", value, start_pos=r.start, end_pos=raws[j - 1].end))
+            toks.append(Token(kind, value, start_pos=r.start, end_pos=raws[j - 1].end))
             i = j
             continue
         if r.kind == "num" or (r.kind == "word" and r.text in lx.numbers and not choice[i]):
