@@ -11,7 +11,7 @@ from lark import Token
 from .. import vocab
 from .lexicon import phrase_data
 from .passes import _ever_after
-from .tokens import rewrite_runs
+from .tokens import ActiveToken, rewrite_runs
 
 #: tokens a condition list may hold before the method that showed it
 _CONDITION_LIST = frozenset({"CONDITION", "CGROUP", "COMMA", "OR", "AND", "JUDGED", "HISTORY", "PRIOR", "NEG", "USE",
@@ -75,7 +75,7 @@ def shared_qualifier(toks: list[Token], text: str) -> list[Token]:
         if t.type == "JUDGED" and i + 2 < len(toks) and toks[i + 1].type == "OR" and toks[i + 2].type == "CONDITION" \
                 and (i == 0 or toks[i - 1].type not in ("JUDGED", "USE", "SYSTEMIC")):
             c = toks[i + 2]
-            head = _head_of(c, text)
+            head = _head_of(c, text) or _active_of(c, text[toks[i + 1].end_pos:c.start_pos])
             if head is not None:  # the narrower first, so that the qualifier is read of the head only
                 return [c, toks[i + 1], t, Token("CONDITION", head, start_pos=c.start_pos, end_pos=c.end_pos)], 3
         return None
@@ -97,6 +97,41 @@ def _head_of(c: Token, text: str) -> str | None:
     if key == c.value or key not in vocab.ancestors(str(c.value)):
         return None
     return key
+
+
+def _active_of(c: Token, between: str) -> str | None:
+    """"chronic or active liver disease", "serious/active infection": "active" (``between`` "or" and the condition,
+    dropped into an ActiveToken) is the other qualifier of the noun they share; the one before "or" is said of the
+    plain condition."""
+    if isinstance(c, ActiveToken) and between.strip().lower() == "active":
+        return str(c.value)
+    return None
+
+
+#: what may stand before a condition a qualifier follows ("No history of hypertension that is not controlled")
+_BEFORE_POSTPOSED = frozenset({"NEG", "HISTORY", "PRIOR", "USE", "PROCUSE", "JUDGED", "SUSPECTED"})
+#: the words a relative clause opens with between a condition and its qualifier ("that is", "which are")
+_RELATIVE = frozenset({"", "that is", "that are", "which is", "which are", "that has been", "that have been"})
+
+
+def postposed_qualifier(toks: list[Token], text: str) -> list[Token]:
+    """"Hypertension that is not well-controlled", "Patients who are HCV treatment-naive", "Active serious infections
+    not controlled by antibiotics": a qualifier after a lone condition, ending the sentence, qualifies it as if written
+    before it (ir.Judged); drugs after it ("by oral antibiotics") are part of the words a person weighs. A list of
+    conditions, or anything else after the qualifier, is left as written (review)."""
+    c = next((i for i in range(len(toks) - 1) if toks[i].type == "CONDITION" and toks[i + 1].type == "JUDGED"), None)
+    if c is None or any(t.type not in _BEFORE_POSTPOSED for t in toks[:c]):
+        return toks
+    tail = toks[c + 2:]
+    if tail and (tail[0].type not in ("DRUG", "ROUTE", "SYSTEMIC") or any(
+            t.type not in ("DRUG", "ROUTE", "SYSTEMIC", "OR") for t in tail) or tail[-1].type != "DRUG"):
+        return toks
+    cond, qual = toks[c], toks[c + 1]
+    if " ".join(text[cond.end_pos:qual.start_pos].lower().split()) not in _RELATIVE:
+        return toks
+    end = toks[-1].end_pos
+    words = Token("JUDGED", " ".join(text[qual.start_pos:end].split()), start_pos=qual.start_pos, end_pos=end)
+    return [*toks[:c], words, cond]
 
 
 def drug_with_class(toks: list[Token]) -> list[Token]:
