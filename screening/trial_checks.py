@@ -165,7 +165,9 @@ def _widenings(criteria: list[ir.Criterion]) -> list[ir.Criterion]:
         named = [ir.Judged(f"also eligible ({ident})", _any_condition(related)) for ident, concepts in wide
                  if ident != c.id and (related := [w for w in sorted(concepts) if any(_kin(w, d, c.kind) for d in demanded)])]
         if named:
-            rule = ir.AnyOf((c.rule, *named)) if c.kind == "inclusion" else ir.All((c.rule, *map(ir.Not, named)))
+            rule = ir.AnyOf((*(c.rule.items if isinstance(c.rule, ir.AnyOf) else (c.rule,)), *named)) \
+                if c.kind == "inclusion" else ir.All((*(c.rule.items if isinstance(c.rule, ir.All) else (c.rule,)),
+                                                       *map(ir.Not, named)))
             c = replace(c, rule=rule)
         out.append(c)
     return out
@@ -182,7 +184,9 @@ def _kin(widened: str, demanded: str, kind: str) -> bool:
     up = vocab.ancestors(widened)
     if kind == "exclusion":
         return demanded in up
-    return demanded not in up and bool((vocab.ancestors(demanded) & up) - _ROOTS)
+    # "Patients with metastatic disease are eligible" beside "adenocarcinoma of the prostate" says which stage of it
+    return demanded not in up and _SPREAD not in up and bool((vocab.ancestors(demanded) & up) - _ROOTS)
 
 
 _ROOTS = frozenset({vocab.ANY_CONDITION})
+_SPREAD = "metastatic_disease"
