@@ -64,3 +64,12 @@ def test_coverage_reads_a_page_of_studies_and_reports_json() -> None:
     assert report["trials"] == 2 and report["trials_failed"] == 0
     assert report["items"] == report["executable"] + report["partly_executable"] + report["review"]
     assert 0 <= report["executable_share"] <= 1 and report["by_construct"]
+
+
+def test_python_dash_m_runs_the_same_command_line() -> None:
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "screening", "screen", SEED, str(PATIENT), "--json"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["patient_id"] == json.loads(PATIENT.read_text())["id"]
