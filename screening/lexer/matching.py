@@ -389,9 +389,9 @@ def _after_number(raws: list[Raw], i: int, text: str, toks: list[Token], lx: Lex
     if unit is None:
         return i
     again = _RESTATED_UNIT.match(text, end)
-    if again:  # "kilograms per square meter (kg/m2)": the same unit again in parentheses
-        try:
-            if units.normalize_unit(again.group(1)) == unit:
+    if again:  # "kilograms per square meter (kg/m2)": the same unit again in parentheses; "/microliters (uL)" names
+        try:    # the volume a count is per
+            if units.normalize_unit(again.group(1)) in (unit, unit.removeprefix("/")):
                 end = again.end()
         except ScreeningError:
             pass
