@@ -7,11 +7,18 @@ from typing import Any
 
 from lark import Token, Transformer, v_args
 
-from .. import ir
+from .. import ir, vocab
+from ..lexer import phrase_data
+from ..lexer.judged_clauses import says_harm
 from .helpers import Uncompilable
 
-# what a record holds as a fact the investigator may weigh: a diagnosis, a treatment, a procedure
-_EVENTS = (ir.Condition, ir.Medication, ir.Procedure)
+# what a record holds as a fact the investigator may weigh: a diagnosis, a treatment, a procedure, an allergy
+_EVENTS = (ir.Condition, ir.Medication, ir.Procedure, ir.Allergy)
+
+
+# the qualifiers of the lexicon's own phrases (phrases.toml [investigator_judgement]); any other is a clause
+_PHRASES = frozenset(phrase_data()["investigator_judgement"])
+_PRECLUDE = "that would preclude the study"  # the one of them that says a harm
 
 
 def _events_only(node: ir.Node) -> bool:
@@ -32,12 +39,21 @@ class JudgementRules(Transformer):  # type: ignore[type-arg]
         body = next(p for p in parts if isinstance(p, ir.Node))
         qualifier = ", ".join(opinions)
         if isinstance(body, ir.Not) or not _events_only(body):
-            raise Uncompilable(f"'{qualifier}' said of what is not a diagnosis, treatment or procedure")
+            raise Uncompilable(f"'{qualifier}' said of what is not a diagnosis, treatment, procedure or allergy")
+        if qualifier not in _PHRASES and any(isinstance(n, ir.Condition) and n.concept == vocab.ANY_CONDITION
+                                             for n in ir.walk(body)):
+            # "Serious medical illness that would interfere with compliance": a clause read by the lexer
+            # (lexer/judged_clauses.py) is no licence to read a generic head as any recorded condition
+            raise Uncompilable(f"'{qualifier}' said of an illness the text does not name")
         if isinstance(body, ir.Judged):  # "clinically significant allergy ..., as judged by the investigator": both
             qualifier, body = f"{body.qualifier}, {qualifier}", body.item
         rest = tuple(p for p in parts if not (isinstance(p, ir.Node) or isinstance(p, Token) and p.type in (
             "OPINION", "COMMA", "LPAR", "RPAR")))
-        return self.start(*rest, ir.Judged(qualifier, body))
+        node = self.start(*rest, ir.Judged(qualifier, body))
+        if self.kind == "inclusion" and not isinstance(node, ir.Not) and any(
+                o == _PRECLUDE or o not in _PHRASES and says_harm(o) for o in opinions):
+            raise Uncompilable(f"'{qualifier}' says a harm, among the inclusions: an exclusion filed on the wrong side?")
+        return node
 
 
 # "Subjects who have previously been enrolled in this study", "Previous participation in this trial": the record's

@@ -30,6 +30,7 @@ from .organs import organ_function_end
 from .replacement import replacement_after_drug
 from .condition_words import (drug_with_class, infinitive_lead, now_or_within, past_as_ever, needs_judged_use,
                               postposed_qualifier, shared_qualifier, shown_by, window_before_drugs)
+from .judged_clauses import judged_clauses
 from .results import _antibody_tests, _dipstick_grades, _plus_positive
 from .regimens import containing_regimens
 from .passes import (_group_defined_later, _bound_windows, _collapse, _cumulative_durations, _ever_after, _generic_illness,
@@ -365,6 +366,7 @@ def _read(text: str) -> tuple[list[Token], str]:
     toks = infinitive_lead(toks, text)
     toks = postposed_qualifier(toks, text)  # "hypertension that is not well-controlled" (condition_words.py)
     toks = shown_by(shared_qualifier(needs_judged_use(window_before_drugs(now_or_within(drug_with_class(toks))), text), text), text)  # condition_words.py
+    toks = judged_clauses(toks, text)  # "Mental illness that would interfere with compliance": the clause a person weighs
     return toks, text
 
 
