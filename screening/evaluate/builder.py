@@ -12,7 +12,7 @@ from .medications import MedicationChecks
 from .outcome import (MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _Joined, _NEGATE, _NOW, _Reasons, can_conceive,
                       cannot_conceive,
                       _combine_undecided, _concept_name, _window_text)
-from .records import (name_words, secondary_only, _class_stems, _closed_class, _is_class, _procedures_done, _procedures_ruled_out,
+from .records import (name_words, secondary_only, _flags_shown_by_tests, _class_stems, _closed_class, _is_class, _procedures_done, _procedures_ruled_out,
                       _shown_by, _states_from_procedures, _unlisted_states, spans_hold)
 
 
@@ -434,12 +434,19 @@ class Builder(MeasureChecks, MedicationChecks):
     def _build_Flag(self, node: ir.Flag) -> Check:
         name = node.name
         outside = self._outside_childbearing() if name == "pregnant" else None
+        shown = _flags_shown_by_tests().get(name)
+        # "pregnant" left out and a negative pregnancy test this week: not pregnant (record_values.toml)
+        test = self.build(ir.TestResult(shown["test"], shown["result"], ir.Window(shown["days"]))) if shown else None
 
         def check(p: Patient, c: Context) -> Outcome:
             value = getattr(p, name)
             if value is None:
                 if (why := cannot_conceive(p, c, outside)) is not None:
                     return Outcome(NOT_MET, "not {}: {}", (name, why[0]), why[1])
+                if test is not None and (seen := test(p, c)).verdict == MET:
+                    return Outcome(NOT_MET if shown["result"] == "negative" else MET, "{}: {}",  # type: ignore[index]
+                                   ("not " + name if shown["result"] == "negative" else name, _Reasons([seen])),  # type: ignore[index]
+                                   seen.evidence)
                 return Outcome(UNKNOWN, "the record does not say whether the patient is {}", (name,))
             return Outcome(MET if value else NOT_MET, "{}{}", ("" if value else "not ", name), (name,))
         return check

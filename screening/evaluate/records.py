@@ -35,6 +35,11 @@ def _states_from_procedures() -> dict[str, list[str]]:
 
 
 @lru_cache(maxsize=1)
+def _flags_shown_by_tests() -> dict[str, dict[str, Any]]:
+    """Yes/no statements a recent test answers when the record leaves them out (record_values.toml)."""
+    return dict(record_values()["flags_shown_by_tests"])
+
+
 def _unlisted_states() -> dict[str, dict[str, Any]]:
     """States a problem list seldom carries, and the procedures that show them (record_values.toml)."""
     return dict(record_values()["unlisted_states"])
