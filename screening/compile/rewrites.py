@@ -139,3 +139,21 @@ def diagnosed_in_window(node: ir.Node, toks: list[Token], text: str) -> ir.Node:
             return ir.Judged("active", new) if leaf.concept in active else new
         return leaf
     return ir.map_leaves(node, mark) if named else node
+
+
+def shared_measure_window(node: ir.Node) -> ir.Node:
+    """"WBC >= 3000/mm3 and platelets >= 100,000/mm3 within 14 days of registration": the time frame closing a list
+    of measurements is said of each, not of the last only (a WBC of two months ago had decided a 14-day demand;
+    precision review s13). Only a flat list of measurements whose others have no time frame of their own; an age
+    is no measurement taken at a time."""
+    if isinstance(node, (ir.All, ir.AnyOf)):
+        items = tuple(shared_measure_window(n) for n in node.items)
+        last = items[-1]
+        if isinstance(last, ir.Measure) and last.window is not None and all(
+                isinstance(n, ir.Measure) and n.window is None and n.quantity != "age" for n in items[:-1]):
+            items = tuple(replace(n, window=last.window, period=last.period) for n in items[:-1]) + (last,)
+        return replace(node, items=items) if items != node.items else node
+    if isinstance(node, (ir.Not, ir.Judged)):
+        inner = shared_measure_window(node.item)
+        return replace(node, item=inner) if inner is not node.item else node
+    return node
