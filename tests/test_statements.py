@@ -63,6 +63,8 @@ def test_a_resolved_allergy_is_a_persons_call(text: str) -> None:
     for status, verdict in (("active", "met"), ("resolved", "review"), ("inactive", "review")):
         record = {"id": "p", "allergies": [{"name": "aspirin", "status": status}]}
         assert screen(trial, parse_patient(record)).results[0].verdict == verdict, status
-    # no allergy entry: none (an intolerance, a drug's side effects, is not always listed: a person checks)
-    expected = "review" if "intolerance" in text else "not_met"
+    # no allergy entry: none (an intolerance, a drug's side effects, is not always listed: without a medication list
+    # it is unknown; with one that never had aspirin, not met (drugs13))
+    expected = "unknown" if "intolerance" in text else "not_met"
     assert screen(trial, parse_patient({"id": "p", "allergies": []})).results[0].verdict == expected
+    assert screen(trial, parse_patient({"id": "p", "allergies": [], "medications": []})).results[0].verdict == "not_met"

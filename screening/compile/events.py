@@ -332,8 +332,7 @@ class EventRules(Transformer):  # type: ignore[type-arg]
         if "study" in tails:
             nodes.append(ir.Review("other agents used in the study", "the study's agents are named elsewhere in the protocol"))
         if "intoleran" in str(lead.value).lower():  # "intolerance to zidovudine": its toxicity, seldom an allergy entry
-            nodes.append(ir.Review("intolerance", "an intolerance (a drug's side effects) is not always on an allergies "
-                                                  "list: a person checks"))
+            nodes.append(_intolerance([named.get(k, k) for k in concepts]))
         qualifier = _qualifier(tuple(p for p in parts[:at] if not (isinstance(p, Token) and p.type not in ("JUDGED", "COMMA", "OR", "AND"))))
         qualifier = " ".join(w for w in (qualifier, "anaphylaxis" if lead.value == "anaphylaxis" else "") if w)
         return ir.Judged(qualifier, _any(nodes)) if qualifier else _any(nodes)
@@ -497,3 +496,17 @@ def _excepted(parts: Any) -> tuple[str, ...]:
         elif isinstance(t, Token) and t.type == "CGROUP":
             out.extend(t.value)
     return tuple(dict.fromkeys(out))
+
+
+def _intolerance(concepts: list[str]) -> ir.Node:
+    """"Intolerance to X": a drug's side effects, not always on an allergies list. Only one who took X can be
+    intolerant of it, so a complete medication list without X rules it out (as it does "no prior X"); having taken it,
+    whether it was tolerated a person checks. A food or excipient (lactose) is no medication: left to a person."""
+    unrecorded = set(phrase_data()["allergy"]["intolerance_unrecorded"])
+    drugs = [k for k in concepts if vocab.get_concept(k).category in ("drug", "drug_class")
+             and unrecorded.isdisjoint(vocab.ancestors(k))]
+    if not drugs or len(drugs) != len(concepts):
+        return ir.Review("intolerance", "an intolerance (a drug's side effects) is not always on an allergies list: "
+                                        "a person checks")
+    return ir.Judged("intolerance", _any([ir.Medication(k) for k in drugs]))
+

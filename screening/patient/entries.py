@@ -247,6 +247,9 @@ def _entries(items: list[Any] | None, category: str, field: str,
         allergy = isinstance(it, AllergyIn)
         if allergy and keys and any(k.startswith("drug:") or vocab.get_concept(k).category != "substance" for k in keys):
             maybe = vocab.drug_member_substances() - keys  # a drug may be a murine or an E. coli-made protein
+            # a class protocols count the drug in or not (metronidazole among "imidazoles"): as for a medication
+            maybe |= frozenset(c for k, classes in medication_use()["maybe_classes"].items() if k in keys
+                               for c in classes if c not in keys)
         dormant = False
         if allergy:  # an allergy lasts unless the record says it no longer holds
             start, end = _day(it.onset), None
@@ -314,6 +317,9 @@ def _entries(items: list[Any] | None, category: str, field: str,
             if systemic is not False:
                 maybe |= frozenset(c for k, classes in medication_use()["maybe_classes"].items() if k in keys
                                    for c in classes if c not in keys)
+            # a class named by a purpose ("PCP prophylaxis"): a drug given for it may be it, by any route
+            maybe |= frozenset(c for c, drugs in medication_use().get("purpose_classes", {}).items()
+                               if c not in keys and not keys.isdisjoint(drugs))
         words = frozenset(vocab.normalize(it.name).split()) if category == "condition" and it.name else frozenset()
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
                          systemic, over_by, dated, route, course, maybe, spans, event,
