@@ -9,6 +9,7 @@ from ..patient import Entry, Patient, event_fresh_days, event_longest_days, reco
 from .dates import Context, window_start
 from .measures import MeasureChecks
 from .medications import MedicationChecks
+from .record_states import StateChecks, lab_states, procedures_from_states
 from .outcome import (MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _Joined, _NEGATE, _NOW, _Reasons, can_conceive,
                       cannot_conceive,
                       _combine_undecided, _concept_name, _window_text)
@@ -26,7 +27,7 @@ _MAYBE_BECAUSE = {
 }
 
 
-class Builder(MeasureChecks, MedicationChecks):
+class Builder(MeasureChecks, MedicationChecks, StateChecks):
     """Turns IR nodes into closures; dispatch by node class, resolved once per node. ``kind`` is the kind
     (inclusion/exclusion) of the criterion being built: a permission is neutral for it."""
 
@@ -285,6 +286,8 @@ class Builder(MeasureChecks, MedicationChecks):
             return self._unlisted_state(node, listed)
         if node.concept in _states_from_procedures() and not node.exceptions:
             return self._state_from_procedure(node, listed)
+        if node.concept in lab_states() and not node.exceptions:
+            return self._lab_state(node, listed)
         test = _shown_by().get(node.concept)
         if test is None and not node.exceptions:
             return self._narrower_than_shown(node, listed)
@@ -398,6 +401,8 @@ class Builder(MeasureChecks, MedicationChecks):
 
     def _build_Procedure(self, node: ir.Procedure) -> Check:
         listed = self._simple_event("procedures", node.concept, node.window)
+        if node.concept in procedures_from_states() and node.window is not None and node.window.amount == 0:
+            listed = self._procedure_from_state(node, listed)
         against = _procedures_ruled_out().get(node.concept)
         if against is None:
             return listed
