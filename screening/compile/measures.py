@@ -129,10 +129,18 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         return [(">=", _Value("plain", values[0])), ("<=", _Value("plain", values[-1]))]
 
     def normal_range(self, *parts: Any) -> ir.Node:
+        """"Bilirubin and creatinine normal": each within its reference range, on the sides quantities.toml `normal`
+        names. "Creatinine or GFR normal": tests that stand for each other (phrases.toml [normal] alternatives) are
+        either; an "or" between others may mean both (review)."""
         keys = [k for p in parts if isinstance(p, tuple) for k in p]
         limits = {"upper": ((("<=", "ULN"),)), "lower": ((">=", "LLN"),), "both": ((">=", "LLN"), ("<=", "ULN"))}
-        return _all([_all([ir.Measure(k, op, 1.0, ref) for op, ref in limits[units.get_quantity(k).normal]])
-                     for k in keys])
+        each = [_all([ir.Measure(k, op, 1.0, ref) for op, ref in limits[units.get_quantity(k).normal]]) for k in keys]
+        seps = {p.type for p in parts if isinstance(p, Token) and p.type in ("OR", "AND")}
+        if "OR" not in seps:
+            return _all(each)
+        if "AND" in seps or not any(set(keys) <= set(g) for g in phrase_data()["normal"]["alternatives"]):
+            raise Uncompilable("'X or Y normal' of tests that do not stand for each other: either, or both?")
+        return _any(each)
 
     def age_item(self, node: ir.Node) -> ir.Node:
         return node
