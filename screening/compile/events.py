@@ -7,12 +7,20 @@ from typing import Any
 
 from lark import Token, Transformer, v_args
 
-from .. import ir, vocab
+from .. import ir, units, vocab
 from ..lexer import ActiveToken, lexicon, phrase_data, phrase_key
 from .helpers import (
-    GENERIC_QUALIFIER, Uncompilable, _Ever, _JudgedExceptions, _Period, _SUSPICION, _Value, _age, _age_values, _all, _examples_joined,
+    GENERIC_QUALIFIER, Uncompilable, _Ever, _concept_words, _JudgedExceptions, _Period, _SUSPICION, _Value, _age, _age_values, _all, _examples_joined,
     _any, _dose, _event_window, _generic, _generic_systemic, _latent_forms, _leaves, _purpose, _qualifier,
     _words_after, _recent_settled, _retime, _setting, _suspicion, _within_upto, _years)
+
+
+@lru_cache(maxsize=256)
+def _defining(concept: str) -> frozenset[str]:
+    """The quantities whose measurement, in parentheses after the condition, defines it."""
+    return frozenset(phrase_data()["defined_by"].get(concept, ())) | frozenset(
+        q for c, q in lexicon().condition_quantities.items() if c == concept) | frozenset(
+        q.key for q in units.quantities().values() if q.shows == concept)
 
 
 @v_args(inline=True)
@@ -115,8 +123,16 @@ class EventRules(Transformer):  # type: ignore[type-arg]
     def dose_cap(self, drug: Token, *parts: Token) -> ir.Node:
         return ir.Not(ir.Medication(drug.value, ir.Window(0), _dose(">", parts)))
 
-    def cond_defined(self, _t: Token, *parts: Any) -> ir.Node:
+    def cond_defined(self, t: Token, *parts: Any) -> ir.Node:
+        """"Thrombocytopenia (platelets < 100,000/mm3)": the measurement says what the condition means, and alone
+        decides; only of a quantity that defines it (phrases.toml [defined_by]), else review: "No hemolytic anemia
+        (hematocrit < 30%)" is no low hematocrit of any cause (precision review s13)."""
         node = next(p for p in parts if isinstance(p, ir.Node))  # the definition decides
+        measured = {n.quantity for n in ir.walk(node) if isinstance(n, ir.Measure)} | {
+            n.analyte for n in ir.walk(node) if isinstance(n, ir.TestResult)}
+        if not measured <= _defining(t.value):
+            raise Uncompilable(f"a measurement in parentheses that does not define {_concept_words(t.value)}: "
+                               "what it adds, a person weighs")
         self._defined.add(id(node))
         return node
 

@@ -129,10 +129,21 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
         return [(">=", _Value("plain", values[0])), ("<=", _Value("plain", values[-1]))]
 
     def normal_range(self, *parts: Any) -> ir.Node:
+        """"Bilirubin and creatinine normal": each within its reference range, on the sides quantities.toml `normal`
+        names ("PT/PTT normal": both). "Creatinine or GFR normal": tests that stand for each other (phrases.toml [normal]
+        alternatives) are either; an "or" between others may mean both (review)."""
         keys = [k for p in parts if isinstance(p, tuple) for k in p]
         limits = {"upper": ((("<=", "ULN"),)), "lower": ((">=", "LLN"),), "both": ((">=", "LLN"), ("<=", "ULN"))}
-        return _all([_all([ir.Measure(k, op, 1.0, ref) for op, ref in limits[units.get_quantity(k).normal]])
-                     for k in keys])
+        each = [_all([ir.Measure(k, op, 1.0, ref) for op, ref in limits[units.get_quantity(k).normal]]) for k in keys]
+        ors = {str(p).lower() for p in parts if isinstance(p, Token) and p.type == "OR"}
+        ands = any(isinstance(p, Token) and p.type == "AND" for p in parts)
+        if not ors:
+            return _all(each)
+        if any(set(keys) <= set(g) for g in phrase_data()["normal"]["alternatives"]) and not ands:
+            return _any(each)
+        if ors == {"/"}:  # "SGOT/SGPT normal", "PT/PTT normal": the pair, both
+            return _all(each)
+        raise Uncompilable("'X or Y normal' of tests that do not stand for each other: either, or both?")
 
     def age_item(self, node: ir.Node) -> ir.Node:
         return node

@@ -9,11 +9,13 @@ from ..patient import Entry, Patient, event_fresh_days, event_longest_days, reco
 from .dates import Context, window_start
 from .measures import MeasureChecks
 from .medications import MedicationChecks
+from .record_states import StateChecks, lab_states, procedures_from_states
 from .outcome import (MET, NOT_MET, REVIEW, UNKNOWN, Check, Outcome, _Joined, _NEGATE, _NOW, _Reasons, can_conceive,
                       cannot_conceive,
                       _combine_undecided, _concept_name, _window_text)
-from .records import (name_words, secondary_only, _flags_shown_by_tests, _class_stems, _closed_class, _is_class, _procedures_done, _procedures_ruled_out,
-                      _shown_by, _states_from_procedures, _unlisted_states, spans_hold)
+from .records import (in_situ_of, name_words, secondary_only, _class_stems, _closed_class, _flags_shown_by_tests, _is_class,
+                      _procedures_done, _procedures_ruled_out, _shown_by, _states_from_procedures, _unlisted_states,
+                      spans_hold)
 
 
 #: why an entry may be what a criterion asks about, by what makes the doubt
@@ -28,7 +30,7 @@ _MAYBE_BECAUSE = {
 }
 
 
-class Builder(MeasureChecks, MedicationChecks):
+class Builder(MeasureChecks, MedicationChecks, StateChecks):
     """Turns IR nodes into closures; dispatch by node class, resolved once per node. ``kind`` is the kind
     (inclusion/exclusion) of the criterion being built: a permission is neutral for it."""
 
@@ -126,6 +128,8 @@ class Builder(MeasureChecks, MedicationChecks):
         # an entry broader than an exception ("skin cancer" when basal cell carcinoma is excepted)
         # may be the excepted thing itself: it can neither prove nor rule out the criterion
         exc_broader = frozenset().union(*(vocab.ancestors(x) - {x} for x in exc)) if exc else frozenset()
+        # "no other malignancy" in a breast cancer trial: a DCIS may be part of the excepted cancer's history, or not
+        exc_in_situ = in_situ_of(exc) - exc if exc and field == "conditions" else frozenset()
         # "serious concurrent illness": every condition is one, recognised or not (whether an unrecognised one is
         # an excepted one, the person who weighs the illness sees)
         every = concept in (vocab.ANY_CONDITION, vocab.ANY_SUBSTANCE)
@@ -238,8 +242,10 @@ class Builder(MeasureChecks, MedicationChecks):
                             concept in vocab.ancestors(x) and exc.isdisjoint(vocab.ancestors(x)) for x in e.leaves)):
                     continue  # an excepted drug; a combination with an ingredient of the class besides it still counts
                 if (exc_broader and not exc_broader.isdisjoint(e.leaves)) or (
-                        exc and field == "conditions" and secondary_only(e.leaves)):
-                    # broader than an exception, or a metastasis whose primary may be the excepted cancer
+                        exc and field == "conditions" and secondary_only(e.leaves)) or (
+                        exc_in_situ and not exc_in_situ.isdisjoint(e.keys)):
+                    # broader than an exception, a metastasis whose primary may be the excepted cancer, or a carcinoma
+                    # in situ of its organ
                     if in_window(e, c) is not False:
                         maybe.append(e)
                     continue
@@ -290,6 +296,8 @@ class Builder(MeasureChecks, MedicationChecks):
             return self._unlisted_state(node, listed)
         if node.concept in _states_from_procedures() and not node.exceptions:
             return self._state_from_procedure(node, listed)
+        if node.concept in lab_states() and not node.exceptions:
+            return self._lab_state(node, listed)
         test = _shown_by().get(node.concept)
         if test is None and not node.exceptions:
             return self._narrower_than_shown(node, listed)
@@ -403,6 +411,8 @@ class Builder(MeasureChecks, MedicationChecks):
 
     def _build_Procedure(self, node: ir.Procedure) -> Check:
         listed = self._simple_event("procedures", node.concept, node.window)
+        if node.concept in procedures_from_states() and node.window is not None and node.window.amount == 0:
+            listed = self._procedure_from_state(node, listed)
         against = _procedures_ruled_out().get(node.concept)
         if against is None:
             return listed

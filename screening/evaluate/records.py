@@ -30,6 +30,19 @@ def _study_drugs() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _in_situ_of() -> dict[str, frozenset[str]]:
+    """A site's cancer -> the carcinomas in situ of the site (cancers.toml [sites] in_situ)."""
+    return {s["cancer"]: frozenset(s["in_situ"]) for s in vocab.tables("cancers.toml")["sites"].values() if "in_situ" in s}
+
+
+def in_situ_of(cancers: frozenset[str]) -> frozenset[str]:
+    """The carcinomas in situ of the organ of any of ``cancers`` (or of a cancer they are under): an exception of a
+    breast cancer may or may not take in a ductal carcinoma in situ."""
+    table = _in_situ_of()
+    return frozenset(k for x in cancers for a in vocab.ancestors(x) for k in table.get(a, ()))
+
+
+@lru_cache(maxsize=1)
 def _states_from_procedures() -> dict[str, list[str]]:
     return dict(record_values()["states_from_procedures"])
 
