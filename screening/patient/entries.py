@@ -314,6 +314,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
             if systemic is not False:
                 maybe |= frozenset(c for k, classes in medication_use()["maybe_classes"].items() if k in keys
                                    for c in classes if c not in keys)
+                maybe |= vocab.interaction_maybe(keys) - keys  # a weak inhibitor for a bare "CYP3A4 inhibitors"
         words = frozenset(vocab.normalize(it.name).split()) if category == "condition" and it.name else frozenset()
         out.append(Entry(keys, start, end, ongoing, path, summary, dose, dose_unit, classified, factor, leaves,
                          systemic, over_by, dated, route, course, maybe, spans, event,
