@@ -317,6 +317,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
             if systemic is not False:
                 maybe |= frozenset(c for k, classes in medication_use()["maybe_classes"].items() if k in keys
                                    for c in classes if c not in keys)
+                maybe |= vocab.interaction_maybe(keys) - keys  # a weak inhibitor for a bare "CYP3A4 inhibitors"
             # a class named by a purpose ("PCP prophylaxis"): a drug given for it may be it, by any route
             maybe |= frozenset(c for c, drugs in medication_use().get("purpose_classes", {}).items()
                                if c not in keys and not keys.isdisjoint(drugs))

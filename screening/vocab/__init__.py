@@ -11,7 +11,7 @@ import difflib
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from ..errors import VocabularyError
 
 __all__ = ["ANY_CONDITION", "ANY_SUBSTANCE", "Concept", "concepts", "drug_member_substances", "get_concept", "ancestors", "resolve", "prednisone_equivalent_factor",
-           "is_live_vaccine", "normalize"]
+           "is_live_vaccine", "normalize", "interaction_maybe"]
 
 CATEGORIES: tuple[str, ...] = ("condition", "drug", "drug_class", "vaccine", "procedure", "substance")
 #: record category -> concept categories its names are looked up in
@@ -147,8 +147,28 @@ def _vocab() -> _Vocab:
                                      tuple(s.lower() for s in body.get("synonyms", ())),
                                      _codes(body.get("codes", {}), where, file), tuple(body.get("parents", ())))
                 extra[key], origin[key] = body, file
+    _add_interaction_classes(table)
     _check_graph(table, origin)
     return _index(table, extra, origin)
+
+
+def _add_interaction_classes(table: dict[str, Concept]) -> None:
+    """Drugs we list get the enzyme classes FDA's table puts them in (data/drug_interactions.toml), as parents."""
+    from .interactions import memberships
+    for key, classes in memberships()[0].items():
+        unknown = sorted(c for c in classes if c not in table)
+        if unknown:
+            raise VocabularyError(f"{key}: unknown interaction classes {unknown}", source="drug_interactions.toml")
+        c = table.get(key)
+        if c is not None and c.category == "drug":
+            table[key] = replace(c, parents=c.parents + tuple(sorted(classes - set(c.parents))))
+
+
+def interaction_maybe(keys: frozenset[str]) -> frozenset[str]:
+    """The enzyme classes a drug may be in (weak, boosted only, rated stronger by a second source)."""
+    from .interactions import memberships
+    maybe = memberships()[1]
+    return frozenset().union(*(maybe.get(k.removeprefix("drug:"), frozenset()) for k in keys))
 
 
 @lru_cache(maxsize=None)

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import RECORD_CATEGORIES, CODE_SYSTEMS, _ICD_RE, _vocab, _closure, ancestors, normalize, tables, _code_key
+from .interactions import memberships
 
 
 # ---------------------------------------------------------------- by code
@@ -392,7 +393,9 @@ def _unknown_generic(generic: str, trees: tuple[str, ...]) -> frozenset[str]:
     # the most specific stem wins: "-citinib" (JAK inhibitor) over "-tinib" (kinase inhibitor)
     classes = {key for stem, key in hits if not any(len(s) > len(stem) and s.endswith(stem) for s, _ in hits)}
     classes |= {key for prefix, key in vocab.mesh_trees if any(t.startswith(prefix) for t in trees)}
-    return frozenset({"drug:" + normalize(generic).replace(" ", "_")}) | _closure(classes)
+    key = normalize(generic).replace(" ", "_")
+    classes |= memberships()[0].get(key, frozenset())  # FDA's interaction classes (data/drug_interactions.toml)
+    return frozenset({"drug:" + key}) | _closure(classes)
 
 
 @lru_cache(maxsize=4096)
