@@ -436,8 +436,9 @@ def test_s3_new_drugs_sit_in_their_atc_classes() -> None:
     # exenatide is injected: an antidiabetic, not an oral one
     assert "oral_antidiabetic" not in resolve("drug", "exenatide") and "antidiabetic" in resolve("drug", "Byetta")
     # drugs whose class is arguable stay unlisted, so a class question about them stays open
+    # (an interaction class of FDA's table, data/drug_interactions.toml, says nothing of the therapeutic class)
     for drug in ("verapamil", "diltiazem", "raloxifene", "finasteride"):
-        assert resolve("drug", drug) == {"drug:" + drug}, drug
+        assert {k for k in resolve("drug", drug) if not k.startswith(("cyp", "pgp_"))} == {"drug:" + drug}, drug
     # drugs13: digoxin is listed as a digitalis glycoside; "antiarrhythmic" stays open through maybe_classes
     assert resolve("drug", "digoxin") == {"digoxin", "digitalis_glycoside"}
     # allergy12: lidocaine is listed as a local anaesthetic; "antiarrhythmic" stays open through maybe_classes
