@@ -56,6 +56,9 @@ class QuantityDef:
     normal: str = "both"
     #: what a healthy adult has: (low, high) in the canonical unit, or a qualitative result ("negative"); None unknown
     healthy: tuple[float, float] | str | None = None
+    #: (qualitative tests) result words of this test alone ("3+" of a HER2 stain): {word: positive | negative |
+    #: indeterminate}, read before the shared words of record_values.toml [results]
+    results: tuple[tuple[str, str], ...] = ()
 
 
 KINDS = ("numeric", "ordinal", "titer", "qualitative")
@@ -90,7 +93,14 @@ def _quantity(key: str, d: dict[str, Any]) -> QuantityDef:
         bare_units=tuple((float(lo), float(hi), str(u)) for lo, hi, u in d.get("bare_units", ())),
         thresholds=(float(d["thresholds"][0]), float(d["thresholds"][1])) if "thresholds" in d else None,
         shows=d.get("shows"), lasting=bool(d.get("lasting", False)), episodic=bool(d.get("episodic", False)),
-        normal=_normal(key, d.get("normal", "both")), healthy=_healthy(key, d.get("healthy")))
+        normal=_normal(key, d.get("normal", "both")), healthy=_healthy(key, d.get("healthy")),
+        results=_results(key, d.get("results", {})))
+
+
+def _results(key: str, table: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    if any(v not in ("positive", "negative", "indeterminate") for v in table.values()):
+        raise ValueError(f"quantities.toml [{key}]: results must be positive, negative or indeterminate")
+    return tuple((k.lower(), v) for k, v in table.items())
 
 
 def _healthy(key: str, value: Any) -> tuple[float, float] | str | None:

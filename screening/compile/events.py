@@ -36,6 +36,15 @@ class EventRules(Transformer):  # type: ignore[type-arg]
             self._active.add(id(node))
         return node
 
+    def cond_marked(self, keys: tuple[str, ...], result: Token, t: Token) -> ir.Node:
+        """"HER2-positive breast cancer", "HER2 negative breast cancer": the cancer, and the marker's result that the
+        record holds as an observation of its tumour (quantities.toml: her2, egfr_mutation, cd20 ...). One marker
+        only, and a qualitative one; the condition takes the list's time frame (helpers._retime)."""
+        if len(keys) != 1 or units.get_quantity(keys[0]).kind != "qualitative":
+            raise Uncompilable("a condition qualified by a measurement, not a test result")
+        outcome = "positive" if result.type == "POS" else "negative"
+        return ir.All((self.cond(t), ir.TestResult(keys[0], outcome)))
+
     def cond_judged(self, *parts: Token | None) -> ir.Node:
         t = next(p for p in parts if isinstance(p, Token) and p.type in ("CONDITION", "CGROUP"))
         keys = (t.value,) if t.type == "CONDITION" else t.value

@@ -403,6 +403,11 @@ def _retime(node: ir.Node, window: ir.Window | None, exceptions: tuple[str, ...]
                           window.bound), node.shown_unit, period=True)
     if isinstance(node, ir.Judged):
         return ir.Judged(node.qualifier, _retime(node.item, window, exceptions))
+    if isinstance(node, ir.All) and len(node.items) == 2 and isinstance(node.items[0], ir.Condition) \
+            and isinstance(node.items[1], ir.TestResult):
+        # "HER2-positive breast cancer" (EventRules.cond_marked): the cancer's time frame; the marker's result is the
+        # newest, whenever tested
+        return ir.All((_retime(node.items[0], window, exceptions), node.items[1]))
     if isinstance(node, ir.AnyOf):
         return ir.AnyOf(tuple(_retime(n, window, exceptions) for n in node.items))
     return node

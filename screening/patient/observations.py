@@ -135,7 +135,9 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
         v = _FLAG.sub("", v)  # "1:640 (H)", "7.9 (L)": the lab's flag, not part of the value
     if q.kind == "qualitative":
         word = str(v).strip().lower() if v is not None else None
-        result = "positive" if word in POSITIVE_WORDS else "negative" if word in NEGATIVE_WORDS else None
+        own = dict(q.results).get(word) if word is not None else None  # "3+", "2+" of a HER2 stain: this test's words
+        result = own if own in ("positive", "negative") else None if own else \
+            "positive" if word in POSITIVE_WORDS else "negative" if word in NEGATIVE_WORDS else None
         if isinstance(v, (int, float)) and not isinstance(v, bool) and q.key.endswith(("_dna", "_rna")):
             result = "positive" if v > 0 else "negative"  # a viral load: any copies detected
             word = f"{v:g}{' ' + o.unit if o.unit else ''}"
@@ -151,7 +153,7 @@ def _observation(o: ObservationIn, path: str, q: units.QuantityDef) -> Obs:
                 and re.fullmatch(r"\d+(?:\.\d+)?", below[2]) is not None and float(below[2]) <= _HCG["negative_below"]
             return Obs(None, "negative" if negative else None, day, None, None, path,
                        f"{label} {word}{' ' + o.unit if o.unit else ''}{when}")
-        if v is not None and result is None and word not in INDETERMINATE_WORDS:
+        if v is not None and result is None and word not in INDETERMINATE_WORDS and own is None:
             raise PatientDataError(f"{v!r} is not a test result: use positive, negative or indeterminate",
                                    path=f"{path}.value")
         # "indeterminate", "equivocal" ...: kept, and read as no result (unknown), not as an error
