@@ -21,7 +21,8 @@ from .compile.reproductive_groups import _NOT_CHILDBEARING, _contraception_group
 from .lexer import lexicon, phrase_data, tokenize
 from .cohorts import cohort_line as _cohort_line, heading_words as _heading_words, population_cohorts as _population_cohorts
 from .cohorts import section_cohorts as _section_cohorts
-from .headings import _HEADING_WINDOW, _SECTION, HeadingContext, _excepting, _heading_context, restates_genus
+from .headings import (_HEADING_WINDOW, _SECTION, HeadingContext, _excepting, _heading_context, restates_genus,
+                       without_heading_window)
 from .segment import has_sections, nci_label
 from .trial import SourceItem, Trial
 from .trial_checks import _permissions_beside_bans, _review_own, _unheaded, _widenings
@@ -158,6 +159,9 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
     if ctx.prior and not _TIMED.search(source):
         source = f"Prior {source}"  # "Prior Treatment: Excluded: Chemotherapy."
     rule = compile_text(source, kind, ctx.start, ctx.own, ctx.own_all)
+    if ctx.window and isinstance(rule, ir.Review) and source != own and (handed := without_heading_window(
+            compile_text(own, kind, ctx.start, ctx.own, ctx.own_all), ctx.window)) is not None:
+        rule = handed  # "Age between 18 to 50 years, inclusive" under "... within 28 days prior to the baseline visit:"
     if ctx.history and not _TIMED.search(source) and any(
             isinstance(n, ir.Condition) and n.window is not None and n.window.amount == 0 for n in ir.walk(rule)):
         # "History of any of the following: Panic disorder": a history too, not the disorder now

@@ -5,7 +5,7 @@ that ``screening.assemble`` hands down to the items below it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from . import ir, statements
@@ -43,6 +43,49 @@ def _excepting(text: str) -> bool:
 _HEADING_WINDOW = re.compile(r"\b(?:within|(?:in|during) the (?:last|past|previous|preceding)|(?:in|during) the(?=\s+\d+\s+\w+"
                              r"\s+(?:prior to|before)\b))\s+(?:the\s+)?(?:last\s+|past\s+)?"
                              r"\d+\s+(?:hours?|days?|weeks?|months?|years?)(?:\s+(?:prior to|before|of)\s+[\w ]+)?", re.I)
+
+
+#: quantities measured at a visit: a heading's window ("... within 28 days prior to the baseline visit:") is how recent
+#: their value must be; age and height are not measured in a window (age at screening; height never goes stale)
+_WINDOWED_BODY = frozenset({"bmi", "body_weight"})
+_TIMELESS = frozenset({"age", "height"})
+
+
+def _window_of(text: str) -> ir.Window | None:
+    """The look-back a heading's window text names ("within 28 days prior to the baseline visit": 28 days)."""
+    toks = tokenize(text)[0]
+    number = next((t.value for t in toks if t.type == "NUMBER"), None)
+    unit = next((t.value for t in toks if t.type == "TIMEUNIT"), None)
+    if not toks or toks[0].type != "WINDOW" or number is None or unit not in ir.WINDOW_UNITS or number <= 0:
+        return None
+    return ir.Window(float(number), str(unit))
+
+
+def without_heading_window(rule: ir.Node, window: str) -> ir.Node | None:
+    """An item under a windowed heading that compiles only without the window ("Age between 18 to 50 years, inclusive",
+    "BMI of 16 to 35 kg/m2, inclusive" under "... within 28 days prior to the baseline visit:"): its rule with the window
+    handed down where it means something, or None when the rule holds anything else. Age, sex and height are not
+    measured in a window; a nadir or peak is the extreme ever (the window says when the screening labs were taken); a
+    weight or BMI takes the window as how recent its value must be."""
+    look_back = _window_of(window)
+
+    def hand_down(n: ir.Node) -> ir.Node | None:
+        if isinstance(n, ir.Sex):
+            return n
+        if isinstance(n, ir.Measure) and not n.period and n.window is None:
+            if n.quantity in _TIMELESS or n.extreme is not None:
+                return n
+            if n.quantity in _WINDOWED_BODY and look_back is not None:
+                return replace(n, window=look_back)
+            return None
+        if isinstance(n, (ir.All, ir.AnyOf)):
+            items = [hand_down(x) for x in n.items]
+            return None if any(x is None for x in items) else replace(n, items=tuple(items))  # type: ignore[arg-type]
+        if isinstance(n, ir.Not):
+            item = hand_down(n.item)
+            return None if item is None else replace(n, item=item)
+        return None
+    return hand_down(rule)
 
 
 @dataclass(frozen=True, slots=True)

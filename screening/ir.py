@@ -28,6 +28,8 @@ class Span:
 
 
 WINDOW_BOUNDS: tuple[str, ...] = ("at_least", "at_most")
+#: a measurement's historical extremes: the nadir and the peak (``Measure.extreme``)
+EXTREMES: tuple[str, ...] = ("lowest", "highest")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +176,10 @@ class Measure(Node):
     quantity (quantities.toml ``max_age_days``); with one ("Hb >= 8 g/dL within 14 days"), inside it.
     A ``period`` ("HbA1c > 8.5 % at any time during the preceding 3 months") is about every value in
     its window: any one that satisfies the comparison makes it hold.
+    An ``extreme`` ("Nadir CD4 count > 200", "platelet count < 50,000 at any time prior to entry", "peak viral load")
+    is the patient's lowest or highest value ever (or in ``window``). A record holds only some values, so it is read
+    one way: a value that satisfies "lowest < X" proves it, one that fails "lowest > X" disproves it; the other side
+    needs the extreme itself, stated in the record ("CD4 nadir"), else it is unknown.
     """
 
     quantity: str
@@ -184,11 +190,14 @@ class Measure(Node):
     #: the unit the threshold was written in ("2.0 mg/dL"): printing shows it, comparing ignores it
     shown_unit: str | None = field(default=None, compare=False)
     period: bool = False
+    extreme: str | None = None  # "lowest" / "highest": EXTREMES
     key: ClassVar[str] = "measure"
 
     def __post_init__(self) -> None:
         if self.op not in OPS:
             raise ValueError(f"unknown comparator {self.op!r}")
+        if self.extreme is not None and (self.extreme not in EXTREMES or self.op == "==" or self.period):
+            raise ValueError(f"an extreme is one of {EXTREMES}, compared with <, <=, > or >=, and is no period")
         _unbounded(self.window)
         if self.period and (self.window is None or self.window.amount == 0):
             raise ValueError("a period is a look-back window longer than 0")

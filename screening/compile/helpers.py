@@ -397,7 +397,8 @@ def _retime(node: ir.Node, window: ir.Window | None, exceptions: tuple[str, ...]
                        active=node.active and window is not None and window.amount == 0)
     if isinstance(node, ir.Procedure):
         return ir.Procedure(node.concept, window)
-    if isinstance(node, ir.Measure) and node.window is None and window is not None and window.amount > 0:
+    if isinstance(node, ir.Measure) and node.window is None and node.extreme is None and window is not None \
+            and window.amount > 0:
         # "hyponatremia (sodium < 130 mmol/L) within 72 hours": any value in the window
         return ir.Measure(node.quantity, node.op, node.value, node.unit, ir.Window(window.amount, window.unit,
                           window.bound), node.shown_unit, period=True)

@@ -204,6 +204,27 @@ class MeasureRules(Transformer):  # type: ignore[type-arg]
             self._lists[id(node)] = any(isinstance(p, Token) and p.type == "AND" for p in parts)
         return node
 
+    def measures_extreme(self, *parts: Any) -> ir.Node:
+        """"Nadir CD4 count > 200", "Platelet count < 50,000/mm3 at any time prior to study entry": the lowest or
+        highest value ever (ir.Measure.extreme); "at any time" takes the extreme its comparator looks at. A range or
+        an either-or "at any time" is no extreme (any one value in a range is neither the lowest nor the highest)."""
+        extreme = next(str(p.value) for p in parts if isinstance(p, Token) and p.type == "EXTREME")
+        comparison = next(p for p in parts if isinstance(p, list))
+        if extreme == "ever" and (len(comparison) != 1 or isinstance(comparison, (_Either, _Pair))):
+            raise Uncompilable("a range 'at any time': one value in it, neither the lowest nor the highest")
+        node = self.measures(*(p for p in parts if not (isinstance(p, Token) and p.type == "EXTREME")))
+
+        def mark(n: ir.Node) -> ir.Node:
+            if isinstance(n, ir.Measure):
+                if n.quantity == "age" or n.op == "==" or n.period or n.window is not None:
+                    raise Uncompilable("an extreme of a value compared with '=', or of an age")
+                kind = extreme if extreme != "ever" else "lowest" if n.op in ("<", "<=") else "highest"
+                return replace(n, extreme=kind)
+            if isinstance(n, (ir.All, ir.AnyOf)):
+                return replace(n, items=tuple(mark(x) for x in n.items))
+            raise Uncompilable("an extreme of something other than a measurement")
+        return mark(node)
+
     def therapy_count(self, use: Token, comparison: list[tuple[str, _Value]], keys: tuple[str, ...]) -> ir.Node:
         """"Have received at least 1 prior line of therapy": the count, read from the record."""
         if str(use).lower() not in lexicon().past_use or not set(keys) <= _therapy_counts():

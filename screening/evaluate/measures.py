@@ -11,6 +11,7 @@ from ..patient import Obs, Patient
 from .dates import Context, _age_signs, window_start
 from .outcome import (AT_LIMIT, MET, NOT_MET, UNKNOWN, Check, Outcome, _AtLimit, _Joined, _LazyAge, _NEAR_OPS,
                       _OP_TEXT, _OPS, _at_limit, _window_text, cannot_conceive, censored_holds)
+from .extremes import extreme_check
 from .records import graded_by_conditions, lower_bounds, observations_of, ungraded
 
 
@@ -74,6 +75,9 @@ class MeasureChecks:
             shown = units.format_quantity(units.from_canonical(o.value, q.unit, node.quantity), q.unit)  # type: ignore[arg-type]
             return Outcome(UNKNOWN, "{} (= {}) is at the limit {} to the precision it was reported with: "
                            "cannot tell which side", (o.summary, shown, wanted), (o.path,))
+
+        if node.extreme is not None:  # "Nadir CD4 count > 200": one side from the values, the other from a stated nadir
+            return extreme_check(node, compare, wanted, at_limit, observations_of)
 
         def check(p: Patient, c: Context) -> Outcome:
             series = observations_of(p, node.quantity, c)

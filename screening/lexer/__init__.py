@@ -33,6 +33,7 @@ from .condition_words import (drug_with_class, infinitive_lead, now_or_within, p
 from .judged_clauses import judged_clauses
 from .results import _antibody_tests, _dipstick_grades, _plus_positive
 from .regimens import containing_regimens
+from .extremes import measure_extremes
 from .interactions import enzyme_names
 from .passes import (_group_defined_later, _bound_windows, _collapse, _cumulative_durations, _ever_after, _generic_illness,
                      _infection_with, _high_dose_judged, _longer_wait_last, _metastatic_sites, _settings_after)
@@ -352,7 +353,7 @@ def _read(text: str) -> tuple[list[Token], str]:
         i = j
     toks = _cumulative_durations(toks)  # "6 months of prior cumulative ZDV therapy": a duration (passes.py)
     toks = _metastatic_sites(_infection_with(_generic_illness(_bound_windows(_settings_after(_ever_after(
-        past_as_ever(toks, text))))), text))
+        past_as_ever(measure_extremes(toks), text))))), text))  # "Nadir CD4 count > 200" (extremes.py)
     # "gemcitabine-containing regimen" (regimens.py); replacement steroid doses (replacement.py)
     toks = replacement_after_drug(containing_regimens(_high_dose_judged(_longer_wait_last(toks))))
     collapsed = _collapse(toks, text)

@@ -20,7 +20,7 @@ from .. import units
 from ..errors import PatientDataError, ScreeningError
 from .entries import (Entry, _day, _entries, _studies, course_days, event_days, event_fresh_days, event_longest_days,
                       is_event, medication_use, record_routes, route_members, route_name, route_names)
-from .observations import Obs, _convert, _derived_bmi, _observation, _paired_parts, _resolution, record_values
+from .observations import Obs, stated_extreme, _convert, _derived_bmi, _observation, _paired_parts, _resolution, record_values
 from .record import DateSpan, PatientRecord, first_day
 
 __all__ = ["DateSpan", "Entry", "Obs", "Patient", "PatientRecord", "course_days", "event_days", "event_fresh_days",
@@ -57,6 +57,10 @@ def normalize(record: PatientRecord) -> Patient:
     unrecognized: list[str] = []
     for i, o in enumerate(record.observations or ()):
         q = units.find_quantity(o.name, o.code)
+        if q is None and (stated := stated_extreme(o.name)) is not None:  # "CD4 nadir": the lowest ever, as of its date
+            q, extreme = stated
+            by_key.setdefault(f"{q.key}@{extreme}", []).append(_observation(o, f"observations[{i}]", q))
+            continue
         if q is None:
             parts = _paired_parts(o, f"observations[{i}]")
             if parts is None:

@@ -24,6 +24,24 @@ def record_values() -> dict[str, Any]:
     return tomllib.loads(resources.files("screening.data").joinpath("record_values.toml").read_text("utf-8"))
 
 
+def stated_extreme(name: str | None) -> tuple[units.QuantityDef, str] | None:
+    """"CD4 nadir", "Nadir CD4 count", "Peak HbA1c": an observation that states a measurement's lowest or highest value
+    ever (record_values.toml [stated_extremes]), its quantity and "lowest"/"highest"; None for any other name. Only
+    a name that is nothing but the word and a quantity's name."""
+    if not name:
+        return None
+    words = name.split()
+    if len(words) < 2:
+        return None
+    for extreme in ("lowest", "highest"):
+        said = frozenset(record_values()["stated_extremes"][extreme])
+        for word, rest in ((words[0], words[1:]), (words[-1], words[:-1])):
+            if word.strip(",:()").casefold() in said and (q := units.find_quantity(" ".join(rest).strip(" ,:"))) \
+                    is not None and q.kind != "qualitative" and q.key != "age":
+                return q, extreme
+    return None
+
+
 _RESULTS: dict[str, frozenset[str]] = {kind: frozenset(words) for kind, words in record_values()["results"].items()}
 
 

@@ -223,6 +223,15 @@ class _Builder(Transformer):  # type: ignore[type-arg]
                                    suggestion="write 'any time within 3 months'")
         return replace(self.measure(meta, name, op, number, unit, window), period=True)  # type: ignore[arg-type]
 
+    def measure_extreme(self, meta: Meta, extreme: Token, name: Token, op: Token, number: Token, unit: Token | None,
+                        window: Window | None) -> Node:
+        if op == "==":
+            raise self.where.error(op.start_pos, f"'{extreme}' is compared with <, <=, > or >=, not ==")
+        if window is not None and window.amount == 0:
+            raise self.where.error(op.start_pos, f"'{extreme}' looks back over a period: not 'now'",
+                                   suggestion="leave the window out (ever) or write 'within 1 year'")
+        return replace(self.measure(meta, name, op, number, unit, window), extreme=str(extreme))  # type: ignore[arg-type]
+
     def test(self, meta: Meta, name: Token, result: Token, window: Window | None) -> Node:
         q = self._quantity(name)
         if q.kind != "qualitative":

@@ -142,7 +142,7 @@ class _Printer:
         else:
             value = _num(node.value) + ("" if node.unit in _DIMENSIONLESS else " " + _unit(node.unit))
         window = f" {'any time ' if node.period else ''}{_window(node.window)}" if node.window else ""
-        return f"{node.quantity} {node.op} {value}{window}"
+        return f"{node.extreme + ' ' if node.extreme else ''}{node.quantity} {node.op} {value}{window}"
 
     def _print_TestResult(self, node: TestResult, level: int | None) -> str:
         return f"{node.analyte} is {node.result}" + (f" {_window(node.window)}" if node.window else "")
