@@ -200,10 +200,14 @@ _OTHER = re.compile(r"(?<!\band )(?<!\bor )(?<!, )\b(?:other|another)\b(?!\s+tha
 _KEPT_ON = re.compile(r"\b(?:continue|continues|continuing|continued|stable|current|currently|ongoing)\b", re.I)
 _ALLOWS = re.compile(r"\b(?:allowed|permitted)\b", re.I)
 _SEE = re.compile(r"\s*see\b", re.I)
-_PAST = re.compile(r"\b(?:prior|previous|previously|history|since|before)\b", re.I)
+#: words of a use past or planned, not one the patient is on: "failed conventional therapy", "requiring definitive
+#: radiotherapy", "will benefit from single agent vinorelbine"
+_PAST = re.compile(r"\b(?:prior|previous|previously|history|since|before|after|following|failed|failure|refractory|"
+                   r"resistant|relapsed|progressed|intolerant|intolerance|requiring|require|requires|benefit|candidates?|"
+                   r"planned|scheduled|offered|indicated|inappropriate|refusal)\b", re.I)
 #: tokens of an item that bans a treatment rather than names one the patient may be on: "No prior docetaxel",
-#: "At least 4 weeks since prior chemotherapy"
-_BANS = frozenset({"NEG", "NEGTAIL", "SINCE"})
+#: "At least 4 weeks since prior chemotherapy", "Known allergy to paclitaxel"
+_BANS = frozenset({"NEG", "NEGTAIL", "SINCE", "ALLERGY"})
 
 
 def _others_named_elsewhere(criteria: list[ir.Criterion]) -> list[ir.Criterion]:
@@ -242,7 +246,9 @@ def _kept_treatments(c: ir.Criterion) -> set[str]:
     """The treatments an item names that the patient may be on now, sentence by sentence: one it keeps on ("must
     continue on GnRH analogs", "current androgen deprivation"); or, where it speaks of no past use ("Prior chemotherapy
     allowed" says nothing of now), one it allows, or an inclusion's that it does not ban ("Castrate state by GnRH
-    analogues"; not "No concurrent immunotherapy" beside "Concurrent epoetin alfa allowed")."""
+    analogues"; not "No concurrent immunotherapy" beside "Concurrent epoetin alfa allowed"). An exclusion naming a
+    drug bans it (lists of interacting drugs); one a page's headings misfiled ("Included: Indinavir 800 mg three
+    times a day", NCT00002223) is why "other" before an antiviral is never read (compile.other.all_now)."""
     if c.role == "header" or _SEE.match(c.text):  # "Chemotherapy:", a heading; "See Chemotherapy", a pointer to one
         return set()
     return {k for _, sentence in split_sentences(c.text) for k in _kept_in(sentence, c)}

@@ -60,3 +60,31 @@ def test_the_trials_own_cancer_alone_is_no_other_malignancy() -> None:
 def test_other_malignancy_without_the_trials_conditions_stays_in_review() -> None:
     from screening.compile import compile_text
     assert isinstance(compile_text("No other malignancy within 5 years", "inclusion"), ir.Review)
+
+
+
+_HIV_PAGE = """Exclusion Criteria:
+- Any concurrent treatment with other protease inhibitors.
+- Prior treatment with ritonavir.
+- Indinavir 800 mg three times a day plus unspecified nucleosides for at least 3 months.
+"""
+
+
+def test_other_before_a_background_class_stays_in_review() -> None:
+    """A page's headings may file "Included: Indinavir ..." among the exclusions (NCT00002223): "other protease
+    inhibitors" is other than the regimen the patient is on (phrases.toml [other_than_trial] background)."""
+    rules = {c.text.rstrip("."): c.rule for c in compile_text_as_trial(_HIV_PAGE).criteria}
+    assert isinstance(rules["Any concurrent treatment with other protease inhibitors"], ir.Review)
+
+
+_CANCER_PAGE = """Exclusion Criteria:
+- Other concurrent chemotherapy, immunotherapy, or radiotherapy
+- Prior treatment with docetaxel
+- Known allergy to paclitaxel
+"""
+
+
+def test_bans_elsewhere_leave_the_reading() -> None:
+    """A past use or an allergy names nothing the patient is on."""
+    rules = {c.text.rstrip("."): c.rule for c in compile_text_as_trial(_CANCER_PAGE).criteria}
+    assert not isinstance(rules["Other concurrent chemotherapy, immunotherapy, or radiotherapy"], ir.Review)

@@ -21,6 +21,7 @@ import re
 from lark import Token
 
 from .. import ir, vocab
+from ..lexer import phrase_data
 
 #: the words: "other" (than the trial's own conditions), "second" (a second malignancy: one besides the trial's own),
 #: "another" ("History of another malignancy within 2 years": one besides the trial's own, read as "other")
@@ -130,7 +131,9 @@ def all_now(node: ir.Node) -> bool:
     """Every treatment of ``node`` is one now ("concurrent", "currently"): what "other" sets apart then is the study's
     own treatment, which has not begun at screening."""
     treatments = [n for n in ir.walk(node) if isinstance(n, (ir.Medication, ir.Procedure))]
-    return bool(treatments) and all(n.window is not None and n.window.amount == 0 for n in treatments)
+    background = set(phrase_data()["other_than_trial"]["background"])  # "other protease inhibitors": a regimen kept on
+    return bool(treatments) and all(n.window is not None and n.window.amount == 0 and not (
+        background & ({n.concept} | vocab.ancestors(n.concept))) for n in treatments)
 
 
 OTHER_TREATMENT = "'other' treatment than which? (the study's own, or one named in another item: a person reads it)"
