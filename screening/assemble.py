@@ -25,7 +25,7 @@ from .headings import (_HEADING_WINDOW, _SECTION, HeadingContext, _excepting, _h
                        without_heading_window)
 from .segment import has_sections, nci_label
 from .trial import SourceItem, Trial
-from .trial_checks import _permissions_beside_bans, _review_own, _unheaded, _widenings
+from .trial_checks import _others_named_elsewhere, _permissions_beside_bans, _review_own, _unheaded, _widenings
 from .vocab.trial_conditions import own_conditions
 
 _AT_LEAST = re.compile(r"\b(?:at least (?P<n>\d+|one|two|three|four|five)|(?P<more>more than (?:\d+|one|two|three))|"
@@ -475,7 +475,7 @@ def compile_trial(trial: Trial) -> ir.CompiledTrial:
             i = j + 1
     if own:
         _review_own(criteria, own, trial.conditions)
-    criteria = _widenings(swapped_section(_permissions_beside_bans(criteria)))
+    criteria = _widenings(swapped_section(_others_named_elsewhere(_permissions_beside_bans(criteria))))
     if trial.criteria_text and not has_sections(trial.criteria_text):
         criteria = _unheaded(criteria)
     note = ""

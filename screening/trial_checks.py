@@ -9,7 +9,8 @@ import re
 from dataclasses import replace
 
 from . import ir, statements, vocab
-from .compile import compile_text
+from .compile import compile_text, split_sentences
+from .errors import ScreeningError
 from .lexer import phrase_data, tokenize
 
 
@@ -190,3 +191,76 @@ def _kin(widened: str, demanded: str, kind: str) -> bool:
 
 _ROOTS = frozenset({vocab.ANY_CONDITION})
 _SPREAD = "metastatic_disease"
+
+
+
+# "other" that a sentence leaves to the protocol ("other than AZT" names its exception; "AZT and other antiretrovirals"
+# is the class, its members in the list)
+_OTHER = re.compile(r"(?<!\band )(?<!\bor )(?<!, )\b(?:other|another)\b(?!\s+than\b)", re.I)
+_KEPT_ON = re.compile(r"\b(?:continue|continues|continuing|continued|stable|current|currently|ongoing)\b", re.I)
+_ALLOWS = re.compile(r"\b(?:allowed|permitted)\b", re.I)
+_SEE = re.compile(r"\s*see\b", re.I)
+#: words of a use past or planned, not one the patient is on: "failed conventional therapy", "requiring definitive
+#: radiotherapy", "will benefit from single agent vinorelbine"
+_PAST = re.compile(r"\b(?:prior|previous|previously|history|since|before|after|following|failed|failure|refractory|"
+                   r"resistant|relapsed|progressed|intolerant|intolerance|requiring|require|requires|benefit|candidates?|"
+                   r"planned|scheduled|offered|indicated|inappropriate|refusal)\b", re.I)
+#: tokens of an item that bans a treatment rather than names one the patient may be on: "No prior docetaxel",
+#: "At least 4 weeks since prior chemotherapy", "Known allergy to paclitaxel"
+_BANS = frozenset({"NEG", "NEGTAIL", "SINCE", "ALLERGY"})
+
+
+def _others_named_elsewhere(criteria: list[ir.Criterion]) -> list[ir.Criterion]:
+    """"No other concurrent hormonal therapy" beside "Castrate state by ... GnRH analogues" (a prostate cancer trial):
+    "other" is read as other than the study's own treatment, which has not begun at screening (compile.other), unless
+    another item names a treatment of that class the patient may be on: an inclusion that names it without banning it,
+    or a permission of it; then a person reads it (a patient on the GnRH analog the protocol asks for had been
+    excluded). "No prior docetaxel" or "At least 4 weeks since prior nitrosoureas" bans what it names: no such item."""
+    others = [c for c in criteria if not isinstance(c.rule, ir.Review) and _OTHER.search(c.text) and _now_concepts(c.rule)]
+    if not others:
+        return criteria
+    kept = [(c, _kept_treatments(c)) for c in criteria]
+    out = []
+    for c in criteria:
+        if c in others:
+            excepted = {e for n in ir.walk(c.rule) for e in getattr(n, "exceptions", ())}
+            clash = next((a for k in _now_concepts(c.rule) for o, found in kept
+                          if o.text not in c.text and c.text not in o.text
+                          for a in found if (a == k or k in vocab.ancestors(a))
+                          and not any(e == a or e in vocab.ancestors(a) for e in excepted)), None)
+            if clash is not None:
+                c = replace(c, rule=ir.Review(c.text, f"'other' treatment than which? another item names "
+                                                      f"'{clash.replace('_', ' ')}', which the patient may be on"))
+        out.append(c)
+    return out
+
+
+def _now_concepts(rule: ir.Node) -> set[str]:
+    """The treatments ``rule`` asks about now ("concurrent"), less the investigational agent (other than the study's
+    own always: phrases.toml [other_than_trial])."""
+    return {n.concept for n in ir.walk(rule) if isinstance(n, _TREATMENTS) and n.window is not None
+            and n.window.amount == 0 and n.concept not in phrase_data()["other_than_trial"]["drugs"]}
+
+
+def _kept_treatments(c: ir.Criterion) -> set[str]:
+    """The treatments an item names that the patient may be on now, sentence by sentence: one it keeps on ("must
+    continue on GnRH analogs", "current androgen deprivation"); or, where it speaks of no past use ("Prior chemotherapy
+    allowed" says nothing of now), one it allows, or an inclusion's that it does not ban ("Castrate state by GnRH
+    analogues"; not "No concurrent immunotherapy" beside "Concurrent epoetin alfa allowed"). An exclusion naming a
+    drug bans it (lists of interacting drugs); one a page's headings misfiled ("Included: Indinavir 800 mg three
+    times a day", NCT00002223) is why "other" before an antiviral is never read (compile.other.all_now)."""
+    if c.role == "header" or _SEE.match(c.text):  # "Chemotherapy:", a heading; "See Chemotherapy", a pointer to one
+        return set()
+    return {k for _, sentence in split_sentences(c.text) for k in _kept_in(sentence, c)}
+
+
+def _kept_in(text: str, c: ir.Criterion) -> set[str]:
+    try:
+        toks, _ = tokenize(text)
+    except ScreeningError:  # a sentence the lexer refuses names nothing it can read
+        return set()
+    if not _KEPT_ON.search(text) and (_PAST.search(text) or not (
+            isinstance(c.rule, ir.Permitted) or _ALLOWS.search(text)
+            or (c.kind == "inclusion" and not any(t.type in _BANS for t in toks)))):
+        return set()
+    return {str(t.value) for t in toks if t.type in ("DRUG", "PROCEDURE")}

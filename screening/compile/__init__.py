@@ -20,7 +20,7 @@ from .. import ir, statements, vocab
 from ..errors import ScreeningError
 from ..lexer import lexicon, phrase_data, tokenize
 from ..trial import Trial
-from .other import other_reason, other_words
+from .other import OTHER_TREATMENT, all_now, other_now, other_reason, other_words
 from .disease_words import disease_free, staged_purpose
 from .study_words import study_reason
 from .reasons import without_reason
@@ -130,6 +130,8 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     toks = for_this_cancer(toks, norm, own)
     toks = staged_purpose(disease_free(toks))  # "disease free of X for 5 years", "for recurrent disease" (compile.disease_words)
     toks, other, heads = other_words(toks, kind)  # "Other active malignancy", "warfarin and other anticoagulants"
+    unread = toks
+    toks, other_treatment = other_now(toks)  # "Other concurrent chemotherapy": other than the study's own (compile.other)
     if norm.lstrip().startswith("for ") and not (toks[0].type in ("SEX", "POPULATION") and _reproductive(toks)):
         # "for acromegaly": whom the items around it are for, not a demand ("for women of childbearing potential,
         # negative pregnancy test" is one: start_repro)
@@ -139,7 +141,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             or _allowance_demand(text, kind, start, own) or _attestation_tail(text, kind, start, own) \
             or this_trial_before(text) \
             or below_age_consent(text, kind, lambda s, k: _compile_sentence(s, k, start, own)) \
-            or ir.Review(text, _review_reason(toks, text))
+            or ir.Review(text, _review_reason(unread, text))
     if kind == "inclusion" and all(t.type in ("DRUG", "PROCEDURE", "COMMA", "OR", "AND") for t in toks):
         # a bare "Chemotherapy" among the inclusion criteria is a sub-heading far more often than a demand
         return ir.Review(text, "a bare treatment name among the inclusion criteria: a heading, or a requirement?")
@@ -159,6 +161,8 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
             if joined := _joining_word(tree, norm):
                 return ir.Review(text, f"'{joined}' may tie what follows to the statement before it: one statement or two?")
         node = CriteriaTransformer(kind, own, other, heads).transform(tree)
+        if other_treatment and not all_now(node):  # "Other anticancer therapy within 4 weeks": other than which?
+            return ir.Review(text, OTHER_TREATMENT)
         if device:
             node = with_devices(node)
         if ir.Attestation("contraception") in ir.walk(node) and not any(
@@ -186,7 +190,7 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
     except LarkError:
         return _as_statement(text, kind) or _attestation_tail(text, kind, start, own) or _labelled(
             text, toks, kind, start, own) or _allowance_demand(text, kind, _GATED_FROM.get(start, start), own) \
-            or ir.Review(text, _review_reason(toks, text))
+            or ir.Review(text, _review_reason(unread, text))
 
 
 _LABEL_KINDS: dict[str, type[ir.Node]] = {"DRUG": ir.Medication, "CONDITION": ir.Condition, "PROCEDURE": ir.Procedure}

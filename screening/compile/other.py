@@ -6,14 +6,22 @@
   Kaposi's sarcoma": at the head of the sentence, before a condition, the word says "other than the trial's own
   conditions" (``helpers._other_than``); the sentence is read without it and the transformer makes the trial's own
   conditions exceptions (or sends it to review when it cannot name them).
+- "Other concurrent chemotherapy", "Concurrent treatment with any other anti-cancer therapy": a treatment now, other
+  than the study's own, which has not begun at screening (as "no other concurrent chemotherapy"): the word is
+  dropped (``other_now``) when every treatment the sentence compiles to is one now; a treatment the protocol names
+  in another item ("must continue GnRH analogues") may be the one it is other than: ``trial_checks`` sends such a
+  rule to review.
 - "Other antiviral agents", "At least 4 weeks since other prior chemotherapy": other than the study's drug, or
   than drugs of items before: unknowable, the word stays and the item goes to review.
 """
 from __future__ import annotations
 
+import re
+
 from lark import Token
 
-from .. import vocab
+from .. import ir, vocab
+from ..lexer import phrase_data
 
 #: the words: "other" (than the trial's own conditions), "second" (a second malignancy: one besides the trial's own),
 #: "another" ("History of another malignancy within 2 years": one besides the trial's own, read as "other")
@@ -95,6 +103,42 @@ def _heads_condition(toks: list[Token], i: int, skip: frozenset[str] = _QUALIFIE
     return j < len(toks) and toks[j].type in ("CONDITION", "CGROUP")
 
 
+def other_now(toks: list[Token]) -> tuple[list[Token], bool]:
+    """The tokens without each "other"/"another" left right before a treatment ("other concurrent chemotherapy",
+    "currently receiving other anti-cancer agents"), and whether one was dropped: the sentence then holds only if
+    every treatment it names is one now (``all_now``), else it goes to review for the word. The sentence must say
+    "concurrent" or "currently" itself: a bare "Other antiretroviral agents" among the exclusions is read as one now,
+    yet it may be other than the regimen a patient is on and the study goes on giving."""
+    if not any(_NOW.search(str(t.value)) for t in toks if t.type != "WORD"):
+        return toks, False
+    out = [t for i, t in enumerate(toks) if not _before_treatment(toks, i)]
+    return out, len(out) < len(toks)
+
+
+_NOW = re.compile(r"\b(?:concurrent|concurrently|currently)\b", re.I)
+
+
+def _before_treatment(toks: list[Token], i: int) -> bool:
+    if toks[i].type != "WORD" or str(toks[i].value).lower() not in _LIST_WORDS:
+        return False
+    j = i + 1
+    while j < len(toks) and toks[j].type in ("USE", "JUDGED"):
+        j += 1
+    return j < len(toks) and toks[j].type in ("DRUG", "PROCEDURE")
+
+
+def all_now(node: ir.Node) -> bool:
+    """Every treatment of ``node`` is one now ("concurrent", "currently"): what "other" sets apart then is the study's
+    own treatment, which has not begun at screening."""
+    treatments = [n for n in ir.walk(node) if isinstance(n, (ir.Medication, ir.Procedure))]
+    background = set(phrase_data()["other_than_trial"]["background"])  # "other protease inhibitors": a regimen kept on
+    return bool(treatments) and all(n.window is not None and n.window.amount == 0 and not (
+        background & ({n.concept} | vocab.ancestors(n.concept))) for n in treatments)
+
+
+OTHER_TREATMENT = "'other' treatment than which? (the study's own, or one named in another item: a person reads it)"
+
+
 def other_reason(toks: list[Token]) -> str | None:
     """Why a sentence whose only unread word is an "other" before a treatment stays in review ("Other antiviral
     agents", "At least 4 weeks since other prior chemotherapy"); None for any other sentence."""
@@ -102,5 +146,5 @@ def other_reason(toks: list[Token]) -> str | None:
     if not words or any(str(toks[i].value).lower() not in OTHER_WORDS for i in words):
         return None
     if all(any(t.type in ("DRUG", "PROCEDURE") for t in toks[i + 1:i + 3]) for i in words):
-        return "'other' treatment than which? (the study's own, or one named in another item: a person reads it)"
+        return OTHER_TREATMENT
     return None

@@ -237,5 +237,6 @@ def _other_treatment(node: ir.Node) -> bool:
     """A treatment taken before now that "other" sets apart from one named elsewhere; investigational agents are other
     than this trial's (of which a patient at screening has had none), and "no other concurrent X" is other than the
     study's own treatment, which has not begun."""
-    return isinstance(node, ir.Medication) and (node.window is None or node.window.amount > 0) and (
+    # a procedure as a drug: "No other prior radiotherapy" beside "Prior radiotherapy for brain metastases allowed"
+    return isinstance(node, (ir.Medication, ir.Procedure)) and (node.window is None or node.window.amount > 0) and (
         node.concept not in phrase_data()["other_than_trial"]["drugs"])
