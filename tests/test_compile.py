@@ -470,7 +470,7 @@ def test_no_grammar_rule_multiplies_out_into_hundreds_of_alternatives() -> None:
     assert expansions["since_prior"] >= 2
     worst = expansions.most_common(1)[0]
     assert worst[1] <= 100, worst
-    assert len(parser.rules) < 1800
+    assert len(parser.rules) < 1900  # 1,800 at session 13 (nadirs, tumour markers); a jump of hundreds is a blow-up
 
 
 def test_a_negated_statement_that_lists_nothing_does_not_turn_its_sub_items_into_exclusions() -> None:
