@@ -190,6 +190,9 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
         rule = ir.Judged(f"{ctx.qualifier} (the heading)", rule) if not any(
             isinstance(n, ir.Not) for n in ir.walk(rule)) else \
             ir.Review(text, f"the heading qualifies it ('{ctx.qualifier}'): a person judges")
+    if ctx.exempted and ir.is_executable(rule):  # "(unless impairment due to tumor)" in the heading: a person weighs it
+        exemption = ir.Review(ctx.exempted.strip("()"), "the heading exempts some patients: does it apply to this one?")
+        rule = _any([rule, exemption]) if kind == "inclusion" else _all([rule, ir.Not(exemption)])
     if ctx.group and not isinstance(rule, ir.Review) and not _womens_states_only(rule) and (
             outside := _contraception_group(ctx.group)) is not None:
         # "or are sexually active and not using birth control" under "Women who are": a man is outside it

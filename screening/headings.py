@@ -126,6 +126,13 @@ class HeadingContext:
     # "Excluded:", "The use of the following medications is prohibited:": each member of a plain list of drugs or
     # illnesses below it is excluded on its own ("Rifabutin and rifampin.": either; compile.excluded_lists)
     excluded: bool = False
+    # "Laboratory tests (unless impairment due to organ involvement by tumor):": an exemption of every item below that
+    # a person weighs (e2e review s13: an ANC of 800 had made the patient ineligible); the exemption's words
+    exempted: str = ""
+
+
+# an exemption in brackets inside a heading: "(unless ...)", "(except when ...)", "(excluding ...)"
+_BRACKETED_EXEMPTION = re.compile(r"\((?:unless|except(?:\s+(?:for|when|if|in))?|excluding)\b[^()]*\)", re.I)
 
 
 def _heading_context(text: str, outer: HeadingContext, section: str | None = None) -> HeadingContext:
@@ -183,7 +190,8 @@ def _heading_context(text: str, outer: HeadingContext, section: str | None = Non
                     undated=outer.undated if not window else "",
                     adequate=outer.adequate or bool(words["adequate_function"].search(text)) and not excluded,
                     history=outer.history or _HISTORY_HEADING.search(text) is not None,
-                    excluded=kind == "exclusion" and not allows and (bool(excluded) or outer.excluded))
+                    excluded=kind == "exclusion" and not allows and (bool(excluded) or outer.excluded),
+                    exempted=m.group(0) if (m := _BRACKETED_EXEMPTION.search(text)) else outer.exempted)
 
 
 # "History of any of the following:", "a history of meeting DSM-IV criteria for any:" (not a family history, which is

@@ -94,3 +94,22 @@ def test_an_inclusion_that_lets_more_in_keeps_a_demand_from_deciding_alone() -> 
     assert screen_text(_WIDENED, _with("asthma"))["Histologically proven solid tumor"] == "not_met"
     assert screen_text(_WIDENED, _with("breast cancer", "brain metastases"))["Brain metastases"] == "review"
     assert screen_text(_WIDENED, _with("breast cancer"))["Brain metastases"] == "not_met"
+
+
+_EXEMPTED = """Inclusion Criteria:
+
+- Laboratory tests (unless impairment due to respective organ involvement by tumor):
+  - Absolute neutrophil count (ANC) greater than or equal to 1000/mm(3)
+"""
+
+
+def _anc(value: int) -> dict:
+    return {"observations": [{"name": "ANC", "value": value, "unit": "/uL", "date": "2026-11-20"}]}
+
+
+def test_an_exemption_in_brackets_in_a_heading_reaches_its_items() -> None:
+    """The heading exempts impairment from the tumour: a low ANC goes to a person (it had been not_met, so the patient
+    was ineligible; e2e review s13); a normal one still meets the demand."""
+    item = "Absolute neutrophil count (ANC) greater than or equal to 1000/mm(3)"
+    assert screen_text(_EXEMPTED, _anc(800))[item] == "review"
+    assert screen_text(_EXEMPTED, _anc(1500))[item] == "met"

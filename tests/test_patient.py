@@ -251,7 +251,7 @@ def test_doses_are_normalized_to_daily_units() -> None:
         (400.0, "mg/d"), (pytest.approx(15 / 7), "mg/d"), (1.0, "mg/kg/d")]
 
 
-@pytest.mark.parametrize("unit", ["tablet", "{tablet}", "Capsules", "puffs", "mL", "tsp"])
+@pytest.mark.parametrize("unit", ["tablet", "{tablet}", "Capsules", "puffs", "mL", "tsp", "mg/mL.min", "AUC"])
 def test_a_dose_in_dosage_forms_is_kept_without_an_amount(unit: str) -> None:
     """"1 tablet daily" is a real prescription: the entry stays (it answers "taking X now"), its dose is unknown."""
     p = parse_patient({"id": "p", "medications": [{"name": "prednisone", "dose": {"value": 1, "unit": unit}}]})
