@@ -113,3 +113,17 @@ def test_an_exemption_in_brackets_in_a_heading_reaches_its_items() -> None:
     item = "Absolute neutrophil count (ANC) greater than or equal to 1000/mm(3)"
     assert screen_text(_EXEMPTED, _anc(800))[item] == "review"
     assert screen_text(_EXEMPTED, _anc(1500))[item] == "met"
+
+
+def test_an_active_condition_in_remission_names_the_entry() -> None:
+    """"Active substance abuse" and a use disorder in sustained remission: not_met because of that entry, and the
+    reason says so (it had said "no record of", though the record holds it)."""
+    from screening.compile import compile_text
+    from trial_text import screen_rule
+    text = "Active substance abuse"
+    record = {"id": "p", "as_of": "2026-01-15",
+              "conditions": [{"name": "Alcohol use disorder", "status": "remission", "onset": "2015-01-01"}]}
+    result = screen_rule(compile_text(text, "exclusion"), "exclusion", text, record)
+    assert result.verdict == "not_met"
+    assert "Alcohol use disorder" in result.reason and "no record" not in result.reason
+    assert result.evidence == ("conditions[0]",)

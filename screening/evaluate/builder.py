@@ -264,6 +264,10 @@ class Builder(MeasureChecks, MedicationChecks, StateChecks):
                     maybe.append(e)
             if hits or maybe:
                 return hits, maybe, None
+            if active and now_only and (quiet := [e for e in entries if e.dormant and e.keys and concept in e.keys]):
+                # "active substance abuse" and a use disorder in sustained remission: on record, but not active
+                return [], [], Outcome(NOT_MET, "{} not active now: {}", (label.removesuffix(" now"), _Joined(quiet)),
+                                       tuple(e.path for e in quiet))
             return [], [], Outcome(NOT_MET, "no record of {}", (label,))
         match.label = label  # type: ignore[attr-defined]
         return match
