@@ -135,6 +135,11 @@ class HeadingContext:
 _BRACKETED_EXEMPTION = re.compile(r"\((?:unless|except(?:\s+(?:for|when|if|in))?|excluding)\b[^()]*\)", re.I)
 
 
+def _waives(exemption: str) -> bool:
+    """"(unless otherwise noted)", "(except upon Sponsor approval)": a leave or a pointer, no exemption to weigh."""
+    return bool(set(re.findall(r"[a-z]+", exemption.lower())) & set(phrase_data()["headings"]["waivers"]))
+
+
 def _heading_context(text: str, outer: HeadingContext, section: str | None = None) -> HeadingContext:
     """What a heading makes of the items under it; ``section``: the kind of the section it stands in, when known."""
     words = _heading_words()
@@ -191,7 +196,8 @@ def _heading_context(text: str, outer: HeadingContext, section: str | None = Non
                     adequate=outer.adequate or bool(words["adequate_function"].search(text)) and not excluded,
                     history=outer.history or _HISTORY_HEADING.search(text) is not None,
                     excluded=kind == "exclusion" and not allows and (bool(excluded) or outer.excluded),
-                    exempted=m.group(0) if (m := _BRACKETED_EXEMPTION.search(text)) else outer.exempted)
+                    exempted=m.group(0) if (m := _BRACKETED_EXEMPTION.search(text)) and not _waives(m.group(0))
+                    else outer.exempted)
 
 
 # "History of any of the following:", "a history of meeting DSM-IV criteria for any:" (not a family history, which is

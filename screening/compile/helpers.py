@@ -253,11 +253,24 @@ def _setting(parts: tuple[Any, ...]) -> str:
 
 def _drug_settings(parts: tuple[Any, ...]) -> list[str | None]:
     """The setting of every medication leaf of ``parts``, in order (None: none named)."""
-    found = [p.qualifier if isinstance(p, ir.Judged) else None
-             for p in parts if isinstance(p, ir.Node) for _ in _leaves(p)]
+    found = [q for p in parts if isinstance(p, ir.Node) for q in _leaf_qualifiers(p, None)]
     # "adjuvant chemotherapy or hormonal therapy": the setting may be said of the whole list; read so, the
     # machine still decides every patient who took none of them
-    return [found[0]] * len(found) if found and found[0] is not None else found
+    return [found[0]] * len(found) if found and found[0] is not None and found[0] != CLASS_BEYOND_LISTED else found
+
+
+#: "immunomodulators (azathioprine, 6-MP or methotrexate)": the parenthesis may define the class or give examples of it,
+#: so its drugs decide and the rest of the class goes to a person (a qualifier said of the class only, never broadcast
+#: over the list as a setting is)
+CLASS_BEYOND_LISTED = "beyond the drugs in parentheses"
+
+
+def _leaf_qualifiers(node: ir.Node, outer: str | None) -> list[str | None]:
+    """The qualifier of the nearest judged(...) around each leaf of ``node``, in the order of ``_leaves``."""
+    if isinstance(node, ir.Judged):
+        return _leaf_qualifiers(node.item, node.qualifier)
+    kids = ir.children(node)
+    return [outer] if not kids else [q for k in kids for q in _leaf_qualifiers(k, outer)]
 
 
 def _set(node: ir.Node, settings: list[str | None], i: int) -> ir.Node:

@@ -11,7 +11,7 @@ from .. import ir, units, vocab
 from ..errors import ScreeningError
 from ..lexer import Ordinal, lexicon
 from ..lexer.replacement import replacement_phrases
-from .helpers import (Uncompilable, _all, _any, _dose, _drug_settings, _excepting, _examples_joined, _leaves, _purpose, _qualifier,
+from .helpers import (CLASS_BEYOND_LISTED, Uncompilable, _all, _any, _dose, _drug_settings, _excepting, _examples_joined, _leaves, _purpose, _qualifier,
                       _recovered_from, _set, _setting, _within_upto, _words_after)
 
 
@@ -31,6 +31,10 @@ def _daily(dose: ir.Dose, parts: tuple[Any, ...]) -> ir.Dose:
     except ScreeningError:
         raise Uncompilable(f"a daily dose in {dose.unit}: per day, or per the time its unit names?") from None
     return ir.Dose(dose.op, value, unit)
+
+
+def _is_class(key: str) -> bool:
+    return not key.startswith("drug:") and vocab.get_concept(key).category == "drug_class"
 
 
 @v_args(inline=True)
@@ -138,8 +142,14 @@ class MedicationRules(Transformer):  # type: ignore[type-arg]
     def drug_examples(self, t: Token, *parts: Any) -> ir.Node:
         _examples_joined(self.kind, parts)  # type: ignore[attr-defined]
         toks = [x for x in (t, *parts) if isinstance(x, Token)]  # "such as systemic corticosteroids": that example so
-        return _any([ir.Medication(x.value, systemic=i > 0 and toks[i - 1].type == "SYSTEMIC")
-                     for i, x in enumerate(toks) if x.type == "DRUG"])
+        meds: list[ir.Node] = [ir.Medication(x.value, systemic=i > 0 and toks[i - 1].type == "SYSTEMIC")
+                               for i, x in enumerate(toks) if x.type == "DRUG"]
+        if any(x.type == "LPAR" for x in toks) and not any(x.type == "SUCHAS" for x in toks) and len(meds) > 2 and \
+                _is_class(meds[0].concept):  # type: ignore[attr-defined]
+            # "immunomodulators (azathioprine, 6-MP or methotrexate)": members listed, a definition or examples? (not
+            # "sargramostim (GM-CSF)", a drug and its class)
+            meds[0] = ir.Judged(CLASS_BEYOND_LISTED, meds[0])
+        return _any(meds)
 
     def dose(self, *parts: Token) -> ir.Dose:
         if isinstance(parts[-1], ir.Dose) or any(isinstance(p, ir.Dose) for p in parts):

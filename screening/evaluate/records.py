@@ -53,6 +53,7 @@ def _flags_shown_by_tests() -> dict[str, dict[str, Any]]:
     return dict(record_values()["flags_shown_by_tests"])
 
 
+@lru_cache(maxsize=1)
 def _unlisted_states() -> dict[str, dict[str, Any]]:
     """States a problem list seldom carries, and the procedures that show them (record_values.toml)."""
     return dict(record_values()["unlisted_states"])
