@@ -48,6 +48,7 @@ def _at_least_count(m: re.Match[str]) -> int:
 _HEADER = re.compile(r"(following|below)\b[^:]*:\s*$|^\W*[\w\s/,&-]{0,40}:\s*$", re.I)
 
 
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)]{3})\.\s+(?=[A-Z])")  # not "e.g. Warfarin", "St. John's wort"
 _EXCEPTING_WHY = "a demand whose exceptions are the items below: a person weighs them"
 
 
@@ -151,7 +152,8 @@ def _criteria_for(item: SourceItem, out: list[ir.Criterion], parent: str | None,
     own = _ENDS_WITH_AND.sub("", text).strip() or text  # "...> 130 mg/dl; and": the list goes on, each item holds
     if ctx.excluded and kind == "exclusion":  # "Rifabutin and rifampin." under "Excluded:": either (compile.excluded_lists)
         own = each_excluded(own, lambda s: compile_sentence(s, kind, ctx.start, ctx.own))
-    source = f"{own.rstrip(' .;')} {ctx.window}" if ctx.window else own
+    # the heading's time frame closes each sentence ("Nitroglycerin. Digitoxin." under "Excluded within 4 weeks:")
+    source = _SENTENCE_END.sub(f" {ctx.window}. ", own.rstrip(' .;')) + f" {ctx.window}" if ctx.window else own
     if ctx.prior and ctx.undated and not _TIMED.search(source):
         out.append(ir.Criterion(item.id, kind, text, ir.Review(text, ctx.undated), item.span, role, parent))
         _siblings(item.children, out, item.id, role, _under_statement(text, ctx))

@@ -44,6 +44,21 @@ _HEADING_WINDOW = re.compile(r"\b(?:within|(?:in|during) the (?:last|past|previo
                              r"\s+(?:prior to|before)\b))\s+(?:the\s+)?(?:last\s+|past\s+)?"
                              r"\d+\s+(?:hours?|days?|weeks?|months?|years?)(?:\s+(?:prior to|before|of)\s+[\w ]+)?", re.I)
 
+# "... as demonstrated by the following <= 14 days prior to starting study drug:": a bound written as a comparator, read
+# as "within 14 days prior to ..." (e2e review s13: labs 36 days old had decided); "prior to"/"before" must follow, so
+# "< 18 months of age:" is no window
+_HEADING_BOUND = re.compile(r"(?:≤|=<|<=|<|\bno more than|\bnot more than|\bless than)\s*(\d+)\s+(hours?|days?|weeks?|months?)"
+                            r"(\s+(?:prior to|before)\b[\w ]*)", re.I)
+
+
+def heading_window(text: str) -> str:
+    """The time frame a heading gives its items, written as "within N <unit> ..." ("" when it gives none)."""
+    if (m := _HEADING_WINDOW.search(text)) is not None:
+        return m.group(0)
+    if (m := _HEADING_BOUND.search(text)) is not None:
+        return f"within {m.group(1)} {m.group(2)}{m.group(3)}".rstrip()
+    return ""
+
 
 #: quantities measured at a visit: a heading's window ("... within 28 days prior to the baseline visit:") is how recent
 #: their value must be; age and height are not measured in a window (age at screening; height never goes stale)
@@ -145,7 +160,7 @@ def _heading_context(text: str, outer: HeadingContext, section: str | None = Non
     words = _heading_words()
     start = "dose_cap" if words["dose_caps"].search(text) else "age_item" if _AGE_HEADING.match(text) else "start"
     excluded = words["excluded"].search(text)
-    window = _HEADING_WINDOW.search(text)
+    window = heading_window(text)
     toks = [t for t in tokenize(text)[0] if t.type != "COLON"]
     subject = text.rstrip(" :") if len(toks) == 1 and toks[0].type in ("QUANTITY", "QTEST") else \
         _heading_subjects().get(re.sub(r"\s+", " ", text.strip(" :").lower()), "")
@@ -186,7 +201,7 @@ def _heading_context(text: str, outer: HeadingContext, section: str | None = Non
     allows = bool(words["allowed"].search(text)) and not excluded and start == "start" or _excepting(text)
     section = _SECTION.match(text)  # "Prior Medication:" with its lists nested under it
     label = _therapy_label(text)
-    return HeadingContext(label=label, kind=kind, start=start, window=window.group(0) if window else outer.window,
+    return HeadingContext(label=label, kind=kind, start=start, window=window or outer.window,
                     permissive=allows or outer.permissive and not excluded,
                     limited=allows and statements.restricts(text) or outer.limited and not excluded, subject=subject,
                     about_other=about_other, qualifier=qualifier, negating=negating, own=outer.own,

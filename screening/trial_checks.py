@@ -45,9 +45,9 @@ def _permissions_beside_bans(criteria: list[ir.Criterion]) -> list[ir.Criterion]
     for c in criteria:
         allowed = permitted.get((c.parent, c.kind), set())
         banned = _treatments(c.rule)
-        clash = next((a for n in banned for a in allowed if isinstance(n, ir.Medication) and a != n.concept
+        clash = next((a for n in banned for a in sorted(allowed) if isinstance(n, ir.Medication) and a != n.concept
                       and n.concept in vocab.ancestors(a) and a not in n.exceptions), None) or next(
-            (a for n in banned for a, prior, routed in weighed.get((c.parent, c.kind), ()) if n.concept in vocab.ancestors(a)
+            (a for n in banned for a, prior, routed in sorted(weighed.get((c.parent, c.kind), ())) if n.concept in vocab.ancestors(a)
              and a not in getattr(n, "exceptions", ()) and not (prior and n.window is not None)
              and not (routed and getattr(n, "systemic", False))), None)
         if clash is not None:
@@ -224,9 +224,9 @@ def _others_named_elsewhere(criteria: list[ir.Criterion]) -> list[ir.Criterion]:
     for c in criteria:
         if c in others:
             excepted = {e for n in ir.walk(c.rule) for e in getattr(n, "exceptions", ())}
-            clash = next((a for k in _now_concepts(c.rule) for o, found in kept
+            clash = next((a for k in sorted(_now_concepts(c.rule)) for o, found in kept  # sorted: one reason every run
                           if o.text not in c.text and c.text not in o.text
-                          for a in found if (a == k or k in vocab.ancestors(a))
+                          for a in sorted(found) if (a == k or k in vocab.ancestors(a))
                           and not any(e == a or e in vocab.ancestors(a) for e in excepted)), None)
             if clash is not None:
                 c = replace(c, rule=ir.Review(c.text, f"'other' treatment than which? another item names "

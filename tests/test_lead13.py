@@ -127,3 +127,28 @@ def test_an_active_condition_in_remission_names_the_entry() -> None:
     assert result.verdict == "not_met"
     assert "Alcohol use disorder" in result.reason and "no record" not in result.reason
     assert result.evidence == ("conditions[0]",)
+
+
+_BOUND_HEADING = """Inclusion Criteria:
+
+- Must have adequate organ function as demonstrated by the following ≤ 14 days prior to starting study drug:
+  - Platelets >= 100,000/mm3
+
+Exclusion Criteria:
+
+- Excluded within 4 weeks of study entry:
+  - Nitroglycerin. Digitoxin.
+"""
+
+
+def test_a_heading_window_written_as_a_comparator_and_each_sentence_under_a_window() -> None:
+    """"≤ 14 days prior to starting study drug" is a window (labs 36 days old had decided: e2e review s13); a window
+    closes every sentence of an item below it, not the last only (precision review s13: nitroglycerin stopped 14 days
+    ago had been not_met for "Excluded within 4 weeks")."""
+    old_labs = {"observations": [{"name": "platelets", "value": 200, "unit": "10^9/L", "date": "2026-10-19"}]}
+    fresh_labs = {"observations": [{"name": "platelets", "value": 200, "unit": "10^9/L", "date": "2026-11-19"}]}
+    assert screen_text(_BOUND_HEADING, old_labs)["Platelets >= 100,000/mm3"] == "unknown"
+    assert screen_text(_BOUND_HEADING, fresh_labs)["Platelets >= 100,000/mm3"] == "met"
+    stopped = {"medications": [{"name": "nitroglycerin", "start": "2025-01-01", "end": "2026-11-10"}]}
+    assert screen_text(_BOUND_HEADING, stopped)["Nitroglycerin. Digitoxin"] == "met"
+    assert screen_text(_BOUND_HEADING, {"medications": []})["Nitroglycerin. Digitoxin"] == "not_met"
