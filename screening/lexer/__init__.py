@@ -34,7 +34,7 @@ from .judged_clauses import judged_clauses
 from .results import _antibody_tests, _dipstick_grades, _plus_positive
 from .regimens import containing_regimens
 from .extremes import measure_extremes
-from .interactions import enzyme_names
+from .interactions import enzyme_names, shared_interactions
 from .passes import (_group_defined_later, _bound_windows, _collapse, _cumulative_durations, _ever_after, _generic_illness,
                      _infection_with, _high_dose_judged, _longer_wait_last, _metastatic_sites, _settings_after)
 from .values import _above_normal, _baseline_values, _pressure_pairs, _value_anchors
@@ -101,7 +101,7 @@ def _negated_flag(raws: list[Raw], i: int, j: int, kind: str) -> list[Token]:
 def _read(text: str) -> tuple[list[Token], str]:
     lx = lexicon()
     text = normalize_text(text)
-    raws = enzyme_names(_joined_compounds(_without_plural_marks(_without_bullet(raw_tokens(text))), text))  # interactions.py
+    raws = shared_interactions(enzyme_names(_joined_compounds(_without_plural_marks(_without_bullet(raw_tokens(text))), text)))  # interactions.py
     toks: list[Token] = []
     i, n = 0, len(raws)
     choice = _groups_after_leads(raws, _segment(raws, lx), lx)

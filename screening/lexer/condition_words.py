@@ -10,6 +10,7 @@ from lark import Token
 
 from .. import vocab
 from .lexicon import phrase_data
+from .matching import _drug_nouns
 from .passes import _ever_after
 from .tokens import ActiveToken, rewrite_runs
 
@@ -134,10 +135,23 @@ def postposed_qualifier(toks: list[Token], text: str) -> list[Token]:
     return [*toks[:c], words, cond]
 
 
+def _drug_noun_before_drug(toks: list[Token]) -> list[Token]:
+    """A drug noun before a drug ("drugs [known to be] strong CYP3A4 inhibitors", "a medication [that is] a P-gp
+    inhibitor": the words between are fillers) names the same drugs: one token."""
+    nouns = _drug_nouns()
+
+    def at(toks: list[Token], i: int) -> tuple[list[Token], int] | None:
+        if toks[i].type == "WORD" and str(toks[i].value).lower() in nouns and i + 1 < len(toks) and toks[i + 1].type == "DRUG":
+            return [Token("DRUG", toks[i + 1].value, start_pos=toks[i].start_pos, end_pos=toks[i + 1].end_pos)], 2
+        return None
+    return rewrite_runs(toks, at)
+
+
 def drug_with_class(toks: list[Token]) -> list[Token]:
     """"Coumadin anticoagulant therapy", "macrolide antimicrobials", "BCG vaccines": a drug (or vaccine) written next to a class it belongs to names
     the drug (the class adds nothing); one token, spanning both. Two drugs neither of which is under the other
     ("antiretroviral protease inhibitor": some protease inhibitors are no antiretrovirals) stay, in review."""
+    toks = _drug_noun_before_drug(toks)
     out: list[Token] = []
     for t in toks:
         prev = out[-1] if out else None

@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from lark import Token
 
 from ..errors import ScreeningError
+
+T = TypeVar("T")
 
 
 _RAW = re.compile(r"""
@@ -100,10 +102,11 @@ def _one_word_qualifiers() -> frozenset[str]:
     return frozenset(p for p in phrase_data()["judged"]["phrases"] if " " not in p and "-" not in p)
 
 
-def rewrite_runs(toks: list[Token], at: Callable[[list[Token], int], tuple[list[Token], int] | None]) -> list[Token]:
+def rewrite_runs(toks: list[T], at: Callable[[list[T], int], tuple[list[T], int] | None]) -> list[T]:
     """``toks`` with each run of tokens that ``at(toks, i)`` recognises at ``i`` replaced: ``at`` gives the
-    replacement and the run's length, or None to keep ``toks[i]`` as it is (the loop of a token pass, written once)."""
-    out: list[Token] = []
+    replacement and the run's length, or None to keep ``toks[i]`` as it is (the loop of a token pass, written once;
+    raw words are rewritten the same way)."""
+    out: list[T] = []
     i = 0
     while i < len(toks):
         hit = at(toks, i)
