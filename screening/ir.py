@@ -234,6 +234,8 @@ class Condition(Node):
     or inactive does not count as present now (without the word, whether it does is left open).
     ``diagnosed``: "diagnosed with X within 1 year": the entry's onset (its date of diagnosis) lies in the window; an
     entry that began earlier does not count though it is still present (only with a look-back window).
+    ``lasting``: "type 2 diabetes for at least 1 year", "RA of at least 6 months duration": present now and begun at
+    least (or more than) that long before the screening date; an entry with no onset date cannot tell (no window).
     """
 
     concept: str
@@ -241,7 +243,13 @@ class Condition(Node):
     exceptions: tuple[str, ...] = ()
     active: bool = False
     diagnosed: bool = False
+    lasting: Duration | None = None
     key: ClassVar[str] = "condition"
+
+    def __post_init__(self) -> None:
+        if self.lasting is not None and (self.lasting.op not in (">=", ">") or self.window is not None or self.diagnosed):
+            raise ValueError("a condition lasting a time is at least or more than it, with no window (at most: "
+                             "'diagnosed within')")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from lark import Token, Transformer, v_args
 
 from .. import ir, units, vocab
 from ..lexer import ActiveToken, lexicon, phrase_data, phrase_key
+from .durations import lasting_reading
 from .helpers import (
     GENERIC_QUALIFIER, Uncompilable, _Ever, _concept_words, _JudgedExceptions, _Period, _SUSPICION, _Value, _age, _age_values, _all, _examples_joined,
     _any, _dose, _event_window, _generic, _generic_systemic, _latent_forms, _leaves, _purpose, _qualifier,
@@ -299,9 +300,9 @@ class EventRules(Transformer):  # type: ignore[type-arg]
 
     def conditions_lasting(self, *parts: Any) -> ir.Node:
         """"Diagnosed with type 2 diabetes for at least 90 days", "no other malignancy for at least 3 years": how long
-        it has lasted (since its onset) or, negated, how long there has been none (a look-back window). Either way
-        the condition at some time is necessary: without it, not met; with it, when it began or ended is a person's
-        call (ir.Judged on the condition ever)."""
+        it has lasted (since its onset) or, negated, how long there has been none (a look-back window). Read as
+        compile/durations.py says; where it cannot, the condition at some time is necessary: without it, not met; with
+        it, when it began or ended is a person's call (ir.Judged on the condition ever)."""
         at = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "LASTING")
         cmp, number, unit = (next(t for t in parts[at:] if isinstance(t, Token) and t.type == k)
                              for k in ("CMP", "NUMBER", "TIMEUNIT"))
@@ -315,7 +316,14 @@ class EventRules(Transformer):  # type: ignore[type-arg]
             raise Uncompilable("how long postmenopausal: a statement of childbearing potential")
         n = float(number.value)
         qualifier = f"for {_LASTING_WORDS[cmp.value]} {n:g} {unit.value}{'' if n == 1 else 's'}"
-        return ir.Judged(qualifier, node)
+        judged = ir.Judged(qualifier, node)
+        read = lasting_reading(node, str(cmp.value), n, str(unit.value))
+        if read is None:
+            return judged
+        out, window = read
+        if not window:  # negated, it may say how long there has been none: the cautious reading then (_not)
+            self._lasting[id(out)] = (out, judged)
+        return out
 
     def conditions_unless(self, *parts: Any) -> ir.Node:
         """"(No) congestive heart failure unless ejection fraction at least 40%": the condition with the measurement

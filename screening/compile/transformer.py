@@ -66,6 +66,9 @@ class CriteriaTransformer(ShownByRules, WithinMoreRules, MeasureRules, SinceRule
         self._joint: set[int] = set()
         self._treated: set[int] = set()  # ids of "since prior treatment for X" items (since_treated)
         self._had = False  # a past tense ("had", "undergone") read before a drug (had_lead)
+        # ids of conditions read as lasting a time (compile/durations.py) -> (the node, its cautious reading): negated
+        # ("no diabetes for at least 1 year"), free of it that long or not had it that long? The cautious one then
+        self._lasting: dict[int, tuple[ir.Node, ir.Node]] = {}
 
     # --- structure -----------------------------------------------------------------------------
     def statement(self, *parts: Any) -> ir.Node:
@@ -76,6 +79,10 @@ class CriteriaTransformer(ShownByRules, WithinMoreRules, MeasureRules, SinceRule
 
     def _not(self, body: ir.Node) -> ir.Node:
         """"No AST, ALT or bilirubin > 5 x ULN" among the inclusions: none of them, not "not all of them"."""
+        if id(body) in self._lasting:
+            body = self._lasting[id(body)][1]
+        elif any(id(n) in self._lasting for n in ir.walk(body)):
+            raise Uncompilable("'no X for a time' in a list: free of it that long, or not had it that long?")
         if id(body) in self._conditional:  # "No SGOT > 1.5 x ULN if alkaline phosphatase > 2.5 x ULN"
             raise Uncompilable("a negated threshold with a condition: the negation is of the threshold, not the condition")
         if id(body) not in self._lists:

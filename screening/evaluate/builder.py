@@ -18,6 +18,8 @@ from .records import (in_situ_of, name_words, secondary_only, _class_stems, _clo
                       spans_hold)
 
 
+_LASTING_WORDS = {">=": "at least", ">": "more than"}
+
 #: why an entry may be what a criterion asks about, by what makes the doubt
 _MAYBE_BECAUSE = {
     "bound": "unrecognised, less specific or undated, or in the part of the period that depends on the drug's half-life",
@@ -103,12 +105,14 @@ class Builder(MeasureChecks, MedicationChecks, StateChecks):
     def _entry_check(self, field: str, concept: str | None, window: ir.Window | None,
                      exceptions: tuple[str, ...] = (), kind: str = "", systemic: bool = False,
                      route: str | None = None, local_maybe: bool = True, active: bool = False,
-                     diagnosed: bool = False) -> Callable[[Patient, Context], tuple[list[Entry], list[Entry], Outcome | None]]:
+                     diagnosed: bool = False, lasting: ir.Duration | None = None,
+                     ) -> Callable[[Patient, Context], tuple[list[Entry], list[Entry], Outcome | None]]:
         """Shared matching for conditions, medications, procedures, immunizations and studies.
 
         Returns (matching entries, entries that might match, a ready 'absent' outcome or None). With a
         ``route``, an entry by another route does not match, and one with no route (or a route no
-        spelling names) may. ``diagnosed``: the entry's onset must lie in the window (ir.Condition.diagnosed).
+        spelling names) may. ``diagnosed``: the entry's onset must lie in the window (ir.Condition.diagnosed);
+        ``lasting``: present now and begun that long before (ir.Condition.lasting).
         """
         routes = route_members(route) if route else frozenset()
         known_routes = record_routes()
@@ -118,7 +122,9 @@ class Builder(MeasureChecks, MedicationChecks, StateChecks):
         label = ("systemic " if systemic else f"{route.replace('_', '-')} " if route else "") + (
             _concept_name(concept) if concept else "participation in another study") + (
             " other than " + " or ".join(_concept_name(x) for x in exceptions) if exc and field == "medications" else ""
-        ) + (" diagnosed" if diagnosed and window is not None and window.amount else "") + _window_text(window)
+        ) + (" diagnosed" if diagnosed and window is not None and window.amount else "") + _window_text(window) + (
+            f" for {_LASTING_WORDS[lasting.op]} {lasting.amount:g} {lasting.unit}{'' if lasting.amount == 1 else 's'}"
+            if lasting is not None else "")
         # a class question ("any biologic", "a live vaccine") cannot be answered "no" from an entry
         # whose class we do not know; an entry that is broader than the concept asked about
         # ("tuberculosis" when the criterion says "active tuberculosis") may or may not be it
@@ -142,7 +148,25 @@ class Builder(MeasureChecks, MedicationChecks, StateChecks):
         # "metastatic colorectal cancer" and a "colon cancer" entry: the record may not say the stage
         stage_bases = vocab.stage_bases(concept) if field == "conditions" and concept is not None else frozenset()
 
+        def lasted(e: Entry, c: Context) -> bool | None:
+            """Begun that long before the screening date (its onset), and present now; no onset: unknown."""
+            assert lasting is not None
+            if e.start is None:
+                return None  # present, perhaps, but since when?
+            since = c.day - lasting.days
+            if e.spans and (spans_hold(e, c.day) or spans_hold(e, int(since))):
+                return None  # "2025": begun before or after the day the answer turns on
+            if e.start > c.day or not (e.start <= since if lasting.op == ">=" else e.start < since):
+                return False  # begun too late
+            if e.ongoing or (e.end is not None and e.end >= c.day):
+                return True
+            # over, or perhaps (resolved, in remission, an event with no status): "diagnosed more than 6 months ago"
+            # holds of it still, "has had diabetes for at least 1 year" may not
+            return None
+
         def inside(e: Entry, c: Context) -> bool | None:
+            if lasting is not None:
+                return lasted(e, c)
             if e.spans and _straddles(e, c):
                 return None  # "2026-11": before or after the window's first day?
             if e.start is not None and e.start > c.day:
@@ -274,9 +298,9 @@ class Builder(MeasureChecks, MedicationChecks, StateChecks):
 
     def _simple_event(self, field: str, concept: str | None, window: ir.Window | None,
                       exceptions: tuple[str, ...] = (), systemic: bool = False, route: str | None = None,
-                      active: bool = False, diagnosed: bool = False) -> Check:
+                      active: bool = False, diagnosed: bool = False, lasting: ir.Duration | None = None) -> Check:
         match = self._entry_check(field, concept, window, exceptions, systemic=systemic, route=route, active=active,
-                                  diagnosed=diagnosed)
+                                  diagnosed=diagnosed, lasting=lasting)
         label = match.label  # type: ignore[attr-defined]
         why = "cannot rule out {}: {} may be one (" + _MAYBE_BECAUSE[
             "bound" if window is not None and window.bound else "systemic" if systemic else
@@ -291,10 +315,28 @@ class Builder(MeasureChecks, MedicationChecks, StateChecks):
             return Outcome(UNKNOWN, why, (label, _Joined(maybe)), tuple(e.path for e in maybe))
         return check
 
+    def _lasting_shown(self, node: ir.Condition, listed: Check, test: str) -> Check:
+        """"HIV infection for at least 6 months", "HIV infection < 6 months" with no entry on the conditions list and a
+        positive antibody test: the test shows the condition, not since when (unknown, not a 'no')."""
+        name = _concept_name(node.concept)
+
+        def check(p: Patient, c: Context) -> Outcome:
+            o = listed(p, c)
+            if o.verdict != NOT_MET:
+                return o
+            proof = next((x for x in p.observations.get(test, ()) if x.day is not None and x.day <= c.day
+                          and x.result == "positive"), None)
+            if proof is None:
+                return o
+            return Outcome(UNKNOWN, "{} shows {}, not since when", (proof.summary, name), (proof.path,))
+        return check
+
     def _build_Condition(self, node: ir.Condition) -> Check:
         listed = self._simple_event("conditions", node.concept, node.window, node.exceptions, active=node.active,
-                                    diagnosed=node.diagnosed)
-        if node.diagnosed:  # a test, a procedure or a finding shows the condition, not when it was first diagnosed
+                                    diagnosed=node.diagnosed, lasting=node.lasting)
+        if (node.lasting is not None or node.diagnosed) and (shown := _shown_by().get(node.concept)) is not None:
+            return self._lasting_shown(node, listed, shown)
+        if node.diagnosed or node.lasting:  # a test, a procedure or a finding shows the condition, not when it began
             return listed
         if node.concept in _unlisted_states() and not node.exceptions:
             return self._unlisted_state(node, listed)

@@ -2,8 +2,8 @@
 timing10): "Crohn's disease of at least 3 months duration", "diabetes duration > 5 years", "duration of T1D >= 1 year",
 "time since diagnosis of T1DM >= 5 years", "asthma for a period of at least 3 months", "> 3 months cumulative therapy
 with antiretrovirals". Each becomes the lexer's LASTING "for" between the condition (or drug) and the comparison of
-time, the shape grammars/criteria.lark reads as conditions_lasting (ir.Judged on the condition ever: a person weighs
-when it began) or medications_lasting (ir.Duration, taken that long in all and at a stretch). The words around the
+time, the shape grammars/criteria.lark reads as conditions_lasting (compile/durations.py: since when it is present,
+or how recent; session 13 added a bare time ending the sentence, "HIV infection < 6 months") or medications_lasting (ir.Duration, taken that long in all and at a stretch). The words around the
 duration are checked in the sentence text: anything else between them leaves the item as it was (review)."""
 from __future__ import annotations
 
@@ -32,6 +32,30 @@ def _lasting(at: Token) -> Token:
 
 def _kinds(toks: list[Token], i: int, n: int) -> list[str]:
     return [t.type for t in toks[i:i + n]]
+
+
+_BARE_LEAD = r"(no )?((a|an|the|known|documented|confirmed|established|clinical|existing) )*(diagnosis of |diagnosed with )?"
+_BARE_GAP = r"-?|of|for|\((as )?diagnosed clinically\)( of)?"
+
+
+def _bare_time(toks: list[Token], i: int, text: str) -> bool:
+    """CONDITION (CMP NUMBER TIMEUNIT | LPAR CMP NUMBER TIMEUNIT RPAR) ending the sentence, with only "no" (NEG) and
+    "a known diagnosis of" before it: how long it has lasted or how recent it was (compile/durations.py decides)."""
+    if not (i == 0 or i == 1 and toks[0].type == "NEG"):
+        return False
+    rest = [t.type for t in toks[i + 1:]]
+    if rest == _TIME:
+        last = toks[-1]
+    elif rest == ["LPAR", *_TIME, "RPAR"]:
+        last = toks[-1]
+    else:
+        return False
+    unit, amount = toks[i + (3 if rest[0] == "CMP" else 4)], toks[i + (2 if rest[0] == "CMP" else 3)]
+    if unit.value == "year" and float(amount.value) >= 12 and _between(text, toks[i], toks[i + 1], r"-?"):
+        return False  # "Asthma >= 12 years": the patient's age, perhaps (how long is said "of", "for")
+    gap = " ".join(text[:toks[i].start_pos].lower().split())
+    return re.fullmatch(_BARE_LEAD, gap + " " if gap else "") is not None \
+        and _between(text, toks[i], toks[i + 1], _BARE_GAP) and re.fullmatch(r"[\s.;,]*", text[last.end_pos:]) is not None
 
 
 def condition_durations(toks: list[Token], text: str) -> list[Token]:
@@ -85,6 +109,13 @@ def condition_durations(toks: list[Token], text: str) -> list[Token]:
             head = toks[i + lead]
             out.extend([head, _lasting(t)])
             i += lead + 1
+            continue
+        # "HIV infection < 6 months", "Diagnosis of rheumatoid arthritis of less than 5 years", "Chronic HCV infection
+        # (>= 6 months)", "No unstable angina pectoris <6 months": a bare time after the condition, the whole sentence
+        if t.type in _HEADS and _bare_time(toks, i, text):
+            k = 2 if nxt[0].type == "LPAR" else 1
+            out.extend([t, _lasting(nxt[0]), *toks[i + k:i + k + 3]])
+            i = len(toks)
             continue
         # "> 3 months cumulative therapy with antiretrovirals", "At least six months of prior cumulative ZDV therapy":
         # the total, which a duration of use compares in all and at a stretch (ir.Duration: both readings must agree)

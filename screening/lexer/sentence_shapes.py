@@ -4,11 +4,10 @@ grammars/criteria.lark already reads; anything else leaves the item as it was (r
 diagnosed_ago: when a condition was diagnosed, dated back from the screening date: "Diagnosis of Still's disease more
 than 6 months prior to randomization", "Type 1 diabetes mellitus diagnosed > 5 years previously", "Diagnosed with type 2
 diabetes mellitus 90 days or more prior to the day of screening". The time dates the diagnosis (its onset), not an
-episode: the condition has lasted that long (conditions_lasting: ir.Judged on the condition ever; without it, not met;
-with it, when it began is a person's call). One condition and the dated comparison, with "diagnosis of"/"diagnosed
-with" before the condition or "diagnosed" right after it. Only a bound below ("more than", "at least"): "Diagnosis of
-diabetes < 1 year prior to enrollment" stays in review (tests/cases/phrases/combo11c.json). "History of malignancy < 5
-years prior" (a look-back window) is not read here.
+episode: the condition has lasted that long (conditions_lasting, read as compile/durations.py says). One condition and the dated comparison, with "diagnosis of"/"diagnosed
+with" before the condition or "diagnosed" right after it. A bound above ("Diagnosis of diabetes < 1 year prior to
+enrollment") is diagnosed within that time (compile/durations.py, session 13). "History of malignancy < 5 years prior"
+(a look-back window) is not read here.
 
 age_at_consent, any_of_following, drug_used_for: see each function."""
 from __future__ import annotations
@@ -42,8 +41,6 @@ def diagnosed_ago(toks: list[Token], text: str) -> list[Token]:
         number, unit, rest = toks[1], toks[2], toks[4:]
     else:
         return toks
-    if cmp.value not in (">=", ">"):
-        return toks  # "Diagnosis of diabetes < 1 year prior to enrollment": left in review (combo11c case)
     if [t.type for t in rest] not in (["PRIOR"], ["PRIOR", "ANCHOR"]) and not (
             len(rest) == 1 and rest[0].type == "HISTORY" and str(rest[0].value).lower() in _AGO):
         return toks

@@ -247,9 +247,14 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return Flag(str(name), span=self._span(meta))
 
     def condition(self, meta: Meta, active: Token | None, name: Token, diagnosed: Token | None, window: Window | None,
-                  exceptions: tuple[str, ...] | None) -> Node:
-        return Condition(self._concept(name, "condition"), window, exceptions or (), active is not None,
-                         diagnosed is not None and window is not None and window.amount > 0, span=self._span(meta))
+                  exceptions: tuple[str, ...] | None, lasting: Duration | None) -> Node:
+        concept = self._concept(name, "condition")
+        try:
+            return Condition(concept, window, exceptions or (), active is not None,
+                             diagnosed is not None and window is not None and window.amount > 0, lasting,
+                             span=self._span(meta))
+        except ValueError as e:
+            raise self.where.error(name.start_pos, str(e)) from None
 
     def exceptions(self, meta: Meta, *names: Token) -> tuple[str, ...]:
         return tuple(self._concept(n, "condition") for n in names)

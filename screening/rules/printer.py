@@ -151,7 +151,9 @@ class _Printer:
         exceptions = f"except [{', '.join(node.exceptions)}]" if node.exceptions else None
         name = ("active " if node.active else "") + node.concept
         window = node.window and ("diagnosed " if node.diagnosed else "") + _window(node.window)
-        return self._call("condition", name, window, exceptions)
+        t = node.lasting
+        lasting = t and f"for {t.op} {_num(t.amount)} {t.unit}{'' if t.amount == 1 else 's'}"
+        return self._call("condition", name, window, exceptions, lasting)
 
     def _print_Medication(self, node: Medication, level: int | None) -> str:
         d = node.dose
