@@ -19,7 +19,9 @@ _NSCLC = frozenset({"non_small_cell_lung_cancer"})
     ("No prior chemotherapy for this disease", "inclusion", frozenset({"breast_cancer", "melanoma"}),
      'not judged("for breast cancer or melanoma", medication(chemotherapy))'),
     ("No other concurrent anticancer agents or therapies for this cancer.", "inclusion", _NSCLC,
-     'not judged("for non small cell lung cancer", medication(antineoplastic_agent, now))'),
+     # "therapies" takes in a radiotherapy (compile.rewrites.cancer_therapy_with_radiotherapy)
+     'not judged("for non small cell lung cancer", any(\n'
+     '  medication(antineoplastic_agent, now),\n  procedure(radiotherapy, now)\n))'),
 ])
 def test_this_cancer_is_the_trials_own(text: str, kind: str, own: frozenset[str], rule: str) -> None:
     assert format_rule(compile_text(text, kind, own=own)) == rule

@@ -27,7 +27,8 @@ from .reasons import without_reason
 from .judgement import this_trial_before
 from .timing import later_reason
 from .rewrites import (below_upper_limit, diagnosed_in_window, lead_over_list, narrower_named_before,
-                       restricted_members_excepted, shared_measure_window)
+                       restricted_members_excepted, shared_measure_window,
+                       cancer_therapy_with_radiotherapy)
 from .except_lists import except_lists
 from .condition_grades import condition_grades
 from .devices import investigational_devices, with_devices
@@ -181,7 +182,8 @@ def _compile_sentence(text: str, kind: str, start: str, own: frozenset[str]) -> 
         if kind == "exclusion" and below_upper_limit(node):
             return ir.Review(text, "an exclusion of values below a multiple of the upper limit of normal: an exception "
                                    "another item makes, or a demand filed under the exclusions?")
-        return shared_measure_window(diagnosed_in_window(lead_over_list(restricted_members_excepted(node), toks), toks, norm))
+        node = diagnosed_in_window(lead_over_list(restricted_members_excepted(node), toks), toks, norm)
+        return cancer_therapy_with_radiotherapy(shared_measure_window(node), toks, norm)
     except VisitError as exc:
         orig = exc.orig_exc
         if isinstance(orig, (Uncompilable, ScreeningError, ValueError)):

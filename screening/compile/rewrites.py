@@ -157,3 +157,30 @@ def shared_measure_window(node: ir.Node) -> ir.Node:
         inner = shared_measure_window(node.item)
         return replace(node, item=inner) if inner is not node.item else node
     return node
+
+
+#: "anticancer therapy", "antitumor treatment": a therapy of cancer, which radiotherapy is too (precision review s13:
+#: "any other antitumor therapy" was not met by a patient four days into a radiotherapy course); "agents" and "drugs"
+#: name medicines only, "systemic" leaves radiotherapy out
+_THERAPY_WORDS = re.compile(r"\b(?:therapy|therapies|treatments?)\b")
+
+
+def cancer_therapy_with_radiotherapy(node: ir.Node, toks: list[Token], text: str) -> ir.Node:
+    """A medication of the antineoplastic class named as a therapy (not as agents or drugs, not systemic) takes in a
+    radiotherapy in the same time frame."""
+    named = [t for t in toks if t.type == "DRUG" and t.value == _ANTINEOPLASTIC]
+    if not named or not all(_THERAPY_WORDS.search(text[t.start_pos:t.end_pos]) and "systemic" not in
+                            text[t.start_pos:t.end_pos] for t in named):
+        return node
+
+    def widen(leaf: ir.Node) -> ir.Node:
+        if isinstance(leaf, ir.Medication) and leaf.concept == _ANTINEOPLASTIC and not leaf.systemic and leaf.route is None \
+                and leaf.dose is None and not leaf.exceptions and leaf.stable is None and leaf.duration is None:
+            # a radiotherapy has no half-lives: "within 28 days or 5 half-lives" is 28 days for it
+            window = replace(leaf.window, bound=None) if leaf.window is not None else None
+            return ir.AnyOf((leaf, ir.Procedure("radiotherapy", window)))
+        return leaf
+    return ir.map_leaves(node, widen)
+
+
+_ANTINEOPLASTIC = "antineoplastic_agent"
