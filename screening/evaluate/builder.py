@@ -28,6 +28,8 @@ _MAYBE_BECAUSE = {
                   "may still run",
     "conditions": "unrecognised, less specific, not saying its stage, in remission, undated or dated to the month or year "
                   "only",
+    "allergies": "unrecognised, less specific, a reaction that may be a side effect rather than an allergy, or in a "
+                 "class some protocols count it in",
     "other": "unrecognised, less specific, in remission, undated or dated to the month or year only",
 }
 

@@ -250,6 +250,9 @@ def _entries(items: list[Any] | None, category: str, field: str,
             # a class protocols count the drug in or not (metronidazole among "imidazoles"): as for a medication
             maybe |= frozenset(c for k, classes in medication_use()["maybe_classes"].items() if k in keys
                                for c in classes if c not in keys)
+        if allergy and keys and it.reaction and _side_effect(it.reaction):
+            # "Tricor - myalgia": a side effect filed among the allergies may be the one asked about, no proof
+            maybe, keys = maybe | _closure_of(keys), frozenset()
         dormant = False
         if allergy:  # an allergy lasts unless the record says it no longer holds
             start, end = _day(it.onset), None
@@ -327,6 +330,23 @@ def _entries(items: list[Any] | None, category: str, field: str,
                          dormant and not event and course is None, uncoursed_event and course is None,
                          words))
     return tuple(out)
+
+
+def _side_effect(reaction: str) -> bool:
+    """Every part of the reaction ("nausea, vomiting") is a known side effect (record_values.toml)."""
+    parts = [" ".join(p.split()) for p in re.split(r"[,;/]|\band\b", reaction.lower()) if p.strip()]
+    words = _side_effect_words()
+    return bool(parts) and all(p in words for p in parts)
+
+
+@lru_cache(maxsize=1)
+def _side_effect_words() -> frozenset[str]:
+    from .observations import record_values
+    return frozenset(record_values()["side_effect_reactions"]["words"])
+
+
+def _closure_of(keys: frozenset[str]) -> frozenset[str]:
+    return frozenset(a for k in keys for a in vocab.ancestors(k))
 
 
 @lru_cache(maxsize=1024)
