@@ -193,7 +193,6 @@ _ROOTS = frozenset({vocab.ANY_CONDITION})
 _SPREAD = "metastatic_disease"
 
 
-
 # "other" that a sentence leaves to the protocol ("other than AZT" names its exception; "AZT and other antiretrovirals"
 # is the class, its members in the list)
 _OTHER = re.compile(r"(?<!\band )(?<!\bor )(?<!, )\b(?:other|another)\b(?!\s+than\b)", re.I)
