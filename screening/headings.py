@@ -265,8 +265,10 @@ def restates_genus(own: str, members: tuple[ir.Node, ...]) -> bool:
     astrocytoma": the words before the count name a diagnosis that each item is a narrower kind of, so they demand
     nothing the items do not. A qualifier the items may lack ("recurrent", "active", an exception) is not plain."""
     genus = compile_text(_GENUS_JOIN.sub("", own), "inclusion")
-    if not isinstance(genus, ir.Condition) or genus.exceptions or genus.active or genus.diagnosed or not members:
+    if not isinstance(genus, ir.Condition) or genus.exceptions or genus.active or genus.diagnosed or genus.lasting \
+            or not members:
         return False
+
     def kind_of(rule: ir.Node) -> bool:
         rule = rule.item if isinstance(rule, ir.Judged) else rule
         return isinstance(rule, ir.Condition) and rule.concept != genus.concept and genus.concept in ancestors(rule.concept)
