@@ -31,7 +31,8 @@ _PARENTHESIZED = re.compile(r"\(([^()%]*)\)")
 #: words a parenthetical may hold and still leave the name the quantity before it: where or how the value was
 #: measured in words that name no other test ("Creatinine clearance (calculated)"); "(urine)" names another test
 _SAME_TEST_WORDS = frozenset("""serum plasma blood whole bld ser plas level levels value result concentration conc
-    measurement in of or and the calculated measured automated quantitative quant""".split())
+    measurement in of or and the calculated measured automated quantitative quant auto manual calc
+    dcct ngsp ifcc""".split())  # the standardization an HbA1c is reported in: its unit (% or mmol/mol) says which
 
 
 @cache

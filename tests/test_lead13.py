@@ -152,3 +152,14 @@ def test_a_heading_window_written_as_a_comparator_and_each_sentence_under_a_wind
     stopped = {"medications": [{"name": "nitroglycerin", "start": "2025-01-01", "end": "2026-11-10"}]}
     assert screen_text(_BOUND_HEADING, stopped)["Nitroglycerin. Digitoxin"] == "met"
     assert screen_text(_BOUND_HEADING, {"medications": []})["Nitroglycerin. Digitoxin"] == "not_met"
+
+
+def test_record_names_with_formulation_and_method_words() -> None:
+    """Names intake systems send (e2e review s13): "Bactrim pediatric suspension" is the drug, "HbA1c (IFCC)" and
+    "Platelets (auto)" are the lab; "Creatinine (urine)" stays another test."""
+    from screening.units import find_quantity
+    from screening.vocab import resolve
+    assert "trimethoprim_sulfamethoxazole" in (resolve("drug", "Bactrim pediatric suspension") or ())
+    assert "acetaminophen" in (resolve("drug", "Children's Tylenol") or ())
+    assert [getattr(find_quantity(n), "key", None) for n in ("HbA1c (IFCC)", "HbA1c (DCCT)", "Platelets (auto)",
+                                                             "Creatinine (urine)")] == ["hba1c", "hba1c", "platelet_count", None]

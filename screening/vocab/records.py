@@ -84,7 +84,8 @@ _FORM_WORDS = frozenset("""mg mcg ug g kg ml l iu units unit mg/kg tablet tablet
     ointment gel patch extended delayed release daily bid tid qid qd prn weekly once twice
     dose doses per day film coated chewable syrup drops spray inhaler inhalation powder vial pen prefilled syringe implant
     extra strength forte low baby regular enteric disintegrating hfa eye ear ophthalmic otic nasal vaginal rectal
-    suppository lotion transdermal dosepak dosepack""".split())
+    suppository lotion transdermal dosepak dosepack pediatric paediatric childrens children's infant infants
+    junior""".split())
 #: release and formulation letters ("Toprol XL", "Megace ES", "Cardizem CD"): the same ingredient(s) as the name without
 #: them (drugs.toml [release_suffixes]; HCT, D, PE, PM, DM name another ingredient and are not listed)
 _RELEASE = frozenset(normalize(w) for w in tables("drugs.toml")["release_suffixes"]["words"])
