@@ -258,8 +258,12 @@ def _kept_in(text: str, c: ir.Criterion) -> set[str]:
         toks, _ = tokenize(text)
     except ScreeningError:  # a sentence the lexer refuses names nothing it can read
         return set()
+    # "... except for <= 14 days of tamoxifen or NSAI with goserelin": what an exception lets the patient have had, they
+    # may still be on (precision review s13: letrozole with goserelin begun 9 days ago met "other antineoplastic agents")
+    cut = next((i for i, t in enumerate(toks) if t.type == "EXCEPT"), None)
+    excepted = {str(t.value) for t in toks[cut + 1:] if t.type in ("DRUG", "PROCEDURE")} if cut is not None else set()
     if not _KEPT_ON.search(text) and (_PAST.search(text) or not (
             isinstance(c.rule, ir.Permitted) or _ALLOWS.search(text)
             or (c.kind == "inclusion" and not any(t.type in _BANS for t in toks)))):
-        return set()
+        return excepted
     return {str(t.value) for t in toks if t.type in ("DRUG", "PROCEDURE")}

@@ -8,7 +8,7 @@ from screening import ir, load_trial
 from screening.compile import compile_trial
 from screening.rules import format_rule
 
-from trial_text import screen_text
+from trial_text import compile_text_as_trial, screen_text
 
 _FULLWIDTH = ("Inclusion Criteria:\n\n- Body mass index (BMI) 20-40 Kg/m2；\n\nExclusion Criteria:\n\n"
               "- History or evidence of any of the following conditions prior to screening：\n"
@@ -163,3 +163,14 @@ def test_record_names_with_formulation_and_method_words() -> None:
     assert "acetaminophen" in (resolve("drug", "Children's Tylenol") or ())
     assert [getattr(find_quantity(n), "key", None) for n in ("HbA1c (IFCC)", "HbA1c (DCCT)", "Platelets (auto)",
                                                              "Creatinine (urine)")] == ["hba1c", "hba1c", "platelet_count", None]
+
+
+def test_a_drug_an_exception_allows_is_one_the_patient_may_be_on() -> None:
+    """"other antineoplastic agents" beside an exclusion that excepts "<= 14 days of tamoxifen or NSAI ± goserelin":
+    a patient nine days into goserelin is let in by the exception, so "other" than which goes to a person (precision
+    review s13: it had been met, the patient excluded)."""
+    text = ("Exclusion Criteria:\n\n- Patients who received any prior hormonal anti-cancer therapy for advanced breast "
+            "cancer, except for ≤ 14 days of tamoxifen or NSAI ± goserelin for advanced breast cancer prior to "
+            "randomization.\n- Patient is currently using other antineoplastic agents\n")
+    rules = {c.id: c.rule for c in compile_text_as_trial(text).criteria}
+    assert isinstance(rules["exc-2"], ir.Review) and "goserelin" in rules["exc-2"].reason
