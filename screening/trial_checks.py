@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from . import ir, statements, vocab
 from .compile import compile_text, split_sentences
+from .compile.helpers import _all, _any
 from .errors import ScreeningError
 from .lexer import phrase_data, tokenize
 
@@ -166,17 +167,13 @@ def _widenings(criteria: list[ir.Criterion]) -> list[ir.Criterion]:
         named = [ir.Judged(f"also eligible ({ident})", _any_condition(related)) for ident, concepts in wide
                  if ident != c.id and (related := [w for w in sorted(concepts) if any(_kin(w, d, c.kind) for d in demanded)])]
         if named:
-            rule = ir.AnyOf((*(c.rule.items if isinstance(c.rule, ir.AnyOf) else (c.rule,)), *named)) \
-                if c.kind == "inclusion" else ir.All((*(c.rule.items if isinstance(c.rule, ir.All) else (c.rule,)),
-                                                       *map(ir.Not, named)))
-            c = replace(c, rule=rule)
+            c = replace(c, rule=_any([c.rule, *named]) if c.kind == "inclusion" else _all([c.rule, *map(ir.Not, named)]))
         out.append(c)
     return out
 
 
 def _any_condition(concepts: list[str]) -> ir.Node:
-    nodes = tuple(ir.Condition(k, ir.Window(0, "day")) for k in concepts)
-    return nodes[0] if len(nodes) == 1 else ir.AnyOf(nodes)
+    return _any([ir.Condition(k, ir.Window(0)) for k in concepts])
 
 
 def _kin(widened: str, demanded: str, kind: str) -> bool:
@@ -197,7 +194,6 @@ _SPREAD = "metastatic_disease"
 # is the class, its members in the list)
 _OTHER = re.compile(r"(?<!\band )(?<!\bor )(?<!, )\b(?:other|another)\b(?!\s+than\b)", re.I)
 _KEPT_ON = re.compile(r"\b(?:continue|continues|continuing|continued|stable|current|currently|ongoing)\b", re.I)
-_ALLOWS = re.compile(r"\b(?:allowed|permitted)\b", re.I)
 _SEE = re.compile(r"\s*see\b", re.I)
 #: words of a use past or planned, not one the patient is on: "failed conventional therapy", "requiring definitive
 #: radiotherapy", "will benefit from single agent vinorelbine"
@@ -245,7 +241,8 @@ def _kept_treatments(c: ir.Criterion) -> set[str]:
     """The treatments an item names that the patient may be on now, sentence by sentence: one it keeps on ("must
     continue on GnRH analogs", "current androgen deprivation"); or, where it speaks of no past use ("Prior chemotherapy
     allowed" says nothing of now), one it allows, or an inclusion's that it does not ban ("Castrate state by GnRH
-    analogues"; not "No concurrent immunotherapy" beside "Concurrent epoetin alfa allowed"). An exclusion naming a
+    analogues"; not "No concurrent immunotherapy" beside "Concurrent epoetin alfa allowed"); and, in any item, one an
+    "except ..." clause lets the patient have had ("... except for <= 14 days of tamoxifen"). An exclusion naming a
     drug bans it (lists of interacting drugs); one a page's headings misfiled ("Included: Indinavir 800 mg three
     times a day", NCT00002223) is why "other" before an antiviral is never read (compile.other.all_now)."""
     if c.role == "header" or _SEE.match(c.text):  # "Chemotherapy:", a heading; "See Chemotherapy", a pointer to one
@@ -263,7 +260,7 @@ def _kept_in(text: str, c: ir.Criterion) -> set[str]:
     cut = next((i for i, t in enumerate(toks) if t.type == "EXCEPT"), None)
     excepted = {str(t.value) for t in toks[cut + 1:] if t.type in ("DRUG", "PROCEDURE")} if cut is not None else set()
     if not _KEPT_ON.search(text) and (_PAST.search(text) or not (
-            isinstance(c.rule, ir.Permitted) or _ALLOWS.search(text)
+            isinstance(c.rule, ir.Permitted) or _ALLOWED.search(text)
             or (c.kind == "inclusion" and not any(t.type in _BANS for t in toks)))):
         return excepted
     return {str(t.value) for t in toks if t.type in ("DRUG", "PROCEDURE")}

@@ -22,26 +22,23 @@ def _names() -> dict[str, str]:
 def enzyme_names(raws: list[Raw]) -> list[Raw]:
     """Each longest run of up to 12 raws spelling an enzyme (phrases.toml [enzyme_names]) as its one word; a
     parenthesised restatement right after it ("(CYP3A4)") is dropped with it."""
+    return rewrite_runs(raws, _enzyme_run)
+
+
+def _enzyme_run(raws: list[Raw], i: int) -> tuple[list[Raw], int] | None:
     names = _names()
-    out: list[Raw] = []
-    i = 0
-    while i < len(raws):
-        hit = None
-        joined = ""
-        for j in range(i, min(i + 12, len(raws))):
-            joined += raws[j].text
-            if joined in names:
-                hit = (j + 1, names[joined])
-        if hit is None:
-            out.append(raws[i])
-            i += 1
-            continue
-        j, name = hit
-        if j + 2 < len(raws) and raws[j].text == "(" and names.get(raws[j + 1].text) == name and raws[j + 2].text == ")":
-            j += 3
-        out.append(Raw("word", name, raws[i].start, raws[j - 1].end))
-        i = j
-    return out
+    hit = None
+    joined = ""
+    for j in range(i, min(i + 12, len(raws))):
+        joined += raws[j].text
+        if joined in names:
+            hit = (j + 1, names[joined])
+    if hit is None:
+        return None
+    j, name = hit
+    if j + 2 < len(raws) and raws[j].text == "(" and names.get(raws[j + 1].text) == name and raws[j + 2].text == ")":
+        j += 3
+    return [Raw("word", name, raws[i].start, raws[j - 1].end)], j - i
 
 
 @dataclass(frozen=True, slots=True)

@@ -252,7 +252,7 @@ def _entries(items: list[Any] | None, category: str, field: str,
                                for c in classes if c not in keys)
         if allergy and keys and it.reaction and _side_effect(it.reaction):
             # "Tricor - myalgia": a side effect filed among the allergies may be the one asked about, no proof
-            maybe, keys = maybe | _closure_of(keys), frozenset()
+            maybe, keys = maybe | keys, frozenset()  # (keys are closed under ancestors: vocab.resolve)
         dormant = False
         if allergy:  # an allergy lasts unless the record says it no longer holds
             start, end = _day(it.onset), None
@@ -341,12 +341,8 @@ def _side_effect(reaction: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _side_effect_words() -> frozenset[str]:
-    from .observations import record_values
+    from .observations import record_values  # here: observations imports this module
     return frozenset(record_values()["side_effect_reactions"]["words"])
-
-
-def _closure_of(keys: frozenset[str]) -> frozenset[str]:
-    return frozenset(a for k in keys for a in vocab.ancestors(k))
 
 
 @lru_cache(maxsize=1024)
